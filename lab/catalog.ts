@@ -1,0 +1,237 @@
+/**
+ * What the simulated Windows hosts have installed: product DisplayNames, install locations, Windows services and the
+ * version numbers the lab uses. Pure data and pure functions; no state.
+ *
+ * Sources: ../shared/reference/domain-facts.md §A4 (service display names, startup types, which services the
+ * Connection/Security Server service drags along), §A5 (Uninstall DisplayName "VMware Horizon 7 Connection Server"),
+ * §B2 (App-V service display names). Where the reference says UNCONFIRMED the lab picks a value and says so here.
+ */
+
+/** Role of a simulated host; decides which products and services it has. */
+export type HostRole =
+  | "connection-server"
+  | "security-server"
+  | "appv-management"
+  | "appv-streaming"
+  | "appv-management-service"
+  | "sql"
+  | "plain";
+
+/** Product family an installer file belongs to. The Horizon installer serves both CS and SS (role chosen at install). */
+export type InstallerProduct = "horizon-connection-server" | "appv-server";
+
+/** Windows service startup type. */
+export type StartType = "Automatic" | "Manual" | "Disabled";
+
+/** A Windows service as `Get-Service` shows it. */
+export interface ServiceDefinition {
+  readonly name: string;
+  readonly displayName: string;
+  readonly startType: StartType;
+  /** Running when the role is healthy. */
+  readonly runningWhenHealthy: boolean;
+  /** The service whose state says whether the host serves users (one per role). */
+  readonly primary?: boolean;
+}
+
+/**
+ * App-V version numbers the lab uses (lab convention; only 4.5 RTM = 4.5.0.1485 is sourced, §B2).
+ * Service packs bump the third field.
+ */
+export const APPV_VERSIONS = {
+  "4.0 SP1": "4.0.1.1850",
+  "4.1": "4.1.0.56",
+  "4.1 SP1": "4.1.1.1",
+  "4.5": "4.5.0.1485",
+  "4.5 SP1": "4.5.1.15580",
+  "4.5 SP2": "4.5.2.17140",
+} as const;
+
+/** Horizon versions used by the CLI and tests (7.12.0 build from §A1; the 7.13.2 build number is a lab invention). */
+export const HORIZON_VERSIONS = {
+  "7.12.0": "7.12.0.15770369",
+  "7.13.2": "7.13.2.21000000",
+  "8.5.0 (2203)": "8.5.0.19586897",
+} as const;
+
+/** Default path of vdmadmin.exe on a VMware-branded Connection Server (§A2). */
+export const VDMADMIN_PATH = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
+
+/** Parses a dotted version ("7.12.0.15770369") into numbers; throws on anything else. */
+export function parseVersion(version: string): number[] {
+  if (!/^\d+(\.\d+){0,3}$/.test(version)) {
+    throw new Error(`[version] "${version}" is not a dotted version like 7.12.0.15770369.`);
+  }
+  return version.split(".").map((p) => Number(p));
+}
+
+/** Compares two dotted versions numerically: negative when a < b, 0 when equal, positive when a > b. */
+export function compareVersions(a: string, b: string): number {
+  const pa = parseVersion(a);
+  const pb = parseVersion(b);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Uninstall-key DisplayName of the product a role runs at a version. */
+export function productDisplayName(role: HostRole, version: string): string | undefined {
+  const major = parseVersion(version)[0];
+  switch (role) {
+    case "connection-server":
+    case "security-server":
+      // §A5: Horizon 7 registers "VMware Horizon 7 Connection Server" for both roles (same installer).
+      return major >= 8 ? "VMware Horizon Connection Server" : "VMware Horizon 7 Connection Server";
+    case "appv-management":
+      return "Microsoft Application Virtualization Management Server";
+    case "appv-streaming":
+      return "Microsoft Application Virtualization Streaming Server";
+    case "appv-management-service":
+      return "Microsoft Application Virtualization Management Service";
+    default:
+      return undefined;
+  }
+}
+
+/** Uninstall-key InstallLocation of the product a role runs. */
+export function installLocation(role: HostRole): string {
+  switch (role) {
+    case "connection-server":
+    case "security-server":
+      return "C:\\Program Files\\VMware\\VMware View\\Server\\";
+    case "appv-management":
+      return "C:\\Program Files (x86)\\Microsoft System Center App Virt Management Server\\";
+    case "appv-streaming":
+      return "C:\\Program Files (x86)\\Microsoft System Center App Virt Streaming Server\\";
+    case "appv-management-service":
+      return "C:\\Program Files (x86)\\Microsoft System Center App Virt Management Service\\";
+    default:
+      return "";
+  }
+}
+
+/** The installer product family that upgrades a role, if any. */
+export function installerProductFor(role: HostRole): InstallerProduct | undefined {
+  if (role === "connection-server" || role === "security-server") return "horizon-connection-server";
+  if (role === "appv-management" || role === "appv-streaming" || role === "appv-management-service") {
+    return "appv-server";
+  }
+  return undefined;
+}
+
+/** Windows services of a role at a version (§A4; Horizon 8 drops the word "View"). */
+export function servicesFor(role: HostRole, version: string | undefined): ServiceDefinition[] {
+  const v = version && parseVersion(version)[0] >= 8 ? "VMware Horizon " : "VMware Horizon View ";
+  switch (role) {
+    case "connection-server":
+      return [
+        { name: "VMBlastSG", displayName: `${v}Blast Secure Gateway`, startType: "Automatic", runningWhenHealthy: true },
+        {
+          name: "wsbroker",
+          displayName: `${v}Connection Server`,
+          startType: "Automatic",
+          runningWhenHealthy: true,
+          primary: true,
+        },
+        { name: "wsnm", displayName: `${v}Framework Component`, startType: "Manual", runningWhenHealthy: true },
+        { name: "wsmsgbus", displayName: `${v}Message Bus Component`, startType: "Manual", runningWhenHealthy: true },
+        { name: "PCOIPSG", displayName: `${v}PCoIP Secure Gateway`, startType: "Manual", runningWhenHealthy: false },
+        { name: "WSSH", displayName: `${v}Script Host`, startType: "Disabled", runningWhenHealthy: false },
+        {
+          name: "wstunnel",
+          displayName: `${v}Security Gateway Component`,
+          startType: "Manual",
+          runningWhenHealthy: true,
+        },
+        { name: "wstomcat", displayName: `${v}Web Component`, startType: "Manual", runningWhenHealthy: true },
+        { name: "ADAM_VMwareVDMDS", displayName: "VMwareVDMDS", startType: "Automatic", runningWhenHealthy: true },
+      ];
+    case "security-server":
+      return [
+        { name: "VMBlastSG", displayName: `${v}Blast Secure Gateway`, startType: "Automatic", runningWhenHealthy: true },
+        // Short name UNCONFIRMED (§A4 / §C.5); the lab uses "wsbroker", callers should resolve by display name.
+        {
+          name: "wsbroker",
+          displayName: `${v}Security Server`,
+          startType: "Automatic",
+          runningWhenHealthy: true,
+          primary: true,
+        },
+        { name: "wsnm", displayName: `${v}Framework Component`, startType: "Manual", runningWhenHealthy: true },
+        { name: "PCOIPSG", displayName: `${v}PCoIP Secure Gateway`, startType: "Manual", runningWhenHealthy: false },
+        {
+          name: "wstunnel",
+          displayName: `${v}Security Gateway Component`,
+          startType: "Manual",
+          runningWhenHealthy: true,
+        },
+      ];
+    case "appv-management":
+      return [
+        {
+          name: "AppVirtServer",
+          displayName: "Application Virtualization Management Server",
+          startType: "Automatic",
+          runningWhenHealthy: true,
+          primary: true,
+        },
+      ];
+    case "appv-streaming":
+      return [
+        {
+          name: "AppVirtServer",
+          displayName: "Application Virtualization Streaming Server",
+          startType: "Automatic",
+          runningWhenHealthy: true,
+          primary: true,
+        },
+      ];
+    case "appv-management-service":
+      // The Management Web Service is an IIS application (lab convention): its "service" is IIS itself.
+      return [
+        {
+          name: "W3SVC",
+          displayName: "World Wide Web Publishing Service",
+          startType: "Automatic",
+          runningWhenHealthy: true,
+          primary: true,
+        },
+      ];
+    case "sql":
+      return [
+        {
+          name: "MSSQLSERVER",
+          displayName: "SQL Server (MSSQLSERVER)",
+          startType: "Automatic",
+          runningWhenHealthy: true,
+          primary: true,
+        },
+      ];
+    case "plain":
+      return [];
+  }
+}
+
+/**
+ * Services started and stopped together with a service (§A4): the Connection Server service drags Framework,
+ * Message Bus, Security Gateway and Web along; the Security Server service drags Framework and Security Gateway.
+ */
+export function companionServices(role: HostRole, displayName: string): string[] {
+  const m = /^(VMware Horizon (?:View )?)(Connection Server|Security Server)$/.exec(displayName);
+  if (!m) return [];
+  const p = m[1];
+  if (role === "connection-server" && m[2] === "Connection Server") {
+    return [`${p}Framework Component`, `${p}Message Bus Component`, `${p}Security Gateway Component`, `${p}Web Component`];
+  }
+  if (role === "security-server" && m[2] === "Security Server") {
+    return [`${p}Framework Component`, `${p}Security Gateway Component`];
+  }
+  return [];
+}
+
+/** Whether a role's host shares an App-V database (streaming servers do not use the database). */
+export function usesAppVDatabase(role: HostRole): boolean {
+  return role === "appv-management" || role === "appv-management-service";
+}

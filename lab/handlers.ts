@@ -1,0 +1,682 @@
+/**
+ * Simulated operation handlers, keyed by the operation names of docs/wire-protocol.md §5. Each validates its
+ * params, takes simulated time, changes the world through `World`, and returns the result object (or throws: the
+ * front turns that into `VDIUPGRADE-ERROR` and exit 1).
+ */
+import { z } from "zod";
+import {
+  VDMADMIN_PATH,
+  companionServices,
+  installLocation,
+  productDisplayName,
+  servicesFor,
+} from "./catalog";
+import type { FaultKind, FaultSet } from "./faults";
+import { like } from "./likePattern";
+import { parseInstallerArguments, substituteSecrets } from "./protocol";
+import {
+  type Violation,
+  checkAppVInstall,
+  checkConnectionServerInstall,
+  checkInstallerFile,
+  checkProductAndVersion,
+  checkSecurityServerInstall,
+  checkSilentHorizon,
+} from "./rules";
+import { type HostState, type ServiceStatus, World, fileKey, isDatabaseMember, sha256 } from "./state";
+
+/** Simulated durations, in seconds. */
+export interface Durations {
+  /** Connection Server installer. @default 720 (12 min) */
+  readonly connectionServerInstall: number;
+  /** Security Server installer. @default 480 (8 min) */
+  readonly securityServerInstall: number;
+  /** App-V setup. @default 360 (6 min) */
+  readonly appvInstall: number;
+  /** Time before an installer that breaks a rule gives up. @default 45 */
+  readonly failedInstall: number;
+  /** A quick query. @default 2 */
+  readonly quick: number;
+  /** Starting a service. @default 20 */
+  readonly serviceStart: number;
+  /** Stopping a service. @default 8 */
+  readonly serviceStop: number;
+  /** A SQL backup. @default 60 */
+  readonly sqlBackup: number;
+}
+
+/** Default simulated durations. */
+export const DEFAULT_DURATIONS: Durations = {
+  connectionServerInstall: 720,
+  securityServerInstall: 480,
+  appvInstall: 360,
+  failedInstall: 45,
+  quick: 2,
+  serviceStart: 20,
+  serviceStop: 8,
+  sqlBackup: 60,
+};
+
+/** What a handler gets. */
+export interface OperationContext<P> {
+  readonly world: World;
+  readonly host: HostState;
+  readonly user: { readonly user: string; readonly admin: boolean };
+  readonly params: P;
+  /** Operation-level faults that fired for this call. */
+  readonly faults: readonly FaultKind[];
+  /** The host's armed faults (for start attempts). */
+  readonly hostFaults: FaultSet;
+  readonly durations: Durations;
+  /** Streams a progress line. */
+  progress(line: string): void;
+  /** Marks the middle of the operation: a "drop during" fault cuts the connection here; the work goes on. */
+  during(): void;
+}
+
+/** A simulated operation. */
+export interface Handler<P = any> {
+  readonly schema: z.ZodType<P>;
+  /** Runs only on this kind of host. */
+  readonly where?: "connection-server" | "sql";
+  /** Needs a local administrator. */
+  readonly admin?: boolean;
+  run(ctx: OperationContext<P>): Promise<unknown>;
+}
+
+const secretsSchema = z.record(z.string()).optional();
+
+/** Sleeps a simulated duration after marking the middle of the operation. */
+async function work(ctx: OperationContext<unknown>, simSeconds: number): Promise<void> {
+  ctx.during();
+  await ctx.world.clock.sleep(simSeconds);
+}
+
+function hasFault<K extends FaultKind["kind"]>(
+  ctx: OperationContext<unknown>,
+  kind: K,
+): Extract<FaultKind, { kind: K }> | undefined {
+  return ctx.faults.find((f): f is Extract<FaultKind, { kind: K }> => f.kind === kind);
+}
+
+/** Starts a service (and its companions), unless a fault keeps it down. Returns whether it runs. */
+function startService(ctx: OperationContext<unknown>, svc: ServiceStatus): boolean {
+  if (svc.startType === "Disabled") {
+    throw new Error(`Service '${svc.displayName} (${svc.name})' cannot be started because it is disabled.`);
+  }
+  if (ctx.hostFaults.takeServiceWontStart(svc.displayName)) return false;
+  ctx.world.setServiceStatus(ctx.host, svc, "Running");
+  for (const name of companionServices(ctx.host.role, svc.displayName)) {
+    const c = ctx.world.service(ctx.host, name);
+    if (c && c.startType !== "Disabled" && !ctx.hostFaults.takeServiceWontStart(c.displayName)) {
+      ctx.world.setServiceStatus(ctx.host, c, "Running");
+    }
+  }
+  return true;
+}
+
+function stopService(ctx: OperationContext<unknown>, svc: ServiceStatus): void {
+  for (const name of companionServices(ctx.host.role, svc.displayName)) {
+    const c = ctx.world.service(ctx.host, name);
+    if (c) ctx.world.setServiceStatus(ctx.host, c, "Stopped");
+  }
+  ctx.world.setServiceStatus(ctx.host, svc, "Stopped");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Queries
+
+const getHostFacts: Handler<Record<string, never>> = {
+  schema: z.object({}).passthrough() as unknown as z.ZodType<Record<string, never>>,
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    return {
+      // whoami form, as the real script reports it
+      computerName: ctx.host.computerName,
+      user: `${ctx.host.computerName.toLowerCase()}\\${ctx.user.user}`,
+      isAdmin: ctx.user.admin,
+      utcNow: ctx.world.clock.nowIso(),
+      psVersion: "5.1.17763.1852",
+    };
+  },
+};
+
+const getInstalledProduct: Handler<{ displayNameLike: string[] }> = {
+  schema: z.object({ displayNameLike: z.array(z.string()) }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const all = [...ctx.host.products, ...COMMON_PRODUCTS];
+    return {
+      products: all
+        .filter((p) => ctx.params.displayNameLike.some((pat) => like(p.displayName, pat)))
+        .map((p) => ({ displayName: p.displayName, displayVersion: p.displayVersion, installLocation: p.installLocation })),
+    };
+  },
+};
+
+/** Products every simulated Windows host has, so `-like` filters have something to filter out. */
+const COMMON_PRODUCTS = [
+  { displayName: "VMware Tools", displayVersion: "11.3.5.18557794", installLocation: "C:\\Program Files\\VMware\\VMware Tools\\" },
+  {
+    displayName: "Microsoft Visual C++ 2015-2019 Redistributable (x64) - 14.29.30133",
+    displayVersion: "14.29.30133.0",
+    installLocation: "",
+  },
+];
+
+const getServiceState: Handler<{ displayNames: string[] }> = {
+  schema: z.object({ displayNames: z.array(z.string()) }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    return {
+      services: ctx.host.services
+        .filter((s) => ctx.params.displayNames.some((pat) => like(s.displayName, pat)))
+        .map((s) => ({ name: s.name, displayName: s.displayName, status: s.status, startType: s.startType })),
+    };
+  },
+};
+
+const setServiceState: Handler<{ displayName: string; state: "Running" | "Stopped"; timeoutSeconds: number }> = {
+  schema: z.object({
+    displayName: z.string().min(1),
+    state: z.enum(["Running", "Stopped"]),
+    timeoutSeconds: z.number().positive(),
+  }),
+  admin: true,
+  async run(ctx) {
+    const { displayName, state, timeoutSeconds } = ctx.params;
+    const svc = ctx.world.service(ctx.host, displayName);
+    if (!svc) throw new Error(`Cannot find any service with display name '${displayName}'.`);
+    ctx.during();
+    if (svc.status === state) return { displayName: svc.displayName, status: svc.status, waitedSeconds: 0 };
+    if (state === "Stopped") {
+      await ctx.world.clock.sleep(ctx.durations.serviceStop);
+      stopService(ctx, svc);
+      return { displayName: svc.displayName, status: svc.status, waitedSeconds: ctx.durations.serviceStop };
+    }
+    const wait = Math.min(ctx.durations.serviceStart, timeoutSeconds);
+    await ctx.world.clock.sleep(wait);
+    if (ctx.durations.serviceStart > timeoutSeconds || !startService(ctx, svc)) {
+      if (wait < timeoutSeconds) await ctx.world.clock.sleep(timeoutSeconds - wait);
+      throw new Error(
+        `Service '${svc.displayName} (${svc.name})' did not reach Running within ${timeoutSeconds} s; it is ${svc.status}.`,
+      );
+    }
+    ctx.progress(`Service '${svc.displayName}' is Running.`);
+    return { displayName: svc.displayName, status: svc.status, waitedSeconds: wait };
+  },
+};
+
+const getFileHash: Handler<{ path: string }> = {
+  schema: z.object({ path: z.string().min(1) }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const f = ctx.host.files[fileKey(ctx.params.path)];
+    return f ? { exists: true, sha256: f.sha256, sizeBytes: f.sizeBytes } : { exists: false, sha256: null, sizeBytes: null };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Installer
+
+interface InstallerParams {
+  path: string;
+  argumentTemplate: string;
+  logPath: string;
+  timeoutSeconds: number;
+  secrets?: Record<string, string>;
+}
+
+interface InstallOutcome {
+  exitCode: number;
+  rebootRequired: boolean;
+  logTail: string[];
+}
+
+const invokeInstaller: Handler<InstallerParams> = {
+  schema: z.object({
+    path: z.string().min(1),
+    argumentTemplate: z.string(),
+    logPath: z.string().min(1),
+    timeoutSeconds: z.number().positive(),
+    secrets: secretsSchema,
+  }),
+  admin: true,
+  async run(ctx) {
+    const args = substituteSecrets(ctx.params.argumentTemplate, ctx.params.secrets);
+    if (ctx.host.installing) {
+      return {
+        exitCode: 1618,
+        rebootRequired: false,
+        logTail: ["Another installation is already in progress. Complete that installation before proceeding with this install."],
+      };
+    }
+    ctx.host.installing = true;
+    // The installer runs on the host whatever happens to the SSH session; the caller only waits for it.
+    const installation = runInstallation(ctx, args).finally(() => {
+      ctx.host.installing = false;
+    });
+    const timeout = new Promise<"timeout">((resolve) => {
+      const t = setTimeout(() => resolve("timeout"), (ctx.params.timeoutSeconds * 1000) / ctx.world.clock.timeFactor);
+      void installation.finally(() => clearTimeout(t));
+    });
+    const outcome = await Promise.race([installation, timeout]);
+    if (outcome === "timeout") {
+      throw new Error(
+        `The installer ${ctx.params.path} did not finish within ${ctx.params.timeoutSeconds} s; it is still running on ${ctx.host.computerName}.`,
+      );
+    }
+    return outcome;
+  },
+};
+
+async function runInstallation(ctx: OperationContext<InstallerParams>, args: string): Promise<InstallOutcome> {
+  const { world, host } = ctx;
+  const path = ctx.params.path;
+  const file = host.files[fileKey(path)];
+  const log: string[] = [`=== Verbose logging started: ${world.clock.nowIso()}  Build type: SHIP UNICODE 5.00.10011.00 ===`];
+  // Like MSI's hidden properties: the log never shows a secret value.
+  const shown = Object.values(ctx.params.secrets ?? {}).reduce((acc, v) => (v ? acc.split(v).join("**********") : acc), args);
+  log.push(`Command line: "${path}" ${shown}`);
+  ctx.progress(`Starting ${path}`);
+
+  const fileViolations = checkInstallerFile(path, file);
+  if (fileViolations.length > 0) return fail(ctx, log, fileViolations, undefined);
+  const info = file!.installer!;
+  const installed = world.installedVersion(host);
+  const violations: Violation[] = [...checkProductAndVersion(host.role, info.product, installed, info.version)];
+  let upgradesSchema = false;
+  const parsed = parseInstallerArguments(args);
+  if (violations.length === 0) {
+    if (info.product === "horizon-connection-server") violations.push(...checkSilentHorizon(parsed.silent, parsed.switches));
+    for (const [name, value] of Object.entries(parsed.properties)) {
+      log.push(`PROPERTY CHANGE: Adding ${name} property. Its value is '${/PWD|PASSWORD/.test(name) ? "**********" : value}'.`);
+    }
+    if (host.role === "security-server") {
+      const pod = world.podOf(host);
+      const link = pod.securityServers[host.name];
+      const cs = world.hosts.get(link.pairedWith);
+      violations.push(
+        ...checkSecurityServerInstall({
+          target: info.version,
+          useIpsec: pod.useIpsec,
+          ipsec: link.ipsec,
+          passwordGiven: parsed.properties.VDM_SERVER_SS_PWD,
+          pairing: pod.pairing[link.pairedWith],
+          nowMs: world.clock.now(),
+          pairedWith: cs?.computerName ?? link.pairedWith,
+          connectionServerVersion: cs ? world.installedVersion(cs) : undefined,
+        }),
+      );
+    } else if (host.role === "connection-server") {
+      violations.push(...checkConnectionServerInstall(info.version, world.podOf(host).replicationHealthy));
+    } else if (info.product === "appv-server") {
+      const db = host.database && isDatabaseMember(host) ? world.database(host.database.sql, host.database.name) : undefined;
+      const runningPeers = db
+        ? db.members
+            .filter((m) => m !== host.name)
+            .map((m) => world.host(m))
+            .filter((peer) => peer.services.some((s) => s.primary && s.status === "Running"))
+            .map((peer) => peer.computerName)
+        : [];
+      const verdict = checkAppVInstall({ installed, target: info.version, schemaVersion: db?.schemaVersion, runningPeers });
+      violations.push(...verdict.violations);
+      upgradesSchema = verdict.upgradesSchema;
+    }
+  }
+  if (violations.length > 0) {
+    await world.clock.sleep(ctx.durations.failedInstall);
+    return fail(ctx, log, violations, productDisplayName(host.role, info.version));
+  }
+
+  // The installer stops the product's services (seed 000 step 1, seed 002 note), installs, then starts them.
+  const before = host.services.map((s) => ({ svc: s, status: s.status }));
+  for (const s of host.services) world.setServiceStatus(host, s, "Stopped");
+  log.push("Action start: StopServices. The product's services were stopped.");
+  ctx.progress("Services stopped; installing");
+  ctx.during();
+  const duration =
+    host.role === "connection-server"
+      ? ctx.durations.connectionServerInstall
+      : host.role === "security-server"
+        ? ctx.durations.securityServerInstall
+        : ctx.durations.appvInstall;
+  await world.clock.sleep(duration);
+
+  const forced = hasFault(ctx, "exit-code")?.exitCode;
+  const exitCode = forced ?? 0;
+  const productName = productDisplayName(host.role, info.version) ?? info.product;
+  if (exitCode !== 0 && exitCode !== 3010) {
+    // Rollback: the host is left as it was.
+    for (const b of before) {
+      if (b.status === "Running") startService(ctx, b.svc);
+    }
+    log.push("Action ended: INSTALL. Return value 3.", `MSI (s): Product: ${productName} -- Installation operation failed.`);
+    log.push(`MSI (s): Windows Installer installed the product. Installation success or error status: ${exitCode}.`);
+    return finish(ctx, log, exitCode);
+  }
+
+  if (!hasFault(ctx, "installer-no-change")) {
+    if (upgradesSchema && host.database) {
+      world.database(host.database.sql, host.database.name)!.schemaVersion = info.version;
+      log.push(`Database upgraded: schema of ${host.database.name} is now ${info.version}.`);
+    }
+    host.products = [
+      { displayName: productName, displayVersion: info.version, installLocation: installLocation(host.role) },
+    ];
+    world.replaceServices(
+      host,
+      servicesFor(host.role, info.version).map((d) => ({
+        name: d.name,
+        displayName: d.displayName,
+        status: "Stopped" as const,
+        startType: d.startType,
+        primary: d.primary === true,
+      })),
+    );
+    if (host.role === "security-server") repair(ctx, info.version);
+  }
+  for (const d of servicesFor(host.role, world.installedVersion(host))) {
+    const svc = world.service(host, d.displayName);
+    if (svc && d.runningWhenHealthy && svc.status !== "Running") startService(ctx, svc);
+  }
+  log.push(`MSI (s): Product: ${productName} -- Installation operation completed successfully.`);
+  log.push(`MSI (s): Windows Installer installed the product. Installation success or error status: ${exitCode}.`);
+  ctx.progress("Installation finished");
+  return finish(ctx, log, exitCode);
+}
+
+/** A security server that installed successfully pairs again with its Connection Server (seed 000, seed 001). */
+function repair(ctx: OperationContext<InstallerParams>, version: string): void {
+  const { world, host } = ctx;
+  const pod = world.podOf(host);
+  const link = pod.securityServers[host.name];
+  delete pod.pairing[link.pairedWith]; // the pairing password is one-time
+  world.setIpsec(link, pod.useIpsec ? "active" : "none");
+  // Pairing registers the server under its full computer name; an entry under another original name stays behind.
+  link.registeredAs = host.computerName;
+  const entry = pod.registry.find((e) => e.name.toLowerCase() === host.computerName.toLowerCase());
+  const cs = world.hosts.get(link.pairedWith);
+  if (entry) entry.version = version;
+  else pod.registry.push({ name: host.computerName, host: host.name, connectionServer: cs?.computerName ?? link.pairedWith, version });
+}
+
+function fail(
+  ctx: OperationContext<InstallerParams>,
+  log: string[],
+  violations: Violation[],
+  productName: string | undefined,
+): InstallOutcome {
+  const v = violations[0];
+  log.push(`Error: ${v.message}`, `Reason code: ${v.code}`);
+  if (productName) log.push(`MSI (s): Product: ${productName} -- Installation operation failed.`);
+  log.push(`MSI (s): Windows Installer installed the product. Installation success or error status: ${v.exitCode}.`);
+  return finish(ctx, log, v.exitCode);
+}
+
+function finish(ctx: OperationContext<InstallerParams>, log: string[], exitCode: number): InstallOutcome {
+  log.push(`=== Logging stopped: ${ctx.world.clock.nowIso()} ===`);
+  ctx.world.writeTextFile(ctx.host, ctx.params.logPath, log.join("\r\n"));
+  return { exitCode, rebootRequired: exitCode === 3010, logTail: log.slice(-20) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Horizon pod
+
+const VDMADMIN_USAGE = [
+  "Usage: vdmadmin -S [-b authentication_arguments] -r -s server",
+  "  -S  Removes the entry for a Connection Server instance or security server from the configuration.",
+];
+
+const invokeVdmadmin: Handler<{ vdmadminPath: string; arguments: string[] }> = {
+  schema: z.object({ vdmadminPath: z.string().min(1), arguments: z.array(z.string()) }),
+  where: "connection-server",
+  admin: true,
+  async run(ctx) {
+    if (ctx.params.vdmadminPath.toLowerCase() !== VDMADMIN_PATH.toLowerCase()) {
+      throw new Error(
+        `The term '${ctx.params.vdmadminPath}' is not recognized as the name of a cmdlet, function, script file, or operable program.`,
+      );
+    }
+    await work(ctx, ctx.durations.quick);
+    const forced = hasFault(ctx, "exit-code");
+    if (forced) return { exitCode: forced.exitCode, output: ["vdmadmin failed (injected fault)."] };
+    const parsed = parseVdmadmin(ctx.params.arguments);
+    if (!parsed) return { exitCode: 1, output: VDMADMIN_USAGE };
+    const pod = ctx.world.podOf(ctx.host);
+    const idx = pod.registry.findIndex((e) => e.name.toLowerCase() === parsed.server.toLowerCase());
+    if (idx < 0) return { exitCode: 1, output: [`Server ${parsed.server} was not found in the configuration.`] };
+    const [entry] = pod.registry.splice(idx, 1);
+    const link = pod.securityServers[entry.host];
+    const live = !!link && link.registeredAs.toLowerCase() === entry.name.toLowerCase();
+    pod.removals.push({ name: entry.name, host: entry.host, live, at: ctx.world.clock.nowIso() });
+    return { exitCode: 0, output: [`Server entry ${entry.name} removed.`] };
+  },
+};
+
+/** Accepts `-S [-b <auth...>] -r -s <server>` in any order; undefined for anything else. */
+function parseVdmadmin(args: readonly string[]): { server: string } | undefined {
+  let S = false;
+  let r = false;
+  let server: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "-S") S = true;
+    else if (a === "-r") r = true;
+    else if (a === "-s" && i + 1 < args.length && !args[i + 1].startsWith("-")) server = args[++i];
+    else if (a === "-b") {
+      // Authentication arguments (exact form UNCONFIRMED, §A2): take everything up to the next option.
+      while (i + 1 < args.length && !args[i + 1].startsWith("-")) i++;
+    } else return undefined;
+  }
+  return S && r && server ? { server } : undefined;
+}
+
+const getSecurityServerList: Handler<Record<string, never>> = {
+  schema: z.object({}).passthrough() as unknown as z.ZodType<Record<string, never>>,
+  where: "connection-server",
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const pod = ctx.world.podOf(ctx.host);
+    return {
+      securityServers: pod.registry.map((e) => {
+        const link = pod.securityServers[e.host];
+        const live = !!link && link.registeredAs.toLowerCase() === e.name.toLowerCase();
+        const host = ctx.world.hosts.get(e.host);
+        return {
+          name: e.name,
+          version: live && host ? (ctx.world.installedVersion(host) ?? e.version) : e.version,
+          connectionServer: e.connectionServer,
+          ipsec: live ? link.ipsec : "none",
+        };
+      }),
+      useIpsec: pod.useIpsec,
+    };
+  },
+};
+
+const setPairingPassword: Handler<{ connectionServer: string; timeoutMinutes: number; secrets: { pairingPassword: string } }> = {
+  schema: z.object({
+    connectionServer: z.string().min(1),
+    // View API ConnectionServerSecurityServerPairingData.timeoutMinutes: 1..1440 (§A3)
+    timeoutMinutes: z.number().int().min(1).max(1440),
+    secrets: z.object({ pairingPassword: z.string().min(1) }),
+  }),
+  where: "connection-server",
+  admin: true,
+  async run(ctx) {
+    const pod = ctx.world.podOf(ctx.host);
+    const cs = ctx.world.findHost(ctx.params.connectionServer);
+    if (!cs || cs.role !== "connection-server" || cs.pod !== pod.name) {
+      throw new Error(`[connectionServer] "${ctx.params.connectionServer}" is not a Connection Server of this pod.`);
+    }
+    await work(ctx, ctx.durations.quick);
+    const expiresMs = ctx.world.clock.now() + ctx.params.timeoutMinutes * 60_000;
+    pod.pairing[cs.name] = { password: ctx.params.secrets.pairingPassword, expiresMs };
+    return { expiresUtc: new Date(expiresMs).toISOString() };
+  },
+};
+
+const invokePrepareSecurityServer: Handler<{ securityServer: string }> = {
+  schema: z.object({ securityServer: z.string().min(1) }),
+  where: "connection-server",
+  admin: true,
+  async run(ctx) {
+    const pod = ctx.world.podOf(ctx.host);
+    const name = ctx.params.securityServer.toLowerCase();
+    const entry = pod.registry.find((e) => e.name.toLowerCase() === name);
+    const host = entry ? ctx.world.hosts.get(entry.host) : ctx.world.findHost(ctx.params.securityServer);
+    const link = host ? pod.securityServers[host.name] : undefined;
+    if (!link) throw new Error(`[securityServer] "${ctx.params.securityServer}" is not a security server of this pod.`);
+    await work(ctx, ctx.durations.quick);
+    if (!pod.useIpsec) return { ipsec: "none" };
+    ctx.world.setIpsec(link, "prepared");
+    return { ipsec: "prepared" };
+  },
+};
+
+const getReplicationHealth: Handler<Record<string, never>> = {
+  schema: z.object({}).passthrough() as unknown as z.ZodType<Record<string, never>>,
+  where: "connection-server",
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const pod = ctx.world.podOf(ctx.host);
+    const when = ctx.world.clock.nowIso();
+    const peers = pod.connectionServers.filter((c) => c !== ctx.host.name).map((c) => ctx.world.host(c).computerName);
+    const output = [`Repadmin: running command /showrepl against full DC localhost:389`, `${ctx.host.computerName}\\VMwareVDMDS`];
+    for (const p of peers) {
+      output.push(`    ${p} via RPC`);
+      output.push(
+        pod.replicationHealthy
+          ? `        Last attempt @ ${when} was successful.`
+          : `        Last attempt @ ${when} failed, result 1722 (0x6ba): The RPC server is unavailable.`,
+      );
+    }
+    return { healthy: pod.replicationHealthy, output };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// SQL
+
+function databaseFor(ctx: OperationContext<{ sqlServer: string; database: string }>) {
+  const target = ctx.world.findHost(ctx.params.sqlServer);
+  if (target !== ctx.host) {
+    throw new Error(`[sqlServer] "${ctx.params.sqlServer}" is not this SQL Server (${ctx.host.computerName}).`);
+  }
+  const db = ctx.world.database(ctx.host.name, ctx.params.database);
+  if (!db) throw new Error(`Database '${ctx.params.database}' does not exist on ${ctx.host.computerName}.`);
+  return db;
+}
+
+const invokeSqlBackup: Handler<{ sqlServer: string; database: string; backupPath: string; secrets?: Record<string, string> }> = {
+  schema: z.object({ sqlServer: z.string(), database: z.string(), backupPath: z.string().min(1), secrets: secretsSchema }),
+  where: "sql",
+  admin: true,
+  async run(ctx) {
+    const db = databaseFor(ctx);
+    await work(ctx, ctx.durations.sqlBackup);
+    const valid = !hasFault(ctx, "backup-invalid");
+    const finishedUtc = ctx.world.clock.nowIso();
+    const sizeBytes = db.sizeBytes;
+    const content = `backup:${db.name}:${db.schemaVersion}:${finishedUtc}:${valid}`;
+    ctx.world.writeFile(ctx.host, { path: ctx.params.backupPath, sha256: sha256(content), sizeBytes });
+    // WITH INIT overwrites an existing backup set at the same path.
+    db.backups[fileKey(ctx.params.backupPath)] = {
+      path: ctx.params.backupPath,
+      sizeBytes,
+      valid,
+      schemaVersion: db.schemaVersion,
+      finishedUtc,
+    };
+    ctx.progress(`Processed ${Math.round(sizeBytes / 8192)} pages for database '${db.name}'.`);
+    return { backupPath: ctx.params.backupPath, sizeBytes, finishedUtc };
+  },
+};
+
+const testSqlBackup: Handler<{ sqlServer: string; backupPath: string; secrets?: Record<string, string> }> = {
+  schema: z.object({ sqlServer: z.string(), backupPath: z.string().min(1), secrets: secretsSchema }),
+  where: "sql",
+  async run(ctx) {
+    if (ctx.world.findHost(ctx.params.sqlServer) !== ctx.host) {
+      throw new Error(`[sqlServer] "${ctx.params.sqlServer}" is not this SQL Server (${ctx.host.computerName}).`);
+    }
+    await work(ctx, ctx.durations.quick * 5);
+    const key = fileKey(ctx.params.backupPath);
+    const backup = [...ctx.world.databases.values()].filter((d) => d.sql === ctx.host.name).map((d) => d.backups[key]).find(Boolean);
+    if (!backup || !ctx.host.files[key]) {
+      return {
+        valid: false,
+        message: `Cannot open backup device '${ctx.params.backupPath}'. Operating system error 2(The system cannot find the file specified.).`,
+      };
+    }
+    return backup.valid
+      ? { valid: true, message: `The backup set on file 1 is valid.` }
+      : { valid: false, message: `The media family on device '${ctx.params.backupPath}' is incorrectly formed.` };
+  },
+};
+
+const getAppVDatabase: Handler<{ sqlServer: string; database: string; secrets?: Record<string, string> }> = {
+  schema: z.object({ sqlServer: z.string(), database: z.string(), secrets: secretsSchema }),
+  where: "sql",
+  async run(ctx) {
+    const db = databaseFor(ctx);
+    await work(ctx, ctx.durations.quick);
+    return { schemaVersion: db.schemaVersion };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hooks
+
+const invokeHook: Handler<{ hook: string; phase: string }> = {
+  schema: z.object({ hook: z.string(), phase: z.string() }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    ctx.host.hooks.push({ phase: ctx.params.phase, hook: ctx.params.hook, at: ctx.world.clock.nowIso() });
+    const forced = hasFault(ctx, "exit-code");
+    return forced ? { exitCode: forced.exitCode, output: [`hook failed with exit code ${forced.exitCode}`] } : { exitCode: 0, output: [] };
+  },
+};
+
+/** Every operation of docs/wire-protocol.md §5. */
+export const HANDLERS: Readonly<Record<string, Handler>> = {
+  "Get-HostFacts": getHostFacts,
+  "Get-InstalledProduct": getInstalledProduct,
+  "Get-ServiceState": getServiceState,
+  "Set-ServiceState": setServiceState,
+  "Get-FileHash": getFileHash,
+  "Invoke-Installer": invokeInstaller,
+  "Invoke-Vdmadmin": invokeVdmadmin,
+  "Get-SecurityServerList": getSecurityServerList,
+  "Set-PairingPassword": setPairingPassword,
+  "Invoke-PrepareSecurityServer": invokePrepareSecurityServer,
+  "Get-ReplicationHealth": getReplicationHealth,
+  "Invoke-SqlBackup": invokeSqlBackup,
+  "Test-SqlBackup": testSqlBackup,
+  "Get-AppVDatabase": getAppVDatabase,
+  "Invoke-Hook": invokeHook,
+};
+
+/** Runs a handler after the checks every operation shares (params, host kind, admin). */
+export async function runOperation(name: string, ctx: Omit<OperationContext<unknown>, "params"> & { params: unknown }): Promise<unknown> {
+  const handler = HANDLERS[name];
+  if (!handler) {
+    throw new Error(`Unknown operation '${name}'. Known operations: ${Object.keys(HANDLERS).join(", ")}.`);
+  }
+  const parsed = handler.schema.safeParse(ctx.params);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `[${i.path.join(".") || "params"}] ${i.message}`).join("; ");
+    throw new Error(`${name}: invalid params: ${issues}`);
+  }
+  if (handler.where === "connection-server" && ctx.host.role !== "connection-server") {
+    throw new Error(`${name} runs on a Connection Server; ${ctx.host.computerName} is a ${ctx.host.role} host.`);
+  }
+  if (handler.where === "sql" && ctx.host.role !== "sql") {
+    throw new Error(`${name} runs on the SQL Server; ${ctx.host.computerName} is a ${ctx.host.role} host.`);
+  }
+  if (handler.admin && !ctx.user.admin) {
+    throw new Error(`${name}: Access is denied. ${ctx.user.user} is not a member of the local Administrators group.`);
+  }
+  return handler.run({ ...ctx, params: parsed.data });
+}

@@ -1,0 +1,198 @@
+/**
+ * The vendor rules the simulated installers enforce on their own. Pure: each takes facts and returns the
+ * violations (exit code, stable code, explanation) in the order a real installer would hit them.
+ *
+ * Sources: seeds 000 (security server upgrade: CS first, pairing password, IPsec removed), 001 (Prepare for
+ * Upgrade), 002 (App-V: 4.5 only from 4.1/4.1 SP1, first server upgrades the schema, all servers sharing the
+ * database offline); domain-facts §A6 (SS older than/newer than CS; no SS in Horizon 8), §A7 (2203+ installer
+ * blocks on LDAP replication errors).
+ */
+import { type HostRole, type InstallerProduct, compareVersions, installerProductFor } from "./catalog";
+import type { FileEntry, IpsecState, PairingPassword } from "./state";
+
+/** A rule an installer run breaks. */
+export interface Violation {
+  /** Installer exit code (1603 fatal error, 1619 package not found, 1620 invalid package). */
+  readonly exitCode: number;
+  /** Stable kebab-case reason code. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Horizon 2203 (8.5), the first release whose installer checks LDAP replication (§A7). */
+const PARALLEL_UPGRADE_CHECK_FROM = "8.5";
+
+/** The installer file must exist, be an installer, and carry the vendor's hash. */
+export function checkInstallerFile(path: string, file: FileEntry | undefined): Violation[] {
+  if (!file) {
+    return [{ exitCode: 1619, code: "installer-missing", message: `This installation package could not be opened: ${path} does not exist.` }];
+  }
+  if (!file.installer) {
+    return [{ exitCode: 1620, code: "installer-invalid", message: `${path} is not a valid installation package.` }];
+  }
+  if (file.sha256 !== file.installer.vendorSha256) {
+    return [
+      {
+        exitCode: 1603,
+        code: "installer-not-genuine",
+        message:
+          `The digital signature of ${path} is not valid: its SHA-256 ${file.sha256} differs from the vendor's ` +
+          `${file.installer.vendorSha256}. The file was modified or corrupted; download it again.`,
+      },
+    ];
+  }
+  return [];
+}
+
+/** The installer must be for the product on this host and must not downgrade it. */
+export function checkProductAndVersion(
+  role: HostRole,
+  product: InstallerProduct,
+  installed: string | undefined,
+  target: string,
+): Violation[] {
+  if (installerProductFor(role) !== product) {
+    return [{ exitCode: 1603, code: "installer-wrong-product", message: `This ${product} installer does not apply to a ${role} host.` }];
+  }
+  if (installed && compareVersions(target, installed) < 0) {
+    return [
+      {
+        exitCode: 1603,
+        code: "downgrade-refused",
+        message: `A newer version (${installed}) is already installed; the installer cannot downgrade it to ${target}.`,
+      },
+    ];
+  }
+  return [];
+}
+
+/** A Horizon installer run over SSH has no desktop: it needs `/s` and `/qn` (§A1). */
+export function checkSilentHorizon(silent: boolean, switches: readonly string[]): Violation[] {
+  if (silent && switches.includes("/qn")) return [];
+  return [
+    {
+      exitCode: 1603,
+      code: "installer-not-silent",
+      message: 'The installer needs a user interface but the session has no desktop: pass /s and /v"/qn ...".',
+    },
+  ];
+}
+
+/** Facts a Security Server installer checks. */
+export interface SecurityServerInstallFacts {
+  readonly target: string;
+  readonly useIpsec: boolean;
+  readonly ipsec: IpsecState;
+  /** `VDM_SERVER_SS_PWD` from the command line. */
+  readonly passwordGiven: string | undefined;
+  /** The pairing password set on the paired CS, if any. */
+  readonly pairing: PairingPassword | undefined;
+  readonly nowMs: number;
+  readonly pairedWith: string;
+  readonly connectionServerVersion: string | undefined;
+}
+
+/** Security server upgrade rules (seed 000, seed 001, §A6). */
+export function checkSecurityServerInstall(f: SecurityServerInstallFacts): Violation[] {
+  const out: Violation[] = [];
+  if (compareVersions(f.target, "8") >= 0) {
+    out.push({
+      exitCode: 1603,
+      code: "security-server-unsupported",
+      message: `Horizon ${f.target} has no Security Server role; replace the security server with a Unified Access Gateway.`,
+    });
+  }
+  if (f.useIpsec && f.ipsec === "active") {
+    out.push({
+      exitCode: 1603,
+      code: "ipsec-rules-present",
+      message:
+        `Pairing with ${f.pairedWith} failed: the existing IPsec rules for this security server are still in place. ` +
+        "Run 'Prepare for Upgrade or Reinstallation' for this security server first.",
+    });
+  }
+  if (!f.pairing) {
+    out.push({
+      exitCode: 1603,
+      code: "pairing-password-not-set",
+      message: `No security server pairing password is configured on ${f.pairedWith}.`,
+    });
+  } else if (f.nowMs >= f.pairing.expiresMs) {
+    out.push({
+      exitCode: 1603,
+      code: "pairing-password-expired",
+      message: `The security server pairing password on ${f.pairedWith} expired at ${new Date(f.pairing.expiresMs).toISOString()}.`,
+    });
+  } else if (f.passwordGiven === undefined) {
+    out.push({ exitCode: 1603, code: "pairing-password-missing", message: "VDM_SERVER_SS_PWD was not supplied." });
+  } else if (f.passwordGiven !== f.pairing.password) {
+    out.push({
+      exitCode: 1603,
+      code: "pairing-password-wrong",
+      message: `The security server pairing password was rejected by ${f.pairedWith}.`,
+    });
+  }
+  if (f.connectionServerVersion && compareVersions(f.connectionServerVersion, f.target) < 0) {
+    out.push({
+      exitCode: 1603,
+      code: "connection-server-older",
+      message:
+        `The paired Connection Server ${f.pairedWith} runs ${f.connectionServerVersion}, older than ${f.target}; ` +
+        "upgrade the Connection Server first.",
+    });
+  }
+  return out;
+}
+
+/** Connection Server upgrade rules (§A7). */
+export function checkConnectionServerInstall(target: string, replicationHealthy: boolean): Violation[] {
+  if (compareVersions(target, PARALLEL_UPGRADE_CHECK_FROM) >= 0 && !replicationHealthy) {
+    return [
+      {
+        exitCode: 1603,
+        code: "replication-unhealthy",
+        message: "LDAP replication has errors (repadmin /showrepl localhost:389); the upgrade is blocked until replication is healthy.",
+      },
+    ];
+  }
+  return [];
+}
+
+/** Facts an App-V setup checks. */
+export interface AppVInstallFacts {
+  readonly installed: string | undefined;
+  readonly target: string;
+  /** Undefined for a server that does not use the database (streaming). */
+  readonly schemaVersion?: string;
+  /** Other servers on the same database whose App-V service is Running. */
+  readonly runningPeers: readonly string[];
+}
+
+/** Outcome of the App-V rules: violations, and whether this run upgrades the database schema. */
+export interface AppVVerdict {
+  readonly violations: Violation[];
+  readonly upgradesSchema: boolean;
+}
+
+/** App-V upgrade rules (seed 002). */
+export function checkAppVInstall(f: AppVInstallFacts): AppVVerdict {
+  const violations: Violation[] = [];
+  if (f.installed && compareVersions(f.target, "4.5") >= 0 && compareVersions(f.installed, "4.1") < 0) {
+    violations.push({
+      exitCode: 1603,
+      code: "appv-source-too-old",
+      message: `App-V ${f.target} can be installed over 4.1 or 4.1 SP1 only; this server runs ${f.installed}. Upgrade it to 4.1 first or uninstall it.`,
+    });
+  }
+  const upgradesSchema = f.schemaVersion !== undefined && compareVersions(f.target, f.schemaVersion) > 0;
+  if (upgradesSchema && f.runningPeers.length > 0) {
+    violations.push({
+      exitCode: 1603,
+      code: "schema-upgrade-peers-online",
+      message:
+        `Database Upgrade Required: the schema (${f.schemaVersion}) cannot be upgraded to ${f.target} while other servers ` +
+        `sharing the database are online: ${f.runningPeers.join(", ")}. Stop their App-V services first.`,
+    });
+  }
+  return { violations, upgradesSchema };
+}

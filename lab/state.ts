@@ -1,0 +1,370 @@
+/**
+ * The simulated world: hosts (products, services, files), Horizon pods (security server registry, pairing
+ * passwords, IPsec, LDAP replication) and App-V databases. Handlers change it only through the methods here so
+ * every service change lands on the timeline.
+ */
+import { createHash } from "node:crypto";
+import type { TimelineEvent } from "./audit";
+import {
+  type HostRole,
+  type InstallerProduct,
+  type StartType,
+  installLocation,
+  productDisplayName,
+  servicesFor,
+  usesAppVDatabase,
+} from "./catalog";
+import { SimClock } from "./clock";
+
+/** An account on a host. */
+export interface AccountSpec {
+  readonly user: string;
+  /** Password login; omit for key-only accounts. */
+  readonly password?: string;
+  /** Authorized OpenSSH public keys ("ssh-ed25519 AAAA..."). */
+  readonly publicKeys?: readonly string[];
+  /** Member of the local Administrators group. @default true */
+  readonly admin?: boolean;
+}
+
+/** Fields every host spec shares. */
+export interface HostSpecBase {
+  /** Lab name of the host (used in every lab API call). */
+  readonly name: string;
+  /** NetBIOS computer name reported by the host. @default name upper-cased */
+  readonly computerName?: string;
+  /** Extra accounts besides the default `administrator`. */
+  readonly accounts?: readonly AccountSpec[];
+}
+
+/** A Connection Server. */
+export interface ConnectionServerSpec extends HostSpecBase {
+  readonly version: string;
+  /** @default "standard" for the first CS of a pod, "replica" for the others */
+  readonly role?: "standard" | "replica";
+}
+
+/** A Security Server paired with a Connection Server of the same pod. */
+export interface SecurityServerSpec extends HostSpecBase {
+  readonly version: string;
+  /** Lab name of the paired Connection Server. */
+  readonly pairedWith: string;
+  /**
+   * Name the SS was registered under when it was first paired. When it differs from the computer name, the upgrade
+   * re-pairs under the computer name and leaves the old entry: a duplicate (seed 000). @default computerName
+   */
+  readonly registeredAs?: string;
+}
+
+/** A Horizon pod (Connection Server replicated group). */
+export interface PodSpec {
+  readonly name: string;
+  /** Global "Use IPsec for Security Server Connections". @default true */
+  readonly useIpsec?: boolean;
+  /** LDAP replication health (`repadmin /showrepl`). @default true */
+  readonly replicationHealthy?: boolean;
+  readonly connectionServers: readonly ConnectionServerSpec[];
+  readonly securityServers?: readonly SecurityServerSpec[];
+}
+
+/** An App-V server in a farm. */
+export interface AppVServerSpec extends HostSpecBase {
+  readonly role: "management" | "streaming" | "management-service";
+  readonly version: string;
+}
+
+/** App-V servers sharing one database on a SQL host. */
+export interface FarmSpec {
+  readonly name: string;
+  /** Lab name of the SQL host (created if no other farm created it). */
+  readonly sql: string;
+  /** @default "APPVIRT" */
+  readonly database?: string;
+  /** @default the lowest version among the servers that use the database */
+  readonly schemaVersion?: string;
+  readonly servers: readonly AppVServerSpec[];
+}
+
+/** A host with no product (for hooks, jump hosts, file checks). */
+export type PlainHostSpec = HostSpecBase;
+
+/** A product registered in the Uninstall key. */
+export interface InstalledProduct {
+  displayName: string;
+  displayVersion: string;
+  installLocation: string;
+}
+
+/** A Windows service's live state. */
+export interface ServiceStatus {
+  readonly name: string;
+  readonly displayName: string;
+  status: "Running" | "Stopped";
+  readonly startType: StartType;
+  readonly primary: boolean;
+}
+
+/** What an installer file installs. */
+export interface InstallerInfo {
+  readonly product: InstallerProduct;
+  readonly version: string;
+  /** The hash the vendor publishes for this build; a file whose hash differs is not genuine. */
+  readonly vendorSha256: string;
+}
+
+/** A file on a host. */
+export interface FileEntry {
+  /** Path as written (Windows paths are case-insensitive: the key is lower-cased). */
+  readonly path: string;
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  /** Text content for small files (logs); absent for installers. */
+  readonly content?: string;
+  readonly installer?: InstallerInfo;
+}
+
+/** A hook the host ran. */
+export interface HookRecord {
+  readonly phase: string;
+  readonly hook: string;
+  readonly at: string;
+}
+
+/** A simulated host. */
+export interface HostState {
+  readonly name: string;
+  readonly computerName: string;
+  readonly role: HostRole;
+  readonly pod?: string;
+  /** App-V database this host uses, if any. */
+  readonly database?: { readonly sql: string; readonly name: string };
+  readonly csRole?: "standard" | "replica";
+  products: InstalledProduct[];
+  services: ServiceStatus[];
+  readonly files: Record<string, FileEntry>;
+  readonly hooks: HookRecord[];
+  /** An installer is running (the MSI mutex). */
+  installing: boolean;
+}
+
+/** IPsec state of a security server. */
+export type IpsecState = "active" | "prepared" | "none";
+
+/** A security server as its pod knows it. */
+export interface SecurityServerLink {
+  readonly host: string;
+  readonly pairedWith: string;
+  /** Name its current registry entry is under. */
+  registeredAs: string;
+  ipsec: IpsecState;
+}
+
+/** An entry in the pod's Security Servers list. */
+export interface SecurityServerEntry {
+  readonly name: string;
+  readonly host: string;
+  readonly connectionServer: string;
+  /** Version recorded when this entry was (re)paired. */
+  version: string;
+}
+
+/** A `vdmadmin -S -r -s` removal. */
+export interface RemovalRecord {
+  readonly name: string;
+  readonly host: string;
+  /** The entry was the current registration of an existing security server (removing it cuts the server off). */
+  readonly live: boolean;
+  readonly at: string;
+}
+
+/** A pairing password set on a Connection Server. */
+export interface PairingPassword {
+  readonly password: string;
+  readonly expiresMs: number;
+}
+
+/** A pod. */
+export interface PodState {
+  readonly name: string;
+  useIpsec: boolean;
+  replicationHealthy: boolean;
+  readonly connectionServers: string[];
+  /** Keyed by SS lab host name. */
+  readonly securityServers: Record<string, SecurityServerLink>;
+  readonly registry: SecurityServerEntry[];
+  /** Keyed by CS lab host name. */
+  readonly pairing: Record<string, PairingPassword>;
+  readonly removals: RemovalRecord[];
+}
+
+/** A SQL backup file's metadata. */
+export interface BackupRecord {
+  readonly path: string;
+  readonly sizeBytes: number;
+  readonly valid: boolean;
+  readonly schemaVersion: string;
+  readonly finishedUtc: string;
+}
+
+/** An App-V database. */
+export interface AppVDatabaseState {
+  readonly sql: string;
+  readonly name: string;
+  schemaVersion: string;
+  /** Lab names of the servers that use it. */
+  readonly members: string[];
+  readonly backups: Record<string, BackupRecord>;
+  readonly sizeBytes: number;
+}
+
+/** Default account name on every host. */
+export const DEFAULT_USER = "administrator";
+
+/** Key of a Windows path in `files`. */
+export function fileKey(path: string): string {
+  return path.replace(/\//g, "\\").toLowerCase();
+}
+
+/** sha256 hex of text. */
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** The vendor's published hash of an installer build (the lab derives it from product and version). */
+export function vendorSha256(product: InstallerProduct, version: string): string {
+  return sha256(`vendor-installer:${product}:${version}`);
+}
+
+/** The simulated world. */
+export class World {
+  readonly hosts = new Map<string, HostState>();
+  readonly pods = new Map<string, PodState>();
+  /** Keyed by `${sqlHost}/${database}` lower-cased. */
+  readonly databases = new Map<string, AppVDatabaseState>();
+  readonly timeline: TimelineEvent[] = [];
+
+  constructor(readonly clock: SimClock) {}
+
+  /** The host, or a thrown error naming the known hosts. */
+  host(name: string): HostState {
+    const h = this.hosts.get(name);
+    if (!h) throw new Error(`[host] "${name}" is not a lab host; known: ${[...this.hosts.keys()].join(", ")}.`);
+    return h;
+  }
+
+  /** Finds a host by lab name or computer name, case-insensitively. */
+  findHost(name: string): HostState | undefined {
+    const n = name.toLowerCase();
+    for (const h of this.hosts.values()) {
+      if (h.name.toLowerCase() === n || h.computerName.toLowerCase() === n) return h;
+    }
+    return undefined;
+  }
+
+  /** Adds a host with the products and services of its role, all healthy. */
+  addHost(
+    spec: HostSpecBase,
+    role: HostRole,
+    version: string | undefined,
+    extra: { pod?: string; database?: { sql: string; name: string }; csRole?: "standard" | "replica" } = {},
+  ): HostState {
+    if (this.hosts.has(spec.name)) throw new Error(`[name] host "${spec.name}" is defined twice.`);
+    const displayName = version ? productDisplayName(role, version) : undefined;
+    const host: HostState = {
+      name: spec.name,
+      computerName: spec.computerName ?? spec.name.toUpperCase(),
+      role,
+      pod: extra.pod,
+      database: extra.database,
+      csRole: extra.csRole,
+      products:
+        displayName && version
+          ? [{ displayName, displayVersion: version, installLocation: installLocation(role) }]
+          : [],
+      services: servicesFor(role, version).map((d) => ({
+        name: d.name,
+        displayName: d.displayName,
+        status: d.runningWhenHealthy ? "Running" : "Stopped",
+        startType: d.startType,
+        primary: d.primary === true,
+      })),
+      files: {},
+      hooks: [],
+      installing: false,
+    };
+    this.hosts.set(spec.name, host);
+    return host;
+  }
+
+  /** Version of the role's product on a host (from the Uninstall key), if installed. */
+  installedVersion(host: HostState): string | undefined {
+    return host.products[0]?.displayVersion;
+  }
+
+  /** Looks a service up by display name, case-insensitively. */
+  service(host: HostState, displayName: string): ServiceStatus | undefined {
+    const n = displayName.toLowerCase();
+    return host.services.find((s) => s.displayName.toLowerCase() === n);
+  }
+
+  /** Sets a service's status and records the change on the timeline. */
+  setServiceStatus(host: HostState, svc: ServiceStatus, status: "Running" | "Stopped"): void {
+    if (svc.status === status) return;
+    this.record(host.name, svc.displayName, svc.status, status, svc.primary);
+    svc.status = status;
+  }
+
+  /** Replaces a host's services (a major upgrade renames them), recording removals and additions. */
+  replaceServices(host: HostState, next: ServiceStatus[]): void {
+    for (const old of host.services) {
+      if (!next.some((n) => n.displayName === old.displayName)) {
+        this.record(host.name, old.displayName, old.status, "Absent", old.primary);
+      }
+    }
+    for (const n of next) {
+      const old = host.services.find((o) => o.displayName === n.displayName);
+      if (!old) this.record(host.name, n.displayName, "Absent", n.status, n.primary);
+      else if (old.status !== n.status) this.record(host.name, n.displayName, old.status, n.status, n.primary);
+    }
+    host.services = next;
+  }
+
+  /** Sets a security server's IPsec state and records it on the timeline. */
+  setIpsec(link: SecurityServerLink, state: IpsecState): void {
+    if (link.ipsec === state) return;
+    this.record(link.host, "IPsec", link.ipsec, state, false);
+    link.ipsec = state;
+  }
+
+  /** The pod a host belongs to, or a thrown error. */
+  podOf(host: HostState): PodState {
+    const pod = host.pod ? this.pods.get(host.pod) : undefined;
+    if (!pod) throw new Error(`${host.computerName} is not part of a Horizon pod.`);
+    return pod;
+  }
+
+  /** The App-V database at `sql`/`name`, if any. */
+  database(sql: string, name: string): AppVDatabaseState | undefined {
+    return this.databases.get(`${sql}/${name}`.toLowerCase());
+  }
+
+  /** Adds or replaces a file. */
+  writeFile(host: HostState, entry: FileEntry): void {
+    host.files[fileKey(entry.path)] = entry;
+  }
+
+  /** Writes a text file (logs). */
+  writeTextFile(host: HostState, path: string, content: string): void {
+    this.writeFile(host, { path, content, sha256: sha256(content), sizeBytes: Buffer.byteLength(content) });
+  }
+
+  private record(host: string, service: string, from: string, to: string, primary: boolean): void {
+    const atMs = this.clock.now();
+    this.timeline.push({ host, service, from, to, atMs, at: new Date(atMs).toISOString(), primary });
+  }
+}
+
+/** Whether a host uses an App-V database (by role). */
+export function isDatabaseMember(host: HostState): boolean {
+  return usesAppVDatabase(host.role);
+}

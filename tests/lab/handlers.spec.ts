@@ -1,0 +1,428 @@
+import assert from "node:assert/strict";
+import { type Lab, startLab } from "../../lab";
+import {
+  APPV_41SP1,
+  APPV_45SP2,
+  APPV_INSTALLER,
+  CS_INSTALLER,
+  FAST,
+  PAIRING,
+  V712,
+  V7132,
+  V85,
+  horizonInstall,
+  op,
+  readyForSecurityServer,
+  stageHorizon,
+  standardLab,
+  versionOf,
+} from "./fixtures";
+
+describe("lab handlers: Horizon Connection Server installer", () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await startLab(standardLab());
+  });
+  afterEach(() => lab.stop());
+
+  it("upgrades a Connection Server and restarts its services", async () => {
+    stageHorizon(lab, ["cs1"]);
+    const r = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    assert.equal(r.exitCode, 0);
+    assert.deepEqual(r.result, { exitCode: 0, rebootRequired: false, logTail: r.result.logTail });
+    assert.ok(r.result.logTail.some((l: string) => l.includes("Installation operation completed successfully")));
+    assert.equal(versionOf(lab, "cs1"), V7132);
+    const svc = lab.host("cs1").state.services.find((s) => s.displayName === "VMware Horizon View Connection Server");
+    assert.equal(svc?.status, "Running");
+    // out of service while it installed
+    assert.equal(lab.maxOutOfService(["cs1"]), 1);
+  });
+
+  it("fails with 1619 when the installer file is missing", async () => {
+    const r = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    assert.equal(r.result.exitCode, 1619);
+    assert.equal(versionOf(lab, "cs1"), V712);
+  });
+
+  it("fails with 1603 and a signature message when the installer is not genuine", async () => {
+    const staged = lab.addInstaller("cs1", { path: CS_INSTALLER, product: "horizon-connection-server", version: V7132, genuine: false });
+    assert.notEqual(staged.sha256, staged.vendorSha256);
+    const r = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    assert.equal(r.result.exitCode, 1603);
+    assert.match(r.result.logTail.join("\n"), /digital signature/);
+    assert.equal(versionOf(lab, "cs1"), V712);
+  });
+
+  it("refuses to downgrade", async () => {
+    stageHorizon(lab, ["cs1"], "7.10.0.14584133");
+    const r = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    assert.equal(r.result.exitCode, 1603);
+    assert.match(r.result.logTail.join("\n"), /cannot downgrade/);
+    assert.equal(versionOf(lab, "cs1"), V712);
+  });
+
+  it("fails when run without /s and /qn (no desktop in an SSH session)", async () => {
+    stageHorizon(lab, ["cs1"]);
+    const r = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { template: '/v"/l*v C:\\x.log"' }));
+    assert.equal(r.result.exitCode, 1603);
+    assert.equal(versionOf(lab, "cs1"), V712);
+  });
+
+  it("blocks an 8.5 (2203) upgrade while LDAP replication is unhealthy, and allows it once healthy", async () => {
+    stageHorizon(lab, ["cs1"], V85);
+    lab.setReplicationHealthy("pod1", false);
+    const health = await op(lab, "cs1", "Get-ReplicationHealth");
+    assert.equal(health.result.healthy, false);
+    const blocked = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    assert.equal(blocked.result.exitCode, 1603);
+    assert.match(blocked.result.logTail.join("\n"), /replication/);
+    assert.equal(versionOf(lab, "cs1"), V712);
+    lab.setReplicationHealthy("pod1", true);
+    const ok = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    assert.equal(ok.result.exitCode, 0);
+    assert.equal(versionOf(lab, "cs1"), V85);
+    assert.equal(lab.host("cs1").state.products[0].displayName, "VMware Horizon Connection Server");
+  });
+
+  it("does not check replication for a 7.x target", async () => {
+    stageHorizon(lab, ["cs1"]);
+    lab.setReplicationHealthy("pod1", false);
+    const r = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    assert.equal(r.result.exitCode, 0);
+  });
+
+  it("answers 1618 to a second installer while one runs", async () => {
+    stageHorizon(lab, ["cs1"]);
+    const first = op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    assert.equal(second.result.exitCode, 1618);
+    assert.equal((await first).result.exitCode, 0);
+  });
+
+  it("throws when the installer outlives timeoutSeconds, and the installation still completes", async () => {
+    stageHorizon(lab, ["cs1"]);
+    const r = await op(lab, "cs1", "Invoke-Installer", { ...horizonInstall(CS_INSTALLER), timeoutSeconds: 60 });
+    assert.equal(r.exitCode, 1);
+    assert.match(r.error ?? "", /did not finish within 60 s/);
+    await new Promise((res) => setTimeout(res, 150));
+    assert.equal(versionOf(lab, "cs1"), V7132);
+  });
+
+  it("writes the installer log at logPath without the pairing password", async () => {
+    await readyForSecurityServer(lab);
+    await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+    const log = lab.host("ss1").state.files["c:\\temp\\vmmsi.log"];
+    assert.ok(log?.content?.includes("VDM_SERVER_SS_PWD"));
+    assert.ok(!log?.content?.includes(PAIRING));
+  });
+});
+
+describe("lab handlers: Security Server rules", () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await startLab(standardLab());
+  });
+  afterEach(() => lab.stop());
+
+  it("upgrades a prepared security server paired with an upgraded CS, consuming the pairing password", async () => {
+    await readyForSecurityServer(lab);
+    const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+    assert.equal(r.result.exitCode, 0, r.result.logTail.join("\n"));
+    assert.equal(versionOf(lab, "ss1"), V7132);
+    const svc = lab.host("ss1").state.services.find((s) => s.displayName === "VMware Horizon View Security Server");
+    assert.equal(svc?.status, "Running");
+    assert.equal(lab.pod("pod1").pairing.cs1, undefined);
+    const list = await op(lab, "cs1", "Get-SecurityServerList");
+    assert.deepEqual(list.result.securityServers.find((s: { name: string }) => s.name === "SS1"), {
+      name: "SS1",
+      version: V7132,
+      connectionServer: "CS1",
+      ipsec: "active",
+    });
+  });
+
+  it("fails while the security server's IPsec rules are still in place", async () => {
+    await readyForSecurityServer(lab);
+    lab.pod("pod1").securityServers.ss1.ipsec = "active";
+    const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+    assert.equal(r.result.exitCode, 1603);
+    assert.match(r.result.logTail.join("\n"), /IPsec rules/);
+    assert.equal(versionOf(lab, "ss1"), V712);
+  });
+
+  it("needs no preparation when the pod does not use IPsec", async () => {
+    await lab.stop();
+    lab = await startLab(standardLab({
+      pods: [{ name: "pod1", useIpsec: false, connectionServers: [{ name: "cs1", version: V712 }], securityServers: [{ name: "ss1", version: V712, pairedWith: "cs1" }] }],
+      farms: [],
+    }));
+    stageHorizon(lab, ["cs1", "ss1"]);
+    await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    const prep = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1" });
+    assert.deepEqual(prep.result, { ipsec: "none" });
+    await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "cs1", timeoutMinutes: 1440, secrets: { pairingPassword: PAIRING } });
+    const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+    assert.equal(r.result.exitCode, 0);
+  });
+
+  it("fails without a pairing password set on the paired Connection Server", async () => {
+    await readyForSecurityServer(lab);
+    delete lab.pod("pod1").pairing.cs1;
+    const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+    assert.equal(r.result.exitCode, 1603);
+    assert.match(r.result.logTail.join("\n"), /pairing-password-not-set/);
+  });
+
+  it("fails with a wrong pairing password", async () => {
+    await readyForSecurityServer(lab);
+    const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true, password: "nope" }));
+    assert.equal(r.result.exitCode, 1603);
+    assert.match(r.result.logTail.join("\n"), /pairing-password-wrong/);
+  });
+
+  it("fails when the pairing password's value with spaces is not quoted (it reaches msiexec cut short)", async () => {
+    await readyForSecurityServer(lab);
+    const template = '/s /v"/qn VDM_SERVER_SS_PWD={{secret:pairingPassword}}"';
+    const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true, template }));
+    assert.equal(r.result.exitCode, 1603);
+  });
+
+  it("fails once the pairing password has expired in simulated time", async () => {
+    await readyForSecurityServer(lab);
+    lab.advance(1441 * 60);
+    const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+    assert.equal(r.result.exitCode, 1603);
+    assert.match(r.result.logTail.join("\n"), /expired/);
+  });
+
+  it("fails when the paired Connection Server is older than the installer", async () => {
+    stageHorizon(lab, ["ss1"]);
+    await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "cs1", timeoutMinutes: 1440, secrets: { pairingPassword: PAIRING } });
+    await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1" });
+    const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+    assert.equal(r.result.exitCode, 1603);
+    assert.match(r.result.logTail.join("\n"), /upgrade the Connection Server first/);
+    assert.equal(versionOf(lab, "ss1"), V712);
+  });
+
+  it("leaves the old entry beside a new one when the full name differs from the original registration", async () => {
+    await readyForSecurityServer(lab, "ss2", "cs2");
+    const r = await op(lab, "ss2", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+    assert.equal(r.result.exitCode, 0);
+    const list = await op(lab, "cs1", "Get-SecurityServerList");
+    const names = list.result.securityServers.map((s: { name: string; version: string }) => `${s.name}@${s.version}`);
+    assert.deepEqual(names, [`SS1@${V712}`, `SS2-OLD@${V712}`, `SS2@${V7132}`]);
+  });
+
+  it("removes an entry with vdmadmin -S -r -s and records whether it was live", async () => {
+    await readyForSecurityServer(lab, "ss2", "cs2");
+    await op(lab, "ss2", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+    const vdmadmin = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
+    const dup = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-S", "-r", "-s", "SS2-OLD"] });
+    assert.equal(dup.result.exitCode, 0);
+    const live = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-S", "-r", "-s", "ss1"] });
+    assert.equal(live.result.exitCode, 0);
+    assert.deepEqual(lab.pod("pod1").removals.map((x) => [x.name, x.live]), [["SS2-OLD", false], ["SS1", true]]);
+    assert.deepEqual(lab.pod("pod1").registry.map((e) => e.name), ["SS2"]);
+  });
+
+  it("answers vdmadmin usage with a non-zero exit code for unknown arguments", async () => {
+    const vdmadmin = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
+    const r = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-X", "--list"] });
+    assert.notEqual(r.result.exitCode, 0);
+    assert.match(r.result.output.join("\n"), /Usage: vdmadmin/);
+    const missing = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-S", "-r", "-s", "ghost"] });
+    assert.equal(missing.result.exitCode, 1);
+    assert.equal(lab.pod("pod1").registry.length, 2);
+  });
+
+  it("marks a prepared security server out of service until it is upgraded", async () => {
+    stageHorizon(lab, ["cs1", "ss1"]);
+    await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1" });
+    assert.equal(lab.maxOutOfService(["ss1", "ss2"]), 1);
+    const list = await op(lab, "cs1", "Get-SecurityServerList");
+    assert.equal(list.result.securityServers[0].ipsec, "prepared");
+  });
+
+  it("refuses Connection Server operations on a security server", async () => {
+    const r = await op(lab, "ss1", "Get-SecurityServerList");
+    assert.equal(r.exitCode, 1);
+    assert.match(r.error ?? "", /runs on a Connection Server/);
+  });
+
+  it("rejects a pairing-password timeout outside 1..1440 minutes", async () => {
+    const r = await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "cs1", timeoutMinutes: 2000, secrets: { pairingPassword: "x" } });
+    assert.equal(r.exitCode, 1);
+    assert.match(r.error ?? "", /timeoutMinutes/);
+  });
+});
+
+describe("lab handlers: App-V", () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await startLab(standardLab());
+    for (const h of ["appv1", "appv2", "appv3"]) {
+      lab.addInstaller(h, { path: APPV_INSTALLER, product: "appv-server", version: APPV_45SP2 });
+    }
+  });
+  afterEach(() => lab.stop());
+
+  const install = (host: string) =>
+    op(lab, host, "Invoke-Installer", { path: APPV_INSTALLER, argumentTemplate: "", logPath: "C:\\Temp\\appv.log", timeoutSeconds: 3600 });
+  const stop = (host: string, displayName = "Application Virtualization Management Server") =>
+    op(lab, host, "Set-ServiceState", { displayName, state: "Stopped", timeoutSeconds: 120 });
+
+  it("refuses the schema upgrade while another server on the database still runs its App-V service", async () => {
+    const r = await install("appv1");
+    assert.equal(r.result.exitCode, 1603);
+    assert.match(r.result.logTail.join("\n"), /APPV2/);
+    assert.equal(lab.database("sql1", "APPVIRT").schemaVersion, APPV_41SP1);
+    assert.equal(versionOf(lab, "appv1"), APPV_41SP1);
+  });
+
+  it("lets the first server upgrade the schema once its peers are stopped, then the others follow", async () => {
+    await stop("appv2");
+    const first = await install("appv1");
+    assert.equal(first.result.exitCode, 0, first.result.logTail.join("\n"));
+    assert.equal(lab.database("sql1", "APPVIRT").schemaVersion, APPV_45SP2);
+    const second = await install("appv2");
+    assert.equal(second.result.exitCode, 0);
+    assert.equal(versionOf(lab, "appv2"), APPV_45SP2);
+  });
+
+  it("ignores a running streaming server: it does not use the database", async () => {
+    await stop("appv2");
+    assert.equal(lab.host("appv3").state.services[0].status, "Running");
+    const r = await install("appv1");
+    assert.equal(r.result.exitCode, 0);
+  });
+
+  it("refuses 4.5 over App-V 4.0", async () => {
+    await lab.stop();
+    lab = await startLab({ timeFactor: FAST, farms: [{ name: "f", sql: "sql1", servers: [{ name: "old", role: "management", version: "4.0.1.1850" }] }] });
+    lab.addInstaller("old", { path: APPV_INSTALLER, product: "appv-server", version: APPV_45SP2 });
+    const r = await install("old");
+    assert.equal(r.result.exitCode, 1603);
+    assert.match(r.result.logTail.join("\n"), /4\.1 or 4\.1 SP1/);
+  });
+
+  it("refuses a service pack downgrade", async () => {
+    lab.addInstaller("appv3", { path: APPV_INSTALLER, product: "appv-server", version: "4.1.0.56" });
+    const r = await install("appv3");
+    assert.equal(r.result.exitCode, 1603);
+  });
+
+  it("backs up, verifies and reads the App-V database on the SQL host", async () => {
+    const b = await op(lab, "sql1", "Invoke-SqlBackup", { sqlServer: "SQL1", database: "APPVIRT", backupPath: "D:\\Backup\\APPVIRT.bak", secrets: { sqlPassword: "s3cret" } });
+    assert.equal(b.exitCode, 0);
+    assert.ok(b.result.sizeBytes > 0);
+    const t = await op(lab, "sql1", "Test-SqlBackup", { sqlServer: "sql1", backupPath: "D:\\Backup\\APPVIRT.bak" });
+    assert.deepEqual(t.result.valid, true);
+    const missing = await op(lab, "sql1", "Test-SqlBackup", { sqlServer: "sql1", backupPath: "D:\\Backup\\none.bak" });
+    assert.equal(missing.result.valid, false);
+    const db = await op(lab, "sql1", "Get-AppVDatabase", { sqlServer: "sql1", database: "APPVIRT" });
+    assert.deepEqual(db.result, { schemaVersion: APPV_41SP1 });
+    const wrong = await op(lab, "sql1", "Get-AppVDatabase", { sqlServer: "sql1", database: "NOPE" });
+    assert.equal(wrong.exitCode, 1);
+  });
+});
+
+describe("lab handlers: queries, services, hooks, accounts", () => {
+  let lab: Lab;
+  before(async () => {
+    lab = await startLab(standardLab({ hosts: [{ name: "plain1", accounts: [{ user: "viewer", password: "v-pass", admin: false }] }] }));
+  });
+  after(() => lab.stop());
+
+  it("matches installed products with -like wildcards", async () => {
+    const r = await op(lab, "cs1", "Get-InstalledProduct", { displayNameLike: ["*Horizon*Connection Server"] });
+    assert.deepEqual(r.result.products, [
+      { displayName: "VMware Horizon 7 Connection Server", displayVersion: V712, installLocation: "C:\\Program Files\\VMware\\VMware View\\Server\\" },
+    ]);
+    const none = await op(lab, "cs1", "Get-InstalledProduct", { displayNameLike: ["Horizon*"] });
+    assert.deepEqual(none.result.products, []);
+  });
+
+  it("reports services by display name and omits missing ones", async () => {
+    const r = await op(lab, "ss1", "Get-ServiceState", { displayNames: ["VMware Horizon View Security Server", "No Such Service"] });
+    assert.deepEqual(r.result.services, [
+      { name: "wsbroker", displayName: "VMware Horizon View Security Server", status: "Running", startType: "Automatic" },
+    ]);
+  });
+
+  it("stops and starts the Connection Server service with its companions", async () => {
+    const cs = "VMware Horizon View Connection Server";
+    const stopped = await op(lab, "cs2", "Set-ServiceState", { displayName: cs, state: "Stopped", timeoutSeconds: 60 });
+    assert.equal(stopped.result.status, "Stopped");
+    const web = () => lab.host("cs2").state.services.find((s) => s.displayName === "VMware Horizon View Web Component")?.status;
+    assert.equal(web(), "Stopped");
+    const started = await op(lab, "cs2", "Set-ServiceState", { displayName: cs, state: "Running", timeoutSeconds: 60 });
+    assert.equal(started.result.status, "Running");
+    assert.equal(web(), "Running");
+    const adam = lab.host("cs2").state.services.find((s) => s.displayName === "VMwareVDMDS");
+    assert.equal(adam?.status, "Running");
+  });
+
+  it("hashes files and reports missing ones", async () => {
+    const { sha256 } = lab.writeFile("plain1", "C:\\Data\\ä b.txt", "hello");
+    const r = await op(lab, "plain1", "Get-FileHash", { path: "c:\\data\\Ä B.TXT".replace("Ä", "ä") });
+    assert.deepEqual(r.result, { exists: true, sha256, sizeBytes: 5 });
+    const m = await op(lab, "plain1", "Get-FileHash", { path: "C:\\nothing" });
+    assert.deepEqual(m.result, { exists: false, sha256: null, sizeBytes: null });
+  });
+
+  it("records hooks and answers exit code 0", async () => {
+    const r = await op(lab, "plain1", "Invoke-Hook", { hook: "Write-Output 'drain'", phase: "pre" });
+    assert.deepEqual(r.result, { exitCode: 0, output: [] });
+    assert.equal(lab.host("plain1").state.hooks.at(-1)?.hook, "Write-Output 'drain'");
+  });
+
+  it("says isAdmin false for a non-admin account and refuses it admin operations", async () => {
+    const ep = lab.endpoint("plain1", "viewer");
+    const { runOnce } = await import("./labClient");
+    const facts = await runOnce(ep, "Get-HostFacts");
+    assert.equal(facts.result.isAdmin, false);
+    assert.equal(facts.result.computerName, "PLAIN1");
+    const hook = await runOnce(ep, "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    assert.match(hook.error ?? "", /Access is denied/);
+  });
+
+  it("rejects params that do not match the operation's table", async () => {
+    const r = await op(lab, "cs1", "Get-ServiceState", { displayName: "x" });
+    assert.equal(r.exitCode, 1);
+    assert.match(r.error ?? "", /\[displayNames\]/);
+  });
+});
+
+describe("lab handlers: simulated time", () => {
+  it("reports utcNow on the simulated clock, which runs timeFactor times faster", async () => {
+    const lab = await startLab({ timeFactor: 600, simEpoch: "2030-01-01T00:00:00Z", hosts: [{ name: "h" }] });
+    try {
+      const a = Date.parse((await op(lab, "h", "Get-HostFacts")).result.utcNow);
+      await new Promise((r) => setTimeout(r, 100));
+      const b = Date.parse((await op(lab, "h", "Get-HostFacts")).result.utcNow);
+      assert.ok(a >= Date.parse("2030-01-01T00:00:00Z"));
+      // 100 ms real at ×600 is at least 60 s simulated
+      assert.ok(b - a >= 60_000, `advanced ${b - a} ms`);
+      lab.advance(3600);
+      assert.ok(lab.now().getTime() - b >= 3_600_000);
+    } finally {
+      await lab.stop();
+    }
+  });
+
+  it("takes the configured simulated installer duration", async () => {
+    const lab = await startLab({ timeFactor: 600, durations: { connectionServerInstall: 120 }, pods: [{ name: "p", connectionServers: [{ name: "cs1", version: V712 }] }] });
+    try {
+      stageHorizon(lab, ["cs1"]);
+      const t = Date.now();
+      const r = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+      assert.equal(r.result.exitCode, 0);
+      // 120 s simulated at ×600 is 200 ms real
+      assert.ok(Date.now() - t >= 190, `took ${Date.now() - t} ms`);
+    } finally {
+      await lab.stop();
+    }
+  });
+});
