@@ -1,0 +1,332 @@
+/**
+ * Operations on a Horizon Connection Server: vdmadmin, the security-server registry, the pairing password, "Prepare
+ * for Upgrade or Reinstallation", LDAP replication (docs/wire-protocol.md §5, domain-facts §A2–§A3, §A6).
+ */
+import { z } from "zod";
+import type { RunResult, Session } from "../transport/session";
+import { type OperationDefinition, type OperationOptions, runOperation, secretsSchema } from "./operation";
+
+/** vdmadmin.exe on VMware-branded Horizon 7/8 Connection Servers (domain-facts §A2). */
+export const VDMADMIN_PATH_VMWARE = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
+/**
+ * vdmadmin.exe on Omnissa-branded builds. UNCONFIRMED (domain-facts §A2, §C4): the documentation places `vdmutil`
+ * in this folder; that vdmadmin sits beside it is an inference. Pass `vdmadminPath` explicitly to be sure.
+ */
+export const VDMADMIN_PATH_OMNISSA = "C:\\Program Files\\Omnissa\\Horizon\\Server\\tools\\bin\\vdmadmin.exe";
+
+/**
+ * Connects to the View API of this Connection Server through PowerCLI (`VMware.VimAutomation.HorizonView`), as
+ * `$api` (`VMware.Hv.Services`). With `secrets.viewApiUser`/`viewApiPassword`/`viewApiDomain` it logs in with them;
+ * without, it relies on Connect-HVServer using the current Windows identity, which is UNCONFIRMED: if it prompts,
+ * the non-interactive session fails with an error that says so.
+ */
+const CONNECT_VIEW_API = String.raw`Import-Module VMware.VimAutomation.HorizonView -ErrorAction Stop
+$fqdn = [System.Net.Dns]::GetHostEntry([string]$env:COMPUTERNAME).HostName
+$viewUser = $null
+if ($null -ne $p.secrets -and $null -ne $p.secrets.viewApiUser) { $viewUser = [string]$p.secrets.viewApiUser }
+if ($viewUser) {
+  $hv = Connect-HVServer -Server $fqdn -User $viewUser -Password ([string]$p.secrets.viewApiPassword) -Domain ([string]$p.secrets.viewApiDomain)
+} else {
+  $hv = Connect-HVServer -Server $fqdn
+}
+$api = $hv.ExtensionData`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Invoke-Vdmadmin
+
+/** Params of `Invoke-Vdmadmin`. */
+export const vdmadminParamsSchema = z
+  .object({
+    /** Full path of vdmadmin.exe. */
+    vdmadminPath: z.string().min(1),
+    /** Arguments, one per element (`["-S", "-r", "-s", "SS1"]`); `{{secret:NAME}}` is replaced on the host. */
+    arguments: z.array(z.string()),
+    secrets: secretsSchema.optional(),
+  })
+  .strict();
+/** Result of `Invoke-Vdmadmin`. */
+export const vdmadminResultSchema = z.object({ exitCode: z.number().int(), output: z.array(z.string()) });
+
+/**
+ * `Invoke-Vdmadmin`: runs vdmadmin.exe with the call operator and an argument array (each element one argument, no
+ * shell parsing), output and exit code returned. Used for `vdmadmin -S -r -s <server>` to remove a stale
+ * security-server entry (§A2). Windows PowerShell 5.1 passes an argument containing a double quote incorrectly to
+ * native programs, so such arguments are refused.
+ */
+export const INVOKE_VDMADMIN: OperationDefinition<z.infer<typeof vdmadminParamsSchema>, z.infer<typeof vdmadminResultSchema>> = {
+  name: "Invoke-Vdmadmin",
+  overridable: false,
+  params: vdmadminParamsSchema,
+  result: vdmadminResultSchema,
+  deadlineSeconds: () => 300,
+  body: String.raw`$exe = [string]$p.vdmadminPath
+if (-not (Test-Path -LiteralPath $exe -PathType Leaf)) {
+  throw "vdmadmin.exe was not found at '$exe' on $env:COMPUTERNAME. VMware-branded builds keep it in C:\Program Files\VMware\VMware View\Server\tools\bin; set vdmadminPath to where it is."
+}
+$secrets = @{}
+if ($null -ne $p.secrets) {
+  foreach ($prop in $p.secrets.PSObject.Properties) { $secrets[$prop.Name] = [string]$prop.Value }
+}
+$argv = @()
+foreach ($a in @($p.arguments)) {
+  $arg = [string]$a
+  foreach ($name in @($secrets.Keys)) { $arg = $arg.Replace('{{secret:' + $name + '}}', $secrets[$name]) }
+  if ($arg.Contains('"')) { throw 'vdmadmin arguments must not contain a double quote (Windows PowerShell 5.1 would split them).' }
+  $argv += $arg
+}
+# Native stderr through 2>&1 becomes error records; with 'Stop' the first one would abort. Collect them instead.
+$output = & {
+  $ErrorActionPreference = 'Continue'
+  & $exe @argv 2>&1 | ForEach-Object { [string]$_ }
+}
+$exitCode = [int]$LASTEXITCODE
+$output = @($output)
+foreach ($line in $output) { $line }
+Write-VdiResult @{ exitCode = $exitCode; output = $output }`,
+};
+
+/** Runs vdmadmin.exe. */
+export function invokeVdmadmin(
+  session: Session,
+  params: z.infer<typeof vdmadminParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof vdmadminResultSchema>>> {
+  return runOperation(session, INVOKE_VDMADMIN, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Get-SecurityServerList (overridable)
+
+/** View API credentials, optional for the View API operations. */
+const viewApiSecrets = {
+  viewApiUser: z.string().min(1).optional(),
+  viewApiPassword: z.string().min(1).optional(),
+  viewApiDomain: z.string().min(1).optional(),
+};
+
+/** Params of `Get-SecurityServerList`. */
+export const securityServerListParamsSchema = z
+  .object({ secrets: z.object(viewApiSecrets).strict().optional() })
+  .strict();
+/** IPsec state of a security server's pairing. */
+export const ipsecStateSchema = z.enum(["active", "prepared", "none"]);
+/** Result of `Get-SecurityServerList`. */
+export const securityServerListSchema = z.object({
+  securityServers: z.array(
+    z.object({ name: z.string(), version: z.string(), connectionServer: z.string(), ipsec: ipsecStateSchema }),
+  ),
+  useIpsec: z.boolean(),
+});
+/** The pod's registered security servers and the global IPsec setting. */
+export type SecurityServerList = z.infer<typeof securityServerListSchema>;
+
+/**
+ * `Get-SecurityServerList` (overridable). Default: the View API through PowerCLI: `SecurityServer_List` (names,
+ * `general.version`, `general.connectionServer`), `GlobalSettings_Get().SecurityData.EnableIPSecForSecurityServerPairing`
+ * for `useIpsec`, and `SecurityServerHealth_List` for each server's IPsec status.
+ * UNCONFIRMED (domain-facts §A3, §C3): the values of `SecurityServerHealthInfo.ipSecStatus`; the default maps a status
+ * mentioning PREPARED/UPGRADE to "prepared", any other status to "active" when IPsec is on, and "none" when it is off.
+ * The SecurityServer service is absent from the View API from 2412 on.
+ */
+export const GET_SECURITY_SERVER_LIST: OperationDefinition<z.infer<typeof securityServerListParamsSchema>, SecurityServerList> = {
+  name: "Get-SecurityServerList",
+  overridable: true,
+  params: securityServerListParamsSchema,
+  result: securityServerListSchema,
+  deadlineSeconds: () => 180,
+  body:
+    CONNECT_VIEW_API +
+    "\n" +
+    String.raw`try {
+  $useIpsec = [bool]$api.GlobalSettings.GlobalSettings_Get().SecurityData.EnableIPSecForSecurityServerPairing
+  $csNames = @{}
+  foreach ($cs in @($api.ConnectionServer.ConnectionServer_List())) { $csNames[[string]$cs.Id.Id] = [string]$cs.General.Name }
+  $health = @{}
+  foreach ($h in @($api.SecurityServerHealth.SecurityServerHealth_List())) { $health[[string]$h.Name] = $h }
+  $list = New-Object System.Collections.ArrayList
+  foreach ($ss in @($api.SecurityServer.SecurityServer_List())) {
+    $name = [string]$ss.General.Name
+    $ipsec = 'none'
+    if ($useIpsec) {
+      $ipsec = 'active'
+      if ($health.ContainsKey($name) -and ([string]$health[$name].IpSecStatus) -match 'PREPARED|UPGRADE') { $ipsec = 'prepared' }
+    }
+    $csName = [string]$csNames[[string]$ss.General.ConnectionServer.Id]
+    [void]$list.Add(@{ name = $name; version = [string]$ss.General.Version; connectionServer = $csName; ipsec = $ipsec })
+  }
+  Write-VdiResult @{ securityServers = @($list.ToArray()); useIpsec = $useIpsec }
+} finally {
+  Disconnect-HVServer -Server $hv -Force -Confirm:$false
+}`,
+};
+
+/** Lists the security servers registered in the pod. */
+export function getSecurityServerList(
+  session: Session,
+  params: z.infer<typeof securityServerListParamsSchema> = {},
+  options?: OperationOptions,
+): Promise<RunResult<SecurityServerList>> {
+  return runOperation(session, GET_SECURITY_SERVER_LIST, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Set-PairingPassword (overridable)
+
+/** Params of `Set-PairingPassword`. */
+export const pairingPasswordParamsSchema = z
+  .object({
+    /** Name of the Connection Server the security server pairs with (as the View API lists it). */
+    connectionServer: z.string().min(1),
+    /** How long the one-time password stays valid: 1 to 1440 minutes (View API limit, §A3). */
+    timeoutMinutes: z.number().int().min(1).max(1440),
+    secrets: z.object({ pairingPassword: z.string().min(1), ...viewApiSecrets }).strict(),
+  })
+  .strict();
+/** Result of `Set-PairingPassword`. */
+export const pairingPasswordResultSchema = z.object({ expiresUtc: z.string() });
+
+/**
+ * `Set-PairingPassword` (overridable). Default: the View API, `ConnectionServer_Update(id, MapEntry{key =
+ * 'securityServerPairing', value = ConnectionServerSecurityServerPairingData{pairingPassword, timeoutMinutes}})`,
+ * the password as a `VMware.Hv.SecureString` built on the host (domain-facts §A3, [doc] data object, [code] PowerCLI
+ * usage). UNCONFIRMED: that no other field of the pairing data must be sent; a public script warns the Connection
+ * Server must be in UTC or the password is treated as expired, so the body prints a warning when it is not.
+ */
+export const SET_PAIRING_PASSWORD: OperationDefinition<z.infer<typeof pairingPasswordParamsSchema>, z.infer<typeof pairingPasswordResultSchema>> = {
+  name: "Set-PairingPassword",
+  overridable: true,
+  params: pairingPasswordParamsSchema,
+  result: pairingPasswordResultSchema,
+  deadlineSeconds: () => 180,
+  body:
+    CONNECT_VIEW_API +
+    "\n" +
+    String.raw`try {
+  if ([System.TimeZoneInfo]::Local.BaseUtcOffset -ne [TimeSpan]::Zero) {
+    'WARNING: ' + $env:COMPUTERNAME + ' is not in UTC (' + [System.TimeZoneInfo]::Local.Id + '); the pairing password may be treated as expired.'
+  }
+  $target = [string]$p.connectionServer
+  $cs = @($api.ConnectionServer.ConnectionServer_List() | Where-Object { $_.General.Name -eq $target -or $_.General.Fqhn -eq $target }) | Select-Object -First 1
+  if ($null -eq $cs) { throw "[connectionServer] '$target' is not a Connection Server of this pod." }
+  $pairing = New-Object VMware.Hv.ConnectionServerSecurityServerPairingData
+  $pairing.PairingPassword = New-Object VMware.Hv.SecureString
+  $pairing.PairingPassword.Utf8String = [System.Text.Encoding]::UTF8.GetBytes([string]$p.secrets.pairingPassword)
+  $pairing.TimeoutMinutes = [int]$p.timeoutMinutes
+  $update = New-Object VMware.Hv.MapEntry
+  $update.Key = 'securityServerPairing'
+  $update.Value = $pairing
+  $api.ConnectionServer.ConnectionServer_Update($cs.Id, @($update))
+  Write-VdiResult @{ expiresUtc = [DateTime]::UtcNow.AddMinutes([int]$p.timeoutMinutes).ToString('o') }
+} finally {
+  Disconnect-HVServer -Server $hv -Force -Confirm:$false
+}`,
+};
+
+/** Sets the one-time security server pairing password on a Connection Server. */
+export function setPairingPassword(
+  session: Session,
+  params: z.infer<typeof pairingPasswordParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof pairingPasswordResultSchema>>> {
+  return runOperation(session, SET_PAIRING_PASSWORD, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Invoke-PrepareSecurityServer (overridable)
+
+/** Params of `Invoke-PrepareSecurityServer`. */
+export const prepareSecurityServerParamsSchema = z
+  .object({
+    /** Name of the security server as the pod registered it. */
+    securityServer: z.string().min(1),
+    secrets: z.object(viewApiSecrets).strict().optional(),
+  })
+  .strict();
+/** Result of `Invoke-PrepareSecurityServer`. */
+export const prepareSecurityServerResultSchema = z.object({ ipsec: z.enum(["prepared", "none"]) });
+
+/**
+ * `Invoke-PrepareSecurityServer` (overridable): "Prepare for Upgrade or Reinstallation", which removes the IPsec
+ * rules between a security server and its Connection Server before the security server is upgraded.
+ * UNCONFIRMED (domain-facts §A3, §C3): there is no documented API or CLI for it; the View API's SecurityServer
+ * service has only Get/List/Update, and the console command is the only documented way. The default therefore
+ * does only what is documented: it reads the global "Use IPsec for Security Server Connections" setting; when IPsec
+ * is off there are no rules to remove and it returns `{ ipsec: "none" }`; when IPsec is on it fails with the console
+ * path to follow, unless an operator override performs the step (for example a site-tested script) and prints
+ * `{ "ipsec": "prepared" }`.
+ */
+export const INVOKE_PREPARE_SECURITY_SERVER: OperationDefinition<
+  z.infer<typeof prepareSecurityServerParamsSchema>,
+  z.infer<typeof prepareSecurityServerResultSchema>
+> = {
+  name: "Invoke-PrepareSecurityServer",
+  overridable: true,
+  params: prepareSecurityServerParamsSchema,
+  result: prepareSecurityServerResultSchema,
+  deadlineSeconds: () => 180,
+  body:
+    CONNECT_VIEW_API +
+    "\n" +
+    String.raw`try {
+  $target = [string]$p.securityServer
+  $ss = @($api.SecurityServer.SecurityServer_List() | Where-Object { $_.General.Name -eq $target }) | Select-Object -First 1
+  if ($null -eq $ss) { throw "[securityServer] '$target' is not a security server of this pod." }
+  $useIpsec = [bool]$api.GlobalSettings.GlobalSettings_Get().SecurityData.EnableIPSecForSecurityServerPairing
+  if (-not $useIpsec) {
+    'IPsec for security server connections is off: there are no IPsec rules to remove for ' + $target + '.'
+    Write-VdiResult @{ ipsec = 'none' }
+  } else {
+    throw ("There is no documented API for 'Prepare for Upgrade or Reinstallation'. Run it in Horizon Administrator: " +
+      "View Configuration > Servers > Security Servers > " + $target + " > More Commands > Prepare for Upgrade or Reinstallation, " +
+      "then run again with an override body for Invoke-PrepareSecurityServer that prints {""ipsec"":""prepared""}.")
+  }
+} finally {
+  Disconnect-HVServer -Server $hv -Force -Confirm:$false
+}`,
+};
+
+/** Prepares a security server for upgrade (removes its IPsec rules). */
+export function invokePrepareSecurityServer(
+  session: Session,
+  params: z.infer<typeof prepareSecurityServerParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof prepareSecurityServerResultSchema>>> {
+  return runOperation(session, INVOKE_PREPARE_SECURITY_SERVER, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Get-ReplicationHealth
+
+/** Result of `Get-ReplicationHealth`. */
+export const replicationHealthSchema = z.object({ healthy: z.boolean(), output: z.array(z.string()) });
+
+/**
+ * `Get-ReplicationHealth`: `repadmin.exe /showrepl localhost:389` on the Connection Server's AD LDS instance, the
+ * documented precondition of parallel upgrades (2203+) and a post-upgrade check (domain-facts §A6). Healthy when
+ * repadmin exits 0 and no "Last attempt ... failed" or non-zero "consecutive failure(s)" line appears.
+ */
+export const GET_REPLICATION_HEALTH: OperationDefinition<Record<string, never>, z.infer<typeof replicationHealthSchema>> = {
+  name: "Get-ReplicationHealth",
+  overridable: false,
+  params: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
+  result: replicationHealthSchema,
+  deadlineSeconds: () => 180,
+  body: String.raw`$repadmin = Get-Command repadmin.exe -ErrorAction SilentlyContinue
+if ($null -eq $repadmin) { throw "repadmin.exe was not found on $env:COMPUTERNAME (it comes with the AD LDS tools)." }
+$output = & {
+  $ErrorActionPreference = 'Continue'
+  & $repadmin.Source '/showrepl' 'localhost:389' 2>&1 | ForEach-Object { [string]$_ }
+}
+$exitCode = [int]$LASTEXITCODE
+$output = @($output)
+$failed = @($output | Where-Object { $_ -match 'Last attempt @ .* failed' -or $_ -match '\b[1-9][0-9]* consecutive failure' })
+Write-VdiResult @{ healthy = ($exitCode -eq 0 -and $failed.Count -eq 0); output = $output }`,
+};
+
+/** Reads the LDAP replication health of the Connection Server group. */
+export function getReplicationHealth(
+  session: Session,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof replicationHealthSchema>>> {
+  return runOperation(session, GET_REPLICATION_HEALTH, {}, options);
+}

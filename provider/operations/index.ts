@@ -1,0 +1,50 @@
+/** The vocabulary of named remote operations (docs/wire-protocol.md §5). */
+import type { OperationDefinition } from "./operation";
+import {
+  GET_FILE_HASH,
+  GET_HOST_FACTS,
+  GET_INSTALLED_PRODUCT,
+  GET_SERVICE_STATE,
+  INVOKE_HOOK,
+  INVOKE_INSTALLER,
+  SET_SERVICE_STATE,
+} from "./hostOperations";
+import {
+  GET_REPLICATION_HEALTH,
+  GET_SECURITY_SERVER_LIST,
+  INVOKE_PREPARE_SECURITY_SERVER,
+  INVOKE_VDMADMIN,
+  SET_PAIRING_PASSWORD,
+} from "./horizonOperations";
+import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP } from "./sqlOperations";
+
+export * from "./operation";
+export * from "./hostOperations";
+export * from "./horizonOperations";
+export * from "./sqlOperations";
+
+/** Every operation, by name, in the order of the protocol's table. */
+export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>> = Object.fromEntries(
+  [
+    GET_HOST_FACTS,
+    GET_INSTALLED_PRODUCT,
+    GET_SERVICE_STATE,
+    SET_SERVICE_STATE,
+    GET_FILE_HASH,
+    INVOKE_INSTALLER,
+    INVOKE_VDMADMIN,
+    GET_SECURITY_SERVER_LIST,
+    SET_PAIRING_PASSWORD,
+    INVOKE_PREPARE_SECURITY_SERVER,
+    GET_REPLICATION_HEALTH,
+    INVOKE_SQL_BACKUP,
+    TEST_SQL_BACKUP,
+    GET_APPV_DATABASE,
+    INVOKE_HOOK,
+  ].map((d) => [d.name, d]),
+);
+
+/** Names of the operations whose body an operator may replace. */
+export const OVERRIDABLE_OPERATIONS: readonly string[] = Object.values(OPERATIONS)
+  .filter((d) => d.overridable)
+  .map((d) => d.name);
