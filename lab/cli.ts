@@ -61,7 +61,8 @@ export function cliLabOptions(timeFactor: number): LabOptions {
         ],
         securityServers: [
           { name: "ss1", version: v, pairedWith: "cs1" },
-          { name: "ss2", version: v, pairedWith: "cs2" },
+          // Created under another name than its computer name: its upgrade leaves a duplicate entry (seed 000, step 5).
+          { name: "ss2", version: v, pairedWith: "cs2", registeredAs: "DMZ-SS2" },
         ],
       },
     ],
@@ -96,6 +97,14 @@ export interface LabDescription {
       fingerprint: string;
       role: string;
       computerName: string;
+      /** Horizon hosts: the pod. */
+      pod?: string;
+      /** Security servers: the lab name of the paired Connection Server. */
+      pairedWith?: string;
+      /** Security servers: the name the pod lists it under. */
+      registeredAs?: string;
+      /** Current product version. */
+      version?: string;
       installers: { path: string; sha256: string; version: string }[];
     }
   >;
@@ -116,7 +125,17 @@ export function stageAndDescribe(lab: Lab): LabDescription {
       const staged = lab.addInstaller(name, { path: CLI_INSTALLERS.appv, product: "appv-server", version });
       installers.push({ path: staged.path, sha256: staged.sha256, version });
     }
-    hosts[name] = { ...lab.endpoint(name), role: state.role, computerName: state.computerName, installers };
+    const link = state.pod ? lab.pod(state.pod).securityServers[name] : undefined;
+    hosts[name] = {
+      ...lab.endpoint(name),
+      role: state.role,
+      computerName: state.computerName,
+      pod: state.pod,
+      pairedWith: link?.pairedWith,
+      registeredAs: link?.registeredAs,
+      version: state.products[0]?.displayVersion,
+      installers,
+    };
   }
   return { timeFactor: lab.timeFactor, pairingPassword: randomBytes(9).toString("base64url"), hosts };
 }

@@ -2,4 +2,18 @@
  * vdi-upgrade: Pulumi resources that upgrade the servers of a virtual desktop estate (VMware Horizon Connection and
  * Security Servers, Microsoft App-V 4.x servers) by the vendors' documented procedures.
  */
-export {};
+export { ConnectionServer } from "./resources/connectionServer";
+export { SecurityServer } from "./resources/securityServer";
+export { HorizonPod, type HorizonPodArgs, type HorizonPodConnectionServer, type HorizonPodSecurityServer } from "./resources/horizonPod";
+export type {
+  ConnectionArgs,
+  ConnectionServerArgs,
+  HooksArgs,
+  HorizonOverrides,
+  HorizonServerArgs,
+  InstallerArgs,
+  MaintenanceWindowArgs,
+  PairedConnectionServerArgs,
+  SecurityServerArgs,
+} from "./resources/horizonArgs";
+export { parseHorizonVersion, formatHorizonVersion, compareHorizonVersions, type HorizonVersion } from "./versions/horizon";

@@ -7,10 +7,10 @@ describe("errors", () => {
     assert.ok(isTransportError(e));
     assert.ok(isTransportError(e, "deadline-exceeded"));
     assert.ok(!isTransportError(e, "auth-failed"));
-    const copy = { brand: TRANSPORT_ERROR_BRAND, code: "auth-failed", message: "x" };
-    assert.ok(isTransportError(copy, "auth-failed"));
     assert.equal(e.host, "h");
     assert.equal(e.operation, "Get-HostFacts");
+    const copy = { brand: TRANSPORT_ERROR_BRAND, code: "auth-failed", message: "x" };
+    assert.ok(isTransportError(copy, "auth-failed"));
   });
 
   it("does not take other errors for transport errors", () => {

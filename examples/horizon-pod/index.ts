@@ -1,0 +1,109 @@
+// Upgrades every Horizon pod of an inventory in the documented zero-downtime order: the first Connection Server, the
+// security servers paired with it one at a time, the next Connection Server, and so on.
+//
+// The inventory is the JSON `npm run lab` writes (.lab/lab.json) or one you write for real hosts (README.md).
+// Config (all optional):
+//   inventory        path of the inventory                 default: .lab/lab.json, searched upwards from here
+//   targetVersion    the version every server must run     default: 7.13.2
+//   pairingPassword  (secret) security server pairing password; default: the inventory's
+//   password         (secret) SSH password for hosts whose inventory entry has none
+//   parallelConnectionServers  Horizon 2203+: upgrade the other Connection Servers together after the first
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { HorizonPod, type HorizonPodConnectionServer } from "vdi-upgrade";
+
+interface InventoryHost {
+  host: string;
+  port?: number;
+  user: string;
+  password?: string;
+  hostKey: string;
+  role: string;
+  computerName: string;
+  pod?: string;
+  pairedWith?: string;
+  registeredAs?: string;
+  installers: { path: string; sha256: string; version: string }[];
+}
+
+interface Inventory {
+  /** Lab only: simulated seconds per real second, so time budgets follow the lab's clock. */
+  timeFactor?: number;
+  pairingPassword?: string;
+  hosts: Record<string, InventoryHost>;
+}
+
+function findUp(relative: string, from = process.cwd()): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, relative);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`[inventory] not set and no ${relative} found above ${from}: run \`npm run lab\`, or set inventory`);
+  }
+}
+
+const config = new pulumi.Config();
+const inventoryPath = path.resolve(config.get("inventory") ?? findUp(path.join(".lab", "lab.json")));
+const inventory = JSON.parse(fs.readFileSync(inventoryPath, "utf8")) as Inventory;
+const targetVersion = config.get("targetVersion") ?? "7.13.2";
+const pairingPassword = config.getSecret("pairingPassword") ?? (inventory.pairingPassword ? pulumi.secret(inventory.pairingPassword) : undefined);
+const sharedPassword = config.getSecret("password");
+const timeScale = inventory.timeFactor;
+
+function connection(h: InventoryHost) {
+  return {
+    host: h.host,
+    port: h.port,
+    user: h.user,
+    password: h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
+    hostKey: h.hostKey,
+  };
+}
+
+function installer(name: string, h: InventoryHost) {
+  const i = h.installers[0];
+  if (!i) throw new Error(`[inventory.hosts.${name}.installers] is empty: stage the Horizon installer on ${name} and list its path and SHA-256`);
+  return { path: i.path, sha256: i.sha256 };
+}
+
+const hosts = Object.entries(inventory.hosts);
+const podNames = [...new Set(hosts.filter(([, h]) => h.role === "connection-server").map(([, h]) => h.pod ?? "pod"))];
+const summary: Record<string, pulumi.Output<unknown>> = {};
+
+for (const podName of podNames) {
+  const connectionServers: HorizonPodConnectionServer[] = hosts
+    .filter(([, h]) => h.role === "connection-server" && (h.pod ?? "pod") === podName)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, h]) => ({
+      name,
+      netbiosName: h.computerName,
+      connection: connection(h),
+      installer: installer(name, h),
+      timeScale,
+      securityServers: hosts
+        .filter(([, s]) => s.role === "security-server" && s.pairedWith === name)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([ssName, s]) => {
+          if (!pairingPassword) throw new Error("[pairingPassword] is required for security servers: pulumi config set --secret pairingPassword <value>");
+          return {
+            name: ssName,
+            connection: connection(s),
+            installer: installer(ssName, s),
+            pairingPassword,
+            registeredName: s.registeredAs && s.registeredAs !== s.computerName ? s.registeredAs : undefined,
+            timeScale,
+          };
+        }),
+    }));
+  const pod = new HorizonPod(podName, {
+    targetVersion,
+    connectionServers,
+    parallelConnectionServers: config.getBoolean("parallelConnectionServers") ?? false,
+  });
+  summary[podName] = pulumi
+    .all([...pod.connectionServers, ...pod.securityServers].map((s) => pulumi.all([s.urn, s.installedVersion])))
+    .apply((pairs) => Object.fromEntries(pairs.map(([urn, v]) => [urn.split("::").pop()!, v])));
+}
+
+/** Each server's verified version, by resource name, per pod. */
+export const versions = pulumi.all(summary);

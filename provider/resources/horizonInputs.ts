@@ -1,0 +1,262 @@
+/**
+ * The plain inputs the Horizon providers receive (the engine unwraps secrets before calling a dynamic provider) and
+ * their validation. Every failure names the property, the value received (never a secret's) and the fix, so
+ * `pulumi preview` stops before anything touches a host. Values the engine does not know yet (another resource's
+ * output during preview) are skipped, not refused.
+ */
+import { z } from "zod";
+import { validateConnectionArgs } from "../transport/connectionArgs";
+import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
+import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
+
+/** A `check` failure as the dynamic provider returns it. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** Which Horizon server a resource manages. */
+export type HorizonKind = "connection-server" | "security-server";
+
+/** The engine's placeholder for a value not known until another resource is done (`rpc.unknownValue`). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** True when the unknown placeholder appears anywhere inside `value`. */
+export function isUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(isUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(isUnknown);
+  return false;
+}
+
+/** The connection as the provider receives it (validated by the transport). */
+export type ConnectionInputs = Record<string, unknown> & { host: string; user: string };
+
+/** Replacements for vendor facts the reference leaves unconfirmed (docs/horizon.md). */
+export interface HorizonOverrideInputs {
+  serviceDisplayName?: string;
+  productDisplayNames?: string[];
+  vdmadminPath?: string;
+  securityServerListScript?: string;
+  pairingPasswordScript?: string;
+  prepareSecurityServerScript?: string;
+}
+
+/** Inputs both server kinds share. */
+export interface HorizonServerInputs {
+  /** The Pulumi resource name, added by the resource class: prefixes every progress line. */
+  resourceName: string;
+  connection: ConnectionInputs;
+  targetVersion: string;
+  installer: { path: string; sha256: string; arguments?: string };
+  maintenanceWindow?: unknown;
+  timeBudgetMinutes?: number;
+  hooks?: { before?: string; after?: string };
+  overrides?: HorizonOverrideInputs;
+  upgradeAfter?: unknown[];
+  timeScale?: number;
+}
+
+/** Inputs of a Connection Server. */
+export interface ConnectionServerInputs extends HorizonServerInputs {
+  role?: "standard" | "replica";
+}
+
+/** Inputs of a Security Server. */
+export interface SecurityServerInputs extends HorizonServerInputs {
+  connectionServer: { name: string; connection: ConnectionInputs; targetVersion?: string; upgraded?: unknown };
+  pairingPassword: string;
+  pairingTimeoutMinutes?: number;
+  ipsec?: "detect" | "on" | "off";
+  registeredName?: string;
+}
+
+/** Either kind's inputs. */
+export type AnyHorizonInputs = ConnectionServerInputs | SecurityServerInputs;
+
+const FULL_PATH = /^([a-zA-Z]:\\|\\\\[^\\]+\\[^\\]+\\)/;
+const windowsPath = z
+  .string()
+  .max(259, "must be at most 259 characters (MAX_PATH)")
+  .refine((p) => FULL_PATH.test(p), "must be a full Windows path such as C:\\Installers\\setup.exe or \\\\server\\share\\setup.exe")
+  .refine((p) => !/[\u0000-\u001f<>"|?*]/.test(p), "must not contain control characters or any of < > \" | ? *");
+
+const sha256 = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, "must be the 64 hexadecimal digits of the vendor's SHA-256 (Get-FileHash -Algorithm SHA256)");
+
+const hooks = z
+  .object({ before: z.string().max(20_000).optional(), after: z.string().max(20_000).optional() })
+  .strict();
+
+const overrides = z
+  .object({
+    serviceDisplayName: z.string().min(1).max(256).optional(),
+    productDisplayNames: z.array(z.string().min(1).max(256)).min(1).optional(),
+    vdmadminPath: windowsPath.optional(),
+    securityServerListScript: z.string().min(1).max(50_000).optional(),
+    pairingPasswordScript: z.string().min(1).max(50_000).optional(),
+    prepareSecurityServerScript: z.string().min(1).max(50_000).optional(),
+  })
+  .strict();
+
+const common = {
+  resourceName: z.string().min(1),
+  connection: z.unknown(),
+  targetVersion: z.string().min(1, "must name a version such as 7.13.2").max(64),
+  installer: z
+    .object({ path: windowsPath, sha256, arguments: z.string().min(1).max(4_000).optional() })
+    .strict(),
+  maintenanceWindow: z.unknown().optional(),
+  timeBudgetMinutes: z.number().int("must be whole minutes").min(5, "must be at least 5 minutes").max(1440, "must be at most 1440 minutes (a day)").optional(),
+  hooks: hooks.optional(),
+  overrides: overrides.optional(),
+  upgradeAfter: z.array(z.unknown()).optional(),
+  timeScale: z.number().positive("must be a positive number (host-clock seconds per real second)").max(100_000).optional(),
+  __provider: z.unknown().optional(),
+};
+
+/** Output-only properties the class seeds as undefined; a stored state may carry them back in. */
+const OUTPUT_KEYS = ["liveVersion", "installedVersion", "plan", "blockedReason", "serviceStatus", "pairingState"];
+const outputs = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, z.unknown().optional()]));
+
+const connectionServerSchema = z
+  .object({ ...common, ...outputs, role: z.enum(["standard", "replica"]).optional() })
+  .strict();
+
+const securityServerSchema = z
+  .object({
+    ...common,
+    ...outputs,
+    connectionServer: z
+      .object({
+        name: z.string().min(1).max(255),
+        connection: z.unknown(),
+        targetVersion: z.string().optional(),
+        upgraded: z.unknown().optional(),
+      })
+      .strict(),
+    pairingPassword: z
+      .string()
+      .min(1, "must not be empty: set the pairing password as a Pulumi secret")
+      .max(256)
+      // The installer takes it inside /v"...", where a double quote ends the argument (domain-facts §A1).
+      .refine((p) => !p.includes('"'), "must not contain a double quote, which the installer's /v\"...\" argument cannot carry; choose another password"),
+    pairingTimeoutMinutes: z.number().int().min(1).max(1440, "must be 1 to 1440 minutes (the View API's range)").optional(),
+    ipsec: z.enum(["detect", "on", "off"]).optional(),
+    registeredName: z.string().min(1).max(255).optional(),
+  })
+  .strict();
+
+/** Fields whose values never appear in a message. */
+const SECRET_FIELDS = new Set(["password", "privateKey", "privateKeyPassword", "pairingPassword"]);
+
+function describeValue(path: readonly (string | number)[], value: unknown): string {
+  if (path.some((p) => SECRET_FIELDS.has(String(p)))) return "(secret, not shown)";
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function valueAt(obj: unknown, path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>((o, k) => (o == null || typeof o !== "object" ? undefined : (o as Record<string, unknown>)[k]), obj);
+}
+
+function zodFailures(error: z.ZodError, inputs: unknown): CheckFailure[] {
+  return error.issues.map((issue) => {
+    const property = issue.path.join(".") || "(inputs)";
+    if (issue.code === "unrecognized_keys") {
+      return {
+        property,
+        reason: `[${property}] unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}: remove them (see the resource's documented arguments).`,
+      };
+    }
+    const received = describeValue(issue.path, valueAt(inputs, issue.path));
+    return { property, reason: `[${property}] ${issue.message} (received ${received}).` };
+  });
+}
+
+/** Copy of `value` without unknown placeholders (unknown leaves become undefined), for schema checks. */
+function stripUnknown(value: unknown): unknown {
+  if (value === UNKNOWN) return undefined;
+  if (Array.isArray(value)) return value.map(stripUnknown);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const s = stripUnknown(v);
+      if (s !== undefined) out[k] = s;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Result of `validateHorizonInputs`. */
+export interface Validated<T> {
+  /** The inputs with `targetVersion` normalised; undefined when there are failures. */
+  inputs?: T;
+  failures: CheckFailure[];
+  window?: MaintenanceWindow;
+}
+
+/**
+ * Validates a Horizon server's inputs and normalises `targetVersion` (a release name such as 2312 becomes 8.12.0).
+ * Returns every failure at once. Values not known yet are skipped.
+ */
+export function validateHorizonInputs<T extends AnyHorizonInputs>(kind: HorizonKind, news: Record<string, any>): Validated<T> {
+  const schema = kind === "connection-server" ? connectionServerSchema : securityServerSchema;
+  const known = stripUnknown(news) as Record<string, any>;
+  const parsed = schema.safeParse(known);
+  const failures: CheckFailure[] = parsed.success
+    ? []
+    : zodFailures(parsed.error, known).filter((f) => !isUnknown(valueAt(news, f.property.split("."))));
+
+  const connections: [string, unknown][] = [["connection", news.connection]];
+  if (kind === "security-server" && news.connectionServer && typeof news.connectionServer === "object") {
+    connections.push(["connectionServer.connection", news.connectionServer.connection]);
+  }
+  for (const [prefix, value] of connections) {
+    if (value === undefined) {
+      failures.push({ property: prefix, reason: `[${prefix}] is required: give host, user, hostKey and a password or private key.` });
+    } else if (!isUnknown(value)) {
+      for (const reason of validateConnectionArgs(value, prefix)) failures.push({ property: prefix, reason });
+    }
+  }
+
+  let window: MaintenanceWindow | undefined;
+  if (news.maintenanceWindow !== undefined && !isUnknown(news.maintenanceWindow)) {
+    const w = parseMaintenanceWindow(news.maintenanceWindow);
+    if ("violations" in w) failures.push(...w.violations.map((v) => ({ property: v.property, reason: v.message })));
+    else window = w.window;
+  }
+
+  if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
+    const csTarget =
+      kind === "security-server" && typeof news.connectionServer?.targetVersion === "string" && !isUnknown(news.connectionServer.targetVersion)
+        ? (news.connectionServer.targetVersion as string)
+        : undefined;
+    for (const v of evaluateHorizonTarget({ role: kind, target: news.targetVersion, pairedConnectionServerTarget: csTarget })) {
+      failures.push({ property: v.property, reason: v.message });
+    }
+  }
+  if (failures.length > 0) return { failures: dedupe(failures) };
+
+  const inputs = { ...news } as T;
+  const target = parseHorizonVersion(news.targetVersion);
+  if (target) inputs.targetVersion = formatHorizonVersion(target);
+  if (kind === "security-server") {
+    const ss = inputs as SecurityServerInputs;
+    const csTarget = ss.connectionServer?.targetVersion;
+    const parsedCs = typeof csTarget === "string" && !isUnknown(csTarget) ? parseHorizonVersion(csTarget) : undefined;
+    if (parsedCs) ss.connectionServer = { ...ss.connectionServer, targetVersion: formatHorizonVersion(parsedCs) };
+  }
+  return { inputs, failures: [], window };
+}
+
+function dedupe(failures: CheckFailure[]): CheckFailure[] {
+  const seen = new Set<string>();
+  return failures.filter((f) => (seen.has(f.reason) ? false : (seen.add(f.reason), true)));
+}
+
+/** Keys that are results, not desired state. */
+export const COMPUTED_KEYS: readonly string[] = OUTPUT_KEYS;

@@ -1,0 +1,39 @@
+/**
+ * The dynamic providers of the Horizon resources: one object per resource kind, at module scope, so the SDK serializes
+ * each once. Their methods only require the implementation by package name: the serialized code stays a few hundred
+ * bytes per resource and, in the provider process, resolves the compiled package from the program's node_modules, as
+ * it does for a user who installed vdi-upgrade from npm (docs/architecture.md).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+type Kind = "connection-server" | "security-server";
+
+function makeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
+  return {
+    check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").check(kind, olds, news),
+    diff: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").diff(kind, id, olds, news),
+    create: (inputs: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").create(kind, inputs),
+    update: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").update(kind, id, olds, news),
+    read: (id: string, props: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").read(kind, id, props),
+    delete: (id: string, props: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").remove(kind, id, props),
+  };
+}
+
+const providers: Record<Kind, pulumi.dynamic.ResourceProvider> = {
+  "connection-server": makeProvider("connection-server"),
+  "security-server": makeProvider("security-server"),
+};
+
+/** The provider object for a kind of Horizon server. */
+export function horizonProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
+  return providers[kind];
+}
+
+/** Output-only properties, seeded as undefined so the SDK exposes them. */
+export const horizonOutputs = {
+  liveVersion: undefined,
+  installedVersion: undefined,
+  plan: undefined,
+  blockedReason: undefined,
+  serviceStatus: undefined,
+};

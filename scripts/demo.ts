@@ -1,0 +1,77 @@
+// The main job, end to end: starts the lab (a Horizon pod of two Connection Servers and two paired Security Servers
+// on 7.12.0, the 7.13.2 installer staged), writes its inventory to .lab/lab.json, then runs the real `pulumi preview`
+// and `pulumi up` of the repository's program (Pulumi.yaml) with the pinned CLI on a fresh local file backend, and
+// prints each server's version and the order in which the lab saw the installers run.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { cliLabOptions, stageAndDescribe } from "../lab/cli";
+import { type Lab, startLab } from "../lab";
+
+const root = path.resolve(__dirname, "..");
+const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
+const TIME_FACTOR = Number(process.env.DEMO_TIME_FACTOR ?? 200);
+
+function pulumi(bin: string, env: NodeJS.ProcessEnv, args: string[]): Promise<void> {
+  console.log(`\n$ pulumi ${args.join(" ")}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"] });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi ${args[0]} exited with code ${code}`))));
+  });
+}
+
+function report(lab: Lab): void {
+  console.log("\nWhat the lab saw:");
+  for (const name of lab.hostNames()) {
+    const state = lab.host(name).state;
+    if (state.role !== "connection-server" && state.role !== "security-server") continue;
+    console.log(`  ${name.padEnd(4)} ${state.role.padEnd(18)} ${state.products[0]?.displayVersion}`);
+  }
+  console.log("\nOrder of the upgrade (simulated time):");
+  for (const e of lab.audit()) {
+    if (!["Invoke-Installer", "Set-PairingPassword", "Invoke-PrepareSecurityServer", "Invoke-Vdmadmin"].includes(e.operation)) continue;
+    const what = e.operation === "Invoke-Installer" ? `installer (exit ${(e.result as { exitCode?: number } | undefined)?.exitCode})` : e.operation;
+    console.log(`  ${e.simTime}  ${e.host.padEnd(4)} ${what}`);
+  }
+  const pod = lab.pod("pod1");
+  console.log(`\nSecurity Servers list of pod1: ${pod.registry.map((r) => r.name).join(", ")}`);
+  console.log(`Most servers of pod1 out of service at once: ${lab.maxOutOfService([...pod.connectionServers, ...Object.keys(pod.securityServers)])}`);
+}
+
+async function main(): Promise<void> {
+  const toolchain = await importEsm(path.join(root, "scripts", "toolchain.mjs"));
+  const tc = await toolchain.resolveToolchain();
+  if (!tc) throw new Error("the Pulumi toolchain is not set up: run `npm run toolchain`");
+
+  const options = cliLabOptions(TIME_FACTOR);
+  const lab = await startLab({ ...options, farms: [] });
+  try {
+    const inventory = path.join(root, ".lab", "lab.json");
+    fs.mkdirSync(path.dirname(inventory), { recursive: true });
+    fs.writeFileSync(inventory, JSON.stringify(stageAndDescribe(lab), null, 2) + "\n", { mode: 0o600 });
+    console.log(`Lab started: pod1 (cs1, cs2, ss1, ss2) on 7.12.0, time factor ${TIME_FACTOR}; inventory ${path.relative(root, inventory)}`);
+
+    // A fresh backend each run: the lab is new each run, so an old stack's state would describe other hosts.
+    const stateDir = path.join(root, ".pulumi-state", "demo");
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    fs.mkdirSync(stateDir, { recursive: true });
+    const env = toolchain.engineEnv(tc, {
+      PULUMI_BACKEND_URL: `file://${stateDir}`,
+      PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "demo",
+    });
+    const stack = process.env.DEMO_STACK || "demo";
+    await pulumi(tc.pulumi, env, ["stack", "init", stack, "--non-interactive"]);
+    await pulumi(tc.pulumi, env, ["preview", "--diff", "--non-interactive", "--stack", stack]);
+    await pulumi(tc.pulumi, env, ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack]);
+    report(lab);
+  } finally {
+    await lab.stop();
+    fs.rmSync(path.join(root, `Pulumi.${process.env.DEMO_STACK || "demo"}.yaml`), { force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
