@@ -4,11 +4,11 @@ import { TRANSPORT_ERROR_BRAND, TransportError, isTransportError } from "../../p
 describe("errors", () => {
   it("recognises a transport error by brand and code, including a copy that is not an instance of this class", () => {
     const e = new TransportError("deadline-exceeded", "late", { host: "h", operation: "Get-HostFacts" });
+    assert.equal(e.host, "h");
+    assert.equal(e.operation, "Get-HostFacts");
     assert.ok(isTransportError(e));
     assert.ok(isTransportError(e, "deadline-exceeded"));
     assert.ok(!isTransportError(e, "auth-failed"));
-    assert.equal(e.host, "h");
-    assert.equal(e.operation, "Get-HostFacts");
     const copy = { brand: TRANSPORT_ERROR_BRAND, code: "auth-failed", message: "x" };
     assert.ok(isTransportError(copy, "auth-failed"));
   });
