@@ -23,7 +23,14 @@ export type FaultKind =
   /** The host switches to a new host key at once (clearing the fault restores the original key). */
   | { readonly kind: "host-key-change" }
   /** `Invoke-SqlBackup` writes a backup that `RESTORE VERIFYONLY` rejects. */
-  | { readonly kind: "backup-invalid" };
+  | { readonly kind: "backup-invalid" }
+  /**
+   * `Set-PairingPassword` records the password as already expired, as a Connection Server not in UTC does
+   * (domain-facts §A3: pae-SecurityServerPairingPasswordLastChangedTime written wrongly).
+   */
+  | { readonly kind: "pairing-expired" }
+  /** `Set-PairingPassword` is refused by the Connection Server (the password is rejected). */
+  | { readonly kind: "pairing-refused" };
 
 /** A fault and when it fires. */
 export type Fault = FaultKind & {
@@ -36,7 +43,16 @@ export type Fault = FaultKind & {
 };
 
 /** The kinds that are consulted per operation call. */
-const OPERATION_KINDS = new Set(["drop", "hang", "exit-code", "installer-no-change", "latency", "backup-invalid"]);
+const OPERATION_KINDS = new Set([
+  "drop",
+  "hang",
+  "exit-code",
+  "installer-no-change",
+  "latency",
+  "backup-invalid",
+  "pairing-expired",
+  "pairing-refused",
+]);
 
 interface ArmedFault {
   readonly fault: Fault;

@@ -511,7 +511,12 @@ const setPairingPassword: Handler<{ connectionServer: string; timeoutMinutes: nu
       throw new Error(`[connectionServer] "${ctx.params.connectionServer}" is not a Connection Server of this pod.`);
     }
     await work(ctx, ctx.durations.quick);
-    const expiresMs = ctx.world.clock.now() + ctx.params.timeoutMinutes * 60_000;
+    if (hasFault(ctx, "pairing-refused")) {
+      throw new Error(`The security server pairing password was rejected by ${cs.computerName}: it does not meet the password requirements.`);
+    }
+    // A Connection Server off UTC writes the change time wrongly: the password is born expired (§A3).
+    const skewMs = hasFault(ctx, "pairing-expired") ? -(ctx.params.timeoutMinutes + 60) * 60_000 : 0;
+    const expiresMs = ctx.world.clock.now() + ctx.params.timeoutMinutes * 60_000 + skewMs;
     pod.pairing[cs.name] = { password: ctx.params.secrets.pairingPassword, expiresMs };
     return { expiresUtc: new Date(expiresMs).toISOString() };
   },

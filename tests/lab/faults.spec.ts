@@ -165,4 +165,20 @@ describe("lab faults over SSH", () => {
     const t = await op(lab, "sql1", "Test-SqlBackup", { sqlServer: "sql1", backupPath: "D:\\b.bak" });
     assert.equal(t.result.valid, false);
   });
+
+  it("records a pairing password that is born expired, as a Connection Server off UTC does", async () => {
+    lab.inject("cs1", { kind: "pairing-expired", operation: "Set-PairingPassword" });
+    const set = await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "CS1", timeoutMinutes: 30, secrets: { pairingPassword: "p" } });
+    assert.equal(set.exitCode, 0);
+    const expires = Date.parse((set.result as { expiresUtc: string }).expiresUtc);
+    assert.ok(expires < lab.now().getTime(), `expected an expiry before ${lab.now().toISOString()}, got ${new Date(expires).toISOString()}`);
+  });
+
+  it("refuses a pairing password: the operation fails and no password is set", async () => {
+    lab.inject("cs1", { kind: "pairing-refused", operation: "Set-PairingPassword" });
+    const set = await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "CS1", timeoutMinutes: 30, secrets: { pairingPassword: "p" } });
+    assert.equal(set.exitCode, 1);
+    assert.match(set.stdout, /rejected by CS1/);
+    assert.equal(lab.pod("pod1").pairing.cs1, undefined);
+  });
 });
