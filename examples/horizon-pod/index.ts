@@ -8,6 +8,10 @@
 //   pairingPassword  (secret) security server pairing password; default: the inventory's
 //   password         (secret) SSH password for hosts whose inventory entry has none
 //   parallelConnectionServers  Horizon 2203+: upgrade the other Connection Servers together after the first
+//   maintenanceWindow          e.g. {"days":["Sat"],"from":"22:00","to":"04:00","utcOffset":"+01:00"}  default: always open
+//   timeBudgetMinutes          minutes one server's upgrade may take                                  default: 30
+//   hooks                      {"before": "<PowerShell>", "after": "<PowerShell>"} run on each server
+//   pairingTimeoutMinutes      minutes the pairing password set on a Connection Server stays valid      default: 30
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -49,6 +53,12 @@ const targetVersion = config.get("targetVersion") ?? "7.13.2";
 const pairingPassword = config.getSecret("pairingPassword") ?? (inventory.pairingPassword ? pulumi.secret(inventory.pairingPassword) : undefined);
 const sharedPassword = config.getSecret("password");
 const timeScale = inventory.timeFactor;
+const common = {
+  maintenanceWindow: config.getObject<Record<string, unknown>>("maintenanceWindow") as never,
+  timeBudgetMinutes: config.getNumber("timeBudgetMinutes"),
+  hooks: config.getObject<{ before?: string; after?: string }>("hooks"),
+  timeScale,
+};
 
 function connection(h: InventoryHost) {
   return {
@@ -79,7 +89,7 @@ for (const podName of podNames) {
       netbiosName: h.computerName,
       connection: connection(h),
       installer: installer(name, h),
-      timeScale,
+      ...common,
       securityServers: hosts
         .filter(([, s]) => s.role === "security-server" && s.pairedWith === name)
         .sort(([a], [b]) => a.localeCompare(b))
@@ -91,7 +101,8 @@ for (const podName of podNames) {
             installer: installer(ssName, s),
             pairingPassword,
             registeredName: s.registeredAs && s.registeredAs !== s.computerName ? s.registeredAs : undefined,
-            timeScale,
+            pairingTimeoutMinutes: config.getNumber("pairingTimeoutMinutes"),
+            ...common,
           };
         }),
     }));

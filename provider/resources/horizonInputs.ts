@@ -132,7 +132,10 @@ const securityServerSchema = z
       .object({
         name: z.string().min(1).max(255),
         connection: z.unknown(),
-        targetVersion: z.string().optional(),
+        targetVersion: z
+          .string()
+          .refine((v) => parseHorizonVersion(v) !== undefined, "must be a Horizon version such as 7.13.2 or a release name such as 2312")
+          .optional(),
         upgraded: z.unknown().optional(),
       })
       .strict(),
@@ -162,6 +165,18 @@ function valueAt(obj: unknown, path: readonly (string | number)[]): unknown {
   return path.reduce<unknown>((o, k) => (o == null || typeof o !== "object" ? undefined : (o as Record<string, unknown>)[k]), obj);
 }
 
+/** zod's wording for a wrong type or a missing field, turned into what to give instead. */
+function fixFor(issue: z.ZodIssue): string {
+  const zodDefault = /^(Required|Expected .+, received .+|String must contain (at least|at most) .+)$/.test(issue.message);
+  if (!zodDefault) return issue.message;
+  if (issue.code === "invalid_type") {
+    return issue.received === "undefined" ? `is required: give a ${issue.expected}` : `must be a ${issue.expected}, not a ${issue.received}`;
+  }
+  if (issue.code === "too_small" && issue.type === "string") return `must not be empty`;
+  if (issue.code === "too_big" && issue.type === "string") return `must be at most ${issue.maximum} characters`;
+  return issue.message;
+}
+
 function zodFailures(error: z.ZodError, inputs: unknown): CheckFailure[] {
   return error.issues.map((issue) => {
     const property = issue.path.join(".") || "(inputs)";
@@ -172,7 +187,7 @@ function zodFailures(error: z.ZodError, inputs: unknown): CheckFailure[] {
       };
     }
     const received = describeValue(issue.path, valueAt(inputs, issue.path));
-    return { property, reason: `[${property}] ${issue.message} (received ${received}).` };
+    return { property, reason: `[${property}] ${fixFor(issue)} (received ${received}).` };
   });
 }
 
@@ -207,9 +222,11 @@ export function validateHorizonInputs<T extends AnyHorizonInputs>(kind: HorizonK
   const schema = kind === "connection-server" ? connectionServerSchema : securityServerSchema;
   const known = stripUnknown(news) as Record<string, any>;
   const parsed = schema.safeParse(known);
-  const failures: CheckFailure[] = parsed.success
+  // A value not known yet is not a failure; an unknown field beside one still is.
+  const issues = parsed.success
     ? []
-    : zodFailures(parsed.error, known).filter((f) => !isUnknown(valueAt(news, f.property.split("."))));
+    : parsed.error.issues.filter((i) => i.code === "unrecognized_keys" || !isUnknown(valueAt(news, i.path)));
+  const failures: CheckFailure[] = zodFailures(new z.ZodError(issues), known);
 
   const connections: [string, unknown][] = [["connection", news.connection]];
   if (kind === "security-server" && news.connectionServer && typeof news.connectionServer === "object") {

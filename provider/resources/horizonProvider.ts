@@ -481,8 +481,13 @@ export async function update(kind: HorizonKind, _id: string, _olds: unknown, new
 
 /** `read` (refresh): the live version, service and pairing state; the inputs come back with a fresh plan. */
 export async function read(kind: HorizonKind, id: string, props: Record<string, any>): Promise<{ id: string; props: Record<string, unknown>; inputs?: Record<string, unknown> }> {
-  const validated = validateHorizonInputs(kind, { ...props, pairingPassword: props.pairingPassword ?? "unused-for-reading" });
-  if (!validated.inputs) return { id, props };
+  // Outputs never keep the pairing password (it is write-only); reading does not need it.
+  const stored = kind === "security-server" ? { ...props, pairingPassword: "not-needed-for-reading" } : props;
+  const validated = validateHorizonInputs(kind, stored);
+  if (!validated.inputs) {
+    say(props.resourceName ?? id, [`refresh cannot read the host: the stored state is not valid input:`, ...validated.failures.map((f) => `  ${f.reason}`)], secretsOf(props));
+    return { id, props };
+  }
   const ctx = contextFor(kind, validated.inputs, true);
   const observed = await observe(ctx);
   if (!observed.facts.reachable) {

@@ -165,6 +165,8 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
 
   const csName = intent.connectionServerName;
   const cs = pairing.connectionServer;
+  // A server already at its target needs its Connection Server only to tidy duplicates: never block it on that.
+  if (c === 0 && !pairing.securityServers) return { steps: facts.serviceStatus === "Running" ? [] : [serviceStep(facts, intent)] };
   if (!cs.reachable) {
     return {
       steps: [],
@@ -227,7 +229,8 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
         `the paired Connection Server ${csName} runs ${cs.liveVersion ?? "an unknown version"}; a security server is upgraded only ` +
         `after its Connection Server runs at least ${intent.targetVersion}`,
     };
-    const catchesUp = intent.connectionServerTarget && compare(intent.connectionServerTarget, intent.targetVersion) >= 0;
+    const declared = intent.connectionServerTarget ? parseHorizonVersion(intent.connectionServerTarget) : undefined;
+    const catchesUp = declared && compareHorizonVersions(declared, parseHorizonVersion(intent.targetVersion)!) >= 0;
     return catchesUp ? { steps, blocked: waiting, after: `${csName} reaches ${intent.connectionServerTarget}` } : { steps, blocked: waiting };
   }
   const pre = preflightBlock(facts, intent);

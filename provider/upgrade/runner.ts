@@ -53,7 +53,8 @@ export async function runPlan(resource: string, steps: PlannedStep[], action: St
         const label = `step ${i + 1}/${steps.length} ${step.name} on ${step.host}`;
         if (remainingMs() <= 0) {
             throw failure("time-budget-exceeded", resource, step,
-                `[${resource}] ${label} not started: the time budget is used up. ${NEXT_MOVE[step.name] ?? "Run `pulumi up` again in the next maintenance window."}`);
+                `[${resource}] ${label} not started: the time budget is used up. Next: nothing of this step ran; ` +
+                "run `pulumi up` again (in the next maintenance window if this one is over), which resumes here.");
         }
         opts.log(`${label}: started`);
         const stepStarted = now();

@@ -1,0 +1,312 @@
+// The Horizon resources end to end: the real engine (CLI, language host, dynamic-provider process) runs the example
+// program examples/horizon-pod against a lab pod (two Connection Servers, two paired Security Servers on 7.12.0, one
+// of them listed under an old name). The lab enforces the vendor rules on its own and records every operation.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { type AuditEntry, type Lab, startLab } from "../../lab";
+import { cliLabOptions, stageAndDescribe } from "../../lab/cli";
+import { diagnostics, Engine, stepOps, type TestStack } from "../harness/engine";
+import { op } from "../lab/fixtures";
+
+const CS_TYPE = "pulumi-nodejs:dynamic/horizon:ConnectionServer";
+const SS_TYPE = "pulumi-nodejs:dynamic/horizon:SecurityServer";
+const POD = ["cs1", "ss1", "cs2", "ss2"];
+
+/** The lab operation each step that changes something runs (reads are left out: preview runs them too). */
+const STEP_OPERATIONS: Record<string, string> = {
+  "hook-before": "Invoke-Hook",
+  "hook-after": "Invoke-Hook",
+  "set-pairing-password": "Set-PairingPassword",
+  "prepare-ipsec": "Invoke-PrepareSecurityServer",
+  install: "Invoke-Installer",
+  "wait-service": "Set-ServiceState",
+  "start-service": "Set-ServiceState",
+  "remove-duplicates": "Invoke-Vdmadmin",
+};
+const CHANGING = new Set(Object.values(STEP_OPERATIONS));
+
+interface PodUnderTest {
+  lab: Lab;
+  stack: TestStack;
+  secrets: string[];
+  dir: string;
+}
+
+/** A fresh lab pod and a stack of the example program pointed at it. */
+async function podUnderTest(engine: Engine, config: Record<string, unknown> = {}): Promise<PodUnderTest> {
+  const lab = await startLab({ ...cliLabOptions(1200), farms: [] });
+  const description = stageAndDescribe(lab);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vdi-pod-"));
+  const inventory = path.join(dir, "lab.json");
+  fs.writeFileSync(inventory, JSON.stringify(description));
+  const stack = await engine.stack("examples/horizon-pod", {
+    inventory: { value: inventory },
+    // Real overhead is multiplied by the lab's time factor: give the simulated budget room.
+    timeBudgetMinutes: { value: "240" },
+    ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: typeof v === "string" ? v : JSON.stringify(v) }])),
+  });
+  const secrets = [description.pairingPassword, ...Object.values(description.hosts).map((h) => h.password!).filter(Boolean)];
+  return { lab, stack, secrets, dir };
+}
+
+async function dispose(p: PodUnderTest | undefined): Promise<void> {
+  if (!p) return;
+  await p.stack.remove();
+  await p.lab.stop();
+  fs.rmSync(p.dir, { recursive: true, force: true });
+}
+
+/** The `plan` input each server resource showed in preview, by resource name. */
+function previewPlans(events: EngineEvent[]): Record<string, string[]> {
+  const plans: Record<string, string[]> = {};
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (!m || (m.type !== CS_TYPE && m.type !== SS_TYPE)) continue;
+    plans[m.urn.split("::").pop()!] = (m.new?.inputs?.plan as string[] | undefined) ?? [];
+  }
+  return plans;
+}
+
+/** `[host, operation]` of each step of a plan that changes something, in order. */
+function changesOf(plan: readonly string[]): [string, string][] {
+  return plan
+    .map((line) => /^\d+\. ([a-z-]+) on ([^:]+):/.exec(line))
+    .filter((m): m is RegExpExecArray => !!m && m[1] in STEP_OPERATIONS)
+    .map((m) => [m[2].toLowerCase(), STEP_OPERATIONS[m[1]]]);
+}
+
+function changingAudit(entries: readonly AuditEntry[]): [string, string][] {
+  return entries.filter((e) => CHANGING.has(e.operation)).map((e) => [e.host, e.operation]);
+}
+
+function version(lab: Lab, host: string): string | undefined {
+  return lab.host(host).state.products[0]?.displayVersion;
+}
+
+/** Every place a secret could leak to: the state file, the engine's output and events, the lab's audit log. */
+function assertNoSecrets(p: PodUnderTest, runs: { output: string; events: EngineEvent[] }[]): void {
+  const haystacks: [string, string][] = [
+    ["state file", p.stack.stateFileText()],
+    ["lab audit", JSON.stringify(p.lab.audit())],
+    ...runs.flatMap((r, i): [string, string][] => [
+      [`engine output ${i}`, r.output],
+      // Pulumi's own debug log (shown only with --debug) prints RegisterResource responses, secrets included: that is
+      // the SDK's behaviour, documented in docs/security.md; every other event is searched.
+      [`engine events ${i}`, JSON.stringify(r.events.filter((e) => (e.diagnosticEvent?.severity as string | undefined) !== "debug"))],
+    ]),
+  ];
+  for (const secret of p.secrets) {
+    for (const [where, text] of haystacks) assert.ok(!text.includes(secret), `a secret appears in the ${where}`);
+  }
+}
+
+function errorText(err: unknown): string {
+  const e = err as { message?: string; output?: string; events?: EngineEvent[] };
+  return `${e.message ?? ""}\n${e.output ?? ""}\n${diagnostics(e.events ?? []).join("\n")}`;
+}
+
+describe("HorizonPod through the real engine against a lab pod", function () {
+  let engine: Engine;
+  before(async () => {
+    engine = await Engine.open();
+  });
+  after(async () => {
+    await engine?.dispose();
+  });
+
+  describe("adopting and upgrading a pod", function () {
+    let pod: PodUnderTest;
+    let plans: Record<string, string[]>;
+    const runs: { output: string; events: EngineEvent[] }[] = [];
+
+    before(async () => {
+      pod = await podUnderTest(engine);
+    });
+    after(() => dispose(pod));
+
+    it("previews each server's live version, target and ordered steps, and changes nothing on a host", async () => {
+      const preview = await pod.stack.preview({ diff: true });
+      runs.push(preview);
+      plans = previewPlans(preview.events);
+      assert.deepEqual(Object.keys(plans).sort(), ["pod1-cs1", "pod1-cs2", "pod1-ss1", "pod1-ss2"]);
+      const cs1 = plans["pod1-cs1"].map((l) => l.split(":")[0]);
+      assert.deepEqual(cs1, ["1. preflight on CS1", "2. install on CS1", "3. wait-service on CS1", "4. verify-version on CS1"]);
+      assert.match(plans["pod1-cs1"][1], /7\.12\.0\.15770369 -> 7\.13\.2/);
+      const ss2 = plans["pod1-ss2"].map((l) => /^\d+\. ([a-z-]+) on (\S+):/.exec(l)!.slice(1).join("@"));
+      assert.deepEqual(ss2, [
+        "preflight@SS2",
+        "set-pairing-password@CS2",
+        "prepare-ipsec@CS2",
+        "install@SS2",
+        "wait-service@SS2",
+        "verify-version@SS2",
+        "remove-duplicates@CS2",
+      ]);
+      const text = diagnostics(preview.events).join("\n");
+      assert.match(text, /\[pod1-ss1\] after CS1 reaches 7\.13\.2: the paired Connection Server CS1 runs 7\.12\.0\.15770369/);
+      assert.match(text, /\[pod1-cs2\] CS2: 7\.12\.0\.15770369 -> 7\.13\.2: 4 step\(s\)/);
+      assert.deepEqual(changingAudit(pod.lab.audit()), [], "preview ran an operation that changes a host");
+      for (const h of POD) assert.equal(version(pod.lab, h), "7.12.0.15770369");
+    });
+
+    it("upgrades every server in the documented order, running exactly the steps preview showed", async () => {
+      const up = await pod.stack.up();
+      runs.push(up);
+      assert.equal(up.result.summary.result, "succeeded");
+      for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000", `${h} was not upgraded`);
+      const expected = ["pod1-cs1", "pod1-ss1", "pod1-cs2", "pod1-ss2"].flatMap((r) => changesOf(plans[r]));
+      assert.deepEqual(changingAudit(pod.lab.audit()), expected);
+      const installs = pod.lab.audit().filter((e) => e.operation === "Invoke-Installer").map((e) => e.host);
+      assert.deepEqual(installs, ["cs1", "ss1", "cs2", "ss2"]);
+      assert.equal(pod.lab.maxOutOfService(POD), 1, "two servers of the pod were out of service at once");
+      assert.deepEqual(up.result.outputs.versions.value, {
+        pod1: { "pod1-cs1": "7.13.2.21000000", "pod1-cs2": "7.13.2.21000000", "pod1-ss1": "7.13.2.21000000", "pod1-ss2": "7.13.2.21000000" },
+      });
+    });
+
+    it("removes the stale duplicate entry of the security server listed under an old name, never the live one", () => {
+      const p = pod.lab.pod("pod1");
+      assert.deepEqual(p.registry.map((e) => e.name).sort(), ["SS1", "SS2"]);
+      assert.deepEqual(p.removals.map((r) => [r.name, r.live]), [["DMZ-SS2", false]]);
+    });
+
+    it("prepares each security server's IPsec rules once, right before its own installer", () => {
+      const seq = pod.lab.audit().filter((e) => ["Invoke-PrepareSecurityServer", "Invoke-Installer"].includes(e.operation));
+      assert.deepEqual(
+        seq.map((e) => `${e.operation}:${e.host}:${(e.params as { securityServer?: string }).securityServer ?? ""}`),
+        [
+          "Invoke-Installer:cs1:",
+          "Invoke-PrepareSecurityServer:cs1:SS1",
+          "Invoke-Installer:ss1:",
+          "Invoke-Installer:cs2:",
+          "Invoke-PrepareSecurityServer:cs2:DMZ-SS2",
+          "Invoke-Installer:ss2:",
+        ],
+      );
+    });
+
+    it("changes nothing on a second up", async () => {
+      const before = pod.lab.audit().length;
+      const up = await pod.stack.up({ expectNoChanges: true });
+      runs.push(up);
+      const ops = { ...stepOps(up.events, CS_TYPE), ...stepOps(up.events, SS_TYPE) };
+      assert.deepEqual(Object.values(ops), ["same", "same", "same", "same"]);
+      assert.deepEqual(changingAudit(pod.lab.audit().slice(before)), []);
+    });
+
+    it("shows a service stopped by hand on refresh, and the next up starts it", async () => {
+      const stop = await op(pod.lab, "cs2", "Set-ServiceState", {
+        displayName: "VMware Horizon View Connection Server",
+        state: "Stopped",
+        timeoutSeconds: 60,
+      });
+      assert.equal(stop.exitCode, 0);
+      const refresh = await pod.stack.refresh();
+      runs.push(refresh);
+      const cs2 = refresh.events.find((e) => e.resOutputsEvent?.metadata.urn.endsWith("::pod1-cs2"))!.resOutputsEvent!.metadata;
+      assert.equal(cs2.new?.outputs?.serviceStatus, "Stopped");
+      assert.equal(cs2.old?.outputs?.serviceStatus, "Running");
+      const preview = await pod.stack.preview();
+      runs.push(preview);
+      assert.deepEqual(previewPlans(preview.events)["pod1-cs2"].map((l) => l.split(":")[0]), ["1. start-service on CS2"]);
+      const up = await pod.stack.up();
+      runs.push(up);
+      assert.equal(stepOps(up.events, CS_TYPE)["pod1-cs2"], "update");
+      assert.equal(pod.lab.host("cs2").state.services.find((s) => s.primary)?.status, "Running");
+    });
+
+    it("keeps every secret out of the state file, the engine's output and the lab's audit log", () => {
+      assertNoSecrets(pod, runs);
+      const state = JSON.parse(pod.stack.stateFileText());
+      for (const r of state.checkpoint.latest.resources.filter((x: { type: string }) => x.type === SS_TYPE)) {
+        // Stored inputs hold it only encrypted (refresh drops it: reading needs no password); outputs never do.
+        const input = r.inputs.pairingPassword;
+        if (input !== undefined) assert.ok(typeof input.ciphertext === "string", `${r.urn}: the pairing password input is not encrypted`);
+        assert.equal(r.outputs.pairingPassword, undefined, `${r.urn}: the pairing password is kept in outputs`);
+        assert.ok(typeof r.outputs.connection.ciphertext === "string", `${r.urn}: the connection output is not encrypted`);
+      }
+    });
+  });
+
+  describe("a failure mid-rollout", function () {
+    let pod: PodUnderTest;
+    before(async () => {
+      pod = await podUnderTest(engine);
+    });
+    after(() => dispose(pod));
+
+    it("stops at the failed security server with an error naming it, the host and the step, and leaves the rest alone", async () => {
+      pod.lab.inject("ss1", { kind: "exit-code", exitCode: 1603, operation: "Invoke-Installer", times: 1 });
+      const err = await pod.stack.up().then(
+        () => assert.fail("up succeeded despite the failed installer"),
+        (e: unknown) => e,
+      );
+      const text = errorText(err);
+      assert.match(text, /\[pod1-ss1\] step 4\/6 install on SS1 failed: the installer exited with 1603/);
+      assert.match(text, /Next: read the installer log on the host/);
+      assert.equal(version(pod.lab, "cs1"), "7.13.2.21000000");
+      assert.equal(version(pod.lab, "ss1"), "7.12.0.15770369");
+      assert.equal(version(pod.lab, "cs2"), "7.12.0.15770369", "the rollout went on past the failure");
+      assert.ok(!pod.lab.audit().some((e) => e.host === "cs2" && e.operation === "Invoke-Installer"));
+      assert.ok(pod.lab.maxOutOfService(POD) <= 1);
+      assertNoSecrets(pod, [err as { output: string; events: EngineEvent[] }]);
+    });
+
+    it("resumes on the next up without repeating finished work, and a third up changes nothing", async () => {
+      const up = await pod.stack.up();
+      assert.equal(up.result.summary.result, "succeeded");
+      for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000");
+      const count = (operation: string, host: string) => pod.lab.audit().filter((e) => e.operation === operation && e.host === host).length;
+      assert.equal(count("Invoke-Installer", "cs1"), 1, "cs1's installer ran twice");
+      assert.equal(count("Invoke-Installer", "ss1"), 2, "ss1's installer did not run again");
+      assert.equal(count("Invoke-PrepareSecurityServer", "cs1"), 1, "ss1's IPsec rules were prepared twice");
+      assert.ok(pod.lab.maxOutOfService(POD) <= 1);
+      const again = await pod.stack.up({ expectNoChanges: true });
+      assert.equal(again.result.summary.result, "succeeded");
+    });
+  });
+
+  describe("the pairing password", function () {
+    for (const kind of ["pairing-expired", "pairing-refused"] as const) {
+      it(`fails clearly before any IPsec rule is touched when the Connection Server ${kind === "pairing-expired" ? "records it already expired" : "refuses it"}`, async () => {
+        const pod = await podUnderTest(engine);
+        try {
+          pod.lab.inject("cs1", { kind, operation: "Set-PairingPassword" });
+          const err = await pod.stack.up().then(
+            () => assert.fail("up succeeded"),
+            (e: unknown) => e,
+          );
+          const text = errorText(err);
+          assert.match(text, /\[pod1-ss1\] step 2\/6 set-pairing-password on CS1 failed: /);
+          assert.match(text, kind === "pairing-expired" ? /treated as expired.*no IPsec rule was removed/s : /rejected by CS1/);
+          assert.ok(!pod.lab.audit().some((e) => e.operation === "Invoke-PrepareSecurityServer"), "IPsec rules were touched");
+          assert.equal(pod.lab.pod("pod1").securityServers.ss1.ipsec, "active");
+          assert.equal(version(pod.lab, "ss1"), "7.12.0.15770369");
+          assertNoSecrets(pod, [err as { output: string; events: EngineEvent[] }]);
+        } finally {
+          await dispose(pod);
+        }
+      });
+    }
+  });
+
+  describe("the maintenance window", function () {
+    it("fails preview when it is closed, naming the next opening by the host's clock", async () => {
+      // The lab's clock starts on Monday 2024-01-08 08:00 UTC; the window opens on Saturdays at 22:00.
+      const pod = await podUnderTest(engine, { maintenanceWindow: { days: ["Sat"], from: "22:00", to: "04:00" } });
+      try {
+        const err = await pod.stack.preview().then(
+          () => assert.fail("preview succeeded with the window closed"),
+          (e: unknown) => e,
+        );
+        assert.match(errorText(err), /\[maintenanceWindow\] CS1: the maintenance window \(.*\) is closed at 2024-01-08T.*; it next opens at 2024-01-13T22:00:00\.000Z/);
+        assert.deepEqual(changingAudit(pod.lab.audit()), []);
+      } finally {
+        await dispose(pod);
+      }
+    });
+  });
+});

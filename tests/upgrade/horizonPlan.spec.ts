@@ -1,0 +1,477 @@
+import * as assert from "node:assert/strict";
+import {
+  ConnectionServerIntent,
+  HostFacts,
+  PairingFacts,
+  SecurityServerEntry,
+  SecurityServerIntent,
+  planConnectionServer,
+  planSecurityServer,
+  sameName,
+  staleEntries,
+} from "../../provider/upgrade/horizonPlan";
+import type { Plan, StepName } from "../../provider/upgrade/steps";
+
+const SHA = "0123456789abcdef".repeat(4);
+const CS_SERVICE = "VMware Horizon View Connection Server";
+const SS_SERVICE = "VMware Horizon View Security Server";
+
+/** A reachable, elevated host one release behind 7.13.2, with the declared installer staged. */
+function hostFacts(over: Partial<HostFacts> = {}): HostFacts {
+  return {
+    host: "CS1",
+    reachable: true,
+    isAdmin: true,
+    user: "CORP\\svc-upgrade",
+    hostNow: "2026-12-05T22:30:00Z",
+    liveVersion: "7.12.0",
+    serviceStatus: "Running",
+    serviceDisplayName: CS_SERVICE,
+    installer: { exists: true, sha256: SHA },
+    ...over,
+  };
+}
+
+function csIntent(over: Partial<ConnectionServerIntent> = {}): ConnectionServerIntent {
+  return {
+    targetVersion: "7.13.2",
+    installerPath: "C:\\Installers\\VMware-Horizon-Connection-Server-x86_64-7.13.2.exe",
+    installerSha256: SHA,
+    hooks: {},
+    service: CS_SERVICE,
+    ...over,
+  };
+}
+
+function ssFacts(over: Partial<HostFacts> = {}): HostFacts {
+  return hostFacts({ host: "SS2", serviceDisplayName: SS_SERVICE, ...over });
+}
+
+function entry(name: string, ipsec: SecurityServerEntry["ipsec"] = "active"): SecurityServerEntry {
+  return { name, version: "7.12.0", connectionServer: "CS1", ipsec };
+}
+
+/** The paired Connection Server already at the target, listing SS2 with IPsec rules in place. */
+function pairing(over: Partial<PairingFacts> = {}): PairingFacts {
+  return {
+    connectionServer: hostFacts({ host: "CS1", liveVersion: "7.13.2", installer: undefined }),
+    securityServers: [entry("SS2")],
+    useIpsec: true,
+    ...over,
+  };
+}
+
+function ssIntent(over: Partial<SecurityServerIntent> = {}): SecurityServerIntent {
+  return {
+    ...csIntent({ service: SS_SERVICE }),
+    connectionServerName: "CS1",
+    ipsec: "detect",
+    connectionServerTarget: "7.13.2",
+    ...over,
+  };
+}
+
+const names = (plan: Plan): StepName[] => plan.steps.map((s) => s.name);
+
+describe("planConnectionServer", () => {
+  const atTarget: Array<[string, string, string]> = [
+    ["the same three fields", "7.13.2", "7.13.2"],
+    ["a build the target does not name", "7.13.2.21000000", "7.13.2"],
+    ["the same build", "7.13.2.21000000", "7.13.2.21000000"],
+    ["a Horizon 8 host at a release-name target", "8.12.0", "2312"],
+  ];
+  for (const [what, live, target] of atTarget) {
+    it(`plans nothing for a running host at the target (${what}: ${live} vs ${target})`, () => {
+      const plan = planConnectionServer(hostFacts({ liveVersion: live }), csIntent({ targetVersion: target }));
+      assert.deepEqual(plan, { steps: [] });
+    });
+  }
+
+  for (const status of ["Stopped", "StartPending", "Paused", "missing"]) {
+    it(`plans only a start-service step for a host at the target whose service is ${status}`, () => {
+      const plan = planConnectionServer(hostFacts({ liveVersion: "7.13.2", serviceStatus: status }), csIntent());
+      assert.equal(plan.blocked, undefined);
+      assert.deepEqual(names(plan), ["start-service"]);
+      assert.equal(plan.steps[0].host, "CS1");
+      assert.match(plan.steps[0].detail, new RegExp(`start "${CS_SERVICE}" \\(it is ${status}\\)`));
+    });
+  }
+
+  it("names the declared service pattern in start-service when the host did not report a display name", () => {
+    const plan = planConnectionServer(
+      hostFacts({ liveVersion: "7.13.2", serviceStatus: undefined, serviceDisplayName: undefined }),
+      csIntent({ service: "VMware Horizon*Connection Server" }),
+    );
+    assert.deepEqual(plan.steps, [{ name: "start-service", host: "CS1", detail: 'start "VMware Horizon*Connection Server" (it is not running)' }]);
+  });
+
+  const hookCases: Array<[string, ConnectionServerIntent["hooks"], StepName[]]> = [
+    ["no hooks", {}, ["preflight", "install", "wait-service", "verify-version"]],
+    ["a before hook", { before: "Disable-LbMember cs1" }, ["preflight", "hook-before", "install", "wait-service", "verify-version"]],
+    ["an after hook", { after: "Enable-LbMember cs1" }, ["preflight", "install", "wait-service", "verify-version", "hook-after"]],
+    [
+      "both hooks",
+      { before: "Disable-LbMember cs1", after: "Enable-LbMember cs1" },
+      ["preflight", "hook-before", "install", "wait-service", "verify-version", "hook-after"],
+    ],
+    ["empty hook scripts as no hooks", { before: "", after: "" }, ["preflight", "install", "wait-service", "verify-version"]],
+  ];
+  for (const [what, hooks, expected] of hookCases) {
+    it(`plans the upgrade of a host behind its target with ${what}`, () => {
+      const plan = planConnectionServer(hostFacts(), csIntent({ hooks }));
+      assert.equal(plan.blocked, undefined);
+      assert.deepEqual(names(plan), expected);
+      assert.ok(plan.steps.every((s) => s.host === "CS1"), "every Connection Server step runs on the Connection Server");
+    });
+  }
+
+  const behind: Array<[string, string, string]> = [
+    ["one patch behind", "7.13.1", "7.13.2"],
+    ["one build behind", "7.13.2.21000000", "7.13.2.21000001"],
+    ["Horizon 7 to a Horizon 8 release name", "7.13.2", "2312"],
+  ];
+  for (const [what, live, target] of behind) {
+    it(`plans an install for a host ${what} (${live} -> ${target})`, () => {
+      const plan = planConnectionServer(hostFacts({ liveVersion: live }), csIntent({ targetVersion: target }));
+      assert.equal(plan.blocked, undefined);
+      const install = plan.steps.find((s) => s.name === "install");
+      assert.ok(install, "an install step");
+      assert.ok(install.detail.includes(`${live} -> ${target}`), install.detail);
+      assert.ok(install.detail.includes(csIntent().installerPath), install.detail);
+    });
+  }
+
+  const downgrades: Array<[string, string, string]> = [
+    ["one patch ahead", "7.13.3", "7.13.2"],
+    ["a newer major", "8.0.0", "7.13.2"],
+    ["a newer build of the same release", "7.13.2.21000001", "7.13.2.21000000"],
+  ];
+  for (const [what, live, target] of downgrades) {
+    it(`blocks a downgrade from a host ${what} (${live} -> ${target}) without steps`, () => {
+      const plan = planConnectionServer(hostFacts({ liveVersion: live }), csIntent({ targetVersion: target }));
+      assert.deepEqual(plan.steps, []);
+      assert.equal(plan.blocked?.code, "downgrade");
+      assert.ok(plan.blocked.reason.includes(live) && plan.blocked.reason.includes(target), plan.blocked.reason);
+    });
+  }
+
+  const hostBlocks: Array<[string, Partial<HostFacts>, string, string]> = [
+    ["an unreachable host", { reachable: false, unreachableReason: "connect ETIMEDOUT 10.0.0.5:22" }, "host-unreachable", "ETIMEDOUT"],
+    ["an unreachable host without a reason", { reachable: false, unreachableReason: undefined }, "host-unreachable", "no answer"],
+    ["a host without the product", { liveVersion: undefined }, "not-installed", "never installs from scratch"],
+    ["a host reporting an empty version", { liveVersion: "" }, "not-installed", "not installed on CS1"],
+    ["a host reporting an unparseable version", { liveVersion: "7.x" }, "live-version-unparseable", '"7.x"'],
+  ];
+  for (const [what, over, code, fragment] of hostBlocks) {
+    it(`blocks ${what} with code ${code} and no steps`, () => {
+      const plan = planConnectionServer(hostFacts(over), csIntent());
+      assert.deepEqual(plan.steps, []);
+      assert.equal(plan.blocked?.code, code);
+      assert.ok(plan.blocked.reason.includes(fragment), plan.blocked.reason);
+    });
+  }
+
+  const preflight: Array<[string, Partial<HostFacts>, string, string]> = [
+    ["the account is not an elevated administrator", { isAdmin: false }, "not-admin", "CORP\\svc-upgrade is not an elevated administrator on CS1"],
+    ["the installer was not read", { installer: undefined }, "installer-missing", "is not on CS1"],
+    ["the installer is not on the host", { installer: { exists: false, sha256: null } }, "installer-missing", "stage it there first"],
+    ["the installer's hash differs in one digit", { installer: { exists: true, sha256: SHA.slice(0, -1) + "0" } }, "installer-hash-mismatch", "correct installer.sha256"],
+    ["the installer's hash is another file's", { installer: { exists: true, sha256: "f".repeat(64) } }, "installer-hash-mismatch", "f".repeat(64)],
+    ["both the account and the installer are wrong", { isAdmin: false, installer: { exists: false, sha256: null } }, "not-admin", "local administrator rights"],
+  ];
+  for (const [what, over, code, fragment] of preflight) {
+    it(`keeps the steps but blocks with ${code} when ${what}`, () => {
+      const plan = planConnectionServer(hostFacts(over), csIntent());
+      assert.deepEqual(names(plan), ["preflight", "install", "wait-service", "verify-version"]);
+      assert.equal(plan.blocked?.code, code);
+      assert.ok(plan.blocked.reason.includes(fragment), plan.blocked.reason);
+    });
+  }
+
+  const hashCases: Array<[string, string, string]> = [
+    ["an upper-case host hash against a lower-case declaration", SHA.toUpperCase(), SHA],
+    ["a lower-case host hash against an upper-case declaration", SHA, SHA.toUpperCase()],
+    ["mixed case on both sides", "0123456789ABCDEF".repeat(4), "0123456789AbCdEf".repeat(4)],
+  ];
+  for (const [what, onHost, declared] of hashCases) {
+    it(`compares installer hashes without regard to case: ${what}`, () => {
+      const plan = planConnectionServer(hostFacts({ installer: { exists: true, sha256: onHost } }), csIntent({ installerSha256: declared }));
+      assert.equal(plan.blocked, undefined);
+      assert.equal(plan.steps.length, 4);
+    });
+  }
+});
+
+describe("planSecurityServer", () => {
+  it("plans preflight, pairing password, IPsec removal, install, service and version checks in that order", () => {
+    const plan = planSecurityServer(ssFacts(), pairing(), ssIntent());
+    assert.equal(plan.blocked, undefined);
+    assert.equal(plan.after, undefined);
+    assert.deepEqual(
+      plan.steps.map((s) => [s.name, s.host]),
+      [
+        ["preflight", "SS2"],
+        ["set-pairing-password", "CS1"],
+        ["prepare-ipsec", "CS1"],
+        ["install", "SS2"],
+        ["wait-service", "SS2"],
+        ["verify-version", "SS2"],
+      ],
+    );
+  });
+
+  it("puts the hooks around the procedure when both are declared", () => {
+    const plan = planSecurityServer(ssFacts(), pairing(), ssIntent({ hooks: { before: "Drain-LbMember ss2", after: "Enable-LbMember ss2" } }));
+    assert.deepEqual(names(plan), ["preflight", "hook-before", "set-pairing-password", "prepare-ipsec", "install", "wait-service", "verify-version", "hook-after"]);
+  });
+
+  it("plans nothing for a running security server at the target", () => {
+    assert.deepEqual(planSecurityServer(ssFacts({ liveVersion: "7.13.2" }), pairing(), ssIntent()), { steps: [] });
+  });
+
+  it("plans only a start-service step for a security server at the target whose service is stopped", () => {
+    const plan = planSecurityServer(ssFacts({ liveVersion: "7.13.2", serviceStatus: "Stopped" }), pairing(), ssIntent());
+    assert.equal(plan.blocked, undefined);
+    assert.deepEqual(plan.steps.map((s) => [s.name, s.host]), [["start-service", "SS2"]]);
+    assert.ok(plan.steps[0].detail.includes(SS_SERVICE), plan.steps[0].detail);
+  });
+
+  it("blocks a security server newer than its target as a downgrade, before asking its Connection Server", () => {
+    const plan = planSecurityServer(ssFacts({ liveVersion: "7.13.3" }), pairing({ connectionServer: hostFacts({ reachable: false }) }), ssIntent());
+    assert.deepEqual(plan.steps, []);
+    assert.equal(plan.blocked?.code, "downgrade");
+  });
+
+  const blocks: Array<[string, Partial<HostFacts>, Partial<PairingFacts>, string, string]> = [
+    ["an unreachable security server", { reachable: false, unreachableReason: "connection refused" }, {}, "host-unreachable", "SS2 could not be reached: connection refused"],
+    ["a security server without the product", { liveVersion: undefined }, {}, "not-installed", "Horizon Security Server is not installed on SS2"],
+    [
+      "an unreachable Connection Server",
+      {},
+      { connectionServer: hostFacts({ host: "CS1", reachable: false, unreachableReason: "host key mismatch" }) },
+      "connection-server-unreachable",
+      "the paired Connection Server CS1 could not be reached: host key mismatch",
+    ],
+    [
+      "an unreadable Security Servers list",
+      {},
+      { securityServers: undefined, listError: "View API: 401 Unauthorized" },
+      "pairing-state-unknown",
+      "could not be read on CS1: View API: 401 Unauthorized",
+    ],
+  ];
+  for (const [what, ss, pair, code, fragment] of blocks) {
+    it(`blocks ${what} with code ${code} and no steps`, () => {
+      const plan = planSecurityServer(ssFacts(ss), pairing(pair), ssIntent());
+      assert.deepEqual(plan.steps, []);
+      assert.equal(plan.blocked?.code, code);
+      assert.ok(plan.blocked.reason.includes(fragment), plan.blocked.reason);
+    });
+  }
+
+  const unregistered: Array<[string, SecurityServerEntry[], string]> = [
+    ["lists other servers only", [entry("SS9"), entry("SS10")], "(SS9, SS10)"],
+    ["lists nothing", [], "(empty)"],
+    ["lists a name that only starts like it", [entry("SS20")], "(SS20)"],
+  ];
+  for (const [what, list, shown] of unregistered) {
+    it(`keeps the steps but blocks with not-registered when the pod ${what}`, () => {
+      const plan = planSecurityServer(ssFacts(), pairing({ securityServers: list }), ssIntent());
+      assert.ok(plan.steps.some((s) => s.name === "install"), "the steps are still shown");
+      assert.equal(plan.blocked?.code, "not-registered");
+      assert.ok(plan.blocked.reason.includes(`SS2 is not in the Security Servers list of CS1 ${shown}`), plan.blocked.reason);
+      assert.ok(plan.blocked.reason.includes("registeredName"), plan.blocked.reason);
+    });
+  }
+
+  const waiting: Array<[string, string | undefined, string | undefined, string | undefined]> = [
+    // [what, Connection Server's live version, its declared target, expected `after`]
+    ["declares the same target", "7.12.0", "7.13.2", "CS1 reaches 7.13.2"],
+    ["declares a newer target", "7.12.0", "7.13.3", "CS1 reaches 7.13.3"],
+    ["declares a Horizon 8 target", "7.12.0", "2312", "CS1 reaches 2312"],
+    ["declares an older target", "7.12.0", "7.13.1", undefined],
+    ["declares no target", "7.12.0", undefined, undefined],
+    ["runs one patch behind and declares no target", "7.13.1", undefined, undefined],
+    ["reports no version and declares the same target", undefined, "7.13.2", "CS1 reaches 7.13.2"],
+    ["reports an unparseable version", "unknown", "7.13.2", "CS1 reaches 7.13.2"],
+  ];
+  for (const [what, csLive, csTarget, after] of waiting) {
+    it(`waits for a Connection Server that runs ${csLive ?? "nothing known"} and ${what}${after ? ", after it catches up" : ", with no after"}`, () => {
+      const plan = planSecurityServer(
+        ssFacts(),
+        pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: csLive }) }),
+        ssIntent({ connectionServerTarget: csTarget }),
+      );
+      assert.equal(plan.blocked?.code, "waiting-for-connection-server");
+      assert.ok(plan.blocked.reason.includes("at least 7.13.2"), plan.blocked.reason);
+      assert.equal(plan.after, after);
+      assert.ok(plan.steps.some((s) => s.name === "install"), "the steps are still shown");
+    });
+  }
+
+  for (const csLive of ["7.13.2", "7.13.2.21000000", "7.13.3", "8.0.0"]) {
+    it(`does not wait for a Connection Server that already runs ${csLive}`, () => {
+      const plan = planSecurityServer(ssFacts(), pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: csLive }) }), ssIntent());
+      assert.equal(plan.blocked, undefined);
+      assert.equal(plan.after, undefined);
+    });
+  }
+
+  // Documents a bug: a connectionServer.targetVersion that is not a version (validation lets "latest" through) makes
+  // the planner throw a TypeError instead of waiting without an `after`.
+  it("waits without an after, and does not throw, when the Connection Server's declared target is not a version", () => {
+    const plan = planSecurityServer(
+      ssFacts(),
+      pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: "7.12.0" }) }),
+      ssIntent({ connectionServerTarget: "latest" }),
+    );
+    assert.equal(plan.blocked?.code, "waiting-for-connection-server");
+    assert.equal(plan.after, undefined);
+  });
+
+  const preflight: Array<[string, Partial<HostFacts>, string]> = [
+    ["the account is not an elevated administrator", { isAdmin: false }, "not-admin"],
+    ["the installer is missing", { installer: { exists: false, sha256: null } }, "installer-missing"],
+    ["the installer's hash does not match", { installer: { exists: true, sha256: "e".repeat(64) } }, "installer-hash-mismatch"],
+  ];
+  for (const [what, over, code] of preflight) {
+    it(`keeps the steps but blocks with ${code} when ${what} and the Connection Server is ready`, () => {
+      const plan = planSecurityServer(ssFacts(over), pairing(), ssIntent());
+      assert.deepEqual(names(plan), ["preflight", "set-pairing-password", "prepare-ipsec", "install", "wait-service", "verify-version"]);
+      assert.equal(plan.blocked?.code, code);
+    });
+  }
+
+  it("accepts the installer's hash in another case", () => {
+    const plan = planSecurityServer(ssFacts({ installer: { exists: true, sha256: SHA.toUpperCase() } }), pairing(), ssIntent());
+    assert.equal(plan.blocked, undefined);
+  });
+
+  const ipsecCases: Array<[SecurityServerIntent["ipsec"], boolean | undefined, SecurityServerEntry["ipsec"], boolean]> = [
+    ["detect", true, "active", true],
+    ["detect", true, "prepared", false],
+    ["detect", true, "none", false],
+    ["detect", false, "active", false],
+    ["detect", undefined, "active", false],
+    ["off", true, "active", false],
+    ["off", false, "none", false],
+    ["on", false, "active", true],
+    ["on", true, "active", true],
+    ["on", true, "prepared", false],
+    ["on", false, "none", false],
+  ];
+  for (const [mode, useIpsec, state, expected] of ipsecCases) {
+    it(`${expected ? "removes" : "does not remove"} IPsec rules with ipsec "${mode}", useIpsec ${useIpsec} and the entry "${state}"`, () => {
+      const plan = planSecurityServer(ssFacts(), pairing({ useIpsec, securityServers: [entry("SS2", state)] }), ssIntent({ ipsec: mode }));
+      assert.equal(plan.blocked, undefined);
+      const list = names(plan);
+      if (expected) {
+        const at = list.indexOf("prepare-ipsec");
+        assert.equal(list[at - 1], "set-pairing-password", list.join(", "));
+        assert.equal(list[at + 1], "install", list.join(", "));
+        assert.equal(plan.steps[at].host, "CS1");
+        assert.ok(plan.steps[at].detail.includes("SS2"), plan.steps[at].detail);
+      } else {
+        assert.ok(!list.includes("prepare-ipsec"), list.join(", "));
+        assert.deepEqual(list.slice(1, 3), ["set-pairing-password", "install"]);
+      }
+    });
+  }
+
+  it("removes the entry the pod lists under the registered name after the upgrade re-pairs the server under its computer name", () => {
+    const plan = planSecurityServer(ssFacts(), pairing({ securityServers: [entry("DMZ-SS2")] }), ssIntent({ registeredName: "DMZ-SS2" }));
+    assert.equal(plan.blocked, undefined);
+    assert.deepEqual(names(plan), ["preflight", "set-pairing-password", "prepare-ipsec", "install", "wait-service", "verify-version", "remove-duplicates"]);
+    assert.ok(plan.steps[2].detail.includes("DMZ-SS2"), "the IPsec rules are removed from the registered entry");
+    const last = plan.steps[plan.steps.length - 1];
+    assert.equal(last.host, "CS1");
+    assert.ok(last.detail.includes("DMZ-SS2"), last.detail);
+  });
+
+  it("removes the duplicate entry before the after hook", () => {
+    const plan = planSecurityServer(
+      ssFacts(),
+      pairing({ securityServers: [entry("DMZ-SS2")] }),
+      ssIntent({ registeredName: "DMZ-SS2", hooks: { after: "Enable-LbMember ss2" } }),
+    );
+    assert.deepEqual(names(plan).slice(-3), ["verify-version", "remove-duplicates", "hook-after"]);
+  });
+
+  for (const listed of ["SS2", "ss2"]) {
+    it(`plans no duplicate removal when the pod lists the server under its computer name (${listed})`, () => {
+      const plan = planSecurityServer(ssFacts(), pairing({ securityServers: [entry(listed), entry("SS3")] }), ssIntent());
+      assert.ok(!names(plan).includes("remove-duplicates"), names(plan).join(", "));
+    });
+  }
+
+  it("plans only the duplicate removal for a running server at the target listed under both names", () => {
+    const plan = planSecurityServer(
+      ssFacts({ liveVersion: "7.13.2" }),
+      pairing({ securityServers: [entry("SS2", "none"), entry("DMZ-SS2")] }),
+      ssIntent({ registeredName: "DMZ-SS2" }),
+    );
+    assert.equal(plan.blocked, undefined);
+    assert.equal(plan.steps.length, 1);
+    assert.equal(plan.steps[0].name, "remove-duplicates");
+    assert.equal(plan.steps[0].host, "CS1");
+    assert.ok(plan.steps[0].detail.includes("DMZ-SS2"), plan.steps[0].detail);
+    assert.ok(!plan.steps[0].detail.replaceAll("DMZ-SS2", "").includes("SS2"), "the live entry is not removed");
+  });
+
+  it("starts the service and then removes the duplicate for a stopped server at the target listed under both names", () => {
+    const plan = planSecurityServer(
+      ssFacts({ liveVersion: "7.13.2", serviceStatus: "Stopped" }),
+      pairing({ securityServers: [entry("SS2", "none"), entry("DMZ-SS2")] }),
+      ssIntent({ registeredName: "DMZ-SS2" }),
+    );
+    assert.deepEqual(names(plan), ["start-service", "remove-duplicates"]);
+  });
+
+  it("leaves an entry under an unrelated name alone when no registeredName says it is this server", () => {
+    const plan = planSecurityServer(ssFacts({ liveVersion: "7.13.2" }), pairing({ securityServers: [entry("SS2", "none"), entry("DMZ-SS2")] }), ssIntent());
+    assert.deepEqual(plan, { steps: [] });
+  });
+});
+
+describe("staleEntries", () => {
+  const cases: Array<[string, string[], string, string | undefined, string[]]> = [
+    ["nothing from an empty list", [], "SS2", "DMZ-SS2", []],
+    ["nothing while the live entry is absent", ["DMZ-SS2"], "SS2", "DMZ-SS2", []],
+    ["nothing while the live entry is absent, even with an FQDN entry", ["SS2.corp.example"], "SS2", undefined, []],
+    ["the registered name beside the live entry", ["SS2", "DMZ-SS2"], "SS2", "DMZ-SS2", ["DMZ-SS2"]],
+    ["the registered name in another case", ["SS2", "dmz-ss2"], "SS2", "DMZ-SS2", ["dmz-ss2"]],
+    ["the registered name when the live entry is listed in another case", ["ss2", "DMZ-SS2"], "SS2", "DMZ-SS2", ["DMZ-SS2"]],
+    ["an FQDN whose first label is the computer name", ["SS2", "SS2.corp.example"], "SS2", undefined, ["SS2.corp.example"]],
+    ["an FQDN whose first label differs only in case", ["SS2", "ss2.CORP.example"], "SS2", undefined, ["ss2.CORP.example"]],
+    ["nothing for other servers, prefixes included", ["SS2", "SS3", "SS20", "CS1", "SS2X.corp"], "SS2", undefined, []],
+    ["nothing for a different name when no registeredName is given", ["SS2", "DMZ-SS2"], "SS2", undefined, []],
+    ["nothing when the registered name is the computer name", ["SS2", "ss2"], "SS2", "SS2", []],
+    ["every stale entry, in list order", ["SS2.corp.example", "SS2", "DMZ-SS2"], "SS2", "DMZ-SS2", ["SS2.corp.example", "DMZ-SS2"]],
+  ];
+  for (const [what, list, computerName, registeredName, expected] of cases) {
+    it(`returns ${what}`, () => {
+      const result = staleEntries(list.map((n) => entry(n)), computerName, registeredName);
+      assert.deepEqual(result, expected);
+      assert.ok(result.every((n) => n.toLowerCase() !== computerName.toLowerCase()), "never the live entry");
+    });
+  }
+});
+
+describe("sameName", () => {
+  const cases: Array<[string, string, boolean]> = [
+    ["SS2", "SS2", true],
+    ["SS2", "ss2", true],
+    ["ss2.corp.example", "SS2", true],
+    ["SS2", "SS2.corp.example", true],
+    ["SS2.dmz.example", "ss2.corp.example", true],
+    ["SS2", "SS20", false],
+    ["SS20", "SS2", false],
+    ["DMZ-SS2", "SS2", false],
+    ["cs1.corp.example", "ss2.corp.example", false],
+  ];
+  for (const [a, b, expected] of cases) {
+    it(`says ${JSON.stringify(a)} and ${JSON.stringify(b)} are ${expected ? "" : "not "}the same NetBIOS name`, () => {
+      assert.equal(sameName(a, b), expected);
+    });
+  }
+});
