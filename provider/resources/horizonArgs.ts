@@ -110,6 +110,12 @@ export interface HorizonServerArgs {
 export interface ConnectionServerArgs extends HorizonServerArgs {
     /** Informational: replicas and standard servers upgrade the same way. @default "standard" */
     role?: pulumi.Input<"standard" | "replica">;
+    /**
+     * Read LDAP replication health (`repadmin /showrepl localhost:389`) at preflight and stop if it has errors: the
+     * documented precondition of upgrading Connection Servers in parallel (Horizon 2203+). `HorizonPod` sets it for
+     * the servers it upgrades in parallel. @default false
+     */
+    checkReplication?: pulumi.Input<boolean>;
 }
 
 /** The Connection Server a security server is paired with. */

@@ -60,6 +60,7 @@ export interface HorizonServerInputs {
 /** Inputs of a Connection Server. */
 export interface ConnectionServerInputs extends HorizonServerInputs {
   role?: "standard" | "replica";
+  checkReplication?: boolean;
 }
 
 /** Inputs of a Security Server. */
@@ -121,7 +122,7 @@ const OUTPUT_KEYS = ["liveVersion", "installedVersion", "plan", "blockedReason",
 const outputs = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, z.unknown().optional()]));
 
 const connectionServerSchema = z
-  .object({ ...common, ...outputs, role: z.enum(["standard", "replica"]).optional() })
+  .object({ ...common, ...outputs, role: z.enum(["standard", "replica"]).optional(), checkReplication: z.boolean().optional() })
   .strict();
 
 const securityServerSchema = z

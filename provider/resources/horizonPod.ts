@@ -57,9 +57,10 @@ export class HorizonPod extends pulumi.ComponentResource {
             const { name: csName, netbiosName, securityServers, targetVersion, ...csArgs } = entry;
             const csTarget = targetVersion ?? args.targetVersion;
             const after = args.parallelConnectionServers && index > 0 ? firstConnectionServer : previous;
+            const parallel = !!args.parallelConnectionServers && index > 0;
             const cs = new ConnectionServer(
                 `${name}-${csName}`,
-                { ...csArgs, targetVersion: csTarget, upgradeAfter: after ? [after] : undefined },
+                { ...csArgs, targetVersion: csTarget, upgradeAfter: after ? [after] : undefined, checkReplication: parallel || csArgs.checkReplication },
                 { parent: this },
             );
             this.connectionServers.push(cs);

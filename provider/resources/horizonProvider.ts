@@ -9,6 +9,7 @@
  */
 import {
   getInstalledProduct,
+  getReplicationHealth,
   getSecurityServerList,
   getServiceState,
   invokeHook,
@@ -43,6 +44,7 @@ import {
   COMPUTED_KEYS,
   type CheckFailure,
   type ConnectionInputs,
+  type ConnectionServerInputs,
   type HorizonKind,
   type SecurityServerInputs,
   isUnknown,
@@ -135,6 +137,7 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     installerSha256: inputs.installer.sha256,
     hooks: inputs.hooks ?? {},
     service: ctx.servicePattern,
+    checkReplication: (inputs as ConnectionServerInputs).checkReplication,
   };
   if (ctx.kind === "connection-server") return { facts, plan: planConnectionServer(facts, intent) };
 
@@ -357,6 +360,17 @@ async function runStep(
       if (f.isAdmin === false) throw new Error(`${f.user} is not an elevated administrator on ${f.host}`);
       const closed = windowVerdict(window, f.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES);
       if (closed) throw new Error(closed);
+      if ((inputs as ConnectionServerInputs).checkReplication) {
+        // Parallel upgrades (2203+) are documented only with healthy LDAP replication (domain-facts §A7).
+        const health = (await getReplicationHealth(ctx.session, { onLine })).result;
+        if (!health.healthy) {
+          const failed = health.output.filter((l) => /failed|error/i.test(l)).slice(0, 3).map((l) => l.trim());
+          throw new Error(
+            `LDAP replication on ${f.host} has errors (repadmin /showrepl localhost:389: ${failed.join(" | ") || "not healthy"}); ` +
+              "Connection Servers are upgraded in parallel only with healthy replication: repair it, or set parallelConnectionServers: false",
+          );
+        }
+      }
       return;
     }
     case "hook-before":

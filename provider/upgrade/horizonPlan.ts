@@ -53,6 +53,8 @@ export interface ConnectionServerIntent {
   hooks: { before?: string; after?: string };
   /** The service pattern, for messages. */
   service: string;
+  /** Preflight also reads LDAP replication health (parallel Connection Server upgrades). */
+  checkReplication?: boolean;
 }
 
 /** The declared side of a Security Server upgrade. */
@@ -120,7 +122,13 @@ function serviceStep(facts: HostFacts, intent: ConnectionServerIntent): PlannedS
 function upgradeSteps(facts: HostFacts, intent: ConnectionServerIntent, middle: PlannedStep[], tail: PlannedStep[]): PlannedStep[] {
   const host = facts.host;
   const steps: PlannedStep[] = [
-    { name: "preflight", host, detail: "check administrator rights, the installer's SHA-256, the maintenance window and the time budget" },
+    {
+      name: "preflight",
+      host,
+      detail:
+        "check administrator rights, the installer's SHA-256, the maintenance window and the time budget" +
+        (intent.checkReplication ? ", and that LDAP replication is healthy" : ""),
+    },
   ];
   if (intent.hooks.before) steps.push({ name: "hook-before", host, detail: "run the before-upgrade hook" });
   steps.push(...middle);
