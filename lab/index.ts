@@ -122,6 +122,11 @@ export interface Lab {
   writeFile(host: string, path: string, content: string): { sha256: string };
   /** Deletes a file on a host (no-op when absent). */
   removeFile(host: string, path: string): void;
+  /**
+   * Takes a host off the network (its SSH server stops listening and every connection is cut) or brings it back on
+   * the same port, with the same keys and state: a host that is down, as a real one can be.
+   */
+  setReachable(host: string, reachable: boolean): Promise<void>;
   /** Sets a pod's LDAP replication health. */
   setReplicationHealthy(pod: string, healthy: boolean): void;
   /** Arms a fault on a host. */
@@ -313,6 +318,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     },
     removeFile(name, path) {
       delete get(name).state.files[fileKey(path)];
+    },
+    async setReachable(name, reachable) {
+      const h = get(name);
+      const port = h.front.port;
+      if (!reachable) await h.front.close();
+      else await h.front.listen(port);
     },
     setReplicationHealthy(pod, healthy) {
       podOf(pod).replicationHealthy = healthy;

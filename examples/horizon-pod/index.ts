@@ -12,6 +12,7 @@
 //   timeBudgetMinutes          minutes one server's upgrade may take                                  default: 30
 //   hooks                      {"before": "<PowerShell>", "after": "<PowerShell>"} run on each server
 //   pairingTimeoutMinutes      minutes the pairing password set on a Connection Server stays valid      default: 30
+//   dialErrorLimit             SSH connection attempts before a host counts as unreachable             default: 10
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -67,6 +68,7 @@ function connection(h: InventoryHost) {
     user: h.user,
     password: h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
     hostKey: h.hostKey,
+    dialErrorLimit: config.getNumber("dialErrorLimit"),
   };
 }
 

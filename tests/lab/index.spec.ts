@@ -42,6 +42,21 @@ describe("lab start-up", () => {
     });
   }
 
+  it("takes a host off the network and brings it back on the same port with its state", async () => {
+    const lab = await startLab({ hosts: [{ name: "a" }, { name: "b" }] });
+    try {
+      const ep = lab.endpoint("a");
+      await lab.setReachable("a", false);
+      await assert.rejects(runOnce(ep, "Get-HostFacts"));
+      assert.equal((await runOnce(lab.endpoint("b"), "Get-HostFacts")).exitCode, 0, "another host went down too");
+      await lab.setReachable("a", true);
+      assert.equal(lab.endpoint("a").port, ep.port);
+      assert.equal((await runOnce(ep, "Get-HostFacts")).exitCode, 0);
+    } finally {
+      await lab.stop();
+    }
+  });
+
   it("stops: the ports no longer answer", async () => {
     const lab = await startLab({ hosts: [{ name: "a" }] });
     const ep = lab.endpoint("a");
@@ -64,6 +79,7 @@ describe("lab CLI", () => {
       const d = stageAndDescribe(lab);
       assert.deepEqual(Object.keys(d.hosts).sort(), ["appv1", "appv2", "appv3", "cs1", "cs2", "sql1", "ss1", "ss2"]);
       assert.equal(d.hosts.ss1.installers[0].version, "7.13.2.21000000");
+      assert.deepEqual([d.hosts.ss2.pod, d.hosts.ss2.pairedWith, d.hosts.ss2.registeredAs], ["pod1", "cs2", "DMZ-SS2"]);
       assert.equal(d.hosts.appv1.installers[0].version, "4.5.2.17140");
       const hash = await runOnce(lab.endpoint("cs1"), "Get-FileHash", { path: d.hosts.cs1.installers[0].path });
       assert.equal(hash.result.sha256, d.hosts.cs1.installers[0].sha256);

@@ -2,111 +2,23 @@
 // program examples/horizon-pod against a lab pod (two Connection Servers, two paired Security Servers on 7.12.0, one
 // of them listed under an old name). The lab enforces the vendor rules on its own and records every operation.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { type AuditEntry, type Lab, startLab } from "../../lab";
-import { cliLabOptions, stageAndDescribe } from "../../lab/cli";
-import { diagnostics, Engine, stepOps, type TestStack } from "../harness/engine";
+import { diagnostics, Engine, stepOps } from "../harness/engine";
+import {
+  CS_TYPE,
+  POD,
+  type PodUnderTest,
+  SS_TYPE,
+  assertNoSecrets,
+  changesOf,
+  changingAudit,
+  dispose,
+  errorText,
+  podUnderTest,
+  previewPlans,
+  version,
+} from "../harness/podLab";
 import { op } from "../lab/fixtures";
-
-const CS_TYPE = "pulumi-nodejs:dynamic/horizon:ConnectionServer";
-const SS_TYPE = "pulumi-nodejs:dynamic/horizon:SecurityServer";
-const POD = ["cs1", "ss1", "cs2", "ss2"];
-
-/** The lab operation each step that changes something runs (reads are left out: preview runs them too). */
-const STEP_OPERATIONS: Record<string, string> = {
-  "hook-before": "Invoke-Hook",
-  "hook-after": "Invoke-Hook",
-  "set-pairing-password": "Set-PairingPassword",
-  "prepare-ipsec": "Invoke-PrepareSecurityServer",
-  install: "Invoke-Installer",
-  "wait-service": "Set-ServiceState",
-  "start-service": "Set-ServiceState",
-  "remove-duplicates": "Invoke-Vdmadmin",
-};
-const CHANGING = new Set(Object.values(STEP_OPERATIONS));
-
-interface PodUnderTest {
-  lab: Lab;
-  stack: TestStack;
-  secrets: string[];
-  dir: string;
-}
-
-/** A fresh lab pod and a stack of the example program pointed at it. */
-async function podUnderTest(engine: Engine, config: Record<string, unknown> = {}): Promise<PodUnderTest> {
-  const lab = await startLab({ ...cliLabOptions(1200), farms: [] });
-  const description = stageAndDescribe(lab);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vdi-pod-"));
-  const inventory = path.join(dir, "lab.json");
-  fs.writeFileSync(inventory, JSON.stringify(description));
-  const stack = await engine.stack("examples/horizon-pod", {
-    inventory: { value: inventory },
-    // Real overhead is multiplied by the lab's time factor: give the simulated budget room.
-    timeBudgetMinutes: { value: "240" },
-    ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: typeof v === "string" ? v : JSON.stringify(v) }])),
-  });
-  const secrets = [description.pairingPassword, ...Object.values(description.hosts).map((h) => h.password!).filter(Boolean)];
-  return { lab, stack, secrets, dir };
-}
-
-async function dispose(p: PodUnderTest | undefined): Promise<void> {
-  if (!p) return;
-  await p.stack.remove();
-  await p.lab.stop();
-  fs.rmSync(p.dir, { recursive: true, force: true });
-}
-
-/** The `plan` input each server resource showed in preview, by resource name. */
-function previewPlans(events: EngineEvent[]): Record<string, string[]> {
-  const plans: Record<string, string[]> = {};
-  for (const e of events) {
-    const m = e.resourcePreEvent?.metadata;
-    if (!m || (m.type !== CS_TYPE && m.type !== SS_TYPE)) continue;
-    plans[m.urn.split("::").pop()!] = (m.new?.inputs?.plan as string[] | undefined) ?? [];
-  }
-  return plans;
-}
-
-/** `[host, operation]` of each step of a plan that changes something, in order. */
-function changesOf(plan: readonly string[]): [string, string][] {
-  return plan
-    .map((line) => /^\d+\. ([a-z-]+) on ([^:]+):/.exec(line))
-    .filter((m): m is RegExpExecArray => !!m && m[1] in STEP_OPERATIONS)
-    .map((m) => [m[2].toLowerCase(), STEP_OPERATIONS[m[1]]]);
-}
-
-function changingAudit(entries: readonly AuditEntry[]): [string, string][] {
-  return entries.filter((e) => CHANGING.has(e.operation)).map((e) => [e.host, e.operation]);
-}
-
-function version(lab: Lab, host: string): string | undefined {
-  return lab.host(host).state.products[0]?.displayVersion;
-}
-
-/** Every place a secret could leak to: the state file, the engine's output and events, the lab's audit log. */
-function assertNoSecrets(p: PodUnderTest, runs: { output: string; events: EngineEvent[] }[]): void {
-  const haystacks: [string, string][] = [
-    ["state file", p.stack.stateFileText()],
-    ["lab audit", JSON.stringify(p.lab.audit())],
-    ...runs.flatMap((r, i): [string, string][] => [
-      [`engine output ${i}`, r.output],
-      // Pulumi's own debug log (shown only with --debug) prints RegisterResource responses, secrets included: that is
-      // the SDK's behaviour, documented in docs/security.md; every other event is searched.
-      [`engine events ${i}`, JSON.stringify(r.events.filter((e) => (e.diagnosticEvent?.severity as string | undefined) !== "debug"))],
-    ]),
-  ];
-  for (const secret of p.secrets) {
-    for (const [where, text] of haystacks) assert.ok(!text.includes(secret), `a secret appears in the ${where}`);
-  }
-}
-
-function errorText(err: unknown): string {
-  const e = err as { message?: string; output?: string; events?: EngineEvent[] };
-  return `${e.message ?? ""}\n${e.output ?? ""}\n${diagnostics(e.events ?? []).join("\n")}`;
-}
 
 describe("HorizonPod through the real engine against a lab pod", function () {
   let engine: Engine;

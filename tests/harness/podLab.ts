@@ -1,0 +1,117 @@
+// A lab pod and a stack of the example program pointed at it, and what tests assert on them: the operations that
+// change a host, versions, secrets in every place they could leak to, the text of a failure.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { type AuditEntry, type Lab, type LabOptions, startLab } from "../../lab";
+import { cliLabOptions, stageAndDescribe } from "../../lab/cli";
+import { diagnostics, type Engine, type TestStack } from "./engine";
+
+export const CS_TYPE = "pulumi-nodejs:dynamic/horizon:ConnectionServer";
+export const SS_TYPE = "pulumi-nodejs:dynamic/horizon:SecurityServer";
+export const POD = ["cs1", "ss1", "cs2", "ss2"];
+
+/** The lab operation each step that changes something runs (reads are left out: preview runs them too). */
+export const STEP_OPERATIONS: Record<string, string> = {
+  "hook-before": "Invoke-Hook",
+  "hook-after": "Invoke-Hook",
+  "set-pairing-password": "Set-PairingPassword",
+  "prepare-ipsec": "Invoke-PrepareSecurityServer",
+  install: "Invoke-Installer",
+  "wait-service": "Set-ServiceState",
+  "start-service": "Set-ServiceState",
+  "remove-duplicates": "Invoke-Vdmadmin",
+};
+export const CHANGING = new Set(Object.values(STEP_OPERATIONS));
+
+export interface PodUnderTest {
+  lab: Lab;
+  stack: TestStack;
+  secrets: string[];
+  dir: string;
+}
+
+/** A fresh lab pod and a stack of the example program pointed at it. */
+export async function podUnderTest(engine: Engine, config: Record<string, unknown> = {}, labOptions: LabOptions = { ...cliLabOptions(1200), farms: [] }): Promise<PodUnderTest> {
+  const lab = await startLab(labOptions);
+  const description = stageAndDescribe(lab);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vdi-pod-"));
+  const inventory = path.join(dir, "lab.json");
+  fs.writeFileSync(inventory, JSON.stringify(description));
+  const stack = await engine.stack("examples/horizon-pod", {
+    inventory: { value: inventory },
+    // Real overhead is multiplied by the lab's time factor: give the simulated budget room.
+    timeBudgetMinutes: { value: "240" },
+    ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: typeof v === "string" ? v : JSON.stringify(v) }])),
+  });
+  const secrets = [description.pairingPassword, ...Object.values(description.hosts).map((h) => h.password!).filter(Boolean)];
+  return { lab, stack, secrets, dir };
+}
+
+export async function dispose(p: PodUnderTest | undefined): Promise<void> {
+  if (!p) return;
+  await p.stack.remove();
+  await p.lab.stop();
+  fs.rmSync(p.dir, { recursive: true, force: true });
+}
+
+/** The `plan` input each server resource showed in preview, by resource name. */
+export function previewPlans(events: EngineEvent[]): Record<string, string[]> {
+  const plans: Record<string, string[]> = {};
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (!m || (m.type !== CS_TYPE && m.type !== SS_TYPE)) continue;
+    plans[m.urn.split("::").pop()!] = (m.new?.inputs?.plan as string[] | undefined) ?? [];
+  }
+  return plans;
+}
+
+/** `[host, operation]` of each step of a plan that changes something, in order. */
+export function changesOf(plan: readonly string[]): [string, string][] {
+  return plan
+    .map((line) => /^\d+\. ([a-z-]+) on ([^:]+):/.exec(line))
+    .filter((m): m is RegExpExecArray => !!m && m[1] in STEP_OPERATIONS)
+    .map((m) => [m[2].toLowerCase(), STEP_OPERATIONS[m[1]]]);
+}
+
+export function changingAudit(entries: readonly AuditEntry[]): [string, string][] {
+  return entries.filter((e) => CHANGING.has(e.operation)).map((e) => [e.host, e.operation]);
+}
+
+export function version(lab: Lab, host: string): string | undefined {
+  return lab.host(host).state.products[0]?.displayVersion;
+}
+
+/** How many (secret, place) pairs leak: the state file, the engine's output and events, the lab's audit log. */
+export function secretsFound(p: PodUnderTest, runs: { output: string; events: EngineEvent[] }[]): string[] {
+  const found: string[] = [];
+  for (const [where, text] of leakPlaces(p, runs)) for (const secret of p.secrets) if (text.includes(secret)) found.push(where);
+  return found;
+}
+
+function leakPlaces(p: PodUnderTest, runs: { output: string; events: EngineEvent[] }[]): [string, string][] {
+  return [
+    ["state file", p.stack.stateFileText()],
+    ["lab audit", JSON.stringify(p.lab.audit())],
+    ...runs.flatMap((r, i): [string, string][] => [
+      [`engine output ${i}`, r.output],
+      // Pulumi's own debug log (shown only with --debug) prints RegisterResource responses, secrets included: that is
+      // the SDK's behaviour, documented in docs/security.md; every other event is searched.
+      [`engine events ${i}`, JSON.stringify(r.events.filter((e) => (e.diagnosticEvent?.severity as string | undefined) !== "debug"))],
+    ]),
+  ];
+}
+
+/** Every place a secret could leak to: the state file, the engine's output and events, the lab's audit log. */
+export function assertNoSecrets(p: PodUnderTest, runs: { output: string; events: EngineEvent[] }[]): void {
+  const found = secretsFound(p, runs);
+  assert.deepEqual(found, [], `a secret appears in: ${found.join(", ")}`);
+}
+
+export function errorText(err: unknown): string {
+  const e = err as { message?: string; output?: string; events?: EngineEvent[] };
+  return `${e.message ?? ""}\n${e.output ?? ""}\n${diagnostics(e.events ?? []).join("\n")}`;
+}
+

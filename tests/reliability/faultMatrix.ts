@@ -1,0 +1,230 @@
+// The fault matrix: each scenario arms one fault on a lab pod (two pairs), runs `pulumi up` through the real engine,
+// and measures what an administrator needs to trust the tool: the failure is clear (host, step, what to do), no two
+// servers of one availability group were out of service at once (from the lab's timeline), the state file is valid and
+// holds no secret, the next `up` after the fault is cleared finishes, and the one after changes nothing.
+// Used by tests/reliability/faultMatrix.spec.ts (a subset) and scripts/reliability.ts (all of it).
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { type Engine } from "../harness/engine";
+import { CHANGING, POD, type PodUnderTest, dispose, errorText, podUnderTest, secretsFound, version } from "../harness/podLab";
+
+/** One row of `npm run reliability -- --json`. */
+export interface ScenarioResult {
+  name: string;
+  failedClearly: boolean;
+  maxOutOfServicePerGroup: number;
+  stateValid: boolean;
+  secretsFound: number;
+  resumed: boolean;
+  noopAfter: boolean;
+  /** Why a check did not hold (empty when all did). */
+  problems: string[];
+}
+
+/** What a scenario does around the failing `up`. */
+export interface Scenario {
+  name: string;
+  /** Extra stack config. */
+  config?: Record<string, unknown>;
+  /** Arms the fault before the failing `up` (may set config on the stack). */
+  arm(p: PodUnderTest): Promise<void> | void;
+  /** Called every 20 ms during the failing `up`; returns true once it has acted (advance a clock, abort the run). */
+  during?(p: PodUnderTest, abort: AbortController): boolean;
+  /** Each must match the failure's text (the error, the engine's output and the provider's lines). */
+  expect: RegExp[];
+  /** Clears the fault before the resuming `up`. */
+  clear(p: PodUnderTest): Promise<void> | void;
+}
+
+/** The availability groups of the pod: its Connection Servers (load-balanced) and its Security Servers. */
+const GROUPS = [
+  ["cs1", "cs2"],
+  ["ss1", "ss2"],
+];
+
+const TARGET = "7.13.2.21000000";
+const installerFinished = (p: PodUnderTest, host: string) =>
+  p.lab.host(host).audit.some((e) => e.operation === "Invoke-Installer" && e.outcome === "ok");
+
+/** Every scenario, in the order of issue 6's list. */
+export const SCENARIOS: Scenario[] = [
+  ...(["before", "during", "after"] as const).map(
+    (phase): Scenario => ({
+      name: `connection dropped ${phase} the installer`,
+      arm: (p) => p.lab.inject("ss1", { kind: "drop", phase, operation: "Invoke-Installer", times: 1 }),
+      expect: [/\[pod1-ss1\] step \d+\/\d+ install on SS1 failed: The connection to \S+ dropped while Invoke-Installer was running/, /Next: /],
+      clear: (p) => p.lab.clearFaults(),
+    }),
+  ),
+  {
+    name: "installer exits 1603",
+    arm: (p) => p.lab.inject("cs2", { kind: "exit-code", exitCode: 1603, operation: "Invoke-Installer", times: 1 }),
+    expect: [/\[pod1-cs2\] step 2\/4 install on CS2 failed: the installer exited with 1603; the log \S+ on CS2 ends/, /Next: read the installer log/],
+    clear: (p) => p.lab.clearFaults(),
+  },
+  {
+    name: "a service that will not start",
+    arm: (p) => p.lab.inject("ss1", { kind: "service-wont-start", displayName: "VMware Horizon View Security Server" }),
+    expect: [/\[pod1-ss1\] step \d+\/\d+ wait-service on SS1 failed: .*did not reach Running/, /Next: the product is installed; start the service/],
+    clear: (p) => p.lab.clearFaults(),
+  },
+  {
+    name: "installer reports success but leaves the old version",
+    arm: (p) => p.lab.inject("cs1", { kind: "installer-no-change", operation: "Invoke-Installer" }),
+    expect: [/\[pod1-cs1\] step 4\/4 verify-version on CS1 failed: the installer reported success but CS1 runs 7\.12\.0\.15770369, not 7\.13\.2/],
+    clear: (p) => p.lab.clearFaults(),
+  },
+  {
+    name: "host unreachable",
+    config: { dialErrorLimit: "2" },
+    arm: (p) => p.lab.setReachable("cs2", false),
+    expect: [/\[pod1-cs2\] cannot upgrade \S+: \S+ could not be reached: Could not connect to .* after 2 attempt\(s\)/, /Nothing was changed on the host/],
+    clear: (p) => p.lab.setReachable("cs2", true),
+  },
+  {
+    name: "host key changed",
+    arm: (p) => p.lab.inject("cs2", { kind: "host-key-change" }),
+    expect: [/\[connection\.hostKey\] Refused \S+: it presented host key SHA256:\S+, which does not match the pinned hostKey/],
+    clear: (p) => p.lab.clearFaults(),
+  },
+  {
+    name: "pairing password refused (wrong)",
+    arm: (p) => p.lab.inject("cs2", { kind: "pairing-refused", operation: "Set-PairingPassword" }),
+    expect: [/\[pod1-ss2\] step 2\/\d+ set-pairing-password on CS2 failed: .*rejected by CS2/],
+    clear: (p) => p.lab.clearFaults(),
+  },
+  {
+    name: "pairing password expired",
+    arm: (p) => p.lab.inject("cs1", { kind: "pairing-expired", operation: "Set-PairingPassword" }),
+    expect: [/\[pod1-ss1\] step 2\/\d+ set-pairing-password on CS1 failed: .*treated as expired.*no IPsec rule was removed/s],
+    clear: (p) => p.lab.clearFaults(),
+  },
+  {
+    name: "maintenance window closes mid-rollout",
+    async arm(p) {
+      // Open now (host clock) with room for CS1's budget; the clock jumps past the end once CS1 is installed.
+      const now = p.lab.now().getTime();
+      const window = { start: new Date(now - 3600_000).toISOString(), end: new Date(now + 6 * 3600_000).toISOString() };
+      await p.stack.stack.setConfig("maintenanceWindow", { value: JSON.stringify(window) });
+    },
+    during(p) {
+      if (!installerFinished(p, "cs1")) return false;
+      p.lab.advance(12 * 3600);
+      return true;
+    },
+    expect: [/SS1: the maintenance window \(\S+ to \S+\) is closed at \S+ by the host's clock; it does not open again: change maintenanceWindow/],
+    async clear(p) {
+      const now = p.lab.now().getTime();
+      const window = { start: new Date(now - 3600_000).toISOString(), end: new Date(now + 30 * 24 * 3600_000).toISOString() };
+      await p.stack.stack.setConfig("maintenanceWindow", { value: JSON.stringify(window) });
+    },
+  },
+  {
+    name: "up cancelled part-way",
+    arm: () => undefined,
+    during(p, abort) {
+      if (!p.lab.host("cs1").audit.some((e) => e.operation === "Invoke-Installer")) return false;
+      abort.abort();
+      return true;
+    },
+    expect: [/cancel/i],
+    clear: () => undefined,
+  },
+];
+
+/** The scenarios `npm test` runs: one of each kind of fault (the full matrix is `npm run reliability`). */
+export const TEST_SUBSET = [
+  "connection dropped during the installer",
+  "a service that will not start",
+  "host key changed",
+  "maintenance window closes mid-rollout",
+  "up cancelled part-way",
+];
+
+/** Whether the checkpoint parses, lists the pod's resources and has no operation left pending. */
+function stateProblems(p: PodUnderTest): string[] {
+  try {
+    const state = JSON.parse(p.stack.stateFileText());
+    const latest = state.checkpoint?.latest;
+    if (!latest || !Array.isArray(latest.resources)) return ["the checkpoint has no resources list"];
+    if (latest.pending_operations?.length) return [`pending operations: ${JSON.stringify(latest.pending_operations.map((o: { type: string }) => o.type))}`];
+    return [];
+  } catch (e) {
+    return [`the state file does not parse: ${(e as Error).message}`];
+  }
+}
+
+type Run = { output: string; events: EngineEvent[] };
+
+/** Runs one scenario on a fresh lab pod and stack. */
+export async function runScenario(engine: Engine, scenario: Scenario): Promise<ScenarioResult> {
+  const p = await podUnderTest(engine, scenario.config ?? {});
+  const runs: Run[] = [];
+  const problems: string[] = [];
+  try {
+    await scenario.arm(p);
+    const abort = new AbortController();
+    let acted = !scenario.during;
+    const watcher = setInterval(() => {
+      if (!acted) acted = scenario.during!(p, abort);
+    }, 20);
+    let failure: unknown;
+    try {
+      runs.push(await p.stack.up({ signal: abort.signal }));
+    } catch (e) {
+      failure = e;
+      runs.push({ output: (e as Run).output ?? "", events: (e as Run).events ?? [] });
+    } finally {
+      clearInterval(watcher);
+    }
+    const text = failure ? errorText(failure) : "";
+    const unmatched = scenario.expect.filter((re) => !re.test(text));
+    const failedClearly = !!failure && unmatched.length === 0 && acted;
+    if (!failure) problems.push("the first up succeeded");
+    if (!acted) problems.push("the fault never acted");
+    for (const re of unmatched) problems.push(`the failure does not say ${re}: ${text.split("\n").filter((l) => l.includes("[pod1-") || l.includes("rror")).slice(0, 6).join(" / ")}`);
+    const stateBad = stateProblems(p);
+    problems.push(...stateBad);
+
+    await scenario.clear(p);
+    let resumed = false;
+    try {
+      const up = await p.stack.up();
+      runs.push(up);
+      const behind = POD.filter((h) => version(p.lab, h) !== TARGET);
+      resumed = up.result.summary.result === "succeeded" && behind.length === 0;
+      if (behind.length) problems.push(`after the resuming up, still behind: ${behind.join(", ")}`);
+    } catch (e) {
+      runs.push({ output: (e as Run).output ?? "", events: (e as Run).events ?? [] });
+      problems.push(`the resuming up failed: ${errorText(e).split("\n").find((l) => l.includes("[pod1-")) ?? (e as Error).message.slice(0, 300)}`);
+    }
+
+    let noopAfter = false;
+    const before = p.lab.audit().length;
+    try {
+      const up = await p.stack.up({ expectNoChanges: true });
+      runs.push(up);
+      const changed = p.lab.audit().slice(before).filter((e) => CHANGING.has(e.operation));
+      noopAfter = changed.length === 0;
+      if (changed.length) problems.push(`the no-op up changed hosts: ${changed.map((e) => `${e.host}:${e.operation}`).join(", ")}`);
+    } catch (e) {
+      problems.push(`the up after that was not a no-op: ${(e as Error).message.slice(0, 300)}`);
+    }
+
+    const leaks = secretsFound(p, runs);
+    if (leaks.length) problems.push(`secrets found in: ${leaks.join(", ")}`);
+    const maxOutOfServicePerGroup = Math.max(...GROUPS.map((g) => p.lab.maxOutOfService(g)));
+    if (maxOutOfServicePerGroup > 1) problems.push(`${maxOutOfServicePerGroup} servers of one availability group were out of service at once`);
+    return {
+      name: scenario.name,
+      failedClearly,
+      maxOutOfServicePerGroup,
+      stateValid: stateBad.length === 0 && stateProblems(p).length === 0,
+      secretsFound: leaks.length,
+      resumed,
+      noopAfter,
+      problems,
+    };
+  } finally {
+    await dispose(p);
+  }
+}
