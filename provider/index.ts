@@ -17,3 +17,23 @@ export type {
   SecurityServerArgs,
 } from "./resources/horizonArgs";
 export { parseHorizonVersion, formatHorizonVersion, compareHorizonVersions, type HorizonVersion } from "./versions/horizon";
+export { AppVServer } from "./resources/appvServer";
+export {
+  AppVFarm,
+  AppVFarmPreparation,
+  AppVFarmCompletion,
+  type AppVFarmPreparationArgs,
+  type AppVFarmCompletionArgs,
+} from "./resources/appvFarm";
+export type {
+  AppVBackupArgs,
+  AppVDatabaseArgs,
+  AppVFarmArgs,
+  AppVFarmContextArgs,
+  AppVFarmServer,
+  AppVInstallerArgs,
+  AppVOverrides,
+  AppVRoleArg,
+  AppVServerArgs,
+} from "./resources/appvArgs";
+export { parseAppVVersion, formatAppVVersion, compareAppVVersions, type AppVVersion } from "./versions/appv";

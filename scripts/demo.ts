@@ -1,7 +1,8 @@
 // The main job, end to end: starts the lab (a Horizon pod of two Connection Servers and two paired Security Servers
-// on 7.12.0, the 7.13.2 installer staged), writes its inventory to .lab/lab.json, then runs the real `pulumi preview`
-// and `pulumi up` of the repository's program (Pulumi.yaml) with the pinned CLI on a fresh local file backend, and
-// prints each server's version and the order in which the lab saw the installers run.
+// on 7.12.0 with the 7.13.2 installer staged, and an App-V farm of two management servers and a streaming server on
+// 4.1 SP1 sharing one database, with the 4.5 SP2 setup staged), writes its inventory to .lab/lab.json, then runs the
+// real `pulumi preview` and `pulumi up` of the repository's program (Pulumi.yaml) with the pinned CLI on a fresh local
+// file backend, and prints each server's version and the order in which the lab saw the work done.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -25,18 +26,22 @@ function report(lab: Lab): void {
   console.log("\nWhat the lab saw:");
   for (const name of lab.hostNames()) {
     const state = lab.host(name).state;
-    if (state.role !== "connection-server" && state.role !== "security-server") continue;
-    console.log(`  ${name.padEnd(4)} ${state.role.padEnd(18)} ${state.products[0]?.displayVersion}`);
+    if (!state.products[0]) continue;
+    console.log(`  ${name.padEnd(6)} ${state.role.padEnd(18)} ${state.products[0].displayVersion}`);
   }
   console.log("\nOrder of the upgrade (simulated time):");
   for (const e of lab.audit()) {
-    if (!["Invoke-Installer", "Set-PairingPassword", "Invoke-PrepareSecurityServer", "Invoke-Vdmadmin"].includes(e.operation)) continue;
-    const what = e.operation === "Invoke-Installer" ? `installer (exit ${(e.result as { exitCode?: number } | undefined)?.exitCode})` : e.operation;
-    console.log(`  ${e.simTime}  ${e.host.padEnd(4)} ${what}`);
+    const stop = e.operation === "Set-ServiceState" && (e.params as { state?: string }).state === "Stopped";
+    if (!stop && !["Invoke-Installer", "Set-PairingPassword", "Invoke-PrepareSecurityServer", "Invoke-Vdmadmin", "Invoke-SqlBackup", "Test-SqlBackup"].includes(e.operation)) continue;
+    const what =
+      e.operation === "Invoke-Installer" ? `installer (exit ${(e.result as { exitCode?: number } | undefined)?.exitCode})` : stop ? "App-V service stopped" : e.operation;
+    console.log(`  ${e.simTime}  ${e.host.padEnd(6)} ${what}`);
   }
   const pod = lab.pod("pod1");
   console.log(`\nSecurity Servers list of pod1: ${pod.registry.map((r) => r.name).join(", ")}`);
   console.log(`Most servers of pod1 out of service at once: ${lab.maxOutOfService([...pod.connectionServers, ...Object.keys(pod.securityServers)])}`);
+  const db = lab.database("sql1", "APPVIRT");
+  console.log(`App-V database sql1/APPVIRT: schema ${db.schemaVersion}; backups ${Object.values(db.backups).map((b) => b.path).join(", ") || "none"}`);
 }
 
 async function main(): Promise<void> {
@@ -45,12 +50,15 @@ async function main(): Promise<void> {
   if (!tc) throw new Error("the Pulumi toolchain is not set up: run `npm run toolchain`");
 
   const options = cliLabOptions(TIME_FACTOR);
-  const lab = await startLab({ ...options, farms: [] });
+  const lab = await startLab(options);
   try {
     const inventory = path.join(root, ".lab", "lab.json");
     fs.mkdirSync(path.dirname(inventory), { recursive: true });
     fs.writeFileSync(inventory, JSON.stringify(stageAndDescribe(lab), null, 2) + "\n", { mode: 0o600 });
-    console.log(`Lab started: pod1 (cs1, cs2, ss1, ss2) on 7.12.0, time factor ${TIME_FACTOR}; inventory ${path.relative(root, inventory)}`);
+    console.log(
+      `Lab started: pod1 (cs1, cs2, ss1, ss2) on 7.12.0 and farm1 (appv1, appv2, appv3 on sql1) on 4.1 SP1, time factor ${TIME_FACTOR}; ` +
+        `inventory ${path.relative(root, inventory)}`,
+    );
 
     // A fresh backend each run: the lab is new each run, so an old stack's state would describe other hosts.
     const stateDir = path.join(root, ".pulumi-state", "demo");

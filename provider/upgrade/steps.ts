@@ -11,6 +11,7 @@ export type StepName =
     | "prepare-ipsec"
     | "stop-services"
     | "backup-database"
+    | "verify-backup"
     | "install"
     | "wait-service"
     | "start-service"

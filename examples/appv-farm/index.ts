@@ -1,0 +1,119 @@
+// Upgrades the App-V 4.x farm of an inventory by the vendor's procedure (002_d640911b67db555d.txt): every App-V service
+// of the farm stopped, a full verified backup of the configuration database, the first management server (which
+// upgrades the schema), the other servers, then every service running again.
+//
+// The inventory is the JSON `npm run lab` writes (.lab/lab.json) or one you write for real hosts (README.md). The lab's
+// inventory has no farm section: hosts whose role starts with "appv-" form one farm, and the host whose role is "sql"
+// holds its database (assumption documented in README.md). An inventory host may carry `farm` (the farm's name) and a
+// `sql` host may carry `sqlServer` (the instance name for sqlcmd -S, default its computer name).
+// Config (all optional):
+//   inventory          path of the inventory                               default: .lab/lab.json, searched upwards
+//   targetVersion      the version every server must run                   default: 4.5 SP2
+//   password           (secret) SSH password for hosts whose inventory entry has none
+//   database           the App-V database name                             default: APPVIRT
+//   backupPath         backup file on the SQL Server                       default: C:\Backup\<db>-before-<target>.bak
+//   sqlUser, sqlPassword (secrets) SQL login for the backup                default: Windows authentication
+//   backupWaiveReason  go on without a backup, and why (not recommended)
+//   order              "sequential" or "parallel-after-first"             default: sequential
+//   maintenanceWindow  e.g. {"days":["Sat"],"from":"22:00","to":"04:00","utcOffset":"+01:00"}   default: always open
+//   timeBudgetMinutes  minutes each server's upgrade may take              default: 30
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { AppVFarm, type AppVFarmServer } from "vdi-upgrade";
+
+interface InventoryHost {
+  host: string;
+  port?: number;
+  user: string;
+  password?: string;
+  hostKey: string;
+  role: string;
+  computerName: string;
+  /** The farm an App-V host belongs to (not in the lab's inventory: every App-V host is in one farm). */
+  farm?: string;
+  /** SQL hosts: the instance name sqlcmd takes; default the computer name. */
+  sqlServer?: string;
+  installers: { path: string; sha256: string; version: string }[];
+}
+
+interface Inventory {
+  /** Lab only: simulated seconds per real second, so time budgets follow the lab's clock. */
+  timeFactor?: number;
+  hosts: Record<string, InventoryHost>;
+}
+
+function findUp(relative: string, from = process.cwd()): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, relative);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`[inventory] not set and no ${relative} found above ${from}: run \`npm run lab\`, or set inventory`);
+  }
+}
+
+const ROLES: Record<string, AppVFarmServer["role"]> = {
+  "appv-management": "management",
+  "appv-streaming": "streaming",
+  "appv-management-service": "management-service",
+};
+
+const config = new pulumi.Config();
+const inventoryPath = path.resolve(config.get("inventory") ?? findUp(path.join(".lab", "lab.json")));
+const inventory = JSON.parse(fs.readFileSync(inventoryPath, "utf8")) as Inventory;
+const targetVersion = config.get("targetVersion") ?? "4.5 SP2";
+const sharedPassword = config.getSecret("password");
+const waiveReason = config.get("backupWaiveReason");
+
+function connection(h: InventoryHost) {
+  return {
+    host: h.host,
+    port: h.port,
+    user: h.user,
+    password: h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
+    hostKey: h.hostKey,
+  };
+}
+
+const hosts = Object.entries(inventory.hosts);
+const sqlHosts = hosts.filter(([, h]) => h.role === "sql");
+const appvHosts = hosts.filter(([, h]) => h.role in ROLES).sort(([a], [b]) => a.localeCompare(b));
+const farmNames = [...new Set(appvHosts.map(([, h]) => h.farm ?? "farm1"))];
+if (farmNames.length > 0 && sqlHosts.length !== 1) {
+  throw new Error(`[inventory] ${inventoryPath} lists ${sqlHosts.length} hosts with role "sql"; this example expects exactly one to hold the App-V database`);
+}
+const summary: Record<string, pulumi.Output<unknown>> = {};
+
+for (const farmName of farmNames) {
+  const [, sql] = sqlHosts[0];
+  const servers: AppVFarmServer[] = appvHosts
+    .filter(([, h]) => (h.farm ?? "farm1") === farmName)
+    .map(([name, h]) => {
+      const setup = h.installers[0];
+      if (!setup) throw new Error(`[inventory.hosts.${name}.installers] is empty: stage the App-V 4.5 setup on ${name} and list its path and SHA-256`);
+      return { name, role: ROLES[h.role], connection: connection(h), installer: { path: setup.path, sha256: setup.sha256 } };
+    });
+  const farm = new AppVFarm(farmName, {
+    targetVersion,
+    servers,
+    database: {
+      connection: connection(sql),
+      sqlServer: sql.sqlServer ?? sql.computerName,
+      name: config.get("database"),
+      backupPath: config.get("backupPath"),
+      sqlUser: config.getSecret("sqlUser"),
+      sqlPassword: config.getSecret("sqlPassword"),
+    },
+    backup: waiveReason ? { waive: { reason: waiveReason } } : undefined,
+    order: config.get("order") as "sequential" | "parallel-after-first" | undefined,
+    maintenanceWindow: config.getObject<Record<string, unknown>>("maintenanceWindow") as never,
+    timeBudgetMinutes: config.getNumber("timeBudgetMinutes"),
+    timeScale: inventory.timeFactor,
+  });
+  summary[farmName] = pulumi.output({
+    versions: pulumi.all(farm.servers.map((s) => pulumi.all([s.urn, s.installedVersion]))).apply((pairs) => Object.fromEntries(pairs.map(([urn, v]) => [urn.split("::").pop()!, v]))),
+    backupPath: farm.preparation.backupPath,
+  });
+}
+
+/** Each farm's verified server versions and the backup taken before the schema upgrade. */
+export const farms = pulumi.all(summary);

@@ -1,0 +1,52 @@
+/**
+ * Vendor facts about Microsoft App-V 4.x servers that the procedure uses (../shared/reference/domain-facts.md §B).
+ * Several are UNCONFIRMED (§C8); each is a default the resources let the operator override (`overrides`,
+ * `installer.arguments`).
+ */
+
+/** Which App-V 4.x component a server runs. */
+export type AppVRole = "management" | "streaming" | "management-service";
+
+/**
+ * Uninstall-registry DisplayName patterns of the App-V server products. UNCONFIRMED (§B2, §C8): the exact server
+ * DisplayName strings are not documented; override `overrides.productDisplayNames`.
+ */
+export const APPV_PRODUCT_PATTERNS: readonly string[] = ["*Application Virtualization*Server*", "*Application Virtualization*Management Service*"];
+
+/**
+ * The display name of the service that says whether a server serves users. Management Server: KB 2615139; Streaming
+ * Server: a public script (§B2). The Management Web Service is an IIS application, so its service is IIS itself
+ * ("World Wide Web Publishing Service", as in the lab); override `overrides.serviceDisplayName` where the web service
+ * shares IIS with other sites.
+ */
+export const APPV_SERVICES: Readonly<Record<AppVRole, string>> = {
+  management: "Application Virtualization Management Server",
+  streaming: "Application Virtualization Streaming Server",
+  "management-service": "World Wide Web Publishing Service",
+};
+
+/**
+ * Default silent arguments of the App-V 4.5 server setup. UNCONFIRMED: Microsoft documents only the interactive
+ * wizard for the server (§B1); this is the InstallShield form (`/s`, then `/v"..."` handed to msiexec with a verbose
+ * log). Capture a verbose log of an interactive upgrade to learn the real property names, and set
+ * `installer.arguments` to what your site has tested. `{{log}}` is replaced by the log path.
+ */
+export const APPV_SERVER_ARGUMENTS = '/s /v"/qn /l*v ""{{log}}"""';
+
+/** Where the setup's verbose log goes on the host. */
+export function appvInstallerLogPath(resourceName: string): string {
+  return `C:\\Windows\\Temp\\vdi-upgrade-${resourceName.replace(/[^A-Za-z0-9_.-]/g, "_")}.log`;
+}
+
+/** The App-V database's default name (§B3 migration doc: APPVIRT; the SQL-script whitepaper uses APPVIRTDB). */
+export const APPV_DEFAULT_DATABASE = "APPVIRT";
+
+/** The default backup file on the SQL Server for a target: `C:\Backup\APPVIRT-before-4.5-SP2.bak`. */
+export function defaultBackupPath(database: string, target: string): string {
+  return `C:\\Backup\\${database.replace(/[^A-Za-z0-9_.-]/g, "_")}-before-${target.replace(/[^A-Za-z0-9_.-]/g, "-")}.bak`;
+}
+
+/** Per-server time budget, minutes (as for Horizon). */
+export const DEFAULT_APPV_TIME_BUDGET_MINUTES = 30;
+/** Minutes an App-V service may take to start or stop. */
+export const APPV_SERVICE_TIMEOUT_MINUTES = 10;

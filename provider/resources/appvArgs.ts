@@ -1,0 +1,136 @@
+/**
+ * The public argument types of the App-V resources. Each field says its default; `pulumi.Input` everywhere, so outputs
+ * of other resources (a staged setup's path, the farm's preparation) can be passed in.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { ConnectionArgs, MaintenanceWindowArgs } from "./horizonArgs";
+
+/** Which App-V 4.x component a server runs. */
+export type AppVRoleArg = "management" | "streaming" | "management-service";
+
+/** The App-V server setup on the host. */
+export interface AppVInstallerArgs {
+    /** Full path of the 4.5 setup on the host, e.g. `C:\Installers\AppV-4.5-SP2\setup.exe`. */
+    path: pulumi.Input<string>;
+    /** SHA-256 of the vendor's file (64 hex digits): the upgrade refuses a file that differs. */
+    sha256: pulumi.Input<string>;
+    /**
+     * The setup's silent arguments. UNCONFIRMED default: Microsoft documents no silent command line for the App-V 4.5
+     * server setup (domain-facts §B1), so the default is the InstallShield form `/s /v"/qn /l*v ""{{log}}"""`; test it on
+     * a lab copy of your farm and set what works there. `{{log}}` stands for the log path.
+     */
+    arguments?: pulumi.Input<string>;
+}
+
+/**
+ * Replacements for vendor facts the reference could not confirm (domain-facts §C8).
+ */
+export interface AppVOverrides {
+    /**
+     * The display name (a `-like` pattern) of the role's service. @default "Application Virtualization Management Server",
+     * "Application Virtualization Streaming Server", or "World Wide Web Publishing Service" for the Management Web Service
+     */
+    serviceDisplayName?: pulumi.Input<string>;
+    /**
+     * Uninstall-registry DisplayName patterns of the App-V server product.
+     * @default ["*Application Virtualization*Server*", "*Application Virtualization*Management Service*"]
+     */
+    productDisplayNames?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** What the farm tells each of its servers, so a failure can state the farm's exact state. Filled in by `AppVFarm`. */
+export interface AppVFarmContextArgs {
+    /** The farm's name. */
+    name: pulumi.Input<string>;
+    /** `SQL1/APPVIRT`. */
+    database: pulumi.Input<string>;
+    /** Where the verified backup was written on the SQL Server (the preparation's output). */
+    backupPath?: pulumi.Input<string>;
+    /** The operator's reason for waiving the backup. */
+    backupWaived?: pulumi.Input<string>;
+    /** This server's name in the farm. */
+    self?: pulumi.Input<string>;
+    /** The farm's server that upgrades the schema (the first database member in order). */
+    schemaServer?: pulumi.Input<string>;
+    /** The servers upgraded after this one, which stay stopped until their turn, each with the command that starts it. */
+    later?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** One App-V server to bring to `targetVersion`. */
+export interface AppVServerArgs {
+    /** How to reach the host. */
+    connection: pulumi.Input<ConnectionArgs>;
+    /** The server's role. @default "management" */
+    role?: pulumi.Input<AppVRoleArg>;
+    /** The version the server must run: 4.1, 4.1 SP1, 4.5, 4.5 SP1, 4.5 SP2 (any case, "sp 2" too) or a build such as 4.5.2.17140. */
+    targetVersion: pulumi.Input<string>;
+    installer: pulumi.Input<AppVInstallerArgs>;
+    /** @default always open */
+    maintenanceWindow?: pulumi.Input<MaintenanceWindowArgs>;
+    /** Minutes this server's upgrade may take, from its first step. @default 30 */
+    timeBudgetMinutes?: pulumi.Input<number>;
+    overrides?: pulumi.Input<AppVOverrides>;
+    /** Outputs that must be known first: orders this server after them (`AppVFarm` fills it in). */
+    upgradeAfter?: pulumi.Input<pulumi.Input<string>[]>;
+    /** The farm this server belongs to, for error messages. `AppVFarm` fills it in. */
+    farm?: pulumi.Input<AppVFarmContextArgs>;
+    /** For simulated hosts only: host-clock seconds per real second. @default 1 */
+    timeScale?: pulumi.Input<number>;
+}
+
+/** The farm's configuration database and how to back it up. */
+export interface AppVDatabaseArgs {
+    /** How to reach the SQL Server's Windows host over SSH (sqlcmd runs there). */
+    connection: pulumi.Input<ConnectionArgs>;
+    /** The SQL Server instance as sqlcmd `-S` takes it: `SQL1`, `SQL1\APPV`. */
+    sqlServer: pulumi.Input<string>;
+    /** @default "APPVIRT" */
+    name?: pulumi.Input<string>;
+    /** Backup file, a path on the SQL Server. @default `C:\Backup\<name>-before-<target>.bak` */
+    backupPath?: pulumi.Input<string>;
+    /** SQL login for BACKUP DATABASE; a secret. @default Windows authentication (sqlcmd -E) */
+    sqlUser?: pulumi.Input<string>;
+    /** Its password; a secret. */
+    sqlPassword?: pulumi.Input<string>;
+    /** Replacement PowerShell body of Get-AppVDatabase (where App-V 4.x records its schema version is UNCONFIRMED). */
+    schemaScript?: pulumi.Input<string>;
+}
+
+/** The backup before the schema upgrade. */
+export interface AppVBackupArgs {
+    /**
+     * Go on without a backup. Seed 002: without it "you will lose the configuration data" if the upgrade fails, so a
+     * reason is required. @default not waived: a full, verified backup is taken
+     */
+    waive?: pulumi.Input<{ reason: pulumi.Input<string> }>;
+}
+
+/** A server of the farm. */
+export interface AppVFarmServer extends Omit<AppVServerArgs, "targetVersion" | "upgradeAfter" | "farm" | "timeScale" | "maintenanceWindow" | "timeBudgetMinutes"> {
+    /** Its name in the farm (the child is named `<farm>-<name>`). */
+    name: string;
+    /** Must equal the farm's target (all servers sharing a database run one version). @default the farm's targetVersion */
+    targetVersion?: pulumi.Input<string>;
+}
+
+/** What `AppVFarm` takes. */
+export interface AppVFarmArgs {
+    /** The version every server of the farm must run. */
+    targetVersion: pulumi.Input<string>;
+    /** In upgrade order; the first database member (not a streaming server) upgrades the schema. */
+    servers: AppVFarmServer[];
+    database: AppVDatabaseArgs;
+    /** @default a full, verified backup is required */
+    backup?: AppVBackupArgs;
+    /**
+     * "sequential": one server at a time. "parallel-after-first": the first server upgrades the schema, then the others
+     * all at once (seed 002: "one at a time or all at once as the operator chooses"). @default "sequential"
+     */
+    order?: "sequential" | "parallel-after-first";
+    /** @default always open */
+    maintenanceWindow?: pulumi.Input<MaintenanceWindowArgs>;
+    /** Minutes each server's upgrade (and the preparation) may take. @default 30 */
+    timeBudgetMinutes?: pulumi.Input<number>;
+    /** For simulated hosts only: host-clock seconds per real second. @default 1 */
+    timeScale?: pulumi.Input<number>;
+}

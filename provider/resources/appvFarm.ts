@@ -1,0 +1,206 @@
+import * as pulumi from "@pulumi/pulumi";
+import { APPV_SERVICES } from "../products/appv";
+import type { AppVBackupArgs, AppVDatabaseArgs, AppVFarmArgs, AppVFarmServer, AppVInstallerArgs, AppVOverrides, AppVRoleArg } from "./appvArgs";
+import type { MaintenanceWindowArgs } from "./horizonArgs";
+import { appvFarmOutputs, appvProvider } from "./appvProviders";
+import { AppVServer } from "./appvServer";
+
+/** A farm member as the farm-level resources take it. */
+interface FarmMemberArgs {
+  name: pulumi.Input<string>;
+  role?: pulumi.Input<AppVRoleArg>;
+  connection: pulumi.Input<unknown>;
+  targetVersion?: pulumi.Input<string>;
+  overrides?: pulumi.Input<AppVOverrides>;
+  installer?: pulumi.Input<AppVInstallerArgs>;
+}
+
+/** What the farm's preparation takes (`AppVFarm` fills it in). */
+export interface AppVFarmPreparationArgs {
+  farmName: pulumi.Input<string>;
+  targetVersion: pulumi.Input<string>;
+  servers: FarmMemberArgs[];
+  database: AppVDatabaseArgs;
+  backup?: AppVBackupArgs;
+  order?: pulumi.Input<"sequential" | "parallel-after-first">;
+  maintenanceWindow?: pulumi.Input<MaintenanceWindowArgs>;
+  timeBudgetMinutes?: pulumi.Input<number>;
+  timeScale?: pulumi.Input<number>;
+}
+
+/**
+ * The farm's preparation (002_d640911b67db555d.txt, notes 1 and 2): when any server is below the target and the schema
+ * is not upgraded yet, stops the App-V service on every server of the farm, then takes a full backup of the
+ * configuration database and verifies it (`RESTORE VERIFYONLY`), unless `backup.waive` gives a reason. Preview shows
+ * this plan and the order the servers will follow. Nothing to do once every server runs the target.
+ */
+export class AppVFarmPreparation extends pulumi.dynamic.Resource {
+  /** Each server's version when last read, by name. */
+  declare readonly liveVersions: pulumi.Output<Record<string, string>>;
+  /** The steps `up` will take, in order. */
+  declare readonly plan: pulumi.Output<string[]>;
+  /** Why `up` cannot run the plan now, if it cannot. */
+  declare readonly blockedReason: pulumi.Output<string | undefined>;
+  /** The database's schema version when last prepared (when it could be read). */
+  declare readonly schemaVersion: pulumi.Output<string | undefined>;
+  /** The verified backup's path on the SQL Server; undefined when waived. */
+  declare readonly backupPath: pulumi.Output<string | undefined>;
+  /** Whether `RESTORE VERIFYONLY` accepted the backup. */
+  declare readonly backupVerified: pulumi.Output<boolean | undefined>;
+  /** The servers this preparation stopped (or found stopped). */
+  declare readonly stoppedServers: pulumi.Output<string[]>;
+  /** The target, once the farm is ready for its servers to upgrade: pass it to order them after the preparation. */
+  declare readonly ready: pulumi.Output<string>;
+
+  constructor(name: string, args: AppVFarmPreparationArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      appvProvider("farm-preparation"),
+      name,
+      { ...args, resourceName: name, ...appvFarmOutputs },
+      { ...opts, additionalSecretOutputs: ["servers", "database", ...(opts?.additionalSecretOutputs ?? [])] },
+      "appv",
+      "AppVFarmPreparation",
+    );
+  }
+}
+
+/** What the farm's completion takes (`AppVFarm` fills it in). */
+export interface AppVFarmCompletionArgs {
+  farmName: pulumi.Input<string>;
+  targetVersion: pulumi.Input<string>;
+  servers: FarmMemberArgs[];
+  /** Every server's `installedVersion`: the completion runs after all of them. */
+  upgradeAfter: pulumi.Input<pulumi.Input<string>[]>;
+  timeScale?: pulumi.Input<number>;
+}
+
+/**
+ * The farm's completion (002_d640911b67db555d.txt: "After upgrading the data store, you can resume normal operation"):
+ * once every server runs the target, starts any App-V service still stopped.
+ */
+export class AppVFarmCompletion extends pulumi.dynamic.Resource {
+  /** Each server's version when last read, by name. */
+  declare readonly liveVersions: pulumi.Output<Record<string, string>>;
+  /** The steps `up` will take, in order. */
+  declare readonly plan: pulumi.Output<string[]>;
+  /** Why `up` cannot run the plan now, if it cannot. */
+  declare readonly blockedReason: pulumi.Output<string | undefined>;
+  /** Each server's service status after the last `up`, by name. */
+  declare readonly serviceStatuses: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: AppVFarmCompletionArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      appvProvider("farm-completion"),
+      name,
+      { ...args, resourceName: name, ...appvFarmOutputs },
+      { ...opts, additionalSecretOutputs: ["servers", ...(opts?.additionalSecretOutputs ?? [])] },
+      "appv",
+      "AppVFarmCompletion",
+    );
+  }
+}
+
+function secretIfSet(value: pulumi.Input<string> | undefined): pulumi.Input<string> | undefined {
+  return value === undefined ? undefined : pulumi.secret(value);
+}
+
+/**
+ * An App-V 4.x farm (the servers sharing one configuration database) upgraded by the vendor's procedure
+ * (002_d640911b67db555d.txt):
+ * 1. `<farm>-preparation`: the App-V services stopped on every server, then a full backup of the database taken and
+ *    verified (required unless `backup.waive` gives a reason);
+ * 2. the servers: the first database member (a management server or web service, never a streaming server) goes first
+ *    and upgrades the schema; the others follow one at a time in the order given, or all at once after the first with
+ *    `order: "parallel-after-first"`. Each reads its live facts only after the previous one is done (order through
+ *    outputs);
+ * 3. `<farm>-completion`: once every server runs the target, every service runs again.
+ * A failure stops the run with the farm's exact state (backup and where, schema upgraded or not, servers stopped, the
+ * command that brings service back); the next `up` resumes from live facts. Database credentials and SSH passwords are
+ * secrets: they never appear in logs, errors, outputs or plaintext state.
+ */
+export class AppVFarm extends pulumi.ComponentResource {
+  readonly preparation: AppVFarmPreparation;
+  /** The servers, in upgrade order. */
+  readonly servers: AppVServer[] = [];
+  readonly completion: AppVFarmCompletion;
+
+  constructor(name: string, args: AppVFarmArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vdi-upgrade:appv:AppVFarm", name, {}, opts);
+    if (!args.servers?.length) throw new Error(`[servers] AppVFarm ${name} needs at least one server (received none); list every server sharing the database.`);
+    const names = args.servers.map((s) => s.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new Error(`[servers] AppVFarm ${name} lists "${dup}" twice; give each server its own name.`);
+    if (!args.database) throw new Error(`[database] AppVFarm ${name} needs its database: the SQL Server's connection and sqlServer.`);
+    if (args.order !== undefined && args.order !== "sequential" && args.order !== "parallel-after-first") {
+      throw new Error(`[order] AppVFarm ${name}: "${String(args.order)}" is not an order; use "sequential" or "parallel-after-first".`);
+    }
+
+    // Seed 002: one server upgrades the schema first; a streaming server does not use the database, so it cannot.
+    const firstMember = args.servers.findIndex((s) => (s.role ?? "management") !== "streaming");
+    const ordered: AppVFarmServer[] = firstMember > 0 ? [args.servers[firstMember], ...args.servers.filter((_, i) => i !== firstMember)] : [...args.servers];
+    const schemaServer = firstMember >= 0 ? args.servers[firstMember].name : undefined;
+
+    const members: FarmMemberArgs[] = ordered.map((s) => ({
+      name: s.name,
+      role: s.role,
+      connection: pulumi.secret(s.connection),
+      targetVersion: s.targetVersion,
+      overrides: s.overrides,
+      installer: s.installer,
+    }));
+    const database: AppVDatabaseArgs = {
+      ...args.database,
+      connection: pulumi.secret(args.database.connection),
+      sqlUser: secretIfSet(args.database.sqlUser),
+      sqlPassword: secretIfSet(args.database.sqlPassword),
+    };
+    const common = { maintenanceWindow: args.maintenanceWindow, timeBudgetMinutes: args.timeBudgetMinutes, timeScale: args.timeScale };
+
+    this.preparation = new AppVFarmPreparation(
+      `${name}-preparation`,
+      { farmName: name, targetVersion: args.targetVersion, servers: members, database, backup: args.backup, order: args.order, ...common },
+      { parent: this },
+    );
+
+    const startCommand = (s: AppVFarmServer): pulumi.Output<string> =>
+      pulumi.all([s.role, s.overrides]).apply(([role, o]) => `${s.name}: Start-Service -DisplayName '${o?.serviceDisplayName ?? APPV_SERVICES[role ?? "management"]}'`);
+    const parallel = args.order === "parallel-after-first";
+    const waiver = args.backup?.waive ? pulumi.output(args.backup.waive).apply((w) => w.reason) : undefined;
+    let previous: pulumi.Output<string> = this.preparation.ready;
+    let first: pulumi.Output<string> | undefined;
+    for (const [i, entry] of ordered.entries()) {
+      const { name: serverName, targetVersion, ...serverArgs } = entry;
+      const later = parallel ? (i === 0 ? ordered.slice(1) : []) : ordered.slice(i + 1);
+      const after = parallel && first ? first : previous;
+      const server = new AppVServer(
+        `${name}-${serverName}`,
+        {
+          ...serverArgs,
+          targetVersion: targetVersion ?? args.targetVersion,
+          ...common,
+          upgradeAfter: [after],
+          farm: {
+            name,
+            database: pulumi.all([args.database.sqlServer, args.database.name]).apply(([sql, db]) => `${sql}/${db ?? "APPVIRT"}`),
+            backupPath: this.preparation.backupPath as pulumi.Output<string>,
+            backupWaived: waiver,
+            self: serverName,
+            schemaServer,
+            later: pulumi.all(later.map(startCommand)),
+          },
+        },
+        { parent: this },
+      );
+      this.servers.push(server);
+      first ??= server.installedVersion;
+      previous = server.installedVersion;
+    }
+
+    this.completion = new AppVFarmCompletion(
+      `${name}-completion`,
+      { farmName: name, targetVersion: args.targetVersion, servers: members, upgradeAfter: this.servers.map((s) => s.installedVersion), timeScale: args.timeScale },
+      { parent: this },
+    );
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,324 @@
+/**
+ * The plain inputs the App-V providers receive (the engine unwraps secrets before calling a dynamic provider) and
+ * their validation. Every failure names the property, the value received (never a secret's) and the fix, so
+ * `pulumi preview` stops before anything touches a host. Values not known yet (another resource's output during
+ * preview) are skipped, not refused.
+ */
+import { z } from "zod";
+import type { AppVRole } from "../products/appv";
+import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
+import { validateConnectionArgs } from "../transport/connectionArgs";
+import { evaluateAppVTarget, evaluateFarmTargets, normaliseAppVVersion, parseAppVVersion } from "../versions/appv";
+import { type CheckFailure, type ConnectionInputs, UNKNOWN, isUnknown } from "./horizonInputs";
+
+export { type CheckFailure, isUnknown };
+
+/** Which App-V resource a provider call is for. */
+export type AppVKind = "server" | "farm-preparation" | "farm-completion";
+
+/** Replacements for unconfirmed vendor facts. */
+export interface AppVOverrideInputs {
+  serviceDisplayName?: string;
+  productDisplayNames?: string[];
+}
+
+/** The farm context a server carries for its error messages. */
+export interface AppVFarmContextInputs {
+  name: string;
+  database: string;
+  backupPath?: string;
+  backupWaived?: string;
+  /** This server's name in the farm. */
+  self?: string;
+  schemaServer?: string;
+  /** How to start each server upgraded after this one, e.g. `appv3: Start-Service -DisplayName '...'`. */
+  later?: string[];
+}
+
+/** Inputs of an `AppVServer`. */
+export interface AppVServerInputs {
+  resourceName: string;
+  connection: ConnectionInputs;
+  role?: AppVRole;
+  targetVersion: string;
+  installer: { path: string; sha256: string; arguments?: string };
+  maintenanceWindow?: unknown;
+  timeBudgetMinutes?: number;
+  overrides?: AppVOverrideInputs;
+  upgradeAfter?: unknown[];
+  farm?: AppVFarmContextInputs;
+  timeScale?: number;
+}
+
+/** A server as the farm-level resources see it. */
+export interface AppVFarmMemberInputs {
+  name: string;
+  role?: AppVRole;
+  connection: ConnectionInputs;
+  targetVersion?: string;
+  overrides?: AppVOverrideInputs;
+  /** The server's setup, checked (present, SHA-256) before the preparation stops anything. */
+  installer?: { path: string; sha256: string; arguments?: string };
+}
+
+/** The farm's database. */
+export interface AppVDatabaseInputs {
+  connection: ConnectionInputs;
+  sqlServer: string;
+  name?: string;
+  backupPath?: string;
+  sqlUser?: string;
+  sqlPassword?: string;
+  schemaScript?: string;
+}
+
+/** Inputs of the farm's preparation and completion resources. */
+export interface AppVFarmInputs {
+  resourceName: string;
+  farmName: string;
+  targetVersion: string;
+  servers: AppVFarmMemberInputs[];
+  /** Required for the preparation. */
+  database?: AppVDatabaseInputs;
+  backup?: { waive?: { reason: string } };
+  order?: "sequential" | "parallel-after-first";
+  maintenanceWindow?: unknown;
+  timeBudgetMinutes?: number;
+  upgradeAfter?: unknown[];
+  timeScale?: number;
+}
+
+const FULL_PATH = /^([a-zA-Z]:\\|\\\\[^\\]+\\[^\\]+\\)/;
+const windowsPath = z
+  .string()
+  .max(259, "must be at most 259 characters (MAX_PATH)")
+  .refine((p) => FULL_PATH.test(p), "must be a full Windows path such as C:\\Installers\\setup.exe or \\\\server\\share\\setup.exe")
+  .refine((p) => !/[\u0000-\u001f<>"|?*]/.test(p), "must not contain control characters or any of < > \" | ? *");
+
+const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be the 64 hexadecimal digits of the vendor's SHA-256 (Get-FileHash -Algorithm SHA256)");
+const installer = z.object({ path: windowsPath, sha256, arguments: z.string().min(1).max(4_000).optional() }).strict();
+const role = z.enum(["management", "streaming", "management-service"]);
+const overrides = z
+  .object({
+    serviceDisplayName: z.string().min(1).max(256).optional(),
+    productDisplayNames: z.array(z.string().min(1).max(256)).min(1).optional(),
+  })
+  .strict();
+const timeBudgetMinutes = z.number().int("must be whole minutes").min(5, "must be at least 5 minutes").max(1440, "must be at most 1440 minutes (a day)");
+const timeScale = z.number().positive("must be a positive number (host-clock seconds per real second)").max(100_000);
+const targetVersion = z.string().min(1, "must name a version such as 4.5 SP2").max(64);
+
+/** Output-only properties the classes seed as undefined; a stored state may carry them back in. */
+const OUTPUT_KEYS = [
+  "liveVersion",
+  "installedVersion",
+  "plan",
+  "blockedReason",
+  "serviceStatus",
+  "liveVersions",
+  "serviceStatuses",
+  "schemaVersion",
+  "backupPath",
+  "backupVerified",
+  "stoppedServers",
+  "ready",
+];
+const outputs = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, z.unknown().optional()]));
+
+const serverSchema = z
+  .object({
+    resourceName: z.string().min(1),
+    connection: z.unknown(),
+    role: role.optional(),
+    targetVersion,
+    installer,
+    maintenanceWindow: z.unknown().optional(),
+    timeBudgetMinutes: timeBudgetMinutes.optional(),
+    overrides: overrides.optional(),
+    upgradeAfter: z.array(z.unknown()).optional(),
+    farm: z
+      .object({
+        name: z.string(),
+        database: z.string(),
+        backupPath: z.string().optional(),
+        backupWaived: z.string().optional(),
+        self: z.string().optional(),
+        schemaServer: z.string().optional(),
+        later: z.array(z.string()).optional(),
+      })
+      .strict()
+      .optional(),
+    timeScale: timeScale.optional(),
+    __provider: z.unknown().optional(),
+    ...outputs,
+  })
+  .strict();
+
+const farmSchema = z
+  .object({
+    resourceName: z.string().min(1),
+    farmName: z.string().min(1),
+    targetVersion,
+    servers: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(255),
+            role: role.optional(),
+            connection: z.unknown(),
+            targetVersion: z.string().optional(),
+            overrides: overrides.optional(),
+            installer: installer.optional(),
+          })
+          .strict(),
+      )
+      .min(1, "must list at least one server"),
+    database: z
+      .object({
+        connection: z.unknown(),
+        sqlServer: z.string().min(1, "must name the SQL Server instance, e.g. SQL1 or SQL1\\APPV").max(255),
+        name: z.string().min(1).max(128).optional(),
+        backupPath: windowsPath.optional(),
+        sqlUser: z.string().min(1).max(128).optional(),
+        sqlPassword: z.string().min(1).max(256).optional(),
+        schemaScript: z.string().min(1).max(50_000).optional(),
+      })
+      .strict()
+      .optional(),
+    backup: z
+      .object({ waive: z.object({ reason: z.string().trim().min(10, "must say why going on without a backup is acceptable (at least 10 characters)") }).strict().optional() })
+      .strict()
+      .optional(),
+    order: z.enum(["sequential", "parallel-after-first"]).optional(),
+    maintenanceWindow: z.unknown().optional(),
+    timeBudgetMinutes: timeBudgetMinutes.optional(),
+    upgradeAfter: z.array(z.unknown()).optional(),
+    timeScale: timeScale.optional(),
+    __provider: z.unknown().optional(),
+    ...outputs,
+  })
+  .strict();
+
+/** Fields whose values never appear in a message. */
+const SECRET_FIELDS = new Set(["password", "privateKey", "privateKeyPassword", "sqlUser", "sqlPassword"]);
+
+function valueAt(obj: unknown, path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>((o, k) => (o == null || typeof o !== "object" ? undefined : (o as Record<string | number, unknown>)[k]), obj);
+}
+
+function describeValue(path: readonly (string | number)[], value: unknown): string {
+  if (path.some((p) => SECRET_FIELDS.has(String(p)))) return "(secret, not shown)";
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function propertyOf(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("") || "(inputs)";
+}
+
+function zodFailures(error: z.ZodError, inputs: unknown): CheckFailure[] {
+  return error.issues.map((issue) => {
+    const property = propertyOf(issue.path);
+    if (issue.code === "unrecognized_keys") {
+      return { property, reason: `[${property}] unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}: remove them (see the resource's documented arguments).` };
+    }
+    return { property, reason: `[${property}] ${issue.message} (received ${describeValue(issue.path, valueAt(inputs, issue.path))}).` };
+  });
+}
+
+function stripUnknown(value: unknown): unknown {
+  if (value === UNKNOWN) return undefined;
+  if (Array.isArray(value)) return value.map(stripUnknown);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const s = stripUnknown(v);
+      if (s !== undefined) out[k] = s;
+    }
+    return out;
+  }
+  return value;
+}
+
+function pathOf(property: string): (string | number)[] {
+  return property.split(/[.[\]]+/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+/** Result of validation. */
+export interface Validated<T> {
+  /** The inputs with versions normalised; undefined when there are failures. */
+  inputs?: T;
+  failures: CheckFailure[];
+  window?: MaintenanceWindow;
+}
+
+function commonChecks(news: Record<string, any>, connections: [string, unknown][], failures: CheckFailure[]): MaintenanceWindow | undefined {
+  for (const [prefix, value] of connections) {
+    if (value === undefined) failures.push({ property: prefix, reason: `[${prefix}] is required: give host, user, hostKey and a password or private key.` });
+    else if (!isUnknown(value)) for (const reason of validateConnectionArgs(value, prefix)) failures.push({ property: prefix, reason });
+  }
+  if (news.maintenanceWindow !== undefined && !isUnknown(news.maintenanceWindow)) {
+    const w = parseMaintenanceWindow(news.maintenanceWindow);
+    if ("violations" in w) failures.push(...w.violations.map((v) => ({ property: v.property, reason: v.message })));
+    else return w.window;
+  }
+  return undefined;
+}
+
+function dedupe(failures: CheckFailure[]): CheckFailure[] {
+  const seen = new Set<string>();
+  return failures.filter((f) => (seen.has(f.reason) ? false : (seen.add(f.reason), true)));
+}
+
+function normalise(text: string): string {
+  const v = parseAppVVersion(text);
+  return v ? normaliseAppVVersion(v) : text;
+}
+
+/** Validates an `AppVServer`'s inputs and normalises `targetVersion` ("4.5 sp 2" becomes "4.5 SP2"). */
+export function validateAppVServerInputs(news: Record<string, any>): Validated<AppVServerInputs> {
+  const known = stripUnknown(news) as Record<string, any>;
+  const parsed = serverSchema.safeParse(known);
+  const failures = parsed.success ? [] : zodFailures(parsed.error, known).filter((f) => !isUnknown(valueAt(news, pathOf(f.property))));
+  const window = commonChecks(news, [["connection", news.connection]], failures);
+  if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
+    for (const v of evaluateAppVTarget(news.targetVersion)) failures.push({ property: v.property, reason: v.message });
+  }
+  if (failures.length > 0) return { failures: dedupe(failures) };
+  return { inputs: { ...(news as AppVServerInputs), targetVersion: normalise(news.targetVersion) }, failures: [], window };
+}
+
+/** Validates the inputs of the farm's preparation or completion; every server must target the farm's version. */
+export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completion", news: Record<string, any>): Validated<AppVFarmInputs> {
+  const known = stripUnknown(news) as Record<string, any>;
+  const parsed = farmSchema.safeParse(known);
+  const failures = parsed.success ? [] : zodFailures(parsed.error, known).filter((f) => !isUnknown(valueAt(news, pathOf(f.property))));
+  const servers: unknown[] = Array.isArray(news.servers) ? news.servers : [];
+  const connections: [string, unknown][] = servers.map((s, i) => [`servers[${i}].connection`, (s as Record<string, unknown> | undefined)?.connection]);
+  if (kind === "farm-preparation") {
+    if (news.database === undefined) failures.push({ property: "database", reason: "[database] is required: give the SQL Server's connection and instance name (sqlServer)." });
+    else if (!isUnknown(news.database)) connections.push(["database.connection", news.database.connection]);
+  }
+  const window = commonChecks(news, connections, failures);
+  const names = servers.map((s) => (s as { name?: unknown })?.name).filter((n): n is string => typeof n === "string");
+  const dup = names.find((n, i) => names.findIndex((m) => m.toLowerCase() === n.toLowerCase()) !== i);
+  if (dup) failures.push({ property: "servers", reason: `[servers] the name "${dup}" appears twice: give each server of the farm its own name.` });
+  if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
+    for (const v of evaluateAppVTarget(news.targetVersion)) failures.push({ property: v.property, reason: v.message });
+    const declared = servers.map((s) => {
+      const t = (s as { targetVersion?: unknown; name?: unknown } | undefined);
+      return { name: String(t?.name ?? "?"), targetVersion: typeof t?.targetVersion === "string" && !isUnknown(t.targetVersion) ? t.targetVersion : undefined };
+    });
+    for (const v of evaluateFarmTargets(news.targetVersion, declared)) failures.push({ property: v.property, reason: v.message });
+    declared.forEach((s, i) => {
+      if (s.targetVersion !== undefined) for (const v of evaluateAppVTarget(s.targetVersion, `servers[${i}].targetVersion`)) failures.push({ property: v.property, reason: v.message });
+    });
+  }
+  if (failures.length > 0) return { failures: dedupe(failures) };
+  const inputs = { ...(news as AppVFarmInputs), targetVersion: normalise(news.targetVersion) };
+  return { inputs, failures: [], window };
+}
+
+/** Keys that are results, not desired state. */
+export const COMPUTED_KEYS: readonly string[] = OUTPUT_KEYS;

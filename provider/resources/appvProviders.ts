@@ -1,0 +1,53 @@
+/**
+ * The dynamic providers of the App-V resources: one object per resource kind, at module scope, so the SDK serializes
+ * each once. Their methods only require the implementation by package name, so the serialized code stays a few hundred
+ * bytes per resource and, in the provider process, resolves the compiled package from the program's node_modules
+ * (as horizonProviders.ts does).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+type Kind = "server" | "farm-preparation" | "farm-completion";
+
+function makeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
+  return {
+    check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").check(kind, olds, news),
+    diff: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").diff(kind, id, olds, news),
+    create: (inputs: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").create(kind, inputs),
+    update: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").update(kind, id, olds, news),
+    read: (id: string, props: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").read(kind, id, props),
+    delete: (id: string, props: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").remove(kind, id, props),
+  };
+}
+
+const providers: Record<Kind, pulumi.dynamic.ResourceProvider> = {
+  server: makeProvider("server"),
+  "farm-preparation": makeProvider("farm-preparation"),
+  "farm-completion": makeProvider("farm-completion"),
+};
+
+/** The provider object for a kind of App-V resource. */
+export function appvProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
+  return providers[kind];
+}
+
+/** Output-only properties of `AppVServer`, seeded as undefined so the SDK exposes them. */
+export const appvServerOutputs = {
+  liveVersion: undefined,
+  installedVersion: undefined,
+  plan: undefined,
+  blockedReason: undefined,
+  serviceStatus: undefined,
+};
+
+/** Output-only properties of the farm-level resources. */
+export const appvFarmOutputs = {
+  liveVersions: undefined,
+  plan: undefined,
+  blockedReason: undefined,
+  schemaVersion: undefined,
+  backupPath: undefined,
+  backupVerified: undefined,
+  stoppedServers: undefined,
+  ready: undefined,
+  serviceStatuses: undefined,
+};

@@ -1,0 +1,264 @@
+/**
+ * Planning an App-V 4.x upgrade (002_d640911b67db555d.txt): a pure function of what the hosts run now (facts read over
+ * SSH) and what the program declares.
+ *
+ * - The farm plan (`planAppVFarm`): while any server is below the target and the database schema is not upgraded yet,
+ *   every App-V service of the farm is stopped ("all those servers must be taken offline while the database is being
+ *   upgraded") and a full backup of the database is taken and verified, unless the operator waived it.
+ * - The server plan (`planAppVServer`): preflight, the setup, the service, the version. The first server upgraded
+ *   upgrades the schema.
+ * - The completion plan (`planAppVFarmCompletion`): normal operation resumes only when every server is done; any
+ *   service still stopped is started.
+ * Every step is idempotent and the plans are recomputed from live facts each run, so a second `up` finds nothing to
+ * do and an `up` after a failure resumes where the hosts really are.
+ */
+import type { AppVRole } from "../products/appv";
+import { compareAppVVersions, formatAppVVersion, parseAppVVersion } from "../versions/appv";
+import type { Blocked, Plan, PlannedStep } from "./steps";
+
+/** What was read from one App-V host. `reachable: false` means nothing else is known. */
+export interface AppVHostFacts {
+  /** The host's computer name (or the label when it could not be read). */
+  host: string;
+  reachable: boolean;
+  unreachableReason?: string;
+  isAdmin?: boolean;
+  user?: string;
+  /** The host's clock (ISO 8601). */
+  hostNow?: string;
+  /** DisplayVersion of the App-V server product; undefined when it is not installed. */
+  liveVersion?: string;
+  /** Status of the role's service, or "missing". */
+  serviceStatus?: string;
+  /** Its exact display name on this host. */
+  serviceDisplayName?: string;
+  /** Read only when the host is behind its target. */
+  installer?: { exists: boolean; sha256?: string | null };
+}
+
+/** A farm member's facts with its name in the program and its role. */
+export interface AppVMemberFacts extends AppVHostFacts {
+  /** The server's name in the farm (the program's name for it). */
+  name: string;
+  role: AppVRole;
+  /** The service pattern, for messages when the service was not found. */
+  service: string;
+}
+
+/** What was read about the farm's configuration database. */
+export interface AppVDatabaseFacts {
+  /** `SQL1/APPVIRT`, for messages. */
+  label: string;
+  reachable: boolean;
+  /** The schema version, when it could be read (Get-AppVDatabase; UNCONFIRMED where 4.x records it). */
+  schemaVersion?: string;
+  /** Why it could not be read. */
+  error?: string;
+}
+
+/** The declared side of one server's upgrade. */
+export interface AppVServerIntent {
+  targetVersion: string;
+  installerPath: string;
+  installerSha256: string;
+  /** The service pattern, for messages. */
+  service: string;
+}
+
+/** The declared side of the farm's preparation. */
+export interface AppVFarmIntent {
+  targetVersion: string;
+  /** Where the backup goes on the SQL Server; undefined when the operator waived the backup. */
+  backupPath?: string;
+  /** The operator's reason for going on without a backup. */
+  waivedReason?: string;
+  /** The SQL Server host, for step lines. */
+  sqlHost: string;
+  /** Each server's declared setup, by name: a server that could not run it blocks the farm before anything stops. */
+  installers?: Readonly<Record<string, { path: string; sha256: string }>>;
+}
+
+function parsed(text: string) {
+  return parseAppVVersion(text);
+}
+
+/** Whether `live` is below `target` (both parseable). */
+export function isBelow(live: string | undefined, target: string): boolean {
+  const l = live ? parsed(live) : undefined;
+  const t = parsed(target);
+  return !!l && !!t && compareAppVVersions(l, t) < 0;
+}
+
+/** Facts that stop any work on a host. */
+function hostBlock(facts: AppVHostFacts): Blocked | undefined {
+  if (!facts.reachable) return { code: "host-unreachable", reason: `${facts.host} could not be reached: ${facts.unreachableReason ?? "no answer"}` };
+  if (!facts.liveVersion) {
+    return {
+      code: "not-installed",
+      reason:
+        `no App-V server product is installed on ${facts.host}; this resource upgrades an existing installation and never installs ` +
+        "from scratch (if the product is installed under another DisplayName, set overrides.productDisplayNames)",
+    };
+  }
+  if (!parsed(facts.liveVersion)) {
+    return { code: "live-version-unparseable", reason: `${facts.host} reports App-V version "${facts.liveVersion}", which is not an App-V version` };
+  }
+  return undefined;
+}
+
+/** Facts that stop the setup itself (preflight checks them again right before it). */
+function preflightBlock(facts: AppVHostFacts, intent: AppVServerIntent): Blocked | undefined {
+  if (facts.isAdmin === false) {
+    return { code: "not-admin", reason: `${facts.user ?? "the SSH account"} is not an elevated administrator on ${facts.host}; the setup needs local administrator rights` };
+  }
+  if (!facts.installer?.exists) {
+    return { code: "installer-missing", reason: `the setup ${intent.installerPath} is not on ${facts.host}; stage it there first` };
+  }
+  if (facts.installer.sha256 && facts.installer.sha256.toLowerCase() !== intent.installerSha256.toLowerCase()) {
+    return {
+      code: "installer-hash-mismatch",
+      reason:
+        `${intent.installerPath} on ${facts.host} has SHA-256 ${facts.installer.sha256}, not the declared ${intent.installerSha256.toLowerCase()}; ` +
+        "replace the file with the vendor's or correct installer.sha256",
+    };
+  }
+  return undefined;
+}
+
+function downgradeOrPath(facts: AppVHostFacts, target: string): Blocked | undefined {
+  const l = parsed(facts.liveVersion!)!;
+  const t = parsed(target)!;
+  if (compareAppVVersions(l, t) > 0) {
+    return { code: "downgrade", reason: `${facts.host} runs ${formatAppVVersion(l)}, newer than the target ${formatAppVVersion(t)}; App-V servers cannot be downgraded in place` };
+  }
+  if (t.minor >= 5 && t.major === 4 && (l.major < 4 || (l.major === 4 && l.minor < 1))) {
+    return { code: "upgrade-path-unsupported", reason: `${facts.host} runs ${formatAppVVersion(l)}; App-V 4.5 is reached from 4.1 or 4.1 SP1 only: upgrade it to 4.1 first` };
+  }
+  return undefined;
+}
+
+/** One server's procedure: preflight, the setup (which stops and restarts its services), the service, the version. */
+export function planAppVServer(facts: AppVHostFacts, intent: AppVServerIntent): Plan {
+  const block = hostBlock(facts) ?? downgradeOrPath(facts, intent.targetVersion);
+  if (block) return { steps: [], blocked: block };
+  const host = facts.host;
+  const service = facts.serviceDisplayName ?? intent.service;
+  if (!isBelow(facts.liveVersion, intent.targetVersion)) {
+    return facts.serviceStatus === "Running"
+      ? { steps: [] }
+      : { steps: [{ name: "start-service", host, detail: `start "${service}" (it is ${facts.serviceStatus ?? "not running"})` }] };
+  }
+  const steps: PlannedStep[] = [
+    { name: "preflight", host, detail: "check administrator rights, the setup's SHA-256, the maintenance window and the time budget" },
+    { name: "install", host, detail: `run ${intent.installerPath} silently: ${formatAppVVersion(parsed(facts.liveVersion!)!)} -> ${intent.targetVersion}` },
+    { name: "wait-service", host, detail: `wait for "${service}" to run` },
+    { name: "verify-version", host, detail: `verify the installed version is ${intent.targetVersion}` },
+  ];
+  const pre = preflightBlock(facts, intent);
+  return pre ? { steps, blocked: pre } : { steps };
+}
+
+/**
+ * Whether the farm's schema is upgraded to the target: from the schema version when it could be read, otherwise from
+ * the servers (a database member already at the target means its setup upgraded the schema; streaming servers do not
+ * use the database).
+ */
+export function schemaUpgraded(members: readonly AppVMemberFacts[], database: AppVDatabaseFacts, target: string): boolean {
+  if (database.schemaVersion && parsed(database.schemaVersion)) return !isBelow(database.schemaVersion, target);
+  return members.some((m) => m.role !== "streaming" && m.reachable && m.liveVersion !== undefined && parsed(m.liveVersion) !== undefined && !isBelow(m.liveVersion, target));
+}
+
+/**
+ * The farm's preparation (seed 002, notes 1 and 2): nothing when every server runs the target. Otherwise, while the
+ * schema is not upgraded: stop every running App-V service of the farm, then back up the database and verify the
+ * backup (unless waived). Once the schema is upgraded (an earlier run upgraded the first server): stop only the
+ * services of servers still below the target, which cannot serve the upgraded schema; no new backup.
+ */
+export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppVDatabaseFacts, intent: AppVFarmIntent): Plan {
+  const unreachable = members.filter((m) => !m.reachable);
+  if (unreachable.length > 0) {
+    return {
+      steps: [],
+      blocked: {
+        code: "host-unreachable",
+        reason: `${unreachable.map((m) => `${m.name} (${m.unreachableReason ?? "no answer"})`).join(", ")} could not be reached; every server sharing the database must be stopped before the schema upgrade`,
+      },
+    };
+  }
+  const missing = members.filter((m) => !m.liveVersion || !parsed(m.liveVersion));
+  if (missing.length > 0) {
+    return {
+      steps: [],
+      blocked: {
+        code: "not-installed",
+        reason: `no App-V server version could be read on ${missing.map((m) => m.name).join(", ")}; set overrides.productDisplayNames if the product is installed under another DisplayName`,
+      },
+    };
+  }
+  const below = members.filter((m) => isBelow(m.liveVersion, intent.targetVersion));
+  if (below.length === 0) return { steps: [] };
+
+  // Every server below the target must be able to run its setup before any service is stopped: a farm left offline
+  // because the third server's setup is missing is worse than a farm not started.
+  const notReady = below.flatMap((m) => {
+    const installer = intent.installers?.[m.name];
+    if (!installer) return [];
+    const block = preflightBlock(m, { targetVersion: intent.targetVersion, installerPath: installer.path, installerSha256: installer.sha256, service: m.service });
+    return block ? [`${m.name}: ${block.reason}`] : [];
+  });
+
+  const upgraded = schemaUpgraded(members, database, intent.targetVersion);
+  const toStop = members.filter((m) => (upgraded ? isBelow(m.liveVersion, intent.targetVersion) : true) && m.serviceStatus !== "Stopped" && m.serviceStatus !== "missing");
+  const steps: PlannedStep[] = toStop.map((m) => ({
+    name: "stop-services",
+    host: m.host,
+    detail: `stop "${m.serviceDisplayName ?? m.service}" on ${m.name} (it is ${m.serviceStatus ?? "unknown"}): ${upgraded ? "it cannot serve the upgraded schema" : "every server sharing the database goes offline before the schema upgrade"}`,
+  }));
+  if (!upgraded && intent.backupPath) {
+    steps.push({ name: "backup-database", host: intent.sqlHost, detail: `full backup of ${database.label} to ${intent.backupPath} on ${intent.sqlHost} (BACKUP DATABASE ... WITH INIT)` });
+    steps.push({ name: "verify-backup", host: intent.sqlHost, detail: `verify ${intent.backupPath} (RESTORE VERIFYONLY) before any server is upgraded` });
+  }
+  if (notReady.length > 0) {
+    return { steps, blocked: { code: "server-not-ready", reason: `not every server can be upgraded, so no service is stopped: ${notReady.join("; ")}` } };
+  }
+  // Without a backup nothing is done on the database, so an unreachable SQL Server blocks only a run that backs up.
+  if (!upgraded && intent.backupPath && !database.reachable) {
+    return { steps, blocked: { code: "database-unreachable", reason: `the database ${database.label} could not be read: ${database.error ?? "no answer"}; the backup cannot be taken` } };
+  }
+  return { steps };
+}
+
+/** The lines preview shows for the farm's order of servers: who upgrades the schema and who follows. */
+export function describeFarmOrder(members: readonly AppVMemberFacts[], database: AppVDatabaseFacts, target: string, parallelAfterFirst: boolean): string[] {
+  const below = members.filter((m) => isBelow(m.liveVersion, target));
+  if (below.length === 0) return [];
+  const upgraded = schemaUpgraded(members, database, target);
+  const firstMember = below.find((m) => m.role !== "streaming");
+  return below.map((m, i) => {
+    const from = formatAppVVersion(parsed(m.liveVersion!)!);
+    const note = !upgraded && m === firstMember ? " (upgrades the database schema)" : "";
+    const when = i === 0 ? "first" : parallelAfterFirst ? `after ${below[0].name}, in parallel` : `after ${below[i - 1].name}`;
+    return `${m.name} ${m.role}: ${from} -> ${target}${note}, ${when}`;
+  });
+}
+
+/** The farm's completion (seed 002, last note): every server runs the target, then every service runs. */
+export function planAppVFarmCompletion(members: readonly AppVMemberFacts[], target: string): Plan {
+  const steps: PlannedStep[] = members
+    .filter((m) => m.reachable && m.serviceStatus !== "Running")
+    .map((m) => ({ name: "start-service", host: m.host, detail: `start "${m.serviceDisplayName ?? m.service}" on ${m.name} (it is ${m.serviceStatus ?? "unknown"})` }));
+  const unreachable = members.filter((m) => !m.reachable);
+  if (unreachable.length > 0) {
+    return { steps, blocked: { code: "host-unreachable", reason: `${unreachable.map((m) => m.name).join(", ")} could not be reached` } };
+  }
+  const behind = members.filter((m) => !m.liveVersion || isBelow(m.liveVersion, target));
+  if (behind.length > 0) {
+    const waiting: Blocked = {
+      code: "servers-behind",
+      reason: `${behind.map((m) => `${m.name} (${m.liveVersion ?? "unknown"})`).join(", ")} ${behind.length === 1 ? "does" : "do"} not run ${target} yet; normal operation resumes only when every server is done`,
+    };
+    const all = members.map((m) => ({ name: "start-service" as const, host: m.host, detail: `make sure "${m.serviceDisplayName ?? m.service}" runs on ${m.name}` }));
+    return { steps: all, blocked: waiting, after: `every server of the farm reaches ${target}` };
+  }
+  return { steps };
+}

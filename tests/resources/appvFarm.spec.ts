@@ -1,0 +1,343 @@
+// The App-V farm end to end: the example program (examples/appv-farm) through the real engine against the lab.
+// Needs `npm run build` first (the provider process loads dist/).
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { APPV_VERSIONS, type AuditEntry, type Lab, startLab } from "../../lab";
+import { CLI_INSTALLERS, stageAndDescribe } from "../../lab/cli";
+import { diagnostics, Engine, stepOps, type TestStack } from "../harness/engine";
+
+const PROGRAM = "examples/appv-farm";
+const SERVER_TYPE = "pulumi-nodejs:dynamic/appv:AppVServer";
+const PREPARATION_TYPE = "pulumi-nodejs:dynamic/appv:AppVFarmPreparation";
+const SERVERS = ["appv1", "appv2", "appv3"];
+const TARGET_BUILD = APPV_VERSIONS["4.5 SP2"];
+const SQL_PASSWORD = "Sql-Backup-Pw-7f3e9c";
+const SQL_USER = "appv-backup-login";
+/** Operations that change a host. */
+const MUTATING = new Set(["Set-ServiceState", "Invoke-Installer", "Invoke-SqlBackup", "Invoke-Hook", "Invoke-Vdmadmin", "Set-PairingPassword", "Invoke-PrepareSecurityServer"]);
+
+/**
+ * What a person sees: diagnostics above debug severity and the CLI's output. (Debug-severity diagnostics carry the
+ * SDK's own RPC traces, shown only with `--debug`/`-v`; see the report.)
+ */
+function visibleText(run: { events: any[]; output: string }): string {
+  const shown = run.events.filter((e) => e.diagnosticEvent && e.diagnosticEvent.severity !== "debug").map((e) => e.diagnosticEvent.message);
+  return `${shown.join("\n")}\n${run.output}`;
+}
+
+interface Setup {
+  lab: Lab;
+  stack: TestStack;
+  dir: string;
+  passwords: string[];
+}
+
+async function setUp(engine: Engine, version: string, extraConfig: Record<string, { value: string }> = {}): Promise<Setup> {
+  const lab = await startLab({
+    timeFactor: 1200,
+    farms: [
+      {
+        name: "farm1",
+        sql: "sql1",
+        database: "APPVIRT",
+        servers: [
+          { name: "appv1", role: "management", version },
+          { name: "appv2", role: "management", version },
+          { name: "appv3", role: "streaming", version },
+        ],
+      },
+    ],
+  });
+  // Stages the 4.5 SP2 setup on every App-V host (lab.addInstaller) and describes the lab as `npm run lab` does.
+  const description = stageAndDescribe(lab);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vdi-appv-"));
+  const inventory = path.join(dir, "lab.json");
+  fs.writeFileSync(inventory, JSON.stringify(description), { mode: 0o600 });
+  const stack = await engine.stack(PROGRAM, {
+    inventory: { value: inventory },
+    targetVersion: { value: "4.5 SP2" },
+    timeBudgetMinutes: { value: "240" },
+    sqlUser: { value: SQL_USER, secret: true },
+    sqlPassword: { value: SQL_PASSWORD, secret: true },
+    ...extraConfig,
+  });
+  const passwords = Object.values(description.hosts).map((h) => h.password!).filter(Boolean);
+  return { lab, stack, dir, passwords };
+}
+
+async function tearDown(s: Setup | undefined): Promise<void> {
+  if (!s) return;
+  await s.stack.remove().catch(() => undefined);
+  await s.lab.stop();
+  fs.rmSync(s.dir, { recursive: true, force: true });
+}
+
+function version(lab: Lab, host: string): string | undefined {
+  return lab.host(host).state.products[0]?.displayVersion;
+}
+
+function primaryStatus(lab: Lab, host: string): string | undefined {
+  return lab.host(host).state.services.find((s) => s.primary)?.status;
+}
+
+function mutating(audit: readonly AuditEntry[]): AuditEntry[] {
+  return audit.filter((e) => MUTATING.has(e.operation));
+}
+
+function stopOf(e: AuditEntry): boolean {
+  return e.operation === "Set-ServiceState" && (e.params as { state?: string }).state === "Stopped";
+}
+
+async function failure(run: Promise<unknown>): Promise<{ message: string; text: string }> {
+  try {
+    await run;
+  } catch (err: any) {
+    const text = `${err.message ?? ""}\n${err.output ?? ""}\n${diagnostics(err.events ?? []).join("\n")}`;
+    return { message: String(err.message ?? err), text };
+  }
+  assert.fail("the operation should have failed");
+}
+
+describe("AppVFarm through the real engine against the lab", function () {
+  this.timeout(600_000);
+  let engine: Engine;
+
+  before(async function () {
+    engine = await Engine.open();
+  });
+
+  after(async function () {
+    await engine?.dispose();
+  });
+
+  describe("a 4.1 SP1 farm of two management servers and a streaming server", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"]);
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("previews each server's live and target version and the farm's plan in order, changing nothing", async function () {
+      const { result, events } = await s.stack.preview();
+      assert.equal(result.changeSummary.create, 7); // stack, component, preparation, 3 servers, completion
+      const text = diagnostics(events).join("\n");
+      for (const name of SERVERS) assert.match(text, new RegExp(`\\[farm1-${name}\\] APPV${name.slice(-1)}: 4\\.1 SP1 \\(4\\.1\\.1\\.1\\) -> 4\\.5 SP2`));
+      assert.match(text, /stop-services on APPV1[\s\S]*stop-services on APPV2[\s\S]*stop-services on APPV3[\s\S]*backup-database on SQL1[\s\S]*verify-backup on SQL1/);
+      assert.match(text, /appv1 management: 4\.1 SP1 -> 4\.5 SP2 \(upgrades the database schema\), first[\s\S]*appv2 management[\s\S]*after appv1[\s\S]*appv3 streaming[\s\S]*after appv2/);
+      assert.deepEqual(mutating(s.lab.audit()), []);
+      assert.ok(!text.includes(SQL_PASSWORD));
+    });
+
+    let upText = "";
+
+    it("stops every service and takes one verified backup before the first setup, then upgrades all three", async function () {
+      const run = await s.stack.up();
+      const { result, events } = run;
+      upText = visibleText(run);
+      assert.equal(result.summary.result, "succeeded");
+      for (const name of SERVERS) {
+        assert.equal(version(s.lab, name), TARGET_BUILD, `${name} version`);
+        assert.equal(primaryStatus(s.lab, name), "Running", `${name} service`);
+      }
+      assert.equal(s.lab.database("sql1", "APPVIRT").schemaVersion, TARGET_BUILD);
+      const audit = s.lab.audit();
+      const firstInstall = audit.findIndex((e) => e.operation === "Invoke-Installer");
+      assert.ok(firstInstall > 0);
+      const before = audit.slice(0, firstInstall);
+      for (const name of SERVERS) assert.ok(before.some((e) => e.host === name && stopOf(e)), `${name} stopped before the first setup`);
+      assert.deepEqual(before.filter((e) => e.operation === "Invoke-SqlBackup").length, 1);
+      assert.deepEqual(before.filter((e) => e.operation === "Test-SqlBackup").length, 1);
+      assert.ok(before.findIndex((e) => e.operation === "Invoke-SqlBackup") > before.findIndex((e) => e.host === "appv3" && stopOf(e)), "backup after the quiesce");
+      assert.equal(audit[firstInstall].host, "appv1");
+      assert.equal(audit.filter((e) => e.operation === "Invoke-Installer").length, 3);
+      assert.deepEqual(stepOps(events, SERVER_TYPE), { "farm1-appv1": "create", "farm1-appv2": "create", "farm1-appv3": "create" });
+      const outputs = result.outputs.farms.value as { farm1: { versions: Record<string, string>; backupPath: string } };
+      assert.equal(outputs.farm1.backupPath, "C:\\Backup\\APPVIRT-before-4.5-SP2.bak");
+      assert.deepEqual(Object.values(outputs.farm1.versions), [TARGET_BUILD, TARGET_BUILD, TARGET_BUILD]);
+    });
+
+    it("keeps the SQL login and the SSH passwords out of the state file, the outputs and the logs", async function () {
+      const state = s.stack.stateFileText();
+      for (const secret of [SQL_PASSWORD, SQL_USER, ...s.passwords]) {
+        assert.ok(!state.includes(secret), "a secret is in plaintext state");
+      }
+      assert.ok(state.includes("ciphertext"), "secrets are stored encrypted");
+      assert.match(upText, /\[farm1-preparation\] step 4\/5 backup-database on SQL1: done/);
+      for (const secret of [SQL_PASSWORD, SQL_USER, ...s.passwords]) {
+        assert.ok(!upText.includes(secret), "a secret is in the progress lines or the CLI output");
+      }
+      const backup = s.lab.audit().find((e) => e.operation === "Invoke-SqlBackup")!;
+      assert.ok(!JSON.stringify(backup.params).includes(SQL_PASSWORD));
+      assert.equal((backup.params as { secrets?: { sqlPassword?: string } }).secrets?.sqlPassword, "***", "the login reached the SQL host as a secret");
+    });
+
+    it("changes nothing on a second up", async function () {
+      const seen = s.lab.audit().length;
+      const { result, events } = await s.stack.up({ expectNoChanges: true });
+      assert.equal(result.summary.result, "succeeded");
+      assert.deepEqual(stepOps(events, SERVER_TYPE), { "farm1-appv1": "same", "farm1-appv2": "same", "farm1-appv3": "same" });
+      assert.equal(stepOps(events, PREPARATION_TYPE)["farm1-preparation"], "same");
+      assert.deepEqual(mutating(s.lab.audit().slice(seen)), []);
+    });
+
+    it("refreshes through read, finds no drift and changes nothing", async function () {
+      const seen = s.lab.audit().length;
+      const { result, events } = await s.stack.refresh();
+      assert.equal(result.summary.result, "succeeded");
+      assert.deepEqual(stepOps(events, SERVER_TYPE), { "farm1-appv1": "same", "farm1-appv2": "same", "farm1-appv3": "same" });
+      assert.deepEqual(mutating(s.lab.audit().slice(seen)), []);
+      await s.stack.up({ expectNoChanges: true });
+    });
+  });
+
+  describe("a farm upgraded with order parallel-after-first", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"], { order: { value: "parallel-after-first" } });
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("upgrades the first server alone, then the others once the schema is upgraded", async function () {
+      const { result } = await s.stack.up();
+      assert.equal(result.summary.result, "succeeded");
+      for (const name of SERVERS) assert.equal(version(s.lab, name), TARGET_BUILD, `${name} version`);
+      const installs = s.lab.audit().filter((e) => e.operation === "Invoke-Installer");
+      assert.equal(installs[0].host, "appv1");
+      const firstEnd = Date.parse(installs[0].simEndTime!);
+      for (const later of installs.slice(1)) assert.ok(Date.parse(later.simTime) >= firstEnd, `${later.host} started after appv1's setup ended`);
+      // The two others work at the same time: the third's reads and setup interleave with the second's setup.
+      const second = installs[1];
+      const other = second.host === "appv2" ? "appv3" : "appv2";
+      const during = s.lab.audit().filter((e) => e.host === other && Date.parse(e.simTime) > Date.parse(second.simTime) && Date.parse(e.simTime) < Date.parse(second.simEndTime!));
+      assert.ok(during.length > 0, `${other} did nothing while ${second.host}'s setup ran`);
+      assert.equal(s.lab.audit().filter((e) => e.operation === "Invoke-SqlBackup").length, 1);
+    });
+  });
+
+  describe("a farm whose operator waived the backup", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"], { backupWaiveReason: { value: "restore tested from the nightly backup taken at 02:00" } });
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("still stops every service first, takes no backup, and upgrades the farm", async function () {
+      const { result } = await s.stack.up();
+      assert.equal(result.summary.result, "succeeded");
+      const audit = s.lab.audit();
+      assert.equal(audit.filter((e) => e.operation === "Invoke-SqlBackup" || e.operation === "Test-SqlBackup").length, 0);
+      const firstInstall = audit.findIndex((e) => e.operation === "Invoke-Installer");
+      for (const name of SERVERS) assert.ok(audit.slice(0, firstInstall).some((e) => e.host === name && stopOf(e)), `${name} stopped first`);
+      for (const name of SERVERS) assert.equal(version(s.lab, name), TARGET_BUILD);
+    });
+  });
+
+  describe("a 4.0 SP1 farm", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.0 SP1"]);
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("is refused at preview, naming targetVersion and the fix, before anything changes", async function () {
+      const { text } = await failure(s.stack.preview());
+      assert.match(text, /\[targetVersion\] 4\.5 SP2 cannot be reached from 4\.0 SP1: App-V 4\.0 SP1 must first be upgraded to 4\.1 or 4\.1 SP1\./);
+      assert.deepEqual(mutating(s.lab.audit()), []);
+    });
+  });
+
+  describe("a farm whose third server has a tampered setup", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"]);
+      // Replaces the staged file with a copy whose SHA-256 differs from the vendor's (and from the inventory's).
+      s.lab.addInstaller("appv3", { path: CLI_INSTALLERS.appv, product: "appv-server", version: TARGET_BUILD, genuine: false });
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("shows the farm blocked in preview and stops no service on up", async function () {
+      const preview = await s.stack.preview();
+      assert.match(diagnostics(preview.events).join("\n"), /blocked \(server-not-ready: not every server can be upgraded, so no service is stopped: appv3: /);
+      const { text } = await failure(s.stack.up());
+      assert.match(text, /\[farm1-preparation\] farm farm1: server-not-ready: .*appv3: .*replace the file with the vendor's or correct installer\.sha256\. Nothing was changed/);
+      assert.deepEqual(mutating(s.lab.audit()), []);
+      for (const name of SERVERS) assert.equal(primaryStatus(s.lab, name), "Running");
+    });
+  });
+
+  describe("a backup that does not verify", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"]);
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("stops before any setup runs and says which servers are stopped and how to start them", async function () {
+      s.lab.inject("sql1", { kind: "backup-invalid", operation: "Invoke-SqlBackup" });
+      const { text } = await failure(s.stack.up());
+      const audit = s.lab.audit();
+      assert.equal(audit.filter((e) => e.operation === "Invoke-Installer").length, 0);
+      assert.equal(audit.filter((e) => e.operation === "Test-SqlBackup").length, 1);
+      assert.match(text, /RESTORE VERIFYONLY rejected C:\\Backup\\APPVIRT-before-4\.5-SP2\.bak/);
+      assert.match(text, /NOT verified/);
+      assert.match(text, /the schema is not upgraded/);
+      assert.match(text, /stopped: appv1, appv2, appv3/);
+      assert.match(text, /appv1: Start-Service -DisplayName 'Application Virtualization Management Server'/);
+      assert.match(text, /appv3: Start-Service -DisplayName 'Application Virtualization Streaming Server'/);
+      for (const name of SERVERS) assert.equal(version(s.lab, name), APPV_VERSIONS["4.1 SP1"]);
+      assert.ok(!text.includes(SQL_PASSWORD));
+    });
+  });
+
+  describe("a setup that fails on the second server", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"]);
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("stops with the farm's exact state", async function () {
+      s.lab.inject("appv2", { kind: "exit-code", exitCode: 1603, operation: "Invoke-Installer", times: 1 });
+      const { text } = await failure(s.stack.up());
+      assert.equal(version(s.lab, "appv1"), TARGET_BUILD);
+      assert.equal(version(s.lab, "appv2"), APPV_VERSIONS["4.1 SP1"]);
+      assert.equal(version(s.lab, "appv3"), APPV_VERSIONS["4.1 SP1"]);
+      assert.match(text, /\[farm1-appv2\] step 2\/4 install on APPV2 failed: the setup exited with 1603/);
+      assert.match(text, /the verified backup is C:\\Backup\\APPVIRT-before-4\.5-SP2\.bak/);
+      assert.match(text, /the schema of SQL1\/APPVIRT was upgraded by appv1/);
+      assert.match(text, /stopped until upgraded: appv2, appv3/);
+      assert.equal(primaryStatus(s.lab, "appv2"), "Stopped");
+      assert.equal(primaryStatus(s.lab, "appv3"), "Stopped");
+    });
+
+    it("resumes on the next up without a second backup and finishes the farm", async function () {
+      const seen = s.lab.audit().length;
+      const { result, events } = await s.stack.up();
+      assert.equal(result.summary.result, "succeeded");
+      for (const name of SERVERS) {
+        assert.equal(version(s.lab, name), TARGET_BUILD, `${name} version`);
+        assert.equal(primaryStatus(s.lab, name), "Running", `${name} service`);
+      }
+      const resumed = s.lab.audit().slice(seen);
+      assert.deepEqual(resumed.filter((e) => e.operation === "Invoke-Installer").map((e) => e.host), ["appv2", "appv3"]);
+      assert.equal(resumed.filter((e) => e.operation === "Invoke-SqlBackup").length, 0);
+      assert.equal(stepOps(events, SERVER_TYPE)["farm1-appv1"], "same");
+    });
+  });
+});

@@ -1,0 +1,182 @@
+import * as assert from "node:assert/strict";
+import {
+  type AppVDatabaseFacts,
+  type AppVHostFacts,
+  type AppVMemberFacts,
+  describeFarmOrder,
+  planAppVFarm,
+  planAppVFarmCompletion,
+  planAppVServer,
+  schemaUpgraded,
+} from "../../provider/upgrade/appvPlan";
+
+const SHA = "a".repeat(64);
+const SETUP = "C:\\Installers\\AppV-4.5-SP2\\setup.exe";
+const intent = { targetVersion: "4.5 SP2", installerPath: SETUP, installerSha256: SHA, service: "Application Virtualization Management Server" };
+
+function host(over: Partial<AppVHostFacts> = {}): AppVHostFacts {
+  return {
+    host: "APPV1",
+    reachable: true,
+    isAdmin: true,
+    user: "appv1\\administrator",
+    hostNow: "2024-01-08T08:00:00Z",
+    liveVersion: "4.1.1.1",
+    serviceStatus: "Running",
+    serviceDisplayName: "Application Virtualization Management Server",
+    installer: { exists: true, sha256: SHA },
+    ...over,
+  };
+}
+
+function member(name: string, over: Partial<AppVMemberFacts> = {}): AppVMemberFacts {
+  const role = over.role ?? "management";
+  const service = role === "streaming" ? "Application Virtualization Streaming Server" : "Application Virtualization Management Server";
+  return { ...host({ host: name.toUpperCase(), serviceDisplayName: service }), name, role, service, ...over };
+}
+
+const db = (over: Partial<AppVDatabaseFacts> = {}): AppVDatabaseFacts => ({ label: "SQL1/APPVIRT", reachable: true, schemaVersion: "4.1.1.1", ...over });
+const farmIntent = { targetVersion: "4.5 SP2", backupPath: "C:\\Backup\\APPVIRT.bak", sqlHost: "SQL1" };
+const names = (plan: { steps: { name: string; host: string }[] }) => plan.steps.map((s) => `${s.name}@${s.host}`);
+
+describe("planAppVServer", () => {
+  it("plans preflight, the setup, the service and the version for a server below the target", () => {
+    const plan = planAppVServer(host(), intent);
+    assert.deepEqual(names(plan), ["preflight@APPV1", "install@APPV1", "wait-service@APPV1", "verify-version@APPV1"]);
+    assert.equal(plan.blocked, undefined);
+    assert.match(plan.steps[1].detail, /4\.1 SP1 -> 4\.5 SP2/);
+  });
+
+  it("plans nothing for a server at the target whose service runs", () => {
+    assert.deepEqual(planAppVServer(host({ liveVersion: "4.5.2.17140" }), intent), { steps: [] });
+  });
+
+  it("only starts the service of a server at the target whose service is stopped", () => {
+    assert.deepEqual(names(planAppVServer(host({ liveVersion: "4.5.2.17140", serviceStatus: "Stopped" }), intent)), ["start-service@APPV1"]);
+  });
+
+  const blocked: Array<[string, Partial<AppVHostFacts>, string]> = [
+    ["an unreachable host", { reachable: false, unreachableReason: "connection refused" }, "host-unreachable"],
+    ["a host without the product", { liveVersion: undefined }, "not-installed"],
+    ["a version that does not parse", { liveVersion: "banana" }, "live-version-unparseable"],
+    ["a newer host", { liveVersion: "4.5.2.17140" }, "downgrade"],
+    ["a 4.0 host", { liveVersion: "4.0.1.1850" }, "upgrade-path-unsupported"],
+    ["a non-administrator", { isAdmin: false }, "not-admin"],
+    ["a missing setup", { installer: { exists: false } }, "installer-missing"],
+    ["a setup whose hash differs", { installer: { exists: true, sha256: "b".repeat(64) } }, "installer-hash-mismatch"],
+  ];
+  for (const [what, facts, code] of blocked) {
+    it(`blocks ${what} (${code})`, () => {
+      const target = code === "downgrade" ? { ...intent, targetVersion: "4.5 SP1" } : intent;
+      assert.equal(planAppVServer(host(facts), target).blocked?.code, code);
+    });
+  }
+});
+
+describe("planAppVFarm", () => {
+  const farm = () => [member("appv1"), member("appv2"), member("appv3", { role: "streaming" })];
+
+  it("stops every server's service, then backs the database up and verifies it, before any server upgrades", () => {
+    const plan = planAppVFarm(farm(), db(), farmIntent);
+    assert.deepEqual(names(plan), ["stop-services@APPV1", "stop-services@APPV2", "stop-services@APPV3", "backup-database@SQL1", "verify-backup@SQL1"]);
+    assert.equal(plan.blocked, undefined);
+  });
+
+  it("does not stop a service that is already stopped (a resumed run)", () => {
+    const plan = planAppVFarm([member("appv1", { serviceStatus: "Stopped" }), member("appv2")], db(), farmIntent);
+    assert.deepEqual(names(plan), ["stop-services@APPV2", "backup-database@SQL1", "verify-backup@SQL1"]);
+  });
+
+  it("takes no backup when the operator waived it", () => {
+    const plan = planAppVFarm(farm(), db(), { ...farmIntent, backupPath: undefined, waivedReason: "tested restore from last night's backup" });
+    assert.deepEqual(plan.steps.map((s) => s.name), ["stop-services", "stop-services", "stop-services"]);
+  });
+
+  it("plans nothing once every server runs the target", () => {
+    const done = farm().map((m) => ({ ...m, liveVersion: "4.5.2.17140" }));
+    assert.deepEqual(planAppVFarm(done, db({ schemaVersion: "4.5.2.17140" }), farmIntent), { steps: [] });
+  });
+
+  it("after the schema upgrade, stops only servers still below the target and takes no second backup", () => {
+    const members = [member("appv1", { liveVersion: "4.5.2.17140" }), member("appv2"), member("appv3", { role: "streaming", serviceStatus: "Stopped" })];
+    const plan = planAppVFarm(members, db({ schemaVersion: "4.5.2.17140" }), farmIntent);
+    assert.deepEqual(names(plan), ["stop-services@APPV2"]);
+  });
+
+  it("blocks when a server cannot be reached: it could not be taken offline", () => {
+    const plan = planAppVFarm([member("appv1"), member("appv2", { reachable: false, unreachableReason: "timed out" })], db(), farmIntent);
+    assert.equal(plan.blocked?.code, "host-unreachable");
+    assert.match(plan.blocked!.reason, /appv2 \(timed out\)/);
+    assert.deepEqual(plan.steps, []);
+  });
+
+  it("blocks a backup when the SQL host cannot be reached", () => {
+    const plan = planAppVFarm(farm(), db({ reachable: false, schemaVersion: undefined, error: "refused" }), farmIntent);
+    assert.equal(plan.blocked?.code, "database-unreachable");
+  });
+
+  it("stops nothing when a server below the target could not run its setup", () => {
+    const members = [member("appv1"), member("appv2", { installer: { exists: true, sha256: "b".repeat(64) } }), member("appv3", { installer: { exists: false } })];
+    const installers = Object.fromEntries(["appv1", "appv2", "appv3"].map((n) => [n, { path: SETUP, sha256: SHA }]));
+    const plan = planAppVFarm(members, db(), { ...farmIntent, installers });
+    assert.equal(plan.blocked?.code, "server-not-ready");
+    assert.match(plan.blocked!.reason, /no service is stopped: appv2: .*has SHA-256 b{64}.*; appv3: the setup .* is not on APPV3/);
+  });
+
+  it("does not hold the farm for the setup of a server already at the target", () => {
+    const members = [member("appv1"), member("appv2", { liveVersion: "4.5.2.17140", installer: undefined })];
+    const plan = planAppVFarm(members, db(), { ...farmIntent, installers: { appv1: { path: SETUP, sha256: SHA }, appv2: { path: SETUP, sha256: SHA } } });
+    assert.equal(plan.blocked, undefined);
+  });
+
+  it("blocks when a server's version cannot be read", () => {
+    assert.equal(planAppVFarm([member("appv1", { liveVersion: undefined })], db(), farmIntent).blocked?.code, "not-installed");
+  });
+});
+
+describe("schemaUpgraded", () => {
+  const cases: Array<[string, AppVMemberFacts[], AppVDatabaseFacts, boolean]> = [
+    ["the schema version read is the target", [member("a")], db({ schemaVersion: "4.5.2.17140" }), true],
+    ["the schema version read is older", [member("a", { liveVersion: "4.5.2.17140" })], db(), false],
+    ["the schema is unreadable and a management server runs the target", [member("a", { liveVersion: "4.5.2.17140" })], db({ schemaVersion: undefined }), true],
+    ["the schema is unreadable and only a streaming server runs the target", [member("s", { role: "streaming", liveVersion: "4.5.2.17140" }), member("a")], db({ schemaVersion: undefined }), false],
+    ["the schema is unreadable and nobody runs the target", [member("a")], db({ schemaVersion: undefined }), false],
+  ];
+  for (const [what, members, database, expected] of cases) {
+    it(`is ${expected} when ${what}`, () => assert.equal(schemaUpgraded(members, database, "4.5 SP2"), expected));
+  }
+});
+
+describe("describeFarmOrder", () => {
+  it("names the server that upgrades the schema and who follows whom", () => {
+    const lines = describeFarmOrder([member("appv1"), member("appv2"), member("appv3", { role: "streaming" })], db(), "4.5 SP2", false);
+    assert.deepEqual(lines, [
+      "appv1 management: 4.1 SP1 -> 4.5 SP2 (upgrades the database schema), first",
+      "appv2 management: 4.1 SP1 -> 4.5 SP2, after appv1",
+      "appv3 streaming: 4.1 SP1 -> 4.5 SP2, after appv2",
+    ]);
+  });
+
+  it("shows the others in parallel after the first with parallel-after-first", () => {
+    const lines = describeFarmOrder([member("appv1"), member("appv2"), member("appv3")], db(), "4.5 SP2", true);
+    assert.match(lines[2], /after appv1, in parallel$/);
+  });
+});
+
+describe("planAppVFarmCompletion", () => {
+  it("waits for every server before resuming normal operation", () => {
+    const plan = planAppVFarmCompletion([member("appv1", { liveVersion: "4.5.2.17140" }), member("appv2")], "4.5 SP2");
+    assert.equal(plan.blocked?.code, "servers-behind");
+    assert.equal(plan.after, "every server of the farm reaches 4.5 SP2");
+  });
+
+  it("starts any service still stopped once every server runs the target", () => {
+    const plan = planAppVFarmCompletion([member("appv1", { liveVersion: "4.5.2.17140" }), member("appv2", { liveVersion: "4.5.2.17140", serviceStatus: "Stopped" })], "4.5 SP2");
+    assert.deepEqual(names(plan), ["start-service@APPV2"]);
+    assert.equal(plan.blocked, undefined);
+  });
+
+  it("plans nothing when every server runs the target and every service runs", () => {
+    assert.deepEqual(planAppVFarmCompletion([member("appv1", { liveVersion: "4.5.2.17140" })], "4.5 SP2"), { steps: [] });
+  });
+});
