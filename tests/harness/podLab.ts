@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { type AuditEntry, type Lab, type LabOptions, startLab } from "../../lab";
+import { type AuditEntry, type Lab, startLab } from "../../lab";
 import { cliLabOptions, stageAndDescribe } from "../../lab/cli";
 import { diagnostics, type Engine, type TestStack } from "./engine";
 
@@ -33,20 +33,38 @@ export interface PodUnderTest {
   dir: string;
 }
 
-/** A fresh lab pod and a stack of the example program pointed at it. */
-export async function podUnderTest(engine: Engine, config: Record<string, unknown> = {}, labOptions: LabOptions = { ...cliLabOptions(1200), farms: [] }): Promise<PodUnderTest> {
-  const lab = await startLab(labOptions);
+/** A config value set as a Pulumi secret (`pulumi config set --secret`). */
+export interface SecretConfig {
+  secret: string;
+}
+
+/** Where a scenario runs: the pod alone (examples/horizon-pod) or the whole estate, pod and farm (examples/estate). */
+export type Estate = "pod" | "estate";
+
+/**
+ * A fresh lab and a stack of an example program pointed at it: the pod alone by default, or the pod and the App-V farm
+ * (`estate`). Secret config values count as secrets the audits search for.
+ */
+export async function podUnderTest(engine: Engine, config: Record<string, unknown | SecretConfig> = {}, estate: Estate = "pod"): Promise<PodUnderTest> {
+  const lab = await startLab(estate === "pod" ? { ...cliLabOptions(1200), farms: [] } : cliLabOptions(1200));
   const description = stageAndDescribe(lab);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vdi-pod-"));
   const inventory = path.join(dir, "lab.json");
   fs.writeFileSync(inventory, JSON.stringify(description));
-  const stack = await engine.stack("examples/horizon-pod", {
+  const isSecret = (v: unknown): v is SecretConfig => typeof v === "object" && v !== null && typeof (v as SecretConfig).secret === "string";
+  const stack = await engine.stack(estate === "pod" ? "examples/horizon-pod" : "examples/estate", {
     inventory: { value: inventory },
     // Real overhead is multiplied by the lab's time factor: give the simulated budget room.
     timeBudgetMinutes: { value: "240" },
-    ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: typeof v === "string" ? v : JSON.stringify(v) }])),
+    ...Object.fromEntries(
+      Object.entries(config).map(([k, v]) => [k, isSecret(v) ? { value: v.secret, secret: true } : { value: typeof v === "string" ? v : JSON.stringify(v) }]),
+    ),
   });
-  const secrets = [description.pairingPassword, ...Object.values(description.hosts).map((h) => h.password!).filter(Boolean)];
+  const secrets = [
+    description.pairingPassword,
+    ...Object.values(description.hosts).map((h) => h.password!).filter(Boolean),
+    ...Object.values(config).filter(isSecret).map((v) => v.secret),
+  ];
   return { lab, stack, secrets, dir };
 }
 

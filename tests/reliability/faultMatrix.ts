@@ -1,11 +1,12 @@
-// The fault matrix: each scenario arms one fault on a lab pod (two pairs), runs `pulumi up` through the real engine,
+// The fault matrix: each scenario arms one fault on a lab pod (two pairs), or on the App-V farm (three servers) of an
+// estate where the pod upgrades beside it, runs `pulumi up` through the real engine,
 // and measures what an administrator needs to trust the tool: the failure is clear (host, step, what to do), no two
 // servers of one availability group were out of service at once (from the lab's timeline), the state file is valid and
 // holds no secret, the next `up` after the fault is cleared finishes, and the one after changes nothing.
 // Used by tests/reliability/faultMatrix.spec.ts (a subset) and scripts/reliability.ts (all of it).
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { type Engine } from "../harness/engine";
-import { CHANGING, POD, type PodUnderTest, dispose, errorText, podUnderTest, secretsFound, version } from "../harness/podLab";
+import { CHANGING, type Estate, type PodUnderTest, type SecretConfig, dispose, errorText, podUnderTest, secretsFound, version } from "../harness/podLab";
 
 /** One row of `npm run reliability -- --json`. */
 export interface ScenarioResult {
@@ -23,8 +24,10 @@ export interface ScenarioResult {
 /** What a scenario does around the failing `up`. */
 export interface Scenario {
   name: string;
+  /** The pod alone, or the estate (pod and App-V farm, upgraded in parallel). @default "pod" */
+  estate?: Estate;
   /** Extra stack config. */
-  config?: Record<string, unknown>;
+  config?: Record<string, unknown | SecretConfig>;
   /** Arms the fault before the failing `up` (may set config on the stack). */
   arm(p: PodUnderTest): Promise<void> | void;
   /** Called every 20 ms during the failing `up`; returns true once it has acted (advance a clock, abort the run). */
@@ -35,13 +38,27 @@ export interface Scenario {
   clear(p: PodUnderTest): Promise<void> | void;
 }
 
-/** The availability groups of the pod: its Connection Servers (load-balanced) and its Security Servers. */
+/**
+ * The availability groups: the pod's Connection Servers (load-balanced) and its Security Servers. The App-V farm is
+ * not one: the vendor's procedure takes every server sharing the database offline together (seed 002); farm scenarios
+ * run beside the pod to show a farm fault never takes pod servers out together.
+ */
 const GROUPS = [
   ["cs1", "cs2"],
   ["ss1", "ss2"],
 ];
 
-const TARGET = "7.13.2.21000000";
+/** What every host must run once the estate is upgraded. */
+const TARGETS: Record<string, string> = {
+  cs1: "7.13.2.21000000",
+  cs2: "7.13.2.21000000",
+  ss1: "7.13.2.21000000",
+  ss2: "7.13.2.21000000",
+  appv1: "4.5.2.17140",
+  appv2: "4.5.2.17140",
+  appv3: "4.5.2.17140",
+};
+const SQL_LOGIN: SecretConfig = { secret: "Sq1-l0gin-N0t-In-L0gs!" };
 const installerFinished = (p: PodUnderTest, host: string) =>
   p.lab.host(host).audit.some((e) => e.operation === "Invoke-Installer" && e.outcome === "ok");
 
@@ -119,6 +136,22 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: "failed database backup",
+    estate: "estate",
+    config: { sqlUser: { secret: "appv-backup" }, sqlPassword: SQL_LOGIN },
+    arm: (p) => p.lab.inject("sql1", { kind: "backup-invalid", operation: "Invoke-SqlBackup", times: 1 }),
+    expect: [/\[farm1-preparation\].*verify-backup on \S+ failed/, /appv1, appv2, appv3/, /Start-Service/],
+    clear: (p) => p.lab.clearFaults(),
+  },
+  {
+    name: "installer exits 1603 mid-farm",
+    estate: "estate",
+    config: { sqlUser: { secret: "appv-backup" }, sqlPassword: SQL_LOGIN },
+    arm: (p) => p.lab.inject("appv2", { kind: "exit-code", exitCode: 1603, operation: "Invoke-Installer", times: 1 }),
+    expect: [/\[farm1-appv2\] step \d+\/\d+ install on \S+ failed: .*1603/, /C:\\Backup\\APPVIRT-before-4\.5-SP2\.bak/],
+    clear: (p) => p.lab.clearFaults(),
+  },
+  {
     name: "up cancelled part-way",
     arm: () => undefined,
     during(p, abort) {
@@ -137,6 +170,7 @@ export const TEST_SUBSET = [
   "a service that will not start",
   "host key changed",
   "maintenance window closes mid-rollout",
+  "failed database backup",
   "up cancelled part-way",
 ];
 
@@ -157,7 +191,7 @@ type Run = { output: string; events: EngineEvent[] };
 
 /** Runs one scenario on a fresh lab pod and stack. */
 export async function runScenario(engine: Engine, scenario: Scenario): Promise<ScenarioResult> {
-  const p = await podUnderTest(engine, scenario.config ?? {});
+  const p = await podUnderTest(engine, scenario.config ?? {}, scenario.estate ?? "pod");
   const runs: Run[] = [];
   const problems: string[] = [];
   try {
@@ -190,7 +224,7 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
     try {
       const up = await p.stack.up();
       runs.push(up);
-      const behind = POD.filter((h) => version(p.lab, h) !== TARGET);
+      const behind = p.lab.hostNames().filter((h) => h in TARGETS && version(p.lab, h) !== TARGETS[h]);
       resumed = up.result.summary.result === "succeeded" && behind.length === 0;
       if (behind.length) problems.push(`after the resuming up, still behind: ${behind.join(", ")}`);
     } catch (e) {
