@@ -288,7 +288,7 @@ export const installerParamsSchema = z
   .strict()
   .superRefine((p, ctx) => {
     for (const m of p.argumentTemplate.matchAll(/\{\{secret:([A-Za-z0-9_.-]+)\}\}/g)) {
-      if (p.secrets?.[m[1]] === undefined) {
+      if (!Object.hasOwn(p.secrets ?? {}, m[1])) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
           path: ["argumentTemplate"],

@@ -5,6 +5,7 @@
  * output during preview) are skipped, not refused.
  */
 import { z } from "zod";
+import { shorten } from "../errors/shorten";
 import { validateConnectionArgs } from "../transport/connectionArgs";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
@@ -158,8 +159,7 @@ const SECRET_FIELDS = new Set(["password", "privateKey", "privateKeyPassword", "
 function describeValue(path: readonly (string | number)[], value: unknown): string {
   if (path.some((p) => SECRET_FIELDS.has(String(p)))) return "(secret, not shown)";
   if (value === undefined) return "nothing";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return shorten(JSON.stringify(value) ?? String(value));
 }
 
 function valueAt(obj: unknown, path: readonly (string | number)[]): unknown {
@@ -168,6 +168,8 @@ function valueAt(obj: unknown, path: readonly (string | number)[]): unknown {
 
 /** zod's wording for a wrong type or a missing field, turned into what to give instead. */
 function fixFor(issue: z.ZodIssue): string {
+  // zod's enum message quotes the whole value received; the value is quoted (shortened) after the reason instead.
+  if (issue.code === "invalid_enum_value") return `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}`;
   const zodDefault = /^(Required|Expected .+, received .+|String must contain (at least|at most) .+)$/.test(issue.message);
   if (!zodDefault) return issue.message;
   if (issue.code === "invalid_type") {
@@ -184,7 +186,7 @@ function zodFailures(error: z.ZodError, inputs: unknown): CheckFailure[] {
     if (issue.code === "unrecognized_keys") {
       return {
         property,
-        reason: `[${property}] unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}: remove them (see the resource's documented arguments).`,
+        reason: `[${property}] unknown field(s) ${issue.keys.map((k) => `"${shorten(k)}"`).join(", ")}: remove them (see the resource's documented arguments).`,
       };
     }
     const received = describeValue(issue.path, valueAt(inputs, issue.path));
@@ -200,7 +202,9 @@ function stripUnknown(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const s = stripUnknown(v);
-      if (s !== undefined) out[k] = s;
+      // defineProperty: a "__proto__" key (JSON.parse makes one) stays an own field, reported as unknown, instead of
+      // becoming the copy's prototype and smuggling its fields in.
+      if (s !== undefined) Object.defineProperty(out, k, { value: s, enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

@@ -4,6 +4,7 @@
  * (`{ start: "2026-12-05T22:00:00Z", end: "2026-12-06T04:00:00Z" }`). Windows are judged by the host's clock, which
  * the caller passes in; nothing here reads a clock or touches a host.
  */
+import { shorten } from "../errors/shorten";
 
 /** A day of the week as windows are written and described. */
 export type Weekday = "Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun";
@@ -69,7 +70,7 @@ function received(value: unknown): string {
   } catch {
     text = String(value);
   }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return shorten(text);
 }
 
 /** Undefined and null both mean "not set": the engine may hand over either for an omitted optional field. */
@@ -145,7 +146,7 @@ export function parseMaintenanceWindow(input: unknown): { window: MaintenanceWin
 
   for (const key of present.filter((k) => !KNOWN_FIELDS.includes(k))) {
     violations.push(
-      violation(key, `received ${received(fields[key])} in an unknown field: the known fields are ${WEEKLY_FIELDS.join(", ")} (weekly) and ${ONE_OFF_FIELDS.join(", ")} (one-off); remove it or correct its name.`),
+      violation(shorten(key), `received ${received(fields[key])} in an unknown field: the known fields are ${WEEKLY_FIELDS.join(", ")} (weekly) and ${ONE_OFF_FIELDS.join(", ")} (one-off); remove it or correct its name.`),
     );
   }
 

@@ -5,6 +5,7 @@
  */
 import { utils as sshUtils } from "ssh2";
 import { z } from "zod";
+import { shorten } from "../errors/shorten";
 import { TransportError } from "./errors";
 import { type HostKeyPin, parseHostKeyPin } from "./hostKey";
 
@@ -127,7 +128,7 @@ function describeIssues(issues: readonly z.ZodIssue[], input: unknown, prefix: s
   return issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
       const where = [prefix, ...issue.path].join(".");
-      return `[${where}] unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: known fields are ${Object.keys(FIXES).join(", ")}.`;
+      return `[${where}] unknown field(s) ${issue.keys.map((k) => `'${shorten(k)}'`).join(", ")}: known fields are ${Object.keys(FIXES).join(", ")}.`;
     }
     const field = String(issue.path[issue.path.length - 1] ?? "");
     const where = [prefix, ...issue.path].join(".");

@@ -2,6 +2,7 @@
  * Horizon version numbers: parsing the forms people and hosts write, comparing them, and the rules a target version and
  * an upgrade path must follow (../shared/reference/domain-facts.md §A6). Pure functions; nothing here touches a host.
  */
+import { shorten } from "../errors/shorten";
 
 /** A Horizon Connection/Security Server version such as 7.13.2 or 8.12.0, with the build number when known. */
 export interface HorizonVersion {
@@ -148,7 +149,7 @@ export function evaluateHorizonTarget(args: {
         property: PROPERTY,
         code: "version-malformed",
         message:
-          `[${PROPERTY}] ${JSON.stringify(args.target)} is not a Horizon version: accepted forms are 7.13.2, 7.13.2.21000000, ` +
+          `[${PROPERTY}] ${shorten(JSON.stringify(args.target))} is not a Horizon version: accepted forms are 7.13.2, 7.13.2.21000000, ` +
           `8.12.0, or a release name such as 2312; set ${PROPERTY} to one of these forms.`,
       },
     ];
