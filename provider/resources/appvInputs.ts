@@ -4,6 +4,7 @@
  * `pulumi preview` stops before anything touches a host. Values not known yet (another resource's output during
  * preview) are skipped, not refused.
  */
+import { shorten } from "../errors/shorten";
 import { z } from "zod";
 import type { AppVRole } from "../products/appv";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
@@ -209,8 +210,7 @@ function valueAt(obj: unknown, path: readonly (string | number)[]): unknown {
 function describeValue(path: readonly (string | number)[], value: unknown): string {
   if (path.some((p) => SECRET_FIELDS.has(String(p)))) return "(secret, not shown)";
   if (value === undefined) return "nothing";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return shorten(JSON.stringify(value) ?? String(value));
 }
 
 function propertyOf(path: readonly (string | number)[]): string {
@@ -221,7 +221,7 @@ function zodFailures(error: z.ZodError, inputs: unknown): CheckFailure[] {
   return error.issues.map((issue) => {
     const property = propertyOf(issue.path);
     if (issue.code === "unrecognized_keys") {
-      return { property, reason: `[${property}] unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}: remove them (see the resource's documented arguments).` };
+      return { property, reason: `[${property}] unknown field(s) ${issue.keys.map((k) => `"${shorten(k)}"`).join(", ")}: remove them (see the resource's documented arguments).` };
     }
     return { property, reason: `[${property}] ${issue.message} (received ${describeValue(issue.path, valueAt(inputs, issue.path))}).` };
   });
@@ -234,7 +234,8 @@ function stripUnknown(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const s = stripUnknown(v);
-      if (s !== undefined) out[k] = s;
+      // An own "__proto__" key stays an own field (reported as unknown), never the copy's prototype.
+      if (s !== undefined) Object.defineProperty(out, k, { value: s, enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

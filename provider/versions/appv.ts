@@ -6,6 +6,7 @@
  * Service packs sit in the third field of a dotted version (4.1 SP1 = 4.1.1.x, 4.5 SP2 = 4.5.2.x): only the 4.5 RTM
  * build (4.5.0.1485) is sourced (§B2); the lab uses that convention for the rest (lab/README.md).
  */
+import { shorten } from "../errors/shorten";
 
 /** An App-V version: major.minor, the service pack (0 for RTM) and the build when known. */
 export interface AppVVersion {
@@ -99,7 +100,7 @@ export function evaluateAppVTarget(target: string, property = PROPERTY): AppVVio
         property,
         code: "version-malformed",
         message:
-          `[${property}] ${JSON.stringify(target)} is not an App-V version: accepted forms are 4.5, 4.5 SP2 (or "4.5 sp 2") ` +
+          `[${property}] ${shorten(JSON.stringify(target))} is not an App-V version: accepted forms are 4.5, 4.5 SP2 (or "4.5 sp 2") ` +
           `and 4.5.2.17140; set ${property} to one of ${APPV_TARGETS.join(", ")}.`,
       },
     ];
