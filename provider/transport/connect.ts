@@ -126,7 +126,16 @@ function connectOnce(
         return false;
       },
     };
-    client.once("ready", () => settle(undefined));
+    client.once("ready", () => {
+      // Each operation is a few small writes answered by small writes: without TCP_NODELAY, Nagle's algorithm against
+      // the peer's delayed ACKs adds tens of milliseconds to every operation.
+      try {
+        client.setNoDelay(true);
+      } catch {
+        // A forwarded channel (jump host) has no socket option to set.
+      }
+      settle(undefined);
+    });
     client.on("error", (err: Error & { level?: string }) => {
       if (refusal) return settle(refusal);
       if (err.level === "client-authentication") {

@@ -4,6 +4,8 @@ import { utils as sshUtils } from "ssh2";
 import { dial, retryDelay } from "../../provider/transport/connect";
 import { resolveConnectionArgs } from "../../provider/transport/connectionArgs";
 import { isTransportError } from "../../provider/transport/errors";
+import { startLab } from "../../lab";
+import { argsFor } from "./labFixture";
 
 const hostKey = sshUtils.generateKeyPairSync("ed25519").public;
 
@@ -78,6 +80,24 @@ describe("connect", () => {
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(() => resolve(undefined)));
+    }
+  });
+
+  it("turns Nagle's algorithm off on the connection (every operation is small writes answered by small writes)", async () => {
+    const lab = await startLab({ hosts: [{ name: "h" }] });
+    const calls: unknown[] = [];
+    const original = net.Socket.prototype.setNoDelay;
+    net.Socket.prototype.setNoDelay = function (this: net.Socket, noDelay?: boolean) {
+      if (this.remotePort === lab.endpoint("h").port) calls.push(noDelay);
+      return original.call(this, noDelay);
+    };
+    try {
+      const conn = await dial(resolveConnectionArgs(argsFor(lab.endpoint("h"))));
+      conn.end();
+      assert.deepEqual(calls, [true]);
+    } finally {
+      net.Socket.prototype.setNoDelay = original;
+      await lab.stop();
     }
   });
 });
