@@ -23,6 +23,8 @@ export interface AuditEntry {
   outcome: AuditOutcome;
   /** Simulated end time. */
   simEndTime?: string;
+  /** Real end time (ISO 8601). */
+  realEndTime?: string;
   result?: unknown;
   error?: string;
   /** Connection fault that hit this call ("drop-before", "drop-during", "drop-after", "hang"). */

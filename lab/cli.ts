@@ -105,6 +105,10 @@ export interface LabDescription {
       registeredAs?: string;
       /** Current product version. */
       version?: string;
+      /** App-V servers: the farm, and the SQL host (lab name) and database it shares. */
+      farm?: string;
+      sql?: string;
+      database?: string;
       installers: { path: string; sha256: string; version: string }[];
     }
   >;
@@ -134,6 +138,9 @@ export function stageAndDescribe(lab: Lab): LabDescription {
       pairedWith: link?.pairedWith,
       registeredAs: link?.registeredAs,
       version: state.products[0]?.displayVersion,
+      ...(state.database && state.role.startsWith("appv-")
+        ? { farm: lab.database(state.database.sql, state.database.name).farm, sql: state.database.sql, database: state.database.name }
+        : {}),
       installers,
     };
   }

@@ -221,6 +221,7 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
     const key = `${farm.sql}/${dbName}`.toLowerCase();
     if (world.databases.has(key)) throw new Error(`[database] ${farm.sql}/${dbName} is used by two farms.`);
     world.databases.set(key, {
+      farm: farm.name,
       sql: farm.sql,
       name: dbName,
       schemaVersion: farm.schemaVersion ?? lowest,

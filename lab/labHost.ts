@@ -86,7 +86,7 @@ export class LabHost {
     };
     this.audit.push(entry);
     const end = (patch: Partial<AuditEntry>) => {
-      Object.assign(entry, redact(patch, secrets), { simEndTime: world.clock.nowIso() });
+      Object.assign(entry, redact(patch, secrets), { simEndTime: world.clock.nowIso(), realEndTime: new Date().toISOString() });
     };
 
     if (has("drop", "before")) {

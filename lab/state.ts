@@ -208,6 +208,8 @@ export interface BackupRecord {
 
 /** An App-V database. */
 export interface AppVDatabaseState {
+  /** The farm (FarmSpec.name) whose servers share it. */
+  readonly farm: string;
   readonly sql: string;
   readonly name: string;
   schemaVersion: string;

@@ -2,10 +2,10 @@
 // of the farm stopped, a full verified backup of the configuration database, the first management server (which
 // upgrades the schema), the other servers, then every service running again.
 //
-// The inventory is the JSON `npm run lab` writes (.lab/lab.json) or one you write for real hosts (README.md). The lab's
-// inventory has no farm section: hosts whose role starts with "appv-" form one farm, and the host whose role is "sql"
-// holds its database (assumption documented in README.md). An inventory host may carry `farm` (the farm's name) and a
-// `sql` host may carry `sqlServer` (the instance name for sqlcmd -S, default its computer name).
+// The inventory is the JSON `npm run lab` writes (.lab/lab.json) or one you write for real hosts (README.md). An App-V
+// host names its `farm`, the inventory name of its `sql` host and its `database`; without them, every App-V host is in
+// one farm, "farm1", whose database is on the only host with role "sql". A `sql` host may carry `sqlServer` (the
+// instance name for sqlcmd -S, default its computer name).
 // Config (all optional):
 //   inventory          path of the inventory                               default: .lab/lab.json, searched upwards
 //   targetVersion      the version every server must run                   default: 4.5 SP2
@@ -30,8 +30,10 @@ interface InventoryHost {
   hostKey: string;
   role: string;
   computerName: string;
-  /** The farm an App-V host belongs to (not in the lab's inventory: every App-V host is in one farm). */
+  /** App-V hosts: the farm, the inventory name of the SQL host holding its database, and the database. */
   farm?: string;
+  sql?: string;
+  database?: string;
   /** SQL hosts: the instance name sqlcmd takes; default the computer name. */
   sqlServer?: string;
   installers: { path: string; sha256: string; version: string }[];
@@ -78,15 +80,24 @@ const hosts = Object.entries(inventory.hosts);
 const sqlHosts = hosts.filter(([, h]) => h.role === "sql");
 const appvHosts = hosts.filter(([, h]) => h.role in ROLES).sort(([a], [b]) => a.localeCompare(b));
 const farmNames = [...new Set(appvHosts.map(([, h]) => h.farm ?? "farm1"))];
-if (farmNames.length > 0 && sqlHosts.length !== 1) {
-  throw new Error(`[inventory] ${inventoryPath} lists ${sqlHosts.length} hosts with role "sql"; this example expects exactly one to hold the App-V database`);
+function sqlHostOf(farmName: string, members: [string, InventoryHost][]): InventoryHost {
+  const named = members.map(([, h]) => h.sql).find((s) => s !== undefined);
+  if (named !== undefined) {
+    const host = inventory.hosts[named];
+    if (!host) throw new Error(`[inventory.hosts.*.sql] farm ${farmName} names the SQL host "${named}", which is not in the inventory`);
+    return host;
+  }
+  if (sqlHosts.length !== 1) {
+    throw new Error(`[inventory] farm ${farmName} names no sql host and the inventory lists ${sqlHosts.length} hosts with role "sql": set "sql" on its App-V hosts`);
+  }
+  return sqlHosts[0][1];
 }
 const summary: Record<string, pulumi.Output<unknown>> = {};
 
 for (const farmName of farmNames) {
-  const [, sql] = sqlHosts[0];
-  const servers: AppVFarmServer[] = appvHosts
-    .filter(([, h]) => (h.farm ?? "farm1") === farmName)
+  const members = appvHosts.filter(([, h]) => (h.farm ?? "farm1") === farmName);
+  const sql = sqlHostOf(farmName, members);
+  const servers: AppVFarmServer[] = members
     .map(([name, h]) => {
       const setup = h.installers[0];
       if (!setup) throw new Error(`[inventory.hosts.${name}.installers] is empty: stage the App-V 4.5 setup on ${name} and list its path and SHA-256`);
@@ -98,7 +109,7 @@ for (const farmName of farmNames) {
     database: {
       connection: connection(sql),
       sqlServer: sql.sqlServer ?? sql.computerName,
-      name: config.get("database"),
+      name: config.get("database") ?? members.map(([, h]) => h.database).find((d) => d !== undefined),
       backupPath: config.get("backupPath"),
       sqlUser: config.getSecret("sqlUser"),
       sqlPassword: config.getSecret("sqlPassword"),

@@ -67,6 +67,14 @@ export async function runPlan(resource: string, steps: PlannedStep[], action: St
             (f as any).cause = err;
             throw f;
         }
-        opts.log(`${label}: done in ${((now() - stepStarted) / 1000).toFixed(1)} s`);
+        const ended = now();
+        opts.log(`${label}: done in ${((ended - stepStarted) / 1000).toFixed(1)} s`);
+        // Machine-readable timing for `npm run bench` (overhead per step = this minus the host's own time).
+        if (process.env.VDI_UPGRADE_STEP_TIMINGS === "1") {
+            opts.log(`${STEP_TIMING_MARKER} ${JSON.stringify({ step: step.name, host: step.host, startMs: stepStarted, endMs: ended })}`);
+        }
     }
 }
+
+/** Marker of the timing line printed per step when `VDI_UPGRADE_STEP_TIMINGS=1`. */
+export const STEP_TIMING_MARKER = "step-timing";

@@ -1,0 +1,186 @@
+// The fleet benchmark: pods (three Connection Servers and three paired Security Servers each) and App-V farms (two
+// management servers and a streaming server each, each farm on its own SQL host) upgraded by the estate example
+// through the real engine against the lab, measured in one run. Used by scripts/bench.ts (the full fleet) and
+// tests/bench/fleetBench.spec.ts (a small fleet, so the benchmark cannot rot).
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { APPV_VERSIONS, HORIZON_VERSIONS, type Lab, type LabOptions, startLab } from "../../lab";
+import { stageAndDescribe } from "../../lab/cli";
+import { DEFAULT_DURATIONS } from "../../lab/handlers";
+import { STEP_TIMING_MARKER } from "../../provider/upgrade/runner";
+import { diagnostics, type Engine } from "../harness/engine";
+
+/** The fleet's shape and the lab's speed. */
+export interface BenchOptions {
+  pods: number;
+  farms: number;
+  /** Simulated seconds per real second: installers take their simulated minutes divided by this. */
+  timeFactor: number;
+}
+
+/** What one run measured (the JSON `npm run bench -- --json` prints). */
+export interface BenchResult {
+  servers: number;
+  previewSeconds: number;
+  refreshSeconds: number;
+  /** From `pulumi up` starting to its first host operation: the CLI, the program and the provider process starting. */
+  startupSeconds: number;
+  makespanSeconds: number;
+  criticalPathSeconds: number;
+  makespanRatio: number;
+  overheadMsPerStepMedian: number;
+  overheadMsPerStepMax: number;
+  /** Steps measured (those that ran at least one host operation). */
+  stepsMeasured: number;
+  sshConnectionsPerHostMax: number;
+  providerPeakRssMb: number;
+}
+
+/** The lab layout of the fleet. */
+export function fleetLab(o: BenchOptions): LabOptions {
+  const cs = HORIZON_VERSIONS["7.12.0"];
+  const appv = APPV_VERSIONS["4.1 SP1"];
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+  return {
+    timeFactor: o.timeFactor,
+    pods: range(o.pods).map((p) => ({
+      name: `pod${p}`,
+      connectionServers: range(3).map((i) => ({ name: `p${p}cs${i}`, version: cs })),
+      securityServers: range(3).map((i) => ({ name: `p${p}ss${i}`, version: cs, pairedWith: `p${p}cs${i}` })),
+    })),
+    farms: range(o.farms).map((f) => ({
+      name: `farm${f}`,
+      sql: `sql${f}`,
+      servers: [
+        { name: `f${f}appv1`, role: "management" as const, version: appv },
+        { name: `f${f}appv2`, role: "management" as const, version: appv },
+        { name: `f${f}appv3`, role: "streaming" as const, version: appv },
+      ],
+    })),
+  };
+}
+
+/**
+ * The ideal critical path, in real seconds, from the ordering rules and the lab's simulated durations: inside a pod
+ * the pairs go one at a time (each Connection Server installer, then its Security Server's); a farm stops its three
+ * services, takes and verifies the backup, then runs its three setups one after another; pods and farms are
+ * independent, so the longest chain is the floor.
+ */
+export function criticalPathSeconds(o: BenchOptions): number {
+  const d = DEFAULT_DURATIONS;
+  const pod = 3 * (d.connectionServerInstall + d.securityServerInstall);
+  const farm = 3 * d.serviceStop + d.sqlBackup + 5 * d.quick + 3 * d.appvInstall;
+  return Math.max(o.pods > 0 ? pod : 0, o.farms > 0 ? farm : 0) / o.timeFactor;
+}
+
+/** Peak resident memory (VmHWM) of the dynamic-provider processes seen while sampling, in MB. */
+function startRssSampler(): { stop(): number } {
+  let peakKb = 0;
+  const sample = () => {
+    for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("dynamic-provider")) continue;
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+        if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+      } catch {
+        // The process ended between the listing and the read.
+      }
+    }
+  };
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peakKb / 1024;
+    },
+  };
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Overhead of each step: its wall time minus the lab's own time for the operations it ran on its host. */
+function stepOverheads(lab: Lab, lines: string[]): number[] {
+  const audit = lab.audit();
+  const out: number[] = [];
+  for (const line of lines) {
+    const at = line.indexOf(`${STEP_TIMING_MARKER} `);
+    if (at < 0) continue;
+    const t = JSON.parse(line.slice(at + STEP_TIMING_MARKER.length + 1)) as { host: string; startMs: number; endMs: number };
+    const host = t.host.toLowerCase();
+    const ops = audit.filter(
+      (e) => e.host === host && Date.parse(e.realTime) >= t.startMs - 1 && e.realEndTime !== undefined && Date.parse(e.realEndTime) <= t.endMs + 1,
+    );
+    if (ops.length === 0) continue;
+    const labMs = ops.reduce((sum, e) => sum + ((Date.parse(e.simEndTime!) - Date.parse(e.simTime)) / lab.timeFactor), 0);
+    out.push(t.endMs - t.startMs - labMs);
+  }
+  return out;
+}
+
+/** Runs the fleet once: preview, up (measured), refresh. */
+export async function runBench(engine: Engine, o: BenchOptions): Promise<BenchResult> {
+  const lab = await startLab(fleetLab(o));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vdi-bench-"));
+  const previous = process.env.VDI_UPGRADE_STEP_TIMINGS;
+  try {
+    const inventory = path.join(dir, "lab.json");
+    fs.writeFileSync(inventory, JSON.stringify(stageAndDescribe(lab)));
+    const stack = await engine.stack("examples/estate", { inventory: { value: inventory } });
+    try {
+      const servers = lab.hostNames().filter((h) => lab.host(h).state.products.length > 0).length;
+
+      let t = Date.now();
+      await stack.preview();
+      const previewSeconds = (Date.now() - t) / 1000;
+
+      // The engine's environment reaches the provider process: it prints one timing line per step.
+      process.env.VDI_UPGRADE_STEP_TIMINGS = "1";
+      const connectionsBefore = new Map(lab.hostNames().map((h) => [h, lab.host(h).connections]));
+      const auditBefore = lab.audit().length;
+      const rss = startRssSampler();
+      const upStarted = Date.now();
+      const up = await stack.up();
+      const providerPeakRssMb = rss.stop();
+      if (up.result.summary.result !== "succeeded") throw new Error(`the fleet's up did not succeed: ${up.result.summary.result}`);
+      const ops = lab.audit().slice(auditBefore);
+      const first = Math.min(...ops.map((e) => Date.parse(e.realTime)));
+      const last = Math.max(...ops.map((e) => Date.parse(e.realEndTime ?? e.realTime)));
+      const overheads = stepOverheads(lab, diagnostics(up.events).flatMap((m) => m.split("\n")));
+      const sshConnectionsPerHostMax = Math.max(...lab.hostNames().map((h) => lab.host(h).connections - connectionsBefore.get(h)!));
+      delete process.env.VDI_UPGRADE_STEP_TIMINGS;
+
+      t = Date.now();
+      await stack.refresh();
+      const refreshSeconds = (Date.now() - t) / 1000;
+
+      const makespanSeconds = (last - first) / 1000;
+      const critical = criticalPathSeconds(o);
+      return {
+        servers,
+        previewSeconds,
+        refreshSeconds,
+        startupSeconds: (first - upStarted) / 1000,
+        makespanSeconds,
+        criticalPathSeconds: critical,
+        makespanRatio: makespanSeconds / critical,
+        overheadMsPerStepMedian: median(overheads),
+        overheadMsPerStepMax: Math.max(...overheads),
+        stepsMeasured: overheads.length,
+        sshConnectionsPerHostMax,
+        providerPeakRssMb,
+      };
+    } finally {
+      await stack.remove();
+    }
+  } finally {
+    if (previous === undefined) delete process.env.VDI_UPGRADE_STEP_TIMINGS;
+    else process.env.VDI_UPGRADE_STEP_TIMINGS = previous;
+    await lab.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
