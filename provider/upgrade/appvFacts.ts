@@ -3,72 +3,24 @@
  * service, the setup's hash) and the configuration database's schema version. Read-only operations only: preview runs
  * these.
  */
-import { getAppVDatabase, getFileHash, getHostFacts, getInstalledProduct, getServiceState } from "../operations";
+import { getAppVDatabase, getHostFacts } from "../operations";
 import type { Session } from "../transport/session";
 import { compareAppVVersions, parseAppVVersion } from "../versions/appv";
-import { isHostKeyError } from "./horizonFacts";
 import type { AppVDatabaseFacts, AppVHostFacts } from "./appvPlan";
+import { type HostReadOptions, type VersionScheme, isHostKeyError, readHost, reasonOf } from "./hostFacts";
 
 /** What to read on an App-V host. */
-export interface AppVReadOptions {
-  /** Name used in plans and messages until the computer name is read. */
-  readonly label: string;
-  readonly productPatterns: readonly string[];
-  readonly servicePattern: string;
-  /** Hash this setup when the host is behind `target`. */
-  readonly installerPath?: string;
-  readonly target?: string;
-  /** Deadline of each read, seconds. */
-  readonly deadlineSeconds?: number;
-}
+export type AppVReadOptions = HostReadOptions;
 
-function reason(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+/** App-V's version scheme (4.1, 4.1 SP1, 4.5 SP2, builds such as 4.5.2.17140). */
+export const APPV_VERSIONS: VersionScheme<NonNullable<ReturnType<typeof parseAppVVersion>>> = {
+  parse: parseAppVVersion,
+  compare: compareAppVVersions,
+};
 
-/** The newest parseable App-V version among the product entries, or the first entry's raw text. */
-function pickVersion(products: readonly { displayVersion: string }[]): string | undefined {
-  let best: string | undefined;
-  for (const p of products) {
-    const v = parseAppVVersion(p.displayVersion);
-    if (!v) continue;
-    if (!best || compareAppVVersions(v, parseAppVVersion(best)!) > 0) best = p.displayVersion;
-  }
-  return best ?? products[0]?.displayVersion;
-}
-
-/**
- * Reads an App-V host. A host that cannot be reached comes back `reachable: false` with the reason; a host-key refusal
- * is thrown (the operator has to pin the key).
- */
-export async function readAppVHost(session: Session, opts: AppVReadOptions): Promise<AppVHostFacts> {
-  const run = { deadlineSeconds: opts.deadlineSeconds };
-  try {
-    const host = (await getHostFacts(session, run)).result;
-    const products = (await getInstalledProduct(session, { displayNameLike: [...opts.productPatterns] }, run)).result.products;
-    const liveVersion = pickVersion(products);
-    const service = (await getServiceState(session, { displayNames: [opts.servicePattern] }, run)).result.services[0];
-    const facts: AppVHostFacts = {
-      host: host.computerName || opts.label,
-      reachable: true,
-      isAdmin: host.isAdmin,
-      user: host.user,
-      hostNow: host.utcNow,
-      liveVersion,
-      serviceStatus: service?.status ?? "missing",
-      serviceDisplayName: service?.displayName,
-    };
-    const live = liveVersion ? parseAppVVersion(liveVersion) : undefined;
-    const target = opts.target ? parseAppVVersion(opts.target) : undefined;
-    if (opts.installerPath && live && target && compareAppVVersions(live, target) < 0) {
-      const hash = (await getFileHash(session, { path: opts.installerPath }, run)).result;
-      facts.installer = { exists: hash.exists, sha256: hash.sha256 };
-    }
-    return facts;
-  } catch (e) {
-    if (isHostKeyError(e)) throw e;
-    return { host: opts.label, reachable: false, unreachableReason: reason(e) };
-  }
+/** Reads an App-V host (see `readHost`). */
+export function readAppVHost(session: Session, opts: AppVReadOptions): Promise<AppVHostFacts> {
+  return readHost(session, opts, APPV_VERSIONS);
 }
 
 /** What to read about the database. */
@@ -92,7 +44,7 @@ export async function readAppVDatabase(session: Session, opts: AppVDatabaseReadO
     await getHostFacts(session, { deadlineSeconds: opts.deadlineSeconds });
   } catch (e) {
     if (isHostKeyError(e)) throw e;
-    return { label, reachable: false, error: reason(e) };
+    return { label, reachable: false, error: reasonOf(e) };
   }
   try {
     const r = await getAppVDatabase(
@@ -103,6 +55,6 @@ export async function readAppVDatabase(session: Session, opts: AppVDatabaseReadO
     return { label, reachable: true, schemaVersion: r.result.schemaVersion };
   } catch (e) {
     if (isHostKeyError(e)) throw e;
-    return { label, reachable: true, error: reason(e) };
+    return { label, reachable: true, error: reasonOf(e) };
   }
 }

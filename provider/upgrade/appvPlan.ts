@@ -12,29 +12,14 @@
  * Every step is idempotent and the plans are recomputed from live facts each run, so a second `up` finds nothing to
  * do and an `up` after a failure resumes where the hosts really are.
  */
+import type { HostFacts } from "./hostFacts";
 import type { AppVRole } from "../products/appv";
 import { compareAppVVersions, formatAppVVersion, parseAppVVersion } from "../versions/appv";
 import type { Blocked, Plan, PlannedStep } from "./steps";
 
 /** What was read from one App-V host. `reachable: false` means nothing else is known. */
-export interface AppVHostFacts {
-  /** The host's computer name (or the label when it could not be read). */
-  host: string;
-  reachable: boolean;
-  unreachableReason?: string;
-  isAdmin?: boolean;
-  user?: string;
-  /** The host's clock (ISO 8601). */
-  hostNow?: string;
-  /** DisplayVersion of the App-V server product; undefined when it is not installed. */
-  liveVersion?: string;
-  /** Status of the role's service, or "missing". */
-  serviceStatus?: string;
-  /** Its exact display name on this host. */
-  serviceDisplayName?: string;
-  /** Read only when the host is behind its target. */
-  installer?: { exists: boolean; sha256?: string | null };
-}
+/** What was read from one App-V host (the same facts as any product's). */
+export type AppVHostFacts = HostFacts;
 
 /** A farm member's facts with its name in the program and its role. */
 export interface AppVMemberFacts extends AppVHostFacts {

@@ -6,27 +6,10 @@
  * resumes where the host really is.
  */
 import { compareHorizonVersions, parseHorizonVersion } from "../versions/horizon";
+import type { HostFacts } from "./hostFacts";
 import type { Blocked, Plan, PlannedStep } from "./steps";
 
-/** What was read from one host. `reachable: false` means nothing else is known. */
-export interface HostFacts {
-  /** The host's computer name (or the connection's host name when it could not be read). */
-  host: string;
-  reachable: boolean;
-  unreachableReason?: string;
-  isAdmin?: boolean;
-  user?: string;
-  /** The host's clock (ISO 8601), which maintenance windows are judged by. */
-  hostNow?: string;
-  /** DisplayVersion from the Uninstall registry; undefined when the product is not installed. */
-  liveVersion?: string;
-  /** Status of the product's main service, or "missing". */
-  serviceStatus?: string;
-  /** The exact display name of that service on this host. */
-  serviceDisplayName?: string;
-  /** Read only when the host is behind its target. */
-  installer?: { exists: boolean; sha256?: string | null };
-}
+export type { HostFacts } from "./hostFacts";
 
 /** One entry of the pod's Security Servers list, as the Connection Server reports it. */
 export interface SecurityServerEntry {
