@@ -4,7 +4,7 @@
  * `pulumi preview` stops before anything touches a host. Values not known yet (another resource's output during
  * preview) are skipped, not refused.
  */
-import { shorten } from "../errors/shorten";
+import { describeReceived, shorten, textOf } from "../errors/shorten";
 import { z } from "zod";
 import type { AppVRole } from "../products/appv";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
@@ -200,17 +200,12 @@ const farmSchema = z
   })
   .strict();
 
-/** Fields whose values never appear in a message. */
-const SECRET_FIELDS = new Set(["password", "privateKey", "privateKeyPassword", "sqlUser", "sqlPassword"]);
-
 function valueAt(obj: unknown, path: readonly (string | number)[]): unknown {
   return path.reduce<unknown>((o, k) => (o == null || typeof o !== "object" ? undefined : (o as Record<string | number, unknown>)[k]), obj);
 }
 
 function describeValue(path: readonly (string | number)[], value: unknown): string {
-  if (path.some((p) => SECRET_FIELDS.has(String(p)))) return "(secret, not shown)";
-  if (value === undefined) return "nothing";
-  return shorten(JSON.stringify(value) ?? String(value));
+  return describeReceived(value, path);
 }
 
 function propertyOf(path: readonly (string | number)[]): string {
@@ -223,7 +218,9 @@ function zodFailures(error: z.ZodError, inputs: unknown): CheckFailure[] {
     if (issue.code === "unrecognized_keys") {
       return { property, reason: `[${property}] unknown field(s) ${issue.keys.map((k) => `"${shorten(k)}"`).join(", ")}: remove them (see the resource's documented arguments).` };
     }
-    return { property, reason: `[${property}] ${issue.message} (received ${describeValue(issue.path, valueAt(inputs, issue.path))}).` };
+    // zod's enum message quotes the whole value received; the value is quoted (shortened) after the reason instead.
+    const message = issue.code === "invalid_enum_value" ? `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}` : issue.message;
+    return { property, reason: `[${property}] ${message} (received ${describeValue(issue.path, valueAt(inputs, issue.path))}).` };
   });
 }
 
@@ -298,18 +295,18 @@ export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completi
   const servers: unknown[] = Array.isArray(news.servers) ? news.servers : [];
   const connections: [string, unknown][] = servers.map((s, i) => [`servers[${i}].connection`, (s as Record<string, unknown> | undefined)?.connection]);
   if (kind === "farm-preparation") {
-    if (news.database === undefined) failures.push({ property: "database", reason: "[database] is required: give the SQL Server's connection and instance name (sqlServer)." });
-    else if (!isUnknown(news.database)) connections.push(["database.connection", news.database.connection]);
+    if (news.database === undefined || news.database === null) failures.push({ property: "database", reason: "[database] is required: give the SQL Server's connection and instance name (sqlServer)." });
+    else if (!isUnknown(news.database) && typeof news.database === "object") connections.push(["database.connection", news.database.connection]);
   }
   const window = commonChecks(news, connections, failures);
   const names = servers.map((s) => (s as { name?: unknown })?.name).filter((n): n is string => typeof n === "string");
   const dup = names.find((n, i) => names.findIndex((m) => m.toLowerCase() === n.toLowerCase()) !== i);
-  if (dup) failures.push({ property: "servers", reason: `[servers] the name "${dup}" appears twice: give each server of the farm its own name.` });
+  if (dup) failures.push({ property: "servers", reason: `[servers] the name "${shorten(dup)}" appears twice: give each server of the farm its own name.` });
   if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
     for (const v of evaluateAppVTarget(news.targetVersion)) failures.push({ property: v.property, reason: v.message });
     const declared = servers.map((s) => {
       const t = (s as { targetVersion?: unknown; name?: unknown } | undefined);
-      return { name: String(t?.name ?? "?"), targetVersion: typeof t?.targetVersion === "string" && !isUnknown(t.targetVersion) ? t.targetVersion : undefined };
+      return { name: typeof t?.name === "string" ? t.name : textOf(t?.name ?? "?"), targetVersion: typeof t?.targetVersion === "string" && !isUnknown(t.targetVersion) ? t.targetVersion : undefined };
     });
     for (const v of evaluateFarmTargets(news.targetVersion, declared)) failures.push({ property: v.property, reason: v.message });
     declared.forEach((s, i) => {

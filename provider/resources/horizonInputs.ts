@@ -5,7 +5,7 @@
  * output during preview) are skipped, not refused.
  */
 import { z } from "zod";
-import { shorten } from "../errors/shorten";
+import { describeReceived, shorten } from "../errors/shorten";
 import { validateConnectionArgs } from "../transport/connectionArgs";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
@@ -153,13 +153,8 @@ const securityServerSchema = z
   })
   .strict();
 
-/** Fields whose values never appear in a message. */
-const SECRET_FIELDS = new Set(["password", "privateKey", "privateKeyPassword", "pairingPassword"]);
-
 function describeValue(path: readonly (string | number)[], value: unknown): string {
-  if (path.some((p) => SECRET_FIELDS.has(String(p)))) return "(secret, not shown)";
-  if (value === undefined) return "nothing";
-  return shorten(JSON.stringify(value) ?? String(value));
+  return describeReceived(value, path);
 }
 
 function valueAt(obj: unknown, path: readonly (string | number)[]): unknown {

@@ -5,7 +5,7 @@
  */
 import { utils as sshUtils } from "ssh2";
 import { z } from "zod";
-import { shorten } from "../errors/shorten";
+import { describeReceived, shorten } from "../errors/shorten";
 import { TransportError } from "./errors";
 import { type HostKeyPin, parseHostKeyPin } from "./hostKey";
 
@@ -112,9 +112,7 @@ export const connectionArgsSchema = z.object({ ...base, proxy: proxyConnectionAr
 
 function show(field: string, value: unknown): string {
   if (SECRET_FIELDS.has(field)) return "(value hidden)";
-  if (value === undefined) return "nothing";
-  const s = JSON.stringify(value);
-  return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  return describeReceived(value);
 }
 
 function valueAt(input: unknown, path: readonly (string | number)[]): unknown {

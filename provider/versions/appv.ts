@@ -111,7 +111,7 @@ export function evaluateAppVTarget(target: string, property = PROPERTY): AppVVio
         property,
         code: "version-unsupported",
         message:
-          `[${property}] ${target.trim()} is not an App-V 4.x server release this package upgrades to: set ${property} to ` +
+          `[${property}] ${shorten(target.trim())} is not an App-V 4.x server release this package upgrades to: set ${property} to ` +
           `one of ${APPV_TARGETS.join(", ")}.`,
       },
     ];
@@ -173,8 +173,8 @@ export function evaluateFarmTargets(farmTarget: string, servers: readonly { name
       property,
       code: "farm-versions-differ",
       message:
-        `[${property}] ${s.name} targets ${s.targetVersion.trim()} but the farm targets ${farmTarget.trim()}: all servers sharing ` +
-        `one App-V database must run the same version; remove the server's targetVersion or set it to ${farmTarget.trim()}.`,
+        `[${property}] ${shorten(s.name)} targets ${shorten(s.targetVersion.trim())} but the farm targets ${shorten(farmTarget.trim())}: all servers sharing ` +
+        `one App-V database must run the same version; remove the server's targetVersion or set it to ${shorten(farmTarget.trim())}.`,
     });
   });
   return out;
