@@ -22,7 +22,7 @@ import {
   appvInstallerLogPath,
   defaultBackupPath,
 } from "../products/appv";
-import { type MaintenanceWindow, describeWindow, evaluateWindow } from "../schedule/maintenanceWindow";
+import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import { redactText } from "../transport/redact";
 import { type Session, openSession } from "../transport/session";
 import { readAppVDatabase, readAppVHost } from "../upgrade/appvFacts";
@@ -36,7 +36,7 @@ import {
   planAppVServer,
   schemaUpgraded,
 } from "../upgrade/appvPlan";
-import { isHostKeyError } from "../upgrade/horizonFacts";
+import { isHostKeyError } from "../upgrade/hostFacts";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { compareAppVVersions, evaluateAppVUpgradePath, formatAppVVersion, parseAppVVersion } from "../versions/appv";
@@ -51,39 +51,12 @@ import {
   validateAppVFarmInputs,
   validateAppVServerInputs,
 } from "./appvInputs";
-import type { ConnectionInputs } from "./horizonInputs";
+import { blockedText, clean, connectionSecretValues, planLines, planningSession, say, sessionFor, stable, windowVerdict } from "./providerSupport";
 
 /** Seconds each read may take while planning in `check` (preview must not hang on a dead host). */
 const CHECK_READ_DEADLINE_SECONDS = 30;
 
 type Props = Record<string, any>;
-
-function say(resource: string, lines: string | readonly string[], secrets: readonly string[] = []): void {
-  const all = typeof lines === "string" ? [lines] : lines;
-  console.log(all.map((line) => `[${resource}] ${redactText(line, secrets)}`).join("\n"));
-}
-
-/** A copy without `undefined` values: the engine's protobuf encoding refuses them. */
-function clean<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(clean) as T;
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = clean(v);
-    return out as T;
-  }
-  return value;
-}
-
-function connectionSecretValues(c: unknown): string[] {
-  const out: string[] = [];
-  for (const x of [c, (c as { proxy?: unknown } | undefined)?.proxy]) {
-    for (const k of ["password", "privateKey", "privateKeyPassword"]) {
-      const v = (x as Record<string, unknown> | undefined)?.[k];
-      if (typeof v === "string" && v.length > 0) out.push(v);
-    }
-  }
-  return out;
-}
 
 /** Values that must never be printed for these inputs: SSH credentials and the SQL login. */
 function secretsOf(inputs: Partial<AppVServerInputs & AppVFarmInputs>): string[] {
@@ -99,52 +72,8 @@ function secretsOf(inputs: Partial<AppVServerInputs & AppVFarmInputs>): string[]
   return out;
 }
 
-function planningSession(connection: ConnectionInputs): Session {
-  const limit = typeof connection.dialErrorLimit === "number" ? connection.dialErrorLimit : 10;
-  const perDial = typeof connection.perDialTimeout === "number" && connection.perDialTimeout > 0 ? connection.perDialTimeout : 15;
-  return openSession({ ...connection, dialErrorLimit: Math.min(limit, 2), perDialTimeout: Math.min(perDial, 10) });
-}
-
-function sessionFor(connection: ConnectionInputs, planning: boolean): Session {
-  return planning ? planningSession(connection) : openSession(connection);
-}
-
 function serviceOf(role: AppVRole | undefined, overrides: { serviceDisplayName?: string } | undefined): string {
   return overrides?.serviceDisplayName ?? APPV_SERVICES[role ?? "management"];
-}
-
-function planLines(plan: Plan): string[] {
-  return plan.steps.map((s, i) => `${i + 1}. ${s.name} on ${s.host}: ${s.detail}`);
-}
-
-function blockedText(plan: Plan): string | undefined {
-  if (!plan.blocked) return undefined;
-  return plan.after ? `after ${plan.after}: ${plan.blocked.reason}` : `${plan.blocked.code}: ${plan.blocked.reason}`;
-}
-
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-/** Whether the window lets work of `budgetMinutes` start now (host clock); the reason when it does not. */
-function windowVerdict(window: MaintenanceWindow | undefined, hostNow: string | undefined, budgetMinutes: number): string | undefined {
-  if (!window || !hostNow) return undefined;
-  const now = new Date(hostNow);
-  const state = evaluateWindow(window, now);
-  const next = state.nextOpen ? `; it next opens at ${state.nextOpen.toISOString()}` : "; it does not open again: change maintenanceWindow";
-  if (!state.open) return `the maintenance window (${describeWindow(window)}) is closed at ${now.toISOString()} by the host's clock${next}`;
-  if (state.closesAt && state.closesAt.getTime() - now.getTime() < budgetMinutes * 60_000) {
-    return `the maintenance window (${describeWindow(window)}) closes at ${state.closesAt.toISOString()}, less than the ${budgetMinutes}-minute time budget after ${now.toISOString()} (host clock); the work would not fit`;
-  }
-  return undefined;
 }
 
 /** Failures that come from live facts but mean the program is wrong: a downgrade, an unsupported path. */

@@ -31,8 +31,8 @@ import {
   SERVICE_START_TIMEOUT_MINUTES,
   installerLogPath,
 } from "../products/horizon";
-import { type MaintenanceWindow, describeWindow, evaluateWindow } from "../schedule/maintenanceWindow";
-import { type Session, openSession } from "../transport/session";
+import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
+import type { Session } from "../transport/session";
 import { redactText } from "../transport/redact";
 import { isHostKeyError, readHorizonHost, readPairingFacts } from "../upgrade/horizonFacts";
 import { type HostFacts, type PairingFacts, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
@@ -50,48 +50,19 @@ import {
   isUnknown,
   validateHorizonInputs,
 } from "./horizonInputs";
+import { blockedText, clean, connectionSecretValues, planLines, say, sessionFor, stable, windowVerdict } from "./providerSupport";
 
 /** Seconds each read may take while planning in `check` (preview must not hang on a dead host). */
 const CHECK_READ_DEADLINE_SECONDS = 30;
 
-/** Prints progress lines for a resource, as one diagnostic (the engine shows each provider print as its own). */
-function say(resource: string, lines: string | readonly string[], secrets: readonly string[] = []): void {
-  const all = typeof lines === "string" ? [lines] : lines;
-  console.log(all.map((line) => `[${resource}] ${redactText(line, secrets)}`).join("\n"));
-}
-
-/** A copy without `undefined` values: the engine's protobuf encoding refuses them. */
-function clean<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(clean) as T;
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = clean(v);
-    return out as T;
-  }
-  return value;
-}
-
 /** Values that must never be printed for these inputs. */
 function secretsOf(inputs: Partial<AnyHorizonInputs>): string[] {
-  const out: string[] = [];
   const ss = inputs as Partial<SecurityServerInputs>;
-  if (typeof ss.pairingPassword === "string") out.push(ss.pairingPassword);
-  for (const c of [inputs.connection, ss.connectionServer?.connection]) {
-    for (const x of [c, (c as { proxy?: ConnectionInputs } | undefined)?.proxy]) {
-      for (const k of ["password", "privateKey", "privateKeyPassword"]) {
-        const v = (x as Record<string, unknown> | undefined)?.[k];
-        if (typeof v === "string" && v.length > 0) out.push(v);
-      }
-    }
-  }
-  return out;
-}
-
-/** A session for planning: fewer and shorter connection attempts than an upgrade makes. */
-function planningSession(connection: ConnectionInputs): Session {
-  const limit = typeof connection.dialErrorLimit === "number" ? connection.dialErrorLimit : 10;
-  const perDial = typeof connection.perDialTimeout === "number" && connection.perDialTimeout > 0 ? connection.perDialTimeout : 15;
-  return openSession({ ...connection, dialErrorLimit: Math.min(limit, 2), perDialTimeout: Math.min(perDial, 10) });
+  return [
+    ...(typeof ss.pairingPassword === "string" && ss.pairingPassword.length > 0 ? [ss.pairingPassword] : []),
+    ...connectionSecretValues(inputs.connection),
+    ...connectionSecretValues(ss.connectionServer?.connection),
+  ];
 }
 
 interface Context {
@@ -103,7 +74,7 @@ interface Context {
 }
 
 function contextFor(kind: HorizonKind, inputs: AnyHorizonInputs, planning: boolean): Context {
-  const open = planning ? planningSession : (c: ConnectionInputs) => openSession(c);
+  const open = (c: ConnectionInputs) => sessionFor(c, planning);
   const ss = kind === "security-server" ? (inputs as SecurityServerInputs) : undefined;
   return {
     kind,
@@ -168,31 +139,6 @@ function liveFailures(facts: HostFacts, target: string): CheckFailure[] {
   return evaluateUpgradePath(live, t).map((v) => ({ property: v.property, reason: `${v.message} (host ${facts.host})` }));
 }
 
-/** Whether the window lets an upgrade of `budgetMinutes` start now (host clock); the reason when it does not. */
-function windowVerdict(window: MaintenanceWindow | undefined, hostNow: string | undefined, budgetMinutes: number): string | undefined {
-  if (!window || !hostNow) return undefined;
-  const now = new Date(hostNow);
-  const state = evaluateWindow(window, now);
-  const next = state.nextOpen ? `; it next opens at ${state.nextOpen.toISOString()}` : "; it does not open again: change maintenanceWindow";
-  if (!state.open) return `the maintenance window (${describeWindow(window)}) is closed at ${now.toISOString()} by the host's clock${next}`;
-  if (state.closesAt && state.closesAt.getTime() - now.getTime() < budgetMinutes * 60_000) {
-    return (
-      `the maintenance window (${describeWindow(window)}) closes at ${state.closesAt.toISOString()}, less than the ` +
-      `${budgetMinutes}-minute time budget after ${now.toISOString()} (host clock); the upgrade would not fit`
-    );
-  }
-  return undefined;
-}
-
-function planLines(plan: Plan): string[] {
-  return plan.steps.map((s, i) => `${i + 1}. ${s.name} on ${s.host}: ${s.detail}`);
-}
-
-function blockedText(plan: Plan): string | undefined {
-  if (!plan.blocked) return undefined;
-  return plan.after ? `after ${plan.after}: ${plan.blocked.reason}` : `${plan.blocked.code}: ${plan.blocked.reason}`;
-}
-
 function printPlan(resource: string, facts: HostFacts, target: string, plan: Plan, secrets: readonly string[]): void {
   const from = facts.reachable ? (facts.liveVersion ?? "not installed") : "unknown (unreachable)";
   const head = plan.steps.length === 0 && !plan.blocked ? "nothing to do" : `${plan.steps.length} step(s)`;
@@ -240,19 +186,6 @@ export async function check(kind: HorizonKind, _olds: unknown, news: Record<stri
       blockedReason: blockedText(plan),
     }),
   };
-}
-
-/** Serialises for comparison with sorted keys, so key order never looks like a change. */
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
 
 /** The desired state of a resource: what a change to means work. Ordering links and write-only secrets are left out. */
