@@ -10,7 +10,8 @@ import type { AppVRole } from "../products/appv";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { validateConnectionArgs } from "../transport/connectionArgs";
 import { evaluateAppVTarget, evaluateFarmTargets, normaliseAppVVersion, parseAppVVersion } from "../versions/appv";
-import { type CheckFailure, type ConnectionInputs, UNKNOWN, isUnknown } from "./horizonInputs";
+import type { CheckFailure, ConnectionInputs } from "./horizonInputs";
+import { isUnknown, issuesThatCount, stripUnknown, valueAt } from "./inputSupport";
 
 export { type CheckFailure, isUnknown };
 
@@ -200,10 +201,6 @@ const farmSchema = z
   })
   .strict();
 
-function valueAt(obj: unknown, path: readonly (string | number)[]): unknown {
-  return path.reduce<unknown>((o, k) => (o == null || typeof o !== "object" ? undefined : (o as Record<string | number, unknown>)[k]), obj);
-}
-
 function describeValue(path: readonly (string | number)[], value: unknown): string {
   return describeReceived(value, path);
 }
@@ -224,24 +221,6 @@ function zodFailures(error: z.ZodError, inputs: unknown): CheckFailure[] {
   });
 }
 
-function stripUnknown(value: unknown): unknown {
-  if (value === UNKNOWN) return undefined;
-  if (Array.isArray(value)) return value.map(stripUnknown);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const s = stripUnknown(v);
-      // An own "__proto__" key stays an own field (reported as unknown), never the copy's prototype.
-      if (s !== undefined) Object.defineProperty(out, k, { value: s, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  return value;
-}
-
-function pathOf(property: string): (string | number)[] {
-  return property.split(/[.[\]]+/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-}
 
 /** Result of validation. */
 export interface Validated<T> {
@@ -278,7 +257,7 @@ function normalise(text: string): string {
 export function validateAppVServerInputs(news: Record<string, any>): Validated<AppVServerInputs> {
   const known = stripUnknown(news) as Record<string, any>;
   const parsed = serverSchema.safeParse(known);
-  const failures = parsed.success ? [] : zodFailures(parsed.error, known).filter((f) => !isUnknown(valueAt(news, pathOf(f.property))));
+  const failures = zodFailures(issuesThatCount(parsed, news), known);
   const window = commonChecks(news, [["connection", news.connection]], failures);
   if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
     for (const v of evaluateAppVTarget(news.targetVersion)) failures.push({ property: v.property, reason: v.message });
@@ -291,7 +270,7 @@ export function validateAppVServerInputs(news: Record<string, any>): Validated<A
 export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completion", news: Record<string, any>): Validated<AppVFarmInputs> {
   const known = stripUnknown(news) as Record<string, any>;
   const parsed = farmSchema.safeParse(known);
-  const failures = parsed.success ? [] : zodFailures(parsed.error, known).filter((f) => !isUnknown(valueAt(news, pathOf(f.property))));
+  const failures = zodFailures(issuesThatCount(parsed, news), known);
   const servers: unknown[] = Array.isArray(news.servers) ? news.servers : [];
   const connections: [string, unknown][] = servers.map((s, i) => [`servers[${i}].connection`, (s as Record<string, unknown> | undefined)?.connection]);
   if (kind === "farm-preparation") {

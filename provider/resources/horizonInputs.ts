@@ -9,6 +9,9 @@ import { describeReceived, shorten } from "../errors/shorten";
 import { validateConnectionArgs } from "../transport/connectionArgs";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
+import { UNKNOWN, isUnknown, issuesThatCount, stripUnknown, valueAt } from "./inputSupport";
+
+export { UNKNOWN, isUnknown };
 
 /** A `check` failure as the dynamic provider returns it. */
 export interface CheckFailure {
@@ -18,17 +21,6 @@ export interface CheckFailure {
 
 /** Which Horizon server a resource manages. */
 export type HorizonKind = "connection-server" | "security-server";
-
-/** The engine's placeholder for a value not known until another resource is done (`rpc.unknownValue`). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** True when the unknown placeholder appears anywhere inside `value`. */
-export function isUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(isUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(isUnknown);
-  return false;
-}
 
 /** The connection as the provider receives it (validated by the transport). */
 export type ConnectionInputs = Record<string, unknown> & { host: string; user: string };
@@ -157,10 +149,6 @@ function describeValue(path: readonly (string | number)[], value: unknown): stri
   return describeReceived(value, path);
 }
 
-function valueAt(obj: unknown, path: readonly (string | number)[]): unknown {
-  return path.reduce<unknown>((o, k) => (o == null || typeof o !== "object" ? undefined : (o as Record<string, unknown>)[k]), obj);
-}
-
 /** zod's wording for a wrong type or a missing field, turned into what to give instead. */
 function fixFor(issue: z.ZodIssue): string {
   // zod's enum message quotes the whole value received; the value is quoted (shortened) after the reason instead.
@@ -189,23 +177,6 @@ function zodFailures(error: z.ZodError, inputs: unknown): CheckFailure[] {
   });
 }
 
-/** Copy of `value` without unknown placeholders (unknown leaves become undefined), for schema checks. */
-function stripUnknown(value: unknown): unknown {
-  if (value === UNKNOWN) return undefined;
-  if (Array.isArray(value)) return value.map(stripUnknown);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const s = stripUnknown(v);
-      // defineProperty: a "__proto__" key (JSON.parse makes one) stays an own field, reported as unknown, instead of
-      // becoming the copy's prototype and smuggling its fields in.
-      if (s !== undefined) Object.defineProperty(out, k, { value: s, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  return value;
-}
-
 /** Result of `validateHorizonInputs`. */
 export interface Validated<T> {
   /** The inputs with `targetVersion` normalised; undefined when there are failures. */
@@ -222,11 +193,7 @@ export function validateHorizonInputs<T extends AnyHorizonInputs>(kind: HorizonK
   const schema = kind === "connection-server" ? connectionServerSchema : securityServerSchema;
   const known = stripUnknown(news) as Record<string, any>;
   const parsed = schema.safeParse(known);
-  // A value not known yet is not a failure; an unknown field beside one still is.
-  const issues = parsed.success
-    ? []
-    : parsed.error.issues.filter((i) => i.code === "unrecognized_keys" || !isUnknown(valueAt(news, i.path)));
-  const failures: CheckFailure[] = zodFailures(new z.ZodError(issues), known);
+  const failures: CheckFailure[] = zodFailures(issuesThatCount(parsed, news), known);
 
   const connections: [string, unknown][] = [["connection", news.connection]];
   if (kind === "security-server" && news.connectionServer && typeof news.connectionServer === "object") {

@@ -13,6 +13,7 @@
  * do and an `up` after a failure resumes where the hosts really are.
  */
 import type { HostFacts } from "./hostFacts";
+import { preflightBlock } from "./preflight";
 import type { AppVRole } from "../products/appv";
 import { compareAppVVersions, formatAppVVersion, parseAppVVersion } from "../versions/appv";
 import type { Blocked, Plan, PlannedStep } from "./steps";
@@ -91,25 +92,6 @@ function hostBlock(facts: AppVHostFacts): Blocked | undefined {
   return undefined;
 }
 
-/** Facts that stop the setup itself (preflight checks them again right before it). */
-function preflightBlock(facts: AppVHostFacts, intent: AppVServerIntent): Blocked | undefined {
-  if (facts.isAdmin === false) {
-    return { code: "not-admin", reason: `${facts.user ?? "the SSH account"} is not an elevated administrator on ${facts.host}; the setup needs local administrator rights` };
-  }
-  if (!facts.installer?.exists) {
-    return { code: "installer-missing", reason: `the setup ${intent.installerPath} is not on ${facts.host}; stage it there first` };
-  }
-  if (facts.installer.sha256 && facts.installer.sha256.toLowerCase() !== intent.installerSha256.toLowerCase()) {
-    return {
-      code: "installer-hash-mismatch",
-      reason:
-        `${intent.installerPath} on ${facts.host} has SHA-256 ${facts.installer.sha256}, not the declared ${intent.installerSha256.toLowerCase()}; ` +
-        "replace the file with the vendor's or correct installer.sha256",
-    };
-  }
-  return undefined;
-}
-
 function downgradeOrPath(facts: AppVHostFacts, target: string): Blocked | undefined {
   const l = parsed(facts.liveVersion!)!;
   const t = parsed(target)!;
@@ -139,7 +121,7 @@ export function planAppVServer(facts: AppVHostFacts, intent: AppVServerIntent): 
     { name: "wait-service", host, detail: `wait for "${service}" to run` },
     { name: "verify-version", host, detail: `verify the installed version is ${intent.targetVersion}` },
   ];
-  const pre = preflightBlock(facts, intent);
+  const pre = preflightBlock(facts, intent, "setup");
   return pre ? { steps, blocked: pre } : { steps };
 }
 
@@ -188,7 +170,7 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
   const notReady = below.flatMap((m) => {
     const installer = intent.installers?.[m.name];
     if (!installer) return [];
-    const block = preflightBlock(m, { targetVersion: intent.targetVersion, installerPath: installer.path, installerSha256: installer.sha256, service: m.service });
+    const block = preflightBlock(m, { installerPath: installer.path, installerSha256: installer.sha256 }, "setup");
     return block ? [`${m.name}: ${block.reason}`] : [];
   });
 

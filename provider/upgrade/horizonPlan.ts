@@ -7,6 +7,7 @@
  */
 import { compareHorizonVersions, parseHorizonVersion } from "../versions/horizon";
 import type { HostFacts } from "./hostFacts";
+import { preflightBlock } from "./preflight";
 import type { Blocked, Plan, PlannedStep } from "./steps";
 
 export type { HostFacts } from "./hostFacts";
@@ -68,28 +69,6 @@ function hostBlock(facts: HostFacts, product: string): Blocked | undefined {
   return undefined;
 }
 
-/** Facts that stop the install itself (checked again by preflight right before it). */
-function preflightBlock(facts: HostFacts, intent: ConnectionServerIntent): Blocked | undefined {
-  if (facts.isAdmin === false) {
-    return {
-      code: "not-admin",
-      reason: `${facts.user ?? "the SSH account"} is not an elevated administrator on ${facts.host}; the installer needs local administrator rights`,
-    };
-  }
-  if (!facts.installer?.exists) {
-    return { code: "installer-missing", reason: `the installer ${intent.installerPath} is not on ${facts.host}; stage it there first` };
-  }
-  if (facts.installer.sha256 && facts.installer.sha256.toLowerCase() !== intent.installerSha256.toLowerCase()) {
-    return {
-      code: "installer-hash-mismatch",
-      reason:
-        `${intent.installerPath} on ${facts.host} has SHA-256 ${facts.installer.sha256}, not the declared ${intent.installerSha256.toLowerCase()}; ` +
-        "replace the file with the vendor's or correct installer.sha256",
-    };
-  }
-  return undefined;
-}
-
 function compare(a: string, b: string): number {
   return compareHorizonVersions(parseHorizonVersion(a)!, parseHorizonVersion(b)!);
 }
@@ -131,7 +110,7 @@ export function planConnectionServer(facts: HostFacts, intent: ConnectionServerI
   if (c > 0) return { steps: [], blocked: downgrade(facts, intent) };
   if (c === 0) return { steps: facts.serviceStatus === "Running" ? [] : [serviceStep(facts, intent)] };
   const steps = upgradeSteps(facts, intent, [], []);
-  const pre = preflightBlock(facts, intent);
+  const pre = preflightBlock(facts, intent, "installer");
   return pre ? { steps, blocked: pre } : { steps };
 }
 
@@ -224,7 +203,7 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
     const catchesUp = declared && compareHorizonVersions(declared, parseHorizonVersion(intent.targetVersion)!) >= 0;
     return catchesUp ? { steps, blocked: waiting, after: `${csName} reaches ${intent.connectionServerTarget}` } : { steps, blocked: waiting };
   }
-  const pre = preflightBlock(facts, intent);
+  const pre = preflightBlock(facts, intent, "installer");
   return pre ? { steps, blocked: pre } : { steps };
 }
 

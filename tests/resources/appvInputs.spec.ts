@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { validateAppVFarmInputs, validateAppVServerInputs } from "../../provider/resources/appvInputs";
+import { UNKNOWN } from "../../provider/resources/inputSupport";
+
+const SHA = "0123456789abcdef".repeat(4);
+const connection = (host: string) => ({ host, user: "Administrator", password: "pw-not-shown", hostKey: "SHA256:" + "A".repeat(43) });
+
+function server(): Record<string, any> {
+  return {
+    resourceName: "farm1-appv1",
+    connection: connection("appv1.corp.example"),
+    role: "management",
+    targetVersion: "4.5 SP2",
+    installer: { path: "C:\\Installers\\AppV\\setup.exe", sha256: SHA },
+  };
+}
+
+function preparation(): Record<string, any> {
+  return {
+    resourceName: "farm1-preparation",
+    farmName: "farm1",
+    targetVersion: "4.5 SP2",
+    servers: [{ name: "appv1", role: "management", connection: connection("appv1.corp.example"), installer: { path: "C:\\I\\setup.exe", sha256: SHA } }],
+    database: { connection: connection("sql1.corp.example"), sqlServer: "SQL1" },
+  };
+}
+
+describe("validateAppVServerInputs and validateAppVFarmInputs", () => {
+  it("accept valid inputs and normalise the target", () => {
+    assert.equal(validateAppVServerInputs({ ...server(), targetVersion: "4.5 sp 2" }).inputs?.targetVersion, "4.5 SP2");
+    assert.deepEqual(validateAppVFarmInputs("farm-preparation", preparation()).failures, []);
+  });
+
+  it("do not refuse a value not known yet (preview), in any field", () => {
+    assert.deepEqual(validateAppVServerInputs({ ...server(), connection: UNKNOWN }).failures, []);
+    assert.deepEqual(validateAppVFarmInputs("farm-preparation", { ...preparation(), database: { ...preparation().database, connection: UNKNOWN } }).failures, []);
+  });
+
+  it("still refuse an unknown field beside a value not known yet", () => {
+    const s = validateAppVServerInputs({ ...server(), installer: { path: UNKNOWN, sha256: SHA, extra: 1 } });
+    assert.ok(s.failures.some((f) => f.property === "installer" && /unknown field\(s\) "extra"/.test(f.reason)), JSON.stringify(s.failures));
+    const p = preparation();
+    const f = validateAppVFarmInputs("farm-preparation", { ...p, database: { ...p.database, connection: UNKNOWN, extra: 1 } });
+    assert.ok(f.failures.some((x) => x.property === "database" && /unknown field\(s\) "extra"/.test(x.reason)), JSON.stringify(f.failures));
+  });
+});
