@@ -19,6 +19,8 @@ import {
   parseAppVVersion,
 } from "../../provider/versions/appv";
 import { HUGE_SIZES, hostileString, hostileValue, hugeString, malformedVersion, unknownFieldName, wrongType } from "./arbitraries";
+import type { Field as KitField, Inputs, Level as KitLevel } from "./propertyKit";
+import { CONNECTION_KEYS, LONGEST_REASON, SHA, anyValue, assertStructured, brief, clip, connection, defineOwn, holds, markedSecrets, oneOff, setAt, show, valueAt, weekly } from "./propertyKit";
 
 /** Every planted secret carries this mark, so a reason that shows any part of one is caught. */
 const MARK = "Zx9-APPV-SECRET-";
@@ -27,21 +29,13 @@ const SSH_PASSWORD_2 = `${MARK}ssh-appv2`;
 const SQL_HOST_PASSWORD = `${MARK}ssh-sql1`;
 const SQL_USER = `${MARK}sql-user`;
 const SQL_PASSWORD = `${MARK}sql-password`;
-const HOST_KEY = "SHA256:" + "Abc+/09".repeat(6) + "x";
-const SHA = "0123456789abcdef".repeat(4);
 const INSTALLER = "C:\\Installers\\AppV\\setup.exe";
 const SERVER = "server" satisfies AppVKind;
 const PREPARATION = "farm-preparation" satisfies AppVKind;
 const COMPLETION = "farm-completion" satisfies AppVKind;
 const ALL_KINDS = [SERVER, PREPARATION, COMPLETION] as const;
 const FARM_KINDS = [PREPARATION, COMPLETION] as const;
-const LONGEST_REASON = 2_000;
-
-type Inputs = Record<string, any>;
-
-function connection(host: string, password: string): Inputs {
-  return { host, user: "CORP\\svc-upgrade", password, hostKey: HOST_KEY };
-}
+const { needles, secretValue } = markedSecrets(MARK);
 
 /** A valid input of `kind`, shaped as AppVFarm (provider/resources/appvFarm.ts) fills it in. */
 function validInputs(kind: AppVKind): Inputs {
@@ -94,103 +88,6 @@ function validInputs(kind: AppVKind): Inputs {
 
 function validate(kind: AppVKind, news: Inputs): Validated<unknown> {
   return kind === SERVER ? validateAppVServerInputs(news) : validateAppVFarmInputs(kind, news);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Helpers
-
-/** A deep copy fit for a failure message: long strings shortened, so a 100,000-character input does not flood it. */
-function brief(value: unknown): unknown {
-  if (typeof value === "string") return value.length > 120 ? `${value.slice(0, 60)}...(${value.length} characters)` : value;
-  if (Array.isArray(value)) return value.map(brief);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) Object.defineProperty(out, String(brief(k)), { value: brief((value as Record<string, unknown>)[k]), enumerable: true });
-    return out;
-  }
-  return value;
-}
-
-function shorten(text: string, max = 600): string {
-  return text.length > max ? `${text.slice(0, max)}...(${text.length} characters)` : text;
-}
-
-/** Runs a property; on failure, throws with the error and a counterexample whose long strings are shortened. */
-async function holds<T>(property: fc.IProperty<T> | fc.IAsyncProperty<T>, params: fc.Parameters<T>): Promise<void> {
-  const details = await fc.check(property as fc.IAsyncProperty<T>, params);
-  if (!details.failed) return;
-  const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-  throw new Error(
-    `Property failed after ${details.numRuns} run(s) (seed ${details.seed}, path "${details.counterexamplePath}").\n` +
-      `Counterexample: ${shorten(fc.stringify(brief(details.counterexample)), 3_000)}\n${shorten(cause, 3_000)}`,
-  );
-}
-
-const ABSENT = Symbol("absent");
-
-/** Sets (or, for ABSENT, removes) the value at a path, making objects on the way when needed; arrays are kept. */
-function setAt(obj: Inputs, path: readonly string[], value: unknown): void {
-  let o = obj;
-  // JSON has no holes either: a list is filled with nulls up to an index set past its end, as JSON.stringify does.
-  const fill = (k: string) => {
-    const list: unknown = o;
-    if (Array.isArray(list) && /^\d+$/.test(k)) while (list.length < Number(k)) list.push(null);
-  };
-  for (const k of path.slice(0, -1)) {
-    fill(k);
-    if (typeof o[k] !== "object" || o[k] === null) o[k] = {};
-    o = o[k];
-  }
-  const last = path[path.length - 1];
-  if (value !== ABSENT) fill(last);
-  // JSON has no holes: a server taken out of the list shortens it.
-  const list: unknown = o;
-  if (value === ABSENT && Array.isArray(list) && /^\d+$/.test(last)) list.splice(Number(last), 1);
-  else if (value === ABSENT) delete o[last];
-  else o[last] = value;
-}
-
-function valueAt(obj: unknown, path: readonly string[]): unknown {
-  return path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
-}
-
-/** Defines an own, enumerable property, as JSON.parse would (plain assignment of "__proto__" would not). */
-function defineOwn(o: Inputs, key: string, value: unknown): void {
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function show(failures: readonly CheckFailure[]): string {
-  return shorten(failures.map((f) => `${f.property}: ${f.reason}`).join("\n"), 2_000);
-}
-
-/** The checks every failure list must pass. */
-function assertStructured(failures: readonly CheckFailure[], planted: readonly string[]): void {
-  assert.ok(Array.isArray(failures) && failures.length > 0, "a refused input has at least one failure");
-  for (const f of failures) {
-    assert.equal(typeof f.property, "string", `property is a string: ${show([f])}`);
-    assert.ok(f.property.length > 0, `property is not empty: ${show([f])}`);
-    assert.equal(typeof f.reason, "string", `reason is a string: ${show([f])}`);
-    assert.ok(f.reason.startsWith(`[${f.property}`), `the reason names [${shorten(f.property, 80)}...] first: ${show([f])}`);
-    assert.ok(f.reason.length <= LONGEST_REASON, `a reason of ${f.reason.length} characters echoes a huge value: ${shorten(f.reason, 300)}`);
-    for (const needle of planted) assert.ok(!f.reason.includes(needle), `the reason shows a secret (${needle}): ${shorten(f.reason, 300)}`);
-  }
-}
-
-/** What a planted secret must never show up as in a reason. */
-function needles(value: unknown): string[] {
-  if (typeof value === "number") return [String(value)];
-  return [MARK];
-}
-
-/** A secret value: a marked hostile (or huge) string, a large number, or a marked value of the wrong shape. */
-function secretValue(huge: boolean): fc.Arbitrary<unknown> {
-  if (huge) return hugeString().map((s) => MARK + s);
-  return fc.oneof(
-    { arbitrary: hostileString().map((s) => MARK + s), weight: 4 },
-    { arbitrary: fc.integer({ min: 100_000_000, max: 2_000_000_000 }), weight: 1 },
-    { arbitrary: hostileString(8).map((s) => [MARK + s]), weight: 1 },
-    { arbitrary: hostileString(8).map((s) => ({ value: MARK + s })), weight: 1 },
-  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -255,8 +152,6 @@ function paddedVersion(sizes: readonly number[] = HUGE_SIZES): fc.Arbitrary<stri
     });
 }
 
-const anyValue = (huge: boolean): fc.Arbitrary<unknown> =>
-  huge ? hugeString() : fc.oneof({ arbitrary: hostileValue({ huge: false }), weight: 9 }, { arbitrary: fc.constant<unknown>(ABSENT), weight: 1 });
 const versionValue = (huge: boolean): fc.Arbitrary<unknown> =>
   huge
     ? fc.oneof(hugeString(), paddedVersion())
@@ -275,18 +170,9 @@ const objectValue = (contents: Inputs) => (huge: boolean): fc.Arbitrary<unknown>
 // ---------------------------------------------------------------------------------------------------------------
 // The fields that get hostile values
 
-interface Field {
-  readonly path: readonly string[];
-  readonly kinds: readonly AppVKind[];
-  /** Values to try: with `huge`, only huge strings; without, everything else hostile. */
-  readonly values: (huge: boolean) => fc.Arbitrary<unknown>;
-  readonly secret?: boolean;
-  /** Brings the object around the field to a valid shape first. */
-  readonly setup?: (i: Inputs) => void;
-}
+type Field = KitField<AppVKind>;
+type Level = KitLevel<AppVKind>;
 
-const weekly = (i: Inputs) => (i.maintenanceWindow = { days: ["Sat"], from: "22:00", to: "04:00", utcOffset: "+01:00" });
-const oneOff = (i: Inputs) => (i.maintenanceWindow = { start: "2026-12-05T22:00:00Z", end: "2026-12-06T04:00:00+01:00" });
 const waived = (i: Inputs) => (i.backup = { waive: { reason: "restore tested from the nightly backup taken at 02:00" } });
 const withOverrides = (at: readonly string[]) => (i: Inputs) => setAt(i, [...at, "overrides"], { serviceDisplayName: "Application Virtualization Management Server" });
 const withProxy = (at: readonly string[]) => (i: Inputs) => setAt(i, [...at, "proxy"], connection("bastion.corp.example", `${MARK}proxy`));
@@ -401,19 +287,7 @@ const OUTPUT_KEYS = [
   "liveVersion", "installedVersion", "plan", "blockedReason", "serviceStatus", "liveVersions", "serviceStatuses", "schemaVersion",
   "backupPath", "backupVerified", "stoppedServers", "ready", "__provider",
 ];
-const CONNECTION_KEYS = [
-  "host", "port", "user", "password", "privateKey", "privateKeyPassword", "agentSocketPath", "dialErrorLimit", "perDialTimeout", "hostKey",
-  "insecureSkipHostKeyCheck", "proxy",
-];
 const COMMON_KEYS = ["resourceName", "targetVersion", "maintenanceWindow", "timeBudgetMinutes", "upgradeAfter", "timeScale", ...OUTPUT_KEYS];
-
-/** An object whose fields are all declared: a field not in `known` must be refused. */
-interface Level {
-  readonly path: readonly string[];
-  readonly kinds: readonly AppVKind[];
-  readonly known: readonly string[];
-  readonly setup?: (i: Inputs) => void;
-}
 
 const LEVELS: readonly Level[] = [
   { path: [], kinds: [SERVER], known: [...COMMON_KEYS, "connection", "role", "installer", "overrides", "farm"] },
@@ -754,7 +628,7 @@ describe("hostile App-V input", function () {
               assert.fail(`evaluateAppVTarget threw ${(e as Error)?.stack ?? String(e)}`);
             }
             const supported = target !== undefined && APPV_TARGETS.includes(formatAppVVersion(target));
-            assert.equal(violations.length === 0, supported, `target ${shorten(JSON.stringify(targetText), 80)}: ${violations.map((v) => v.message).join(" ")}`);
+            assert.equal(violations.length === 0, supported, `target ${clip(JSON.stringify(targetText), 80)}: ${violations.map((v) => v.message).join(" ")}`);
             // Their length is the business of the validation properties (a padded version is echoed there).
             for (const v of violations) assert.ok(v.property === "targetVersion" && v.message.startsWith("[targetVersion] "), v.message.slice(0, 300));
           }
@@ -855,7 +729,7 @@ describe("hostile App-V input", function () {
             assertStructured(result.failures ?? [], planted);
             if (validated) assert.deepEqual(result.failures, validated.failures, "check returns the validation failures");
           }
-          for (const line of printed) assert.ok(!line.includes(MARK), `check printed a secret: ${shorten(line, 300)}`);
+          for (const line of printed) assert.ok(!line.includes(MARK), `check printed a secret: ${clip(line, 300)}`);
         }),
         { numRuns: 150 },
       );

@@ -32,6 +32,8 @@ import {
   unknownFieldName,
   wrongType,
 } from "./arbitraries";
+import type { Field as KitField, Inputs, Level as KitLevel } from "./propertyKit";
+import { CONNECTION_KEYS, SHA, anyValue, assertStructured, brief, clip, connection, defineOwn, holds, markedSecrets, oneOff, setAt, show, valueAt, weekly } from "./propertyKit";
 
 /** The exec command line as it was before any generated input existed. */
 const COMMAND_LINE_AT_LOAD = COMMAND_LINE;
@@ -42,18 +44,10 @@ const CS_PASSWORD = `${MARK}cs-password`;
 const SS_PASSWORD = `${MARK}ss-password`;
 const CS_OF_SS_PASSWORD = `${MARK}paired-cs-password`;
 const PAIRING = `${MARK}pairing`;
-const HOST_KEY = "SHA256:" + "Abc+/09".repeat(6) + "x";
-const SHA = "0123456789abcdef".repeat(4);
 const INSTALLER = "C:\\Installers\\setup.exe";
 const CS: HorizonKind = "connection-server";
 const SS: HorizonKind = "security-server";
-const LONGEST_REASON = 2_000;
-
-type Inputs = Record<string, any>;
-
-function connection(host: string, password: string): Inputs {
-  return { host, user: "CORP\\svc-upgrade", password, hostKey: HOST_KEY };
-}
+const { needles, secretValue } = markedSecrets(MARK);
 
 /** A valid input of `kind`. */
 function validInputs(kind: HorizonKind): Inputs {
@@ -72,108 +66,14 @@ function validInputs(kind: HorizonKind): Inputs {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Helpers
-
-/** A deep copy fit for a failure message: long strings shortened, so a 100,000-character input does not flood it. */
-function brief(value: unknown): unknown {
-  if (fc.hasToStringMethod(value)) return value;
-  if (typeof value === "string") return value.length > 120 ? `${value.slice(0, 60)}...(${value.length} characters)` : value;
-  if (Array.isArray(value)) return value.map(brief);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) out[String(brief(k))] = brief((value as Record<string, unknown>)[k]);
-    return out;
-  }
-  return value;
-}
-
-function shorten(text: string, max = 600): string {
-  return text.length > max ? `${text.slice(0, max)}...(${text.length} characters)` : text;
-}
-
-/** Runs a property; on failure, throws with the error and a counterexample whose long strings are shortened. */
-async function holds<T>(property: fc.IProperty<T> | fc.IAsyncProperty<T>, params: fc.Parameters<T>): Promise<void> {
-  const details = await fc.check(property as fc.IAsyncProperty<T>, params);
-  if (!details.failed) return;
-  const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-  throw new Error(
-    `Property failed after ${details.numRuns} run(s) (seed ${details.seed}, path "${details.counterexamplePath}").\n` +
-      `Counterexample: ${shorten(fc.stringify(brief(details.counterexample)), 3_000)}\n${shorten(cause, 3_000)}`,
-  );
-}
-
-const ABSENT = Symbol("absent");
-
-/** Sets (or, for ABSENT, deletes) the value at a dotted path, making the objects on the way when needed. */
-function setAt(obj: Inputs, path: readonly string[], value: unknown): void {
-  let o = obj;
-  for (const k of path.slice(0, -1)) {
-    if (typeof o[k] !== "object" || o[k] === null || Array.isArray(o[k])) o[k] = {};
-    o = o[k];
-  }
-  const last = path[path.length - 1];
-  if (value === ABSENT) delete o[last];
-  else o[last] = value;
-}
-
-function valueAt(obj: unknown, path: readonly string[]): unknown {
-  return path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
-}
-
-function show(failures: readonly CheckFailure[]): string {
-  return shorten(failures.map((f) => `${f.property}: ${f.reason}`).join("\n"), 2_000);
-}
-
-/** What a planted secret must never show up as in a reason. */
-function needles(value: unknown): string[] {
-  if (typeof value === "number") return [String(value)];
-  return [MARK];
-}
-
-/** A secret value: a marked hostile (or huge) string, a large number, or a marked value of the wrong shape. */
-function secretValue(huge: boolean): fc.Arbitrary<unknown> {
-  if (huge) return hugeString().map((s) => MARK + s);
-  return fc.oneof(
-    { arbitrary: hostileString().map((s) => MARK + s), weight: 4 },
-    { arbitrary: fc.integer({ min: 100_000_000, max: 2_000_000_000 }), weight: 1 },
-    { arbitrary: hostileString(8).map((s) => [MARK + s]), weight: 1 },
-    { arbitrary: hostileString(8).map((s) => ({ value: MARK + s })), weight: 1 },
-  );
-}
-
-/** The checks every failure list must pass. */
-function assertStructured(failures: readonly CheckFailure[], planted: readonly string[]): void {
-  assert.ok(failures.length > 0, "a refused input has at least one failure");
-  for (const f of failures) {
-    assert.equal(typeof f.property, "string", `property is a string: ${show([f])}`);
-    assert.ok(f.property.length > 0, `property is not empty: ${show([f])}`);
-    assert.equal(typeof f.reason, "string", `reason is a string: ${show([f])}`);
-    assert.ok(f.reason.startsWith(`[${f.property}`), `the reason names [${shorten(f.property, 80)}...] first: ${show([f])}`);
-    assert.ok(f.reason.length <= LONGEST_REASON, `a reason of ${f.reason.length} characters echoes a huge value: ${shorten(f.reason, 300)}`);
-    for (const needle of planted) assert.ok(!f.reason.includes(needle), `the reason shows a secret (${needle}): ${shorten(f.reason, 300)}`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // 1. validateHorizonInputs
 
-interface Field {
-  readonly path: readonly string[];
-  readonly kinds: readonly HorizonKind[];
-  /** Values to try: with `huge`, only huge strings; without, everything else hostile. */
-  readonly values: (huge: boolean) => fc.Arbitrary<unknown>;
-  readonly secret?: boolean;
-  /** Brings the object around the field to a valid shape first (a window's other fields). */
-  readonly setup?: (i: Inputs) => void;
-}
+type Field = KitField<HorizonKind>;
+type Level = KitLevel<HorizonKind>;
 
 const BOTH = [CS, SS] as const;
-const anyValue = (huge: boolean): fc.Arbitrary<unknown> =>
-  huge ? hugeString() : fc.oneof({ arbitrary: hostileValue({ huge: false }), weight: 9 }, { arbitrary: fc.constant<unknown>(ABSENT), weight: 1 });
 const versionValue = (huge: boolean): fc.Arbitrary<unknown> =>
   huge ? hugeString() : fc.oneof({ arbitrary: malformedVersion(), weight: 3 }, { arbitrary: anyValue(false), weight: 1 });
-const weekly = (i: Inputs) => (i.maintenanceWindow = { days: ["Sat"], from: "22:00", to: "04:00", utcOffset: "+01:00" });
-const oneOff = (i: Inputs) => (i.maintenanceWindow = { start: "2026-12-05T22:00:00Z", end: "2026-12-06T04:00:00+01:00" });
 
 const FIELDS: readonly Field[] = [
   { path: ["resourceName"], kinds: BOTH, values: anyValue },
@@ -243,18 +143,6 @@ const COMMON_KEYS = [
   "resourceName", "connection", "targetVersion", "installer", "maintenanceWindow", "timeBudgetMinutes", "hooks", "overrides",
   "upgradeAfter", "timeScale", "__provider", "liveVersion", "installedVersion", "plan", "blockedReason", "serviceStatus", "pairingState",
 ];
-const CONNECTION_KEYS = [
-  "host", "port", "user", "password", "privateKey", "privateKeyPassword", "agentSocketPath", "dialErrorLimit", "perDialTimeout", "hostKey",
-  "insecureSkipHostKeyCheck", "proxy",
-];
-
-interface Level {
-  /** Where the object is, [] for the inputs themselves. */
-  readonly path: readonly string[];
-  readonly kinds: readonly HorizonKind[];
-  readonly known: readonly string[];
-  readonly setup?: (i: Inputs) => void;
-}
 
 const LEVELS: readonly Level[] = [
   { path: [], kinds: [CS], known: [...COMMON_KEYS, "role", "checkReplication"] },
@@ -267,11 +155,6 @@ const LEVELS: readonly Level[] = [
   { path: ["connectionServer"], kinds: [SS], known: ["name", "connection", "targetVersion", "upgraded"] },
   { path: ["connectionServer", "connection"], kinds: [SS], known: CONNECTION_KEYS },
 ];
-
-/** Defines an own, enumerable property, as JSON.parse would (plain assignment of "__proto__" would not). */
-function defineOwn(o: Inputs, key: string, value: unknown): void {
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 interface Replacements {
   kind: HorizonKind;
@@ -305,7 +188,7 @@ describe("hostile input", function () {
         const changes = named.map(({ field, value }) => ({ field: FIELD_BY_NAME.get(field)!, value }));
         const news = validInputs(kind);
         for (const { field } of changes) field.setup?.(news);
-        for (const { field, value } of changes) setAt(news, field.path, value);
+        for (const { field, value } of changes) setAt(news, field.path, value, { keepArrays: false });
         for (const [k, v] of extra) defineOwn(news, k, v);
         const planted = [MARK, ...changes.filter((c) => c.field.secret).flatMap((c) => needles(c.value))];
         let result: ReturnType<typeof validateHorizonInputs>;
@@ -484,7 +367,7 @@ describe("hostile input", function () {
           const sent = commands.slice(sentBefore);
           assert.equal(sent.length, h1().audit.length - auditBefore, "one exec per operation the host ran");
           for (const c of sent) {
-            assert.ok(c === COMMAND_LINE_AT_LOAD, `an exec line differs from the constant one: ${shorten(c, 200)}`);
+            assert.ok(c === COMMAND_LINE_AT_LOAD, `an exec line differs from the constant one: ${clip(c, 200)}`);
             if (s.length >= 8) assert.ok(!c.includes(s), "the input is on the command line");
           }
         }),
@@ -518,7 +401,7 @@ describe("hostile input", function () {
     /** Names of Object.prototype members: a plain `secrets[name]` lookup finds them on any object. */
     const PROTOTYPE_NAMES = ["toString", "constructor", "valueOf", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "__proto__"];
     const secretName = fc.stringMatching(/^[A-Za-z0-9_.-]{1,12}$/).filter((n) => !(n in Object.prototype));
-    const describe = (v: unknown): string => shorten(fc.stringify(brief(v)), 80);
+    const describe = (v: unknown): string => clip(fc.stringify(brief(v)), 80);
     // fast-check prints a counterexample through its toString method: the description, not the closure.
     const call = (what: string, run: (s: Session) => Promise<unknown>, secrets: readonly string[] = []): IllegalCall =>
       Object.assign({ what, run, secrets }, { [fc.toStringMethod]: () => what });
@@ -544,7 +427,9 @@ describe("hostile input", function () {
         call("Invoke-Installer with an empty secret", (s) => invokeInstaller(s, { ...installer, argumentTemplate: "{{secret:a}}", secrets: { a: "", b: pw } }), [pw]),
       ),
       fc.record({ key: fc.constantFrom("path", "logPath", "argumentTemplate"), value: fc.oneof(fc.constant(""), wrongType()) })
-        .filter(({ key, value }) => !(key === "argumentTemplate" && typeof value === "string"))
+        // Any string is a legal argumentTemplate, and any non-empty string a legal path or logPath: keep only values that
+        // really are illegal for the key.
+        .filter(({ key, value }) => typeof value !== "string" || (key !== "argumentTemplate" && value === ""))
         .map(({ key, value }) => call(`Invoke-Installer ${key} ${describe(value)}`, (s) => invokeInstaller(s, { ...installer, [key]: value } as never))),
       fc.tuple(unknownFieldName().filter((k) => !Object.hasOwn(installer, k) && k !== "secrets"), hostileValue()).map(([k, v]) =>
         call(`Invoke-Installer with unknown field ${k}`, (s) => invokeInstaller(s, { ...installer, [k]: v } as never)),
@@ -592,11 +477,11 @@ describe("hostile input", function () {
         error = e;
       }
       assert.ok(error !== undefined, `${c.what}: the call was not refused`);
-      assert.ok(isTransportError(error, "invalid-params"), `${c.what}: refused with ${shorten(String((error as Error)?.stack ?? error), 400)}`);
+      assert.ok(isTransportError(error, "invalid-params"), `${c.what}: refused with ${clip(String((error as Error)?.stack ?? error), 400)}`);
       assert.equal(error.mayHaveRun, false);
       assert.equal(commands.length, sentBefore, `${c.what}: an exec was sent`);
       assert.equal(lab.audit().length, auditBefore, `${c.what}: the host received it`);
-      for (const secret of c.secrets) assert.ok(!error.message.includes(secret), `${c.what}: the message shows a secret: ${shorten(error.message, 300)}`);
+      for (const secret of c.secrets) assert.ok(!error.message.includes(secret), `${c.what}: the message shows a secret: ${clip(error.message, 300)}`);
     }
 
     it("refuses illegal operation params before anything is sent, showing no secret", async () => {
@@ -676,7 +561,7 @@ describe("hostile input", function () {
           try {
             result = await check(kind, undefined, news);
           } catch (e) {
-            assert.fail(`check threw ${shorten(String((e as Error)?.stack ?? e), 600)}`);
+            assert.fail(`check threw ${clip(String((e as Error)?.stack ?? e), 600)}`);
           } finally {
             console.log = log;
           }
@@ -709,7 +594,7 @@ describe("hostile input", function () {
           try {
             result = await check(kind, undefined, news);
           } catch (e) {
-            assert.fail(`check threw ${shorten(String((e as Error)?.stack ?? e), 1_000)}`);
+            assert.fail(`check threw ${clip(String((e as Error)?.stack ?? e), 1_000)}`);
           } finally {
             console.log = log;
           }
