@@ -188,7 +188,7 @@ export async function check(kind: HorizonKind, _olds: unknown, news: Record<stri
   };
 }
 
-/** The desired state of a resource: what a change to means work. Ordering links and write-only secrets are left out. */
+/** The desired state of a resource: a change to it means work. Ordering links and write-only secrets are left out. */
 function desired(props: Record<string, any>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(props)) {
@@ -247,12 +247,13 @@ async function converge(kind: HorizonKind, news: Record<string, any>): Promise<{
   if (stable(planLines(plan)) !== stable(news.plan)) printPlan(resource, facts, inputs.targetVersion, plan, secrets);
   const budgetMinutes = inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES;
   const scale = inputs.timeScale ?? 1;
-  const state = { facts, pairingIpsec: undefined as string | undefined, entries: [] as string[] };
+  // What the steps verified (service, version) as they run; the outputs report it.
+  const state = { facts };
   await runPlan(resource, plan.steps, (step, remainingMs) => runStep(ctx, validated.window, observed, step, remainingMs, state), {
     budgetMs: (budgetMinutes * 60_000) / scale,
     log: (line) => say(resource, line, secrets),
   });
-  const after = plan.steps.length > 0 ? { ...facts, liveVersion: state.facts.liveVersion, serviceStatus: state.facts.serviceStatus } : facts;
+  const after = state.facts;
   const extra: Record<string, unknown> = {};
   if (kind === "security-server") extra.pairingState = await pairingState(ctx, after.host);
   if (plan.steps.length > 0) say(resource, `${after.host} runs ${after.liveVersion}; done`, secrets);

@@ -109,6 +109,19 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       assert.deepEqual(changingAudit(pod.lab.audit().slice(before)), []);
     });
 
+    it("treats a changed target as an update of each server, never a replacement", async () => {
+      await pod.stack.stack.setConfig("targetVersion", { value: "7.13.3" });
+      try {
+        const preview = await pod.stack.preview();
+        runs.push(preview);
+        const ops = { ...stepOps(preview.events, CS_TYPE, "pre"), ...stepOps(preview.events, SS_TYPE, "pre") };
+        assert.deepEqual(ops, { "pod1-cs1": "update", "pod1-cs2": "update", "pod1-ss1": "update", "pod1-ss2": "update" });
+        assert.match(previewPlans(preview.events)["pod1-cs1"][1], /7\.13\.2\.21000000 -> 7\.13\.3/);
+      } finally {
+        await pod.stack.stack.removeConfig("targetVersion");
+      }
+    });
+
     it("shows a service stopped by hand on refresh, and the next up starts it", async () => {
       const stop = await op(pod.lab, "cs2", "Set-ServiceState", {
         displayName: "VMware Horizon View Connection Server",
