@@ -33,6 +33,7 @@ import {
 } from "../products/horizon";
 import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import type { Session } from "../transport/session";
+import { describeConnection, resolveConnectionArgs } from "../transport/connectionArgs";
 import { redactText } from "../transport/redact";
 import { isHostKeyError, readHorizonHost, readPairingFacts } from "../upgrade/horizonFacts";
 import { type HostFacts, type PairingFacts, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
@@ -166,7 +167,10 @@ export async function check(kind: HorizonKind, _olds: unknown, news: Record<stri
     observed = await observe(contextFor(kind, inputs, true), CHECK_READ_DEADLINE_SECONDS);
   } catch (e) {
     if (isHostKeyError(e)) {
-      return { failures: [{ property: "connection.hostKey", reason: `[connection.hostKey] ${redactText((e as Error).message, secrets)}` }] };
+      // Name the connection whose key was refused: this server's, or (for a security server) its Connection Server's.
+      const own = describeConnection(resolveConnectionArgs(inputs.connection));
+      const which = ss && (e as { host?: string }).host !== own ? "connectionServer.connection" : "connection";
+      return { failures: [{ property: `${which}.hostKey`, reason: `[${which}.hostKey] ${redactText((e as Error).message, secrets)}` }] };
     }
     throw e;
   }
