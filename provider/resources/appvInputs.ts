@@ -4,16 +4,26 @@
  * `pulumi preview` stops before anything touches a host. Values not known yet (another resource's output during
  * preview) are skipped, not refused.
  */
-import { describeReceived, shorten, textOf } from "../errors/shorten";
+import { shorten, textOf } from "../errors/shorten";
 import { z } from "zod";
 import type { AppVRole } from "../products/appv";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { validateConnectionArgs } from "../transport/connectionArgs";
 import { evaluateAppVTarget, evaluateFarmTargets, normaliseAppVVersion, parseAppVVersion } from "../versions/appv";
-import type { CheckFailure, ConnectionInputs } from "./horizonInputs";
-import { isUnknown, issuesThatCount, stripUnknown, valueAt } from "./inputSupport";
+import type { ConnectionInputs } from "./horizonInputs";
+import {
+  type CheckFailure,
+  type Validated,
+  dedupe,
+  isUnknown,
+  issuesThatCount,
+  sha256,
+  stripUnknown,
+  windowsPath,
+  zodFailures,
+} from "./inputSupport";
 
-export { type CheckFailure, isUnknown };
+export { type CheckFailure, type Validated, isUnknown };
 
 /** Which App-V resource a provider call is for. */
 export type AppVKind = "server" | "farm-preparation" | "farm-completion";
@@ -90,14 +100,6 @@ export interface AppVFarmInputs {
   timeScale?: number;
 }
 
-const FULL_PATH = /^([a-zA-Z]:\\|\\\\[^\\]+\\[^\\]+\\)/;
-const windowsPath = z
-  .string()
-  .max(259, "must be at most 259 characters (MAX_PATH)")
-  .refine((p) => FULL_PATH.test(p), "must be a full Windows path such as C:\\Installers\\setup.exe or \\\\server\\share\\setup.exe")
-  .refine((p) => !/[\u0000-\u001f<>"|?*]/.test(p), "must not contain control characters or any of < > \" | ? *");
-
-const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be the 64 hexadecimal digits of the vendor's SHA-256 (Get-FileHash -Algorithm SHA256)");
 const installer = z.object({ path: windowsPath, sha256, arguments: z.string().min(1).max(4_000).optional() }).strict();
 const role = z.enum(["management", "streaming", "management-service"]);
 const overrides = z
@@ -201,33 +203,8 @@ const farmSchema = z
   })
   .strict();
 
-function describeValue(path: readonly (string | number)[], value: unknown): string {
-  return describeReceived(value, path);
-}
-
 function propertyOf(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("") || "(inputs)";
-}
-
-function zodFailures(error: z.ZodError, inputs: unknown): CheckFailure[] {
-  return error.issues.map((issue) => {
-    const property = propertyOf(issue.path);
-    if (issue.code === "unrecognized_keys") {
-      return { property, reason: `[${property}] unknown field(s) ${issue.keys.map((k) => `"${shorten(k)}"`).join(", ")}: remove them (see the resource's documented arguments).` };
-    }
-    // zod's enum message quotes the whole value received; the value is quoted (shortened) after the reason instead.
-    const message = issue.code === "invalid_enum_value" ? `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}` : issue.message;
-    return { property, reason: `[${property}] ${message} (received ${describeValue(issue.path, valueAt(inputs, issue.path))}).` };
-  });
-}
-
-
-/** Result of validation. */
-export interface Validated<T> {
-  /** The inputs with versions normalised; undefined when there are failures. */
-  inputs?: T;
-  failures: CheckFailure[];
-  window?: MaintenanceWindow;
 }
 
 function commonChecks(news: Record<string, any>, connections: [string, unknown][], failures: CheckFailure[]): MaintenanceWindow | undefined {
@@ -243,11 +220,6 @@ function commonChecks(news: Record<string, any>, connections: [string, unknown][
   return undefined;
 }
 
-function dedupe(failures: CheckFailure[]): CheckFailure[] {
-  const seen = new Set<string>();
-  return failures.filter((f) => (seen.has(f.reason) ? false : (seen.add(f.reason), true)));
-}
-
 function normalise(text: string): string {
   const v = parseAppVVersion(text);
   return v ? normaliseAppVVersion(v) : text;
@@ -257,7 +229,7 @@ function normalise(text: string): string {
 export function validateAppVServerInputs(news: Record<string, any>): Validated<AppVServerInputs> {
   const known = stripUnknown(news) as Record<string, any>;
   const parsed = serverSchema.safeParse(known);
-  const failures = zodFailures(issuesThatCount(parsed, news), known);
+  const failures = zodFailures(issuesThatCount(parsed, news), known, propertyOf);
   const window = commonChecks(news, [["connection", news.connection]], failures);
   if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
     for (const v of evaluateAppVTarget(news.targetVersion)) failures.push({ property: v.property, reason: v.message });
@@ -270,7 +242,7 @@ export function validateAppVServerInputs(news: Record<string, any>): Validated<A
 export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completion", news: Record<string, any>): Validated<AppVFarmInputs> {
   const known = stripUnknown(news) as Record<string, any>;
   const parsed = farmSchema.safeParse(known);
-  const failures = zodFailures(issuesThatCount(parsed, news), known);
+  const failures = zodFailures(issuesThatCount(parsed, news), known, propertyOf);
   const servers: unknown[] = Array.isArray(news.servers) ? news.servers : [];
   const connections: [string, unknown][] = servers.map((s, i) => [`servers[${i}].connection`, (s as Record<string, unknown> | undefined)?.connection]);
   if (kind === "farm-preparation") {

@@ -5,19 +5,23 @@
  * output during preview) are skipped, not refused.
  */
 import { z } from "zod";
-import { describeReceived, shorten } from "../errors/shorten";
 import { validateConnectionArgs } from "../transport/connectionArgs";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
-import { UNKNOWN, isUnknown, issuesThatCount, stripUnknown, valueAt } from "./inputSupport";
+import {
+  type CheckFailure,
+  type Validated,
+  UNKNOWN,
+  dedupe,
+  isUnknown,
+  issuesThatCount,
+  sha256,
+  stripUnknown,
+  windowsPath,
+  zodFailures,
+} from "./inputSupport";
 
-export { UNKNOWN, isUnknown };
-
-/** A `check` failure as the dynamic provider returns it. */
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
+export { type CheckFailure, type Validated, UNKNOWN, isUnknown };
 
 /** Which Horizon server a resource manages. */
 export type HorizonKind = "connection-server" | "security-server";
@@ -67,17 +71,6 @@ export interface SecurityServerInputs extends HorizonServerInputs {
 
 /** Either kind's inputs. */
 export type AnyHorizonInputs = ConnectionServerInputs | SecurityServerInputs;
-
-const FULL_PATH = /^([a-zA-Z]:\\|\\\\[^\\]+\\[^\\]+\\)/;
-const windowsPath = z
-  .string()
-  .max(259, "must be at most 259 characters (MAX_PATH)")
-  .refine((p) => FULL_PATH.test(p), "must be a full Windows path such as C:\\Installers\\setup.exe or \\\\server\\share\\setup.exe")
-  .refine((p) => !/[\u0000-\u001f<>"|?*]/.test(p), "must not contain control characters or any of < > \" | ? *");
-
-const sha256 = z
-  .string()
-  .regex(/^[0-9a-fA-F]{64}$/, "must be the 64 hexadecimal digits of the vendor's SHA-256 (Get-FileHash -Algorithm SHA256)");
 
 const hooks = z
   .object({ before: z.string().max(20_000).optional(), after: z.string().max(20_000).optional() })
@@ -145,46 +138,6 @@ const securityServerSchema = z
   })
   .strict();
 
-function describeValue(path: readonly (string | number)[], value: unknown): string {
-  return describeReceived(value, path);
-}
-
-/** zod's wording for a wrong type or a missing field, turned into what to give instead. */
-function fixFor(issue: z.ZodIssue): string {
-  // zod's enum message quotes the whole value received; the value is quoted (shortened) after the reason instead.
-  if (issue.code === "invalid_enum_value") return `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}`;
-  const zodDefault = /^(Required|Expected .+, received .+|String must contain (at least|at most) .+)$/.test(issue.message);
-  if (!zodDefault) return issue.message;
-  if (issue.code === "invalid_type") {
-    return issue.received === "undefined" ? `is required: give a ${issue.expected}` : `must be a ${issue.expected}, not a ${issue.received}`;
-  }
-  if (issue.code === "too_small" && issue.type === "string") return `must not be empty`;
-  if (issue.code === "too_big" && issue.type === "string") return `must be at most ${issue.maximum} characters`;
-  return issue.message;
-}
-
-function zodFailures(error: z.ZodError, inputs: unknown): CheckFailure[] {
-  return error.issues.map((issue) => {
-    const property = issue.path.join(".") || "(inputs)";
-    if (issue.code === "unrecognized_keys") {
-      return {
-        property,
-        reason: `[${property}] unknown field(s) ${issue.keys.map((k) => `"${shorten(k)}"`).join(", ")}: remove them (see the resource's documented arguments).`,
-      };
-    }
-    const received = describeValue(issue.path, valueAt(inputs, issue.path));
-    return { property, reason: `[${property}] ${fixFor(issue)} (received ${received}).` };
-  });
-}
-
-/** Result of `validateHorizonInputs`. */
-export interface Validated<T> {
-  /** The inputs with `targetVersion` normalised; undefined when there are failures. */
-  inputs?: T;
-  failures: CheckFailure[];
-  window?: MaintenanceWindow;
-}
-
 /**
  * Validates a Horizon server's inputs and normalises `targetVersion` (a release name such as 2312 becomes 8.12.0).
  * Returns every failure at once. Values not known yet are skipped.
@@ -235,11 +188,6 @@ export function validateHorizonInputs<T extends AnyHorizonInputs>(kind: HorizonK
     if (parsedCs) ss.connectionServer = { ...ss.connectionServer, targetVersion: formatHorizonVersion(parsedCs) };
   }
   return { inputs, failures: [], window };
-}
-
-function dedupe(failures: CheckFailure[]): CheckFailure[] {
-  const seen = new Set<string>();
-  return failures.filter((f) => (seen.has(f.reason) ? false : (seen.add(f.reason), true)));
 }
 
 /** Keys that are results, not desired state. */

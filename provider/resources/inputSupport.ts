@@ -4,6 +4,35 @@
  * that still count.
  */
 import { z } from "zod";
+import { describeReceived, shorten } from "../errors/shorten";
+import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
+
+/** A `check` failure as the dynamic provider returns it. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** Result of validating a resource's inputs. */
+export interface Validated<T> {
+  /** The inputs with versions normalised; undefined when there are failures. */
+  inputs?: T;
+  failures: CheckFailure[];
+  window?: MaintenanceWindow;
+}
+
+const FULL_PATH = /^([a-zA-Z]:\\|\\\\[^\\]+\\[^\\]+\\)/;
+/** A full Windows path of an installer or tool on the host. */
+export const windowsPath = z
+  .string()
+  .max(259, "must be at most 259 characters (MAX_PATH)")
+  .refine((p) => FULL_PATH.test(p), "must be a full Windows path such as C:\\Installers\\setup.exe or \\\\server\\share\\setup.exe")
+  .refine((p) => !/[\u0000-\u001f<>"|?*]/.test(p), "must not contain control characters or any of < > \" | ? *");
+
+/** The vendor's SHA-256 of an installer. */
+export const sha256 = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, "must be the 64 hexadecimal digits of the vendor's SHA-256 (Get-FileHash -Algorithm SHA256)");
 
 /** The engine's placeholder for a value not known until another resource is done (`rpc.unknownValue`). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -42,4 +71,50 @@ export function stripUnknown(value: unknown): unknown {
 export function issuesThatCount(result: z.SafeParseReturnType<unknown, unknown>, news: unknown): z.ZodError {
   if (result.success) return new z.ZodError([]);
   return new z.ZodError(result.error.issues.filter((i) => i.code === "unrecognized_keys" || !isUnknown(valueAt(news, i.path))));
+}
+
+function article(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun}`;
+}
+
+/** zod's wording for a wrong type or a missing field, turned into what to give instead. */
+function fixFor(issue: z.ZodIssue): string {
+  // zod's enum message quotes the whole value received; the value is quoted (shortened) after the reason instead.
+  if (issue.code === "invalid_enum_value") return `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}`;
+  const zodDefault = /^(Required|Expected .+, received .+|String must contain (at least|at most) .+)$/.test(issue.message);
+  if (!zodDefault) return issue.message;
+  if (issue.code === "invalid_type") {
+    // zod names an enum's type as its values joined with " | ".
+    const expected = String(issue.expected).includes(" | ") ? `one of ${String(issue.expected).replace(/'/g, '"').split(" | ").join(", ")}` : article(issue.expected);
+    return issue.received === "undefined" ? `is required: give ${expected}` : `must be ${expected}, not ${article(issue.received)}`;
+  }
+  if (issue.code === "too_small" && issue.type === "string") return "must not be empty";
+  if (issue.code === "too_big" && issue.type === "string") return `must be at most ${issue.maximum} characters`;
+  return issue.message;
+}
+
+/** A property path as messages name it: `connection.hostKey` by default. */
+export type PropertyName = (path: readonly (string | number)[]) => string;
+
+/**
+ * One failure per zod issue: the property in brackets, what is allowed or the fix, and the value received (shortened,
+ * secret fields hidden at any depth).
+ */
+export function zodFailures(error: z.ZodError, inputs: unknown, name: PropertyName = (p) => p.join(".") || "(inputs)"): CheckFailure[] {
+  return error.issues.map((issue) => {
+    const property = name(issue.path);
+    if (issue.code === "unrecognized_keys") {
+      return {
+        property,
+        reason: `[${property}] unknown field(s) ${issue.keys.map((k) => `"${shorten(k)}"`).join(", ")}: remove them (see the resource's documented arguments).`,
+      };
+    }
+    return { property, reason: `[${property}] ${fixFor(issue)} (received ${describeReceived(valueAt(inputs, issue.path), issue.path)}).` };
+  });
+}
+
+/** The failures without repeats (two checks may find the same problem). */
+export function dedupe(failures: CheckFailure[]): CheckFailure[] {
+  const seen = new Set<string>();
+  return failures.filter((f) => (seen.has(f.reason) ? false : (seen.add(f.reason), true)));
 }

@@ -43,4 +43,14 @@ describe("validateAppVServerInputs and validateAppVFarmInputs", () => {
     const f = validateAppVFarmInputs("farm-preparation", { ...p, database: { ...p.database, connection: UNKNOWN, extra: 1 } });
     assert.ok(f.failures.some((x) => x.property === "database" && /unknown field\(s\) "extra"/.test(x.reason)), JSON.stringify(f.failures));
   });
+
+  it("name the fix for a missing field or a value of the wrong type, in words", () => {
+    const { installer: _omitted, ...rest } = server();
+    const reasons = validateAppVServerInputs({ ...rest, role: 5 }).failures.map((f) => f.reason);
+    assert.ok(reasons.includes("[installer] is required: give an object (received nothing)."), reasons.join("\n"));
+    assert.ok(
+      reasons.includes('[role] must be one of "management", "streaming", "management-service", not a number (received 5).'),
+      reasons.join("\n"),
+    );
+  });
 });
