@@ -10,7 +10,7 @@
  * `pulumi preview` shows what `up` will do; `create` and `update` re-read, re-plan and run the plan; `read` refreshes;
  * `remove` only stops managing.
  */
-import { getInstalledProduct, getServiceState, invokeInstaller, invokeSqlBackup, setServiceState, testSqlBackup } from "../operations";
+import { getServiceState, invokeSqlBackup, setServiceState, testSqlBackup } from "../operations";
 import {
   APPV_PRODUCT_PATTERNS,
   APPV_SERVER_ARGUMENTS,
@@ -25,7 +25,8 @@ import {
 import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import { redactText } from "../transport/redact";
 import { type Session, openSession } from "../transport/session";
-import { readAppVDatabase, readAppVHost } from "../upgrade/appvFacts";
+import { APPV_VERSIONS, readAppVDatabase, readAppVHost } from "../upgrade/appvFacts";
+import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
 import {
   type AppVDatabaseFacts,
   type AppVHostFacts,
@@ -260,33 +261,25 @@ async function runServerStep(
       const log = appvInstallerLogPath(inputs.resourceName);
       const template = (inputs.installer.arguments ?? APPV_SERVER_ARGUMENTS).split("{{log}}").join(log);
       const hostSecondsLeft = Math.max(1, Math.floor((remainingMs() / 1000) * scale));
-      const r = (await invokeInstaller(session, { path: inputs.installer.path, argumentTemplate: template, logPath: log, timeoutSeconds: hostSecondsLeft }, { onLine })).result;
-      if (r.exitCode !== 0 && r.exitCode !== 3010) {
-        throw new Error(`the setup exited with ${r.exitCode}; the log ${log} on ${step.host} ends: ${r.logTail.slice(-4).join(" | ")}`);
-      }
-      if (r.rebootRequired) onLine("the setup asks for a reboot (exit 3010); vdi-upgrade does not reboot: schedule one");
+      await runInstaller(session, step.host, { path: inputs.installer.path, argumentTemplate: template, logPath: log, timeoutSeconds: hostSecondsLeft, noun: "setup" }, onLine);
       return;
     }
     case "wait-service":
     case "start-service": {
-      const found = (await getServiceState(session, { displayNames: [service] })).result.services[0];
-      if (!found) throw new Error(`no service matching "${service}" exists on ${step.host}; set overrides.serviceDisplayName`);
-      const timeoutSeconds = APPV_SERVICE_TIMEOUT_MINUTES * 60;
-      const r = (await setServiceState(session, { displayName: found.displayName, state: "Running", timeoutSeconds }, { onLine, deadlineSeconds: timeoutSeconds / scale + 60 })).result;
+      const r = await ensureServiceRunning(session, step.host, service, APPV_SERVICE_TIMEOUT_MINUTES * 60, scale, onLine);
       state.serviceStatus = r.status;
       state.serviceDisplayName = r.displayName;
       return;
     }
     case "verify-version": {
-      const products = (await getInstalledProduct(session, { displayNameLike: [...(inputs.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS)] })).result.products;
-      const target = parseAppVVersion(inputs.targetVersion)!;
-      const version = products.map((p) => p.displayVersion).find((v) => parseAppVVersion(v) && compareAppVVersions(parseAppVVersion(v)!, target) === 0);
-      if (!version) {
-        throw new Error(
-          `the setup reported success but ${step.host} runs ${products.map((p) => p.displayVersion).join(", ") || "no App-V server version"}, not ${inputs.targetVersion}; read ${appvInstallerLogPath(inputs.resourceName)} on the host`,
-        );
-      }
-      state.liveVersion = version;
+      state.liveVersion = await verifyInstalledVersion(session, step.host, {
+        patterns: inputs.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
+        target: inputs.targetVersion,
+        scheme: APPV_VERSIONS,
+        product: "App-V server",
+        noun: "setup",
+        logPath: appvInstallerLogPath(inputs.resourceName),
+      });
       return;
     }
     default:
@@ -294,9 +287,15 @@ async function runServerStep(
   }
 }
 
+/** Refresh keeps the last known state of a resource whose stored state is not valid input, and says why. */
+function unreadable(id: string, props: Props, failures: readonly CheckFailure[]): { id: string; props: Props } {
+  say(props.resourceName ?? id, ["refresh cannot read the host: the stored state is not valid input:", ...failures.map((f) => `  ${f.reason}`)], secretsOf(props));
+  return { id, props };
+}
+
 async function readServer(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
   const validated = validateAppVServerInputs(props);
-  if (!validated.inputs) return { id, props };
+  if (!validated.inputs) return unreadable(id, props, validated.failures);
   const observed = await observeServer(validated.inputs, planningSession(validated.inputs.connection));
   const { facts, plan } = observed;
   if (!facts.reachable) {
@@ -550,7 +549,7 @@ async function convergeFarm(kind: "farm-preparation" | "farm-completion", news: 
 
 async function readFarm(kind: "farm-preparation" | "farm-completion", id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
   const validated = validateAppVFarmInputs(kind, props);
-  if (!validated.inputs) return { id, props };
+  if (!validated.inputs) return unreadable(id, props, validated.failures);
   const { sessions, db } = farmSessions(validated.inputs, true);
   const observed = await observeFarm(kind, validated.inputs, sessions, db);
   if (observed.members.some((m) => !m.reachable)) {

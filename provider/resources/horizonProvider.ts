@@ -8,16 +8,12 @@
  * - `read` reads the host back (refresh shows drift); `remove` only stops managing (never uninstalls).
  */
 import {
-  getInstalledProduct,
   getReplicationHealth,
   getSecurityServerList,
-  getServiceState,
   invokeHook,
-  invokeInstaller,
   invokePrepareSecurityServer,
   invokeVdmadmin,
   setPairingPassword,
-  setServiceState,
   VDMADMIN_PATH_VMWARE,
 } from "../operations";
 import {
@@ -35,11 +31,12 @@ import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import type { Session } from "../transport/session";
 import { describeConnection, resolveConnectionArgs } from "../transport/connectionArgs";
 import { redactText } from "../transport/redact";
-import { isHostKeyError, readHorizonHost, readPairingFacts } from "../upgrade/horizonFacts";
+import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
+import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readPairingFacts } from "../upgrade/horizonFacts";
 import { type HostFacts, type PairingFacts, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
-import { compareHorizonVersions, evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
+import { evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
 import {
   type AnyHorizonInputs,
   COMPUTED_KEYS,
@@ -355,49 +352,25 @@ async function runStep(
     case "install": {
       const log = installerLogPath(inputs.resourceName);
       const template = (inputs.installer.arguments ?? (ss ? SECURITY_SERVER_ARGUMENTS : CONNECTION_SERVER_ARGUMENTS)).split("{{log}}").join(log);
-      const r = (
-        await invokeInstaller(
-          ctx.session,
-          {
-            path: inputs.installer.path,
-            argumentTemplate: template,
-            logPath: log,
-            timeoutSeconds: hostSecondsLeft(),
-            secrets: ss && template.includes("{{secret:pairingPassword}}") ? { pairingPassword: ss.pairingPassword } : undefined,
-          },
-          { onLine },
-        )
-      ).result;
-      if (r.exitCode !== 0 && r.exitCode !== 3010) {
-        throw new Error(`the installer exited with ${r.exitCode}; the log ${log} on ${step.host} ends: ${r.logTail.slice(-4).join(" | ")}`);
-      }
-      if (r.rebootRequired) onLine("the installer asks for a reboot (exit 3010); vdi-upgrade does not reboot: schedule one");
+      const secrets = ss && template.includes("{{secret:pairingPassword}}") ? { pairingPassword: ss.pairingPassword } : undefined;
+      await runInstaller(ctx.session, step.host, { path: inputs.installer.path, argumentTemplate: template, logPath: log, timeoutSeconds: hostSecondsLeft(), secrets, noun: "installer" }, onLine);
       return;
     }
     case "wait-service":
     case "start-service": {
-      const found = (await getServiceState(ctx.session, { displayNames: [ctx.servicePattern] })).result.services[0];
-      if (!found) throw new Error(`no service matching "${ctx.servicePattern}" exists on ${step.host}; set overrides.serviceDisplayName`);
-      const r = (
-        await setServiceState(
-          ctx.session,
-          { displayName: found.displayName, state: "Running", timeoutSeconds: SERVICE_START_TIMEOUT_MINUTES * 60 },
-          { onLine, deadlineSeconds: (SERVICE_START_TIMEOUT_MINUTES * 60) / scale + 60 },
-        )
-      ).result;
+      const r = await ensureServiceRunning(ctx.session, step.host, ctx.servicePattern, SERVICE_START_TIMEOUT_MINUTES * 60, scale, onLine);
       state.facts = { ...state.facts, serviceStatus: r.status, serviceDisplayName: r.displayName };
       return;
     }
     case "verify-version": {
-      const products = (await getInstalledProduct(ctx.session, { displayNameLike: [...(inputs.overrides?.productDisplayNames ?? HORIZON_PRODUCT_PATTERNS)] })).result.products;
-      const version = products.map((p) => p.displayVersion).find((v) => parseHorizonVersion(v));
-      const target = parseHorizonVersion(inputs.targetVersion)!;
-      if (!version || compareHorizonVersions(parseHorizonVersion(version)!, target) !== 0) {
-        throw new Error(
-          `the installer reported success but ${step.host} runs ${version ?? "no Horizon version"}, not ${inputs.targetVersion}; ` +
-            `read ${installerLogPath(inputs.resourceName)} on the host`,
-        );
-      }
+      const version = await verifyInstalledVersion(ctx.session, step.host, {
+        patterns: inputs.overrides?.productDisplayNames ?? HORIZON_PRODUCT_PATTERNS,
+        target: inputs.targetVersion,
+        scheme: HORIZON_VERSIONS,
+        product: "Horizon",
+        noun: "installer",
+        logPath: installerLogPath(inputs.resourceName),
+      });
       state.facts = { ...state.facts, liveVersion: version };
       return;
     }
