@@ -15,8 +15,8 @@ const execFileP = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8"));
 
-/** The CLI version: always the exact `@pulumi/pulumi` pin, so SDK and engine match. */
-export const PULUMI_VERSION = pkg.dependencies["@pulumi/pulumi"];
+/** The CLI version: always the exact `@pulumi/pulumi` pin of devDependencies (dependencies holds the range users get), so SDK and engine match. */
+export const PULUMI_VERSION = pkg.devDependencies["@pulumi/pulumi"];
 /** The command provider plugin version: the exact `@pulumi/command` pin. */
 export const COMMAND_VERSION = pkg.dependencies["@pulumi/command"];
 /**
@@ -167,6 +167,33 @@ async function ensureLauncher(binDir) {
     }
 }
 
+/**
+ * The runtime name under which this toolchain launches Node.js policy packs. The language host built here (SDK 3.68)
+ * cannot run plugins (its RunPlugin answers "not supported"), and CLI 3.248 hands a `runtime: nodejs` pack to the
+ * language host whenever one exists; for a runtime with no language host it starts `pulumi-analyzer-policy-<runtime>`
+ * from PATH instead. docs/toolchain.md explains; tests/fixtures/policy-pack uses it to run policy/ unchanged.
+ */
+export const POLICY_RUNTIME = "vdi-upgrade-node";
+
+const POLICY_LAUNCHER = `#!/bin/sh
+# Launches a Node.js policy pack for the Pulumi engine (written by vdi-upgrade's npm run toolchain): runs the
+# run-policy-pack entry point of the @pulumi/pulumi that the policy pack's directory resolves.
+script=$(node -e "process.stdout.write(require.resolve('@pulumi/pulumi/cmd/run-policy-pack'))") || exit 1
+exec node "$script" "$@"
+`;
+
+/** The policy-pack launcher for POLICY_RUNTIME, next to `pulumi`. */
+async function ensurePolicyLauncher(binDir) {
+    const dst = path.join(binDir, `pulumi-analyzer-policy-${POLICY_RUNTIME}`);
+    if (existsSync(dst) && (await fs.readFile(dst, "utf8")) === POLICY_LAUNCHER) return;
+    try {
+        await fs.writeFile(dst, POLICY_LAUNCHER, { mode: 0o755 });
+        await fs.chmod(dst, 0o755);
+    } catch (err) {
+        log(`WARNING: cannot place the policy-pack launcher next to ${binDir}/pulumi (${err.message}); the policy-pack tests will fail.`);
+    }
+}
+
 /** Builds pulumi-resource-command and installs it into the project's Pulumi home; a warning, not a failure, if it cannot. */
 async function ensureCommandPlugin(tc) {
     if (tc.commandPlugin) return;
@@ -219,6 +246,7 @@ export async function ensureToolchain() {
         if (!tc) throw new Error(`the build finished but ${buildDir}/bin is incomplete`);
     }
     await ensureLauncher(tc.binDir);
+    await ensurePolicyLauncher(tc.binDir);
     await ensureCommandPlugin(tc);
     return resolveToolchain();
 }
