@@ -1,5 +1,6 @@
 /**
- * Standalone lab: `npx ts-node --transpile-only lab/cli.ts [--time-factor 600] [--out .lab/lab.json]`.
+ * Standalone lab: `npm run lab -- [options]` (`npm run lab -- --help` lists them), and the control commands for a lab
+ * that is running (`npm run lab -- status | audit | set cs2 version 7.12.0.15770369 | ...`; lab/cliOptions.ts).
  *
  * Starts a Horizon pod (two Connection Servers and two paired Security Servers on 7.12.0, the 7.13.2 installer
  * staged on all four) and an App-V farm (two Management Servers and a Streaming Server on 4.1 SP1 sharing APPVIRT
@@ -9,6 +10,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { USAGE as CLI_USAGE, layoutOptions, parseCommandLine } from "./cliOptions";
+import { sendControl, startControl } from "./control";
 import { APPV_VERSIONS, HORIZON_VERSIONS, type Lab, type LabOptions, startLab } from "./index";
 
 /** Parsed command-line flags. */
@@ -24,7 +27,8 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   let timeFactor = 600;
   let out = ".lab/lab.json";
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const arg = argv[i];
+    const [flag, inline] = arg.split(/=(.*)/s, 2);
     const value = inline ?? argv[++i];
     if (flag === "--time-factor") {
       timeFactor = Number(value);
@@ -33,7 +37,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
       if (!value) throw new Error(`[--out] needs a path. ${USAGE}`);
       out = value;
     } else {
-      throw new Error(`unknown argument "${argv[i]}". ${USAGE}`);
+      throw new Error(`unknown argument "${arg}". ${USAGE}`);
     }
   }
   return { timeFactor, out };
@@ -148,19 +152,33 @@ export function stageAndDescribe(lab: Lab): LabDescription {
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2));
-  const lab = await startLab(cliLabOptions(flags.timeFactor));
-  const description = stageAndDescribe(lab);
+  const cmd = parseCommandLine(process.argv.slice(2));
+  if (cmd.command === "help") {
+    console.log(CLI_USAGE);
+    return;
+  }
+  if (cmd.command === "control") {
+    console.log(await sendControl(resolve(cmd.out), cmd.request));
+    return;
+  }
+  const flags = cmd.flags;
+  const lab = await startLab(layoutOptions(flags, cliLabOptions(flags.timeFactor)));
+  for (const { host, fault } of flags.faults) lab.inject(host, fault);
+  const control = await startControl(lab);
+  const description = { ...stageAndDescribe(lab), control: control.endpoint };
   const out = resolve(flags.out);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(description, null, 2) + "\n", { mode: 0o600 });
   console.log(`vdi-upgrade lab running (time factor ${flags.timeFactor}: 1 s real = ${flags.timeFactor} s simulated)`);
+  for (const { host, fault } of flags.faults) console.log(`  fault armed on ${host}: ${JSON.stringify(fault)}`);
   for (const [name, h] of Object.entries(description.hosts)) {
     console.log(`  ${name.padEnd(6)} ${h.role.padEnd(18)} ssh ${h.user}@${h.host} -p ${h.port}  ${h.fingerprint}`);
   }
   console.log(`Passwords, host keys and installer hashes: ${out}`);
+  console.log(`From another terminal: npm run lab -- status | audit | timeline | set HOST version V | set HOST service Stopped | fault HOST KIND | help`);
   console.log("Press Ctrl+C to stop.");
   const stop = () => {
+    control.server.close();
     lab.stop().then(
       () => process.exit(0),
       (e: unknown) => {

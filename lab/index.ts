@@ -129,6 +129,16 @@ export interface Lab {
   setReachable(host: string, reachable: boolean): Promise<void>;
   /** Sets a pod's LDAP replication health. */
   setReplicationHealthy(pod: string, healthy: boolean): void;
+  /**
+   * What a person does by hand: the installed product now reports `version` (a snapshot restored, a manual
+   * downgrade). Throws for a host without a product.
+   */
+  setProductVersion(host: string, version: string): void;
+  /**
+   * A person starts or stops a service by hand (the host's own service by default, or the one with `displayName`);
+   * recorded in the timeline like any other change.
+   */
+  setServiceStatus(host: string, status: "Running" | "Stopped", displayName?: string): void;
   /** Arms a fault on a host. */
   inject(host: string, fault: Fault): void;
   /** Disarms faults on one host, or on every host. */
@@ -328,6 +338,19 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     },
     setReplicationHealthy(pod, healthy) {
       podOf(pod).replicationHealthy = healthy;
+    },
+    setProductVersion(name, version) {
+      const product = get(name).state.products[0];
+      if (!product) throw new Error(`[host] ${name} has no product installed.`);
+      product.displayVersion = version;
+    },
+    setServiceStatus(name, status, displayName) {
+      const state = get(name).state;
+      const svc = displayName ? state.services.find((s) => s.displayName === displayName) : state.services.find((s) => s.primary);
+      if (!svc) {
+        throw new Error(`[service] ${name} has no service ${displayName ? `"${displayName}"` : "of its product"}; its services: ${state.services.map((s) => s.displayName).join(", ") || "none"}.`);
+      }
+      world.setServiceStatus(state, svc, status);
     },
     inject(name, fault) {
       get(name).inject(fault);
