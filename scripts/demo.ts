@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { cliLabOptions, stageAndDescribe } from "../lab/cli";
 import { type Lab, startLab } from "../lab";
+import { renderSummary } from "../provider/report/summary";
 
 const root = path.resolve(__dirname, "..");
 const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
@@ -19,6 +20,18 @@ function pulumi(bin: string, env: NodeJS.ProcessEnv, args: string[]): Promise<vo
     const child = spawn(bin, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"] });
     child.on("error", reject);
     child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi ${args[0]} exited with code ${code}`))));
+  });
+}
+
+/** Runs pulumi with its standard output captured (for `--json`); its standard error still reaches the terminal. */
+function pulumiCapture(bin: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+  console.log(`\n$ pulumi ${args.join(" ")}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`pulumi ${args[0]} exited with code ${code}`))));
   });
 }
 
@@ -71,6 +84,10 @@ async function main(): Promise<void> {
     const stack = process.env.DEMO_STACK || "demo";
     await pulumi(tc.pulumi, env, ["stack", "init", stack, "--non-interactive"]);
     await pulumi(tc.pulumi, env, ["preview", "--diff", "--non-interactive", "--stack", stack]);
+    // What a reviewer sees on the pull request (examples/gitops): the same preview, as JSON, summarized.
+    const previewJson = await pulumiCapture(tc.pulumi, env, ["preview", "--json", "--non-interactive", "--stack", stack]);
+    console.log("  | npx vdi-upgrade summary\n");
+    console.log(renderSummary(JSON.parse(previewJson), "vdi-upgrade preview of the demo").replace(/\n<details>[\s\S]*?<\/details>\n/g, ""));
     await pulumi(tc.pulumi, env, ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack]);
     report(lab);
   } finally {
