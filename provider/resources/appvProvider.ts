@@ -22,6 +22,8 @@ import {
   appvInstallerLogPath,
   defaultBackupPath,
 } from "../products/appv";
+import { scriptInputFailures } from "../powershell/scriptCheck";
+import { APPV_FARM_SCRIPT_INPUTS } from "../powershell/scriptInputs";
 import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import { redactText } from "../transport/redact";
 import { type Session, openSession } from "../transport/session";
@@ -411,7 +413,9 @@ function printFarmPlan(kind: AppVKind, inputs: AppVFarmInputs, observed: FarmObs
 
 async function checkFarm(kind: "farm-preparation" | "farm-completion", news: Props): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
   const validated = validateAppVFarmInputs(kind, news);
-  if (!validated.inputs) return { failures: validated.failures };
+  // The schema script is parsed before anything touches a host (issue 15).
+  const scripts = await scriptInputFailures(news, APPV_FARM_SCRIPT_INPUTS, isUnknown);
+  if (!validated.inputs || scripts.length > 0) return { failures: [...validated.failures, ...scripts] };
   const inputs = validated.inputs;
   const secrets = secretsOf(inputs);
   if (isUnknown(inputs.servers) || (kind === "farm-preparation" && isUnknown(inputs.database))) {

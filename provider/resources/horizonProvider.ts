@@ -29,6 +29,8 @@ import {
 } from "../products/horizon";
 import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import type { Session } from "../transport/session";
+import { scriptInputFailures } from "../powershell/scriptCheck";
+import { HORIZON_SCRIPT_INPUTS } from "../powershell/scriptInputs";
 import { describeConnection, resolveConnectionArgs } from "../transport/connectionArgs";
 import { redactText } from "../transport/redact";
 import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
@@ -150,7 +152,9 @@ function printPlan(resource: string, facts: HostFacts, target: string, plan: Pla
 /** `check`: validate, then plan from live facts where the connection is known. */
 export async function check(kind: HorizonKind, _olds: unknown, news: Record<string, any>): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
   const validated = validateHorizonInputs(kind, news);
-  if (!validated.inputs) return { failures: validated.failures };
+  // Overrides and hooks are parsed before anything touches a host (issue 15).
+  const scripts = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown);
+  if (!validated.inputs || scripts.length > 0) return { failures: [...validated.failures, ...scripts] };
   const inputs = validated.inputs;
   const resource = inputs.resourceName;
   const secrets = secretsOf(inputs);
