@@ -40,6 +40,7 @@ import {
   schemaUpgraded,
 } from "../upgrade/appvPlan";
 import { isHostKeyError } from "../upgrade/hostFacts";
+import { powershellFailures } from "../upgrade/preflight";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { compareAppVVersions, evaluateAppVUpgradePath, formatAppVVersion, parseAppVVersion } from "../versions/appv";
@@ -169,7 +170,7 @@ async function checkServer(news: Props): Promise<{ inputs?: unknown; failures?: 
     throw e;
   }
   const { facts, plan } = observed;
-  const failures = pathFailures(facts, inputs.targetVersion, `host ${facts.host}`);
+  const failures = [...powershellFailures(facts), ...pathFailures(facts, inputs.targetVersion, `host ${facts.host}`)];
   if (failures.length === 0 && plan.steps.length > 0) {
     const closed = windowVerdict(validated.window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES);
     if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] ${facts.host}: ${closed}.` });

@@ -36,6 +36,7 @@ import { redactText } from "../transport/redact";
 import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
 import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readPairingFacts } from "../upgrade/horizonFacts";
 import { type HostFacts, type PairingFacts, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
+import { powershellFailures } from "../upgrade/preflight";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
@@ -152,7 +153,7 @@ function printPlan(resource: string, facts: HostFacts, target: string, plan: Pla
 /** `check`: validate, then plan from live facts where the connection is known. */
 export async function check(kind: HorizonKind, _olds: unknown, news: Record<string, any>): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
   const validated = validateHorizonInputs(kind, news);
-  // Overrides and hooks are parsed before anything touches a host (issue 15).
+  // Script overrides are parsed before anything touches a host (issue 15).
   const scripts = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown);
   if (!validated.inputs || scripts.length > 0) return { failures: [...validated.failures, ...scripts] };
   const inputs = validated.inputs;
@@ -176,7 +177,7 @@ export async function check(kind: HorizonKind, _olds: unknown, news: Record<stri
     throw e;
   }
   const { facts, plan } = observed;
-  const failures = liveFailures(facts, inputs.targetVersion);
+  const failures = [...powershellFailures(facts), ...liveFailures(facts, inputs.targetVersion)];
   if (failures.length === 0 && plan.steps.length > 0) {
     const closed = windowVerdict(validated.window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES);
     if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] ${facts.host}: ${closed}.` });
