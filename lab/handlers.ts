@@ -136,7 +136,7 @@ const getHostFacts: Handler<Record<string, never>> = {
       user: `${ctx.host.computerName.toLowerCase()}\\${ctx.user.user}`,
       isAdmin: ctx.user.admin,
       utcNow: ctx.world.clock.nowIso(),
-      psVersion: "5.1.17763.1852",
+      psVersion: ctx.host.powershellVersion,
     };
   },
 };

@@ -139,6 +139,11 @@ export interface Lab {
    * recorded in the timeline like any other change.
    */
   setServiceStatus(host: string, status: "Running" | "Stopped", displayName?: string): void;
+  /**
+   * Sets the Windows PowerShell version a host reports (`$PSVersionTable.PSVersion`), e.g. "4.0" for a Windows
+   * Server 2012 R2 without WMF 5.1. Below 3.0 the bootstrap itself fails (no ConvertFrom-Json).
+   */
+  setPowerShellVersion(host: string, version: string): void;
   /** Arms a fault on a host. */
   inject(host: string, fault: Fault): void;
   /** Disarms faults on one host, or on every host. */
@@ -351,6 +356,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         throw new Error(`[service] ${name} has no service ${displayName ? `"${displayName}"` : "of its product"}; its services: ${state.services.map((s) => s.displayName).join(", ") || "none"}.`);
       }
       world.setServiceStatus(state, svc, status);
+    },
+    setPowerShellVersion(name, version) {
+      if (!/^\d+\.\d+(\.\d+){0,2}$/.test(version)) throw new Error(`[version] "${version}" is not a PowerShell version such as 4.0 or 5.1.17763.1852.`);
+      get(name).state.powershellVersion = version;
     },
     inject(name, fault) {
       get(name).inject(fault);

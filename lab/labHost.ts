@@ -6,7 +6,8 @@
 import { type AuditEntry, collectSecrets, redact } from "./audit";
 import { type Fault, FaultSet } from "./faults";
 import { type Durations, runOperation } from "./handlers";
-import { type Request, errorLine, resultLine } from "./protocol";
+import { loadScriptParser } from "./powershell";
+import { type Request, errorLine, resultLine, scriptParseError } from "./protocol";
 import { type ExecIO, type SshAccount, SshFront, publicKeyInfo } from "./sshServer";
 import type { HostState, World } from "./state";
 
@@ -102,6 +103,14 @@ export class LabHost {
     for (const f of fired) {
       if (f.kind === "latency") await new Promise((r) => setTimeout(r, f.ms));
     }
+    // The bootstrap turns the script into a script block before anything of the operation runs (issue 15).
+    const refused = await bootstrapRefusal(this.state.powershellVersion, request.script);
+    if (refused) {
+      end({ outcome: "not-run", error: refused });
+      io.line(errorLine(refused));
+      io.exit(1);
+      return;
+    }
     const dropAfter = has("drop", "after");
     let dropDuring = has("drop", "during");
     try {
@@ -141,4 +150,18 @@ export class LabHost {
       io.exit(1);
     }
   }
+}
+
+/**
+ * Why the bootstrap fails on this host before the operation runs, or undefined. Below PowerShell 3.0 there is no
+ * ConvertFrom-Json ("ConvertFrom-Json", Microsoft.PowerShell.Utility, introduced in Windows PowerShell 3.0:
+ * https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/convertfrom-json); otherwise a script
+ * Windows PowerShell 5.1 cannot parse is refused with the parser's location (lab/protocol.ts).
+ */
+async function bootstrapRefusal(powershellVersion: string, script: string): Promise<string | undefined> {
+  const major = Number(/^(\d+)\./.exec(powershellVersion)?.[1] ?? "5");
+  if (major < 3) {
+    return "The term 'ConvertFrom-Json' is not recognized as the name of a cmdlet, function, script file, or operable program.";
+  }
+  return scriptParseError(script, await loadScriptParser());
 }

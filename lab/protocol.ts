@@ -199,3 +199,52 @@ function splitMsiexec(s: string): string[] {
   if (started) tokens.push(cur);
   return tokens;
 }
+
+/** Parses a script to a tree (lab/powershell.ts loads it). */
+export type ParseScript = (text: string) => import("web-tree-sitter").Tree;
+
+/**
+ * What a Windows PowerShell 5.1 host does with a script that does not parse: the bootstrap's
+ * `[ScriptBlock]::Create($req.script)` throws a ParseException, nothing of the operation runs, and the error line
+ * carries the location as PowerShell words it ("At line:L char:C"). The tokens `&&` and `||` are refused by 5.1's
+ * parser ("What's New in PowerShell 7.0", pipeline chain operators,
+ * https://learn.microsoft.com/en-us/powershell/scripting/whats-new/what-s-new-in-powershell-70); the grammar accepts
+ * them, so they are looked for by node. Returns undefined when the script parses.
+ */
+export function scriptParseError(script: string, parse: ParseScript): string | undefined {
+  const tree = parse(script);
+  try {
+    const root = tree.rootNode;
+    let at: { index: number; reason: string } | undefined;
+    const mark = (index: number, reason: string) => {
+      if (!at || index < at.index) at = { index, reason };
+    };
+    const stack = root.type === "ERROR" ? root.children.filter((c) => c !== null) : [root];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.type === "pipeline_chain_tail") {
+        mark(n.startIndex + (n.text.length - n.text.trimStart().length), `The token '${n.text.trim().slice(0, 2)}' is not a valid statement separator in this version.`);
+      } else if (n.isMissing && n.type !== ";") {
+        // The grammar sometimes wants a ';' after a lone param block; PowerShell never does.
+        mark(n.startIndex, `Missing '${n.type}'.`);
+      } else if (n.type === "ERROR") {
+        mark(n.startIndex + (n.text.length - n.text.trimStart().length), "Unexpected token in expression or statement.");
+      }
+      for (const c of n.children) if (c) stack.push(c);
+    }
+    if (!at && root.type === "ERROR") {
+      // The whole script failed to parse: point at its first statement. A script of comments and a param block only
+      // is an error to the grammar and nothing to PowerShell.
+      const first = root.namedChildren.find((c) => c !== null && c.type !== "comment" && c.type !== "param_block");
+      if (first) mark(first.startIndex, "Unexpected token in expression or statement.");
+    }
+    if (!at) return undefined;
+    const before = script.slice(0, at.index);
+    const line = before.split("\n").length;
+    const char = at.index - (before.lastIndexOf("\n") + 1) + 1;
+    const text = (script.split("\n")[line - 1] ?? "").replace(/\r$/, "");
+    return `Exception calling "Create" with "1" argument(s): "At line:${line} char:${char}\n+ ${text}\n${at.reason}"`;
+  } finally {
+    tree.delete();
+  }
+}

@@ -35,6 +35,13 @@ export interface HostSpecBase {
   readonly computerName?: string;
   /** Extra accounts besides the default `administrator`. */
   readonly accounts?: readonly AccountSpec[];
+  /**
+   * `$PSVersionTable.PSVersion` the host reports. Windows Server 2016 and later ship Windows PowerShell 5.1; older
+   * hosts have what their Windows Management Framework gives (4.0 on 2012 R2) until WMF 5.1 is installed ("Install
+   * and configure WMF 5.1", https://learn.microsoft.com/powershell/scripting/windows-powershell/wmf/setup/install-configure).
+   * @default "5.1.17763.1852"
+   */
+  readonly powershellVersion?: string;
 }
 
 /** A Connection Server. */
@@ -145,6 +152,8 @@ export interface HostState {
   readonly hooks: HookRecord[];
   /** An installer is running (the MSI mutex). */
   installing: boolean;
+  /** `$PSVersionTable.PSVersion`; tests may lower it. */
+  powershellVersion: string;
 }
 
 /** IPsec state of a security server. */
@@ -293,6 +302,7 @@ export class World {
       files: {},
       hooks: [],
       installing: false,
+      powershellVersion: spec.powershellVersion ?? "5.1.17763.1852",
     };
     this.hosts.set(spec.name, host);
     return host;

@@ -11,6 +11,7 @@
 //   maintenanceWindow          e.g. {"days":["Sat"],"from":"22:00","to":"04:00","utcOffset":"+01:00"}  default: always open
 //   timeBudgetMinutes          minutes one server's upgrade may take                                  default: 30
 //   hooks                      {"before": "<PowerShell>", "after": "<PowerShell>"} run on each server
+//   overrides                  e.g. {"prepareSecurityServerScript": "<PowerShell>"} for every server (docs/horizon.md)
 //   pairingTimeoutMinutes      minutes the pairing password set on a Connection Server stays valid      default: 30
 //   dialErrorLimit             SSH connection attempts before a host counts as unreachable             default: 10
 import * as fs from "node:fs";
@@ -58,6 +59,7 @@ const common = {
   maintenanceWindow: config.getObject<Record<string, unknown>>("maintenanceWindow") as never,
   timeBudgetMinutes: config.getNumber("timeBudgetMinutes"),
   hooks: config.getObject<{ before?: string; after?: string }>("hooks"),
+  overrides: config.getObject<Record<string, unknown>>("overrides") as never,
   timeScale,
 };
 

@@ -22,6 +22,8 @@ import {
   appvInstallerLogPath,
   defaultBackupPath,
 } from "../products/appv";
+import { scriptInputFailures } from "../powershell/scriptCheck";
+import { APPV_FARM_SCRIPT_INPUTS } from "../powershell/scriptInputs";
 import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import { redactText } from "../transport/redact";
 import { type Session, openSession } from "../transport/session";
@@ -38,6 +40,7 @@ import {
   schemaUpgraded,
 } from "../upgrade/appvPlan";
 import { isHostKeyError } from "../upgrade/hostFacts";
+import { powershellFailures } from "../upgrade/preflight";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { compareAppVVersions, evaluateAppVUpgradePath, formatAppVVersion, parseAppVVersion } from "../versions/appv";
@@ -167,7 +170,7 @@ async function checkServer(news: Props): Promise<{ inputs?: unknown; failures?: 
     throw e;
   }
   const { facts, plan } = observed;
-  const failures = pathFailures(facts, inputs.targetVersion, `host ${facts.host}`);
+  const failures = [...powershellFailures(facts), ...pathFailures(facts, inputs.targetVersion, `host ${facts.host}`)];
   if (failures.length === 0 && plan.steps.length > 0) {
     const closed = windowVerdict(validated.window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES);
     if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] ${facts.host}: ${closed}.` });
@@ -411,7 +414,9 @@ function printFarmPlan(kind: AppVKind, inputs: AppVFarmInputs, observed: FarmObs
 
 async function checkFarm(kind: "farm-preparation" | "farm-completion", news: Props): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
   const validated = validateAppVFarmInputs(kind, news);
-  if (!validated.inputs) return { failures: validated.failures };
+  // The schema script is parsed before anything touches a host (issue 15).
+  const scripts = await scriptInputFailures(news, APPV_FARM_SCRIPT_INPUTS, isUnknown);
+  if (!validated.inputs || scripts.length > 0) return { failures: [...validated.failures, ...scripts] };
   const inputs = validated.inputs;
   const secrets = secretsOf(inputs);
   if (isUnknown(inputs.servers) || (kind === "farm-preparation" && isUnknown(inputs.database))) {

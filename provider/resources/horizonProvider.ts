@@ -29,11 +29,14 @@ import {
 } from "../products/horizon";
 import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import type { Session } from "../transport/session";
+import { scriptInputFailures } from "../powershell/scriptCheck";
+import { HORIZON_SCRIPT_INPUTS } from "../powershell/scriptInputs";
 import { describeConnection, resolveConnectionArgs } from "../transport/connectionArgs";
 import { redactText } from "../transport/redact";
 import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
 import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readPairingFacts } from "../upgrade/horizonFacts";
 import { type HostFacts, type PairingFacts, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
+import { powershellFailures } from "../upgrade/preflight";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
@@ -150,7 +153,9 @@ function printPlan(resource: string, facts: HostFacts, target: string, plan: Pla
 /** `check`: validate, then plan from live facts where the connection is known. */
 export async function check(kind: HorizonKind, _olds: unknown, news: Record<string, any>): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
   const validated = validateHorizonInputs(kind, news);
-  if (!validated.inputs) return { failures: validated.failures };
+  // Script overrides are parsed before anything touches a host (issue 15).
+  const scripts = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown);
+  if (!validated.inputs || scripts.length > 0) return { failures: [...validated.failures, ...scripts] };
   const inputs = validated.inputs;
   const resource = inputs.resourceName;
   const secrets = secretsOf(inputs);
@@ -172,7 +177,7 @@ export async function check(kind: HorizonKind, _olds: unknown, news: Record<stri
     throw e;
   }
   const { facts, plan } = observed;
-  const failures = liveFailures(facts, inputs.targetVersion);
+  const failures = [...powershellFailures(facts), ...liveFailures(facts, inputs.targetVersion)];
   if (failures.length === 0 && plan.steps.length > 0) {
     const closed = windowVerdict(validated.window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES);
     if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] ${facts.host}: ${closed}.` });

@@ -17,6 +17,8 @@ export interface HostFacts {
   user?: string;
   /** The host's clock (ISO 8601), which maintenance windows are judged by. */
   hostNow?: string;
+  /** `$PSVersionTable.PSVersion` of the Windows PowerShell the operations run in (e.g. 5.1.17763.1852). */
+  psVersion?: string;
   /** DisplayVersion from the Uninstall registry; undefined when the product is not installed. */
   liveVersion?: string;
   /** Status of the product's main service, or "missing". */
@@ -83,6 +85,7 @@ export async function readHost<V>(session: Session, opts: HostReadOptions, schem
       isAdmin: host.isAdmin,
       user: host.user,
       hostNow: host.utcNow,
+      psVersion: host.psVersion,
       liveVersion,
       serviceStatus: service?.status ?? "missing",
       serviceDisplayName: service?.displayName,

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { checkCommandLine, decodeRequest, parseInstallerArguments, substituteSecrets } from "../../lab/protocol";
+import { startLab } from "../../lab";
+import { loadScriptParser } from "../../lab/powershell";
+import { type ParseScript, checkCommandLine, decodeRequest, parseInstallerArguments, scriptParseError, substituteSecrets } from "../../lab/protocol";
 import { like } from "../../lab/likePattern";
 import { compareVersions } from "../../lab/catalog";
-import { commandLine, encodeRequest } from "./labClient";
+import { LabClient, commandLine, encodeRequest, runOnce } from "./labClient";
 
 describe("lab protocol decoding", () => {
   it("accepts the documented command line and returns the decoded bootstrap", () => {
@@ -96,5 +98,73 @@ describe("lab -like and versions", () => {
 
   it("refuses a version that is not dotted numbers", () => {
     assert.throws(() => compareVersions("7.x", "7.1"), /\[version\]/);
+  });
+});
+
+describe("lab protocol: a script Windows PowerShell 5.1 cannot parse", () => {
+  let parse: ParseScript;
+  before(async () => {
+    parse = await loadScriptParser();
+  });
+
+  // [body after the header line, line, char, reason]
+  const refused: [string, number, number, RegExp][] = [
+    ["param($p)\nif ($p.x { 1 }", 3, 8, /Unexpected token/],
+    ["param($p)\n$a = $p.x ?? 'none'", 3, 9, /Unexpected token/],
+    ["param($p)\n$r = $p.ok ? 1 : 2", 3, 9, /Unexpected token/],
+    ["param($p)\nGet-Item C:\\x && 'y'", 3, 15, /The token '&&' is not a valid statement separator in this version\./],
+    ["param($p)\nfunction f {\n  process { 1 }\n  clean { 2 }\n}", 4, 3, /Unexpected token/],
+  ];
+  for (const [body, line, char, reason] of refused) {
+    it(`refuses ${JSON.stringify(body)} at line ${line} char ${char}`, () => {
+      const message = scriptParseError(`# vdi-upgrade operation: Get-HostFacts\n${body}`, parse);
+      assert.ok(message, "refused");
+      assert.match(message, new RegExp(`^Exception calling "Create" with "1" argument\\(s\\): "At line:${line} char:${char}\\n\\+ `));
+      assert.match(message, reason);
+    });
+  }
+
+  for (const body of ["param($p)\n# body ignored by the lab\n", "param($p)\n$x = if ($p.a) { 1 } else { 2 }\nGet-Service | ? { $_.Name -like 'a?' }"]) {
+    it(`accepts ${JSON.stringify(body)}`, () => {
+      assert.equal(scriptParseError(`# vdi-upgrade operation: Get-HostFacts\n${body}`, parse), undefined);
+    });
+  }
+
+  it("refuses it over SSH before the operation runs, and audits it as not run", async () => {
+    const lab = await startLab({ hosts: [{ name: "h1" }] });
+    try {
+      const c = await LabClient.connect(lab.endpoint("h1"));
+      try {
+        const r = await c.exec(commandLine(), encodeRequest("Get-HostFacts", {}, "param($p)\n$x = (1"));
+        assert.equal(r.exitCode, 1);
+        assert.match(r.error ?? "", /At line:3 char:1\n\+ \$x = \(1\n/);
+        assert.equal(r.result, undefined);
+        const entry = lab.host("h1").audit.at(-1)!;
+        assert.deepEqual([entry.operation, entry.outcome], ["Get-HostFacts", "not-run"]);
+        const ok = await c.run("Get-HostFacts");
+        assert.equal(ok.exitCode, 0);
+      } finally {
+        c.close();
+      }
+    } finally {
+      await lab.stop();
+    }
+  });
+});
+
+describe("lab hosts' Windows PowerShell version", () => {
+  it("is 5.1 by default, can be set lower, and below 3.0 the bootstrap itself fails", async () => {
+    const lab = await startLab({ hosts: [{ name: "h1" }, { name: "h2", powershellVersion: "4.0" }] });
+    try {
+      assert.match((await runOnce(lab.endpoint("h1"), "Get-HostFacts")).result.psVersion, /^5\.1\./);
+      assert.equal((await runOnce(lab.endpoint("h2"), "Get-HostFacts")).result.psVersion, "4.0");
+      lab.setPowerShellVersion("h1", "2.0");
+      const old = await runOnce(lab.endpoint("h1"), "Get-HostFacts");
+      assert.equal(old.exitCode, 1);
+      assert.match(old.error ?? "", /'ConvertFrom-Json' is not recognized/);
+      assert.throws(() => lab.setPowerShellVersion("h1", "five"), /\[version\] "five" is not a PowerShell version/);
+    } finally {
+      await lab.stop();
+    }
   });
 });

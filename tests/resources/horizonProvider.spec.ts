@@ -49,6 +49,21 @@ describe("horizonProvider.check against a lab pod", () => {
     assert.deepEqual(r.failures?.map((f) => f.property), ["connectionServer.connection.hostKey"]);
   });
 
+  it("fails preview on a host below Windows PowerShell 5.1, with the fix", async () => {
+    lab.setPowerShellVersion("ss1", "4.0");
+    const r = await check("security-server", {}, securityServer());
+    assert.deepEqual(r.failures?.map((f) => f.property), ["connection"]);
+    assert.match(r.failures![0].reason, /SS1 runs Windows PowerShell 4\.0; .* install Windows Management Framework 5\.1 \(https:\/\/www\.microsoft\.com\/en-us\/download\/details\.aspx\?id=54616\)/);
+  });
+
+  it("fails an override that does not parse before anything reaches a host", async () => {
+    const before = lab.audit().length;
+    const r = await check("security-server", {}, { ...securityServer(), overrides: { pairingPasswordScript: "$t = $p.connectionServer\nif ($t -eq '') { throw 'none' \nWrite-VdiResult @{ expiresUtc = '' }" } });
+    assert.deepEqual(r.failures?.map((f) => f.property), ["overrides.pairingPasswordScript"]);
+    assert.match(r.failures![0].reason, /^\[overrides\.pairingPasswordScript\] line 2, column 16: .*"\{" opened here is never closed/);
+    assert.equal(lab.audit().length, before);
+  });
+
   it("plans without a failure when both keys match", async () => {
     const r = await check("security-server", {}, securityServer());
     assert.equal(r.failures, undefined);
