@@ -37,3 +37,4 @@ export type {
   AppVServerArgs,
 } from "./resources/appvArgs";
 export { parseAppVVersion, formatAppVVersion, compareAppVVersions, type AppVVersion } from "./versions/appv";
+export type { PlanStep, ServerStatus } from "./report/status";

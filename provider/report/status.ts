@@ -69,3 +69,26 @@ export function statusFromInputs(inputs: Record<string, unknown>, deleting = fal
   const code = typeof inputs.blockedCode === "string" ? inputs.blockedCode : undefined;
   return statusOf(plan, reason, code);
 }
+
+/**
+ * `props` with `steps` (the plan as objects) and `status` added, derived from its `plan`, `blockedReason` and
+ * `blockedCode`; props without a plan are returned as they are. The dynamic providers' shims apply it to what
+ * check, read, create and update return, so both products report both the same way.
+ */
+export function withStatus<T>(props: T): T {
+  if (!props || typeof props !== "object" || !Array.isArray((props as { plan?: unknown }).plan)) return props;
+  const p = props as Record<string, unknown>;
+  const plan = (p.plan as unknown[]).filter((l): l is string => typeof l === "string");
+  const reason = typeof p.blockedReason === "string" ? p.blockedReason : undefined;
+  const code = typeof p.blockedCode === "string" ? p.blockedCode : undefined;
+  return { ...p, steps: planSteps(plan), status: statusOf(plan, reason, code) } as T;
+}
+
+/** What a provider method returned, with `withStatus` applied to each of its property bags. */
+export async function decorate<R>(result: R | Promise<R>): Promise<R> {
+  const r = (await result) as Record<string, unknown> | undefined;
+  if (!r || typeof r !== "object") return r as R;
+  const out: Record<string, unknown> = { ...r };
+  for (const key of ["inputs", "outs", "props"]) if (key in out) out[key] = withStatus(out[key]);
+  return out as R;
+}

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { PlanStep, ServerStatus } from "../report/status";
 import { APPV_SERVICES } from "../products/appv";
 import type { AppVBackupArgs, AppVDatabaseArgs, AppVFarmArgs, AppVFarmServer, AppVInstallerArgs, AppVOverrides, AppVRoleArg } from "./appvArgs";
 import type { MaintenanceWindowArgs } from "./horizonArgs";
@@ -39,6 +40,10 @@ export class AppVFarmPreparation extends pulumi.dynamic.Resource {
   declare readonly liveVersions: pulumi.Output<Record<string, string>>;
   /** The steps `up` will take, in order. */
   declare readonly plan: pulumi.Output<string[]>;
+  /** The plan as objects `{ step, host, detail }`, for pipelines. */
+  declare readonly steps: pulumi.Output<PlanStep[]>;
+  /** ready, waiting (for a predecessor), blocked (with a stable `code`) or done: what a pipeline gates on. */
+  declare readonly status: pulumi.Output<ServerStatus>;
   /** Why `up` cannot run the plan now, if it cannot. */
   declare readonly blockedReason: pulumi.Output<string | undefined>;
   /** The database's schema version when last prepared (when it could be read). */
@@ -83,6 +88,10 @@ export class AppVFarmCompletion extends pulumi.dynamic.Resource {
   declare readonly liveVersions: pulumi.Output<Record<string, string>>;
   /** The steps `up` will take, in order. */
   declare readonly plan: pulumi.Output<string[]>;
+  /** The plan as objects `{ step, host, detail }`, for pipelines. */
+  declare readonly steps: pulumi.Output<PlanStep[]>;
+  /** ready, waiting (for a predecessor), blocked (with a stable `code`) or done: what a pipeline gates on. */
+  declare readonly status: pulumi.Output<ServerStatus>;
   /** Why `up` cannot run the plan now, if it cannot. */
   declare readonly blockedReason: pulumi.Output<string | undefined>;
   /** Each server's service status after the last `up`, by name. */

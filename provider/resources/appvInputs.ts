@@ -117,6 +117,8 @@ const OUTPUT_KEYS = [
   "liveVersion",
   "installedVersion",
   "plan",
+  "steps",
+  "status",
   "blockedReason",
   "serviceStatus",
   "liveVersions",

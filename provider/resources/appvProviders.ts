@@ -10,11 +10,11 @@ type Kind = "server" | "farm-preparation" | "farm-completion";
 
 function makeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
   return {
-    check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").check(kind, olds, news),
+    check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/appvProvider").check(kind, olds, news)),
     diff: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").diff(kind, id, olds, news),
-    create: (inputs: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").create(kind, inputs),
-    update: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").update(kind, id, olds, news),
-    read: (id: string, props: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").read(kind, id, props),
+    create: (inputs: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/appvProvider").create(kind, inputs)),
+    update: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/appvProvider").update(kind, id, olds, news)),
+    read: (id: string, props: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/appvProvider").read(kind, id, props)),
     delete: (id: string, props: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").remove(kind, id, props),
   };
 }
@@ -35,6 +35,8 @@ export const appvServerOutputs = {
   liveVersion: undefined,
   installedVersion: undefined,
   plan: undefined,
+  steps: undefined,
+  status: undefined,
   blockedReason: undefined,
   serviceStatus: undefined,
 };
@@ -43,6 +45,8 @@ export const appvServerOutputs = {
 export const appvFarmOutputs = {
   liveVersions: undefined,
   plan: undefined,
+  steps: undefined,
+  status: undefined,
   blockedReason: undefined,
   schemaVersion: undefined,
   backupPath: undefined,

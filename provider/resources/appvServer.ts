@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { PlanStep, ServerStatus } from "../report/status";
 import type { AppVServerArgs } from "./appvArgs";
 import { appvProvider, appvServerOutputs } from "./appvProviders";
 
@@ -19,6 +20,10 @@ export class AppVServer extends pulumi.dynamic.Resource {
   declare readonly installedVersion: pulumi.Output<string>;
   /** The steps `up` will take, in order; empty once the server runs the target. */
   declare readonly plan: pulumi.Output<string[]>;
+  /** The plan as objects `{ step, host, detail }`, for pipelines. */
+  declare readonly steps: pulumi.Output<PlanStep[]>;
+  /** ready, waiting (for a predecessor), blocked (with a stable `code`) or done: what a pipeline gates on. */
+  declare readonly status: pulumi.Output<ServerStatus>;
   /** Why `up` cannot run the plan now, if it cannot. */
   declare readonly blockedReason: pulumi.Output<string | undefined>;
   /** Status of the role's service when last read. */

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { PlanStep, ServerStatus } from "../report/status";
 import type { ConnectionServerArgs } from "./horizonArgs";
 import { horizonOutputs, horizonProvider } from "./horizonProviders";
 
@@ -18,6 +19,10 @@ export class ConnectionServer extends pulumi.dynamic.Resource {
   declare readonly installedVersion: pulumi.Output<string>;
   /** The steps `up` will take, in order, as preview shows them; empty once the server runs the target. */
   declare readonly plan: pulumi.Output<string[]>;
+  /** The plan as objects `{ step, host, detail }`, for pipelines. */
+  declare readonly steps: pulumi.Output<PlanStep[]>;
+  /** ready, waiting (for a predecessor), blocked (with a stable `code`) or done: what a pipeline gates on. */
+  declare readonly status: pulumi.Output<ServerStatus>;
   /** Why `up` cannot run the plan now, if it cannot. */
   declare readonly blockedReason: pulumi.Output<string | undefined>;
   /** Status of the Connection Server service when last read. */

@@ -10,11 +10,11 @@ type Kind = "connection-server" | "security-server";
 
 function makeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
   return {
-    check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").check(kind, olds, news),
+    check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/horizonProvider").check(kind, olds, news)),
     diff: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").diff(kind, id, olds, news),
-    create: (inputs: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").create(kind, inputs),
-    update: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").update(kind, id, olds, news),
-    read: (id: string, props: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").read(kind, id, props),
+    create: (inputs: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/horizonProvider").create(kind, inputs)),
+    update: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/horizonProvider").update(kind, id, olds, news)),
+    read: (id: string, props: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/horizonProvider").read(kind, id, props)),
     delete: (id: string, props: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").remove(kind, id, props),
   };
 }
@@ -34,6 +34,8 @@ export const horizonOutputs = {
   liveVersion: undefined,
   installedVersion: undefined,
   plan: undefined,
+  steps: undefined,
+  status: undefined,
   blockedReason: undefined,
   serviceStatus: undefined,
 };

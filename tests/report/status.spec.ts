@@ -57,3 +57,23 @@ describe("report/status", () => {
     it("treats a resource being deleted as done", () => assert.equal(statusFromInputs({ plan: ["1. a on H: x"] }, true).state, "done"));
   });
 });
+
+describe("report/status: what the providers return", () => {
+  const { decorate, withStatus } = require("../../provider/report/status") as typeof import("../../provider/report/status");
+  it("adds steps and status beside a plan", () => {
+    assert.deepEqual(withStatus({ plan: ["1. install on CS1: run it"], blockedReason: "after CS0 reaches 7.13.2: not yet" }), {
+      plan: ["1. install on CS1: run it"],
+      blockedReason: "after CS0 reaches 7.13.2: not yet",
+      steps: [{ step: "install", host: "CS1", detail: "run it" }],
+      status: { state: "waiting", reason: "after CS0 reaches 7.13.2: not yet", waitingFor: "CS0 reaches 7.13.2" },
+    });
+  });
+  it("leaves props without a plan as they are", () => assert.deepEqual(withStatus({ x: 1 }), { x: 1 }));
+  it("decorates check's inputs, read's props and inputs, and create's outs; failures pass through", async () => {
+    assert.equal(((await decorate({ inputs: { plan: [] } })) as any).inputs.status.state, "done");
+    const read = (await decorate(Promise.resolve({ id: "x", props: { plan: [] }, inputs: { plan: ["1. a on H: b"] } }))) as any;
+    assert.deepEqual([read.props.status.state, read.inputs.status.state], ["done", "ready"]);
+    assert.equal(((await decorate({ id: "x", outs: { plan: [] } })) as any).outs.status.state, "done");
+    await assert.rejects(decorate(Promise.reject(new Error("step 2 failed"))), /step 2 failed/);
+  });
+});
