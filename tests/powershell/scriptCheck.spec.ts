@@ -10,6 +10,10 @@ import { APPV_FARM_SCRIPT_INPUTS, HORIZON_SCRIPT_INPUTS } from "../../provider/p
 import { UNKNOWN, isUnknown } from "../../provider/resources/inputSupport";
 import { BOOTSTRAP } from "../../provider/transport/powershell";
 import { GOLDEN_DIR } from "../golden/golden";
+import { startLab } from "../../lab";
+import { GET_HOST_FACTS, runOperation } from "../../provider/operations";
+import { closeAllConnections, openSession } from "../../provider/transport";
+import { FAST, argsFor } from "../transport/labFixture";
 
 /** A copy of an operation with another default body: a deliberately broken body. */
 function withBody<P, R>(def: OperationDefinition<P, R>, body: string): OperationDefinition<unknown, unknown> {
@@ -185,6 +189,25 @@ describe("the PowerShell that reaches a host", () => {
         hooks: { after: "any text ((( is a hook's own business" },
       };
       assert.deepEqual(await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown), []);
+    });
+  });
+
+  describe("end to end against the lab", function () {
+    this.timeout(30_000);
+    it("a body that does not parse fails on the host with PowerShell's location, and the real body runs", async () => {
+      const lab = await startLab({ timeFactor: FAST, hosts: [{ name: "h1" }] });
+      try {
+        const session = openSession(argsFor(lab.endpoint("h1")));
+        const broken = mutate(GET_HOST_FACTS, "$isAdmin = $principal.IsInRole(", "$isAdmin = $principal.IsInRole((");
+        assert.ok(checkOperationScript(grammar, broken).length > 0, "the provider's own check refuses it too");
+        await assert.rejects(runOperation(session, broken as typeof GET_HOST_FACTS, {}), (e: Error) => /At line:\d+ char:\d+/.test(e.message));
+        assert.equal(lab.host("h1").audit.at(-1)?.outcome, "not-run");
+        const ok = await runOperation(session, GET_HOST_FACTS, {});
+        assert.match(ok.result.psVersion, /^5\.1\./);
+      } finally {
+        closeAllConnections();
+        await lab.stop();
+      }
     });
   });
 });
