@@ -180,6 +180,16 @@ describe("the PowerShell that reaches a host", () => {
       assert.match(failures[0]?.reason ?? "", /\[database\.schemaScript\] line 1, column 44: reads \$p\.db/);
     });
 
+    it("never quotes a secret of the resource in the failure", async () => {
+      const news = { overrides: { pairingPasswordScript: "$pw = 'Sup3r-Secret!'\n$x = ($pw" } };
+      const failures = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown, ["Sup3r-Secret!"]);
+      assert.equal(failures.length, 1);
+      assert.ok(!failures[0].reason.includes("Sup3r-Secret!"), failures[0].reason);
+      assert.match(failures[0].reason, /line 2, column 6/);
+      const quoted = await scriptInputFailures({ overrides: { pairingPasswordScript: "$x = ('Sup3r-Secret!'" } }, HORIZON_SCRIPT_INPUTS, isUnknown, ["Sup3r-Secret!"]);
+      assert.ok(!quoted[0].reason.includes("Sup3r-Secret!"), quoted[0].reason);
+    });
+
     it("accepts correct overrides and skips values not known yet", async () => {
       const news = {
         overrides: {
