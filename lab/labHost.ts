@@ -163,5 +163,12 @@ async function bootstrapRefusal(powershellVersion: string, script: string): Prom
   if (major < 3) {
     return "The term 'ConvertFrom-Json' is not recognized as the name of a cmdlet, function, script file, or operable program.";
   }
-  return scriptParseError(script, await loadScriptParser());
+  if (parseVerdicts.has(script)) return parseVerdicts.get(script);
+  const verdict = scriptParseError(script, await loadScriptParser());
+  // The same few scripts arrive again and again: parse each once (a bounded cache, the verdict is the same).
+  if (parseVerdicts.size >= 512) parseVerdicts.delete(parseVerdicts.keys().next().value as string);
+  parseVerdicts.set(script, verdict);
+  return verdict;
 }
+
+const parseVerdicts = new Map<string, string | undefined>();

@@ -215,6 +215,8 @@ export function scriptParseError(script: string, parse: ParseScript): string | u
   const tree = parse(script);
   try {
     const root = tree.rootNode;
+    // Most scripts parse: answer from the WebAssembly side without building a node per token.
+    if (!root.hasError && root.descendantsOfType("pipeline_chain_tail").length === 0) return undefined;
     let at: { index: number; reason: string } | undefined;
     const mark = (index: number, reason: string) => {
       if (!at || index < at.index) at = { index, reason };

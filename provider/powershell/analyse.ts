@@ -107,14 +107,37 @@ function children(node: SyntaxNode): SyntaxNode[] {
   return node.children.filter((c): c is SyntaxNode => c !== null);
 }
 
-function walk(node: SyntaxNode, visit: (n: SyntaxNode) => void): void {
-  const stack: SyntaxNode[] = [node];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    visit(n);
-    const kids = children(n);
-    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+/**
+ * Visits, in document order, the nodes under `node` (itself included) whose type `want` accepts. A tree cursor walks
+ * the tree; only the wanted nodes are built as objects (building every node costs more than the parse itself).
+ */
+function walk(node: SyntaxNode, want: (type: string, missing: boolean) => boolean, visit: (n: SyntaxNode) => void): void {
+  const cursor = node.walk();
+  try {
+    for (;;) {
+      if (want(cursor.nodeType, cursor.nodeIsMissing)) visit(cursor.currentNode);
+      if (cursor.gotoFirstChild()) continue;
+      for (;;) {
+        if (cursor.currentDepth === 0) return;
+        if (cursor.gotoNextSibling()) break;
+        cursor.gotoParent();
+      }
+    }
+  } finally {
+    cursor.delete();
   }
+}
+
+/**
+ * The nodes under `root` of these types, in document order, searched inside the WebAssembly module (building every
+ * node as an object costs more than the parse). web-tree-sitter 0.26 finds nothing when "ERROR" is asked for
+ * together with other types, so it is asked for on its own.
+ */
+function ofType(root: SyntaxNode, ...types: string[]): SyntaxNode[] {
+  const find = (t: string[]) => (t.length === 0 ? [] : root.descendantsOfType(t).filter((n): n is SyntaxNode => n !== null));
+  const others = find(types.filter((t) => t !== "ERROR"));
+  if (!types.includes("ERROR") || !root.hasError) return others;
+  return [...others, ...find(["ERROR"])].sort((a, b) => a.startIndex - b.startIndex);
 }
 
 /** The first index at or after `from` that is not whitespace (an error node often starts with the blank before it). */
@@ -155,17 +178,17 @@ function findPowershell7(text: string, root: SyntaxNode, loc: Locator): ScriptPr
       message: `uses "${c.construct}" (${c.name}), PowerShell ${c.since} syntax that Windows PowerShell 5.1 on the hosts does not know: write ${c.instead} instead`,
     });
   };
-  walk(root, (n) => {
+  for (const n of ofType(root, "pipeline_chain_tail", "command", "ERROR")) {
     if (n.type === "pipeline_chain_tail") {
       const at = skipBlank(text, n.startIndex, n.endIndex);
       add(text.startsWith("||", at) ? "||" : "&&", at);
     } else if (n.type === "command") {
       const name = n.childForFieldName("command_name")?.text.toLowerCase();
       if (name && PARALLEL_COMMANDS.has(name)) {
-        walk(n, (m) => {
+        for (const m of children(n.childForFieldName("command_elements") ?? n)) {
           const param = m.type === "command_parameter" ? m.text.toLowerCase().replace(/:$/, "") : "";
           if (param.length >= 3 && "-parallel".startsWith(param)) add("ForEach-Object -Parallel", n.startIndex);
-        });
+        }
       }
     } else if (n.type === "ERROR") {
       if (n.childCount === 0) {
@@ -178,7 +201,7 @@ function findPowershell7(text: string, root: SyntaxNode, loc: Locator): ScriptPr
         }
       }
     }
-  });
+  }
   return found.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
@@ -193,15 +216,16 @@ const CLOSERS = new Set([")", "}", "]"]);
 function unbalancedBracket(root: SyntaxNode, loc: Locator): ScriptProblem | undefined {
   const stack: SyntaxNode[] = [];
   let problem: { node: SyntaxNode; message: string } | undefined;
-  walk(root, (n) => {
-    if (problem || n.childCount > 0 || n.isMissing) return;
+  for (const n of ofType(root, ...Object.keys(OPENERS), ...CLOSERS)) {
+    if (problem) break;
+    if (n.childCount > 0 || n.isMissing) continue;
     if (n.type in OPENERS) stack.push(n);
     else if (CLOSERS.has(n.type)) {
       const open = stack.pop();
       if (!open) problem = { node: n, message: `this "${n.type}" closes nothing` };
       else if (OPENERS[open.type] !== n.type) problem = { node: open, message: `the "${open.type}" opened here is never closed with "${OPENERS[open.type]}"` };
     }
-  });
+  }
   if (!problem && stack.length > 0) {
     const open = stack[stack.length - 1];
     problem = { node: open, message: `the "${open.type}" opened here is never closed with "${OPENERS[open.type]}"` };
@@ -227,7 +251,7 @@ function firstSyntaxProblem(text: string, root: SyntaxNode, loc: Locator): Scrip
   if (bracket) return bracket;
   let first: { index: number; node: SyntaxNode } | undefined;
   // The earliest error node; a root that is itself an error only when nothing inside it is more precise.
-  walk(root, (n) => {
+  walk(root, (type, missing) => type === "ERROR" || missing, (n) => {
     if ((n.type !== "ERROR" || n.id === root.id) && !n.isMissing) return;
     const index = n.isMissing ? n.startIndex : skipBlank(text, n.startIndex, n.endIndex);
     if (!first || index < first.index) first = { index, node: n };
@@ -264,8 +288,8 @@ function isParamVariable(n: SyntaxNode, name: string): boolean {
 function findParamReads(text: string, root: SyntaxNode, loc: Locator, name: string): { reads: ParamRead[]; problems: ScriptProblem[] } {
   const reads: ParamRead[] = [];
   const problems: ScriptProblem[] = [];
-  walk(root, (n) => {
-    if (!isParamVariable(n, name)) return;
+  for (const n of ofType(root, "variable")) {
+    if (!isParamVariable(n, name)) continue;
     const parent = n.parent;
     if (parent && parent.type === "expandable_string_literal") {
       const after = /^\.([A-Za-z_][A-Za-z0-9_]*)/.exec(text.slice(n.endIndex, n.endIndex + 100));
@@ -279,7 +303,7 @@ function findParamReads(text: string, root: SyntaxNode, loc: Locator, name: stri
           message: `"${n.text}.${after[1]}" inside a double-quoted string expands ${n.text} alone, followed by the text ".${after[1]}": write "$(${n.text}.${after[1]})"`,
         });
       }
-      return;
+      continue;
     }
     const path: string[] = [];
     let current: SyntaxNode = n;
@@ -292,10 +316,10 @@ function findParamReads(text: string, root: SyntaxNode, loc: Locator, name: stri
       path.push(simple.text);
       current = up;
     }
-    if (path.length === 0 || INTRINSIC_MEMBERS.has(path[0].toLowerCase())) return;
+    if (path.length === 0 || INTRINSIC_MEMBERS.has(path[0].toLowerCase())) continue;
     const { line, column } = loc.at(n.startIndex);
     reads.push({ path, line, column });
-  });
+  }
   return { reads, problems };
 }
 

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { type OperationDefinition, PRELUDE, scriptFor } from "../operations/operation";
 import type { CheckFailure } from "../resources/inputSupport";
+import { redactText } from "../transport/redact";
 import { type ParamRead, type ScriptProblem, analyseScript } from "./analyse";
 import { type PowerShellGrammar, loadPowerShellGrammar } from "./grammar";
 
@@ -141,10 +142,16 @@ function valueAt(news: Record<string, unknown>, path: readonly string[]): unknow
 }
 
 /**
- * The failures of every script input present in `news` (values not known yet are skipped). The grammar is loaded
- * only when there is a script to check.
+ * The failures of every script input present in `news` (values not known yet are skipped), with the resource's
+ * `secrets` hidden from the quoted text (an override that pastes a password must not print it). The grammar is
+ * loaded only when there is a script to check.
  */
-export async function scriptInputFailures(news: Record<string, unknown>, inputs: readonly ScriptInput[], isUnknown: (v: unknown) => boolean): Promise<CheckFailure[]> {
+export async function scriptInputFailures(
+  news: Record<string, unknown>,
+  inputs: readonly ScriptInput[],
+  isUnknown: (v: unknown) => boolean,
+  secrets: readonly string[] = [],
+): Promise<CheckFailure[]> {
   const present = inputs
     .map((i) => ({ ...i, text: valueAt(news, i.path) }))
     .filter((i): i is ScriptInput & { text: string } => typeof i.text === "string" && i.text.trim().length > 0 && !isUnknown(i.text));
@@ -153,7 +160,10 @@ export async function scriptInputFailures(news: Record<string, unknown>, inputs:
   const failures: CheckFailure[] = [];
   for (const i of present) {
     const property = i.path.join(".");
-    failures.push(...checkOperationScript(grammar, i.operation, i.text).map((p) => failureOf(property, p)));
+    for (const problem of checkOperationScript(grammar, i.operation, i.text)) {
+      const failure = failureOf(property, problem);
+      failures.push({ property, reason: redactText(failure.reason, secrets) });
+    }
   }
   return failures;
 }

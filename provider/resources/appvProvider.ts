@@ -415,7 +415,7 @@ function printFarmPlan(kind: AppVKind, inputs: AppVFarmInputs, observed: FarmObs
 async function checkFarm(kind: "farm-preparation" | "farm-completion", news: Props): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
   const validated = validateAppVFarmInputs(kind, news);
   // The schema script is parsed before anything touches a host (issue 15).
-  const scripts = await scriptInputFailures(news, APPV_FARM_SCRIPT_INPUTS, isUnknown);
+  const scripts = await scriptInputFailures(news, APPV_FARM_SCRIPT_INPUTS, isUnknown, secretsOf(news));
   if (!validated.inputs || scripts.length > 0) return { failures: [...validated.failures, ...scripts] };
   const inputs = validated.inputs;
   const secrets = secretsOf(inputs);

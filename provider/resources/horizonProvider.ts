@@ -154,7 +154,7 @@ function printPlan(resource: string, facts: HostFacts, target: string, plan: Pla
 export async function check(kind: HorizonKind, _olds: unknown, news: Record<string, any>): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
   const validated = validateHorizonInputs(kind, news);
   // Script overrides are parsed before anything touches a host (issue 15).
-  const scripts = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown);
+  const scripts = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown, secretsOf(news));
   if (!validated.inputs || scripts.length > 0) return { failures: [...validated.failures, ...scripts] };
   const inputs = validated.inputs;
   const resource = inputs.resourceName;

@@ -56,10 +56,26 @@ describe("analyseScript", () => {
       "function f { begin { 1 } process { 2 } end { 3 } }",
       "$clean = 1\nclean-up.exe",
       "# only a comment",
+      "If ($x -EQ 1) { 1 } ElseIf ($x -Like 'a*') { 2 } Else { 3 }",
+      "Try { 1 } Catch [System.Exception] { 2 } Finally { 3 }",
+      "$x = @\"\nhere $($p.a)\n\"@\n$y = 1",
+      "$s = 'it''s'; $t = \"say `\"hi`\"\"",
+      "switch ($x) {\n  'a' { 1 }\n  default { 2 }\n}",
+      "function Get-X {\n  param([string]$Name)\n  process { $Name }\n}",
+      "[CmdletBinding()]\nParam($p)\n$x = 1",
+      "$r = [regex]::Match('a', '(?<n>a)').Groups['n'].Value",
     ];
     for (const script of valid) {
       it(`accepts ${JSON.stringify(script)}`, () => {
         assert.deepEqual(analyseScript(grammar, script).problems, []);
+      });
+    }
+  });
+
+  describe("known limits of the grammar (docs/horizon.md)", () => {
+    for (const script of ["switch ($x) { a { 1 } default { 2 } }", "function Get-X { param([string]$Name) process { $Name } }"]) {
+      it(`refuses the one-line form ${JSON.stringify(script)} that 5.1 accepts`, () => {
+        assert.equal(analyseScript(grammar, script).problems[0]?.code, "syntax-error");
       });
     }
   });

@@ -10,6 +10,10 @@ import { APPV_FARM_SCRIPT_INPUTS, HORIZON_SCRIPT_INPUTS } from "../../provider/p
 import { UNKNOWN, isUnknown } from "../../provider/resources/inputSupport";
 import { BOOTSTRAP } from "../../provider/transport/powershell";
 import { GOLDEN_DIR } from "../golden/golden";
+import { startLab } from "../../lab";
+import { GET_HOST_FACTS, runOperation } from "../../provider/operations";
+import { closeAllConnections, openSession } from "../../provider/transport";
+import { FAST, argsFor } from "../transport/labFixture";
 
 /** A copy of an operation with another default body: a deliberately broken body. */
 function withBody<P, R>(def: OperationDefinition<P, R>, body: string): OperationDefinition<unknown, unknown> {
@@ -176,6 +180,16 @@ describe("the PowerShell that reaches a host", () => {
       assert.match(failures[0]?.reason ?? "", /\[database\.schemaScript\] line 1, column 44: reads \$p\.db/);
     });
 
+    it("never quotes a secret of the resource in the failure", async () => {
+      const news = { overrides: { pairingPasswordScript: "$pw = 'Sup3r-Secret!'\n$x = ($pw" } };
+      const failures = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown, ["Sup3r-Secret!"]);
+      assert.equal(failures.length, 1);
+      assert.ok(!failures[0].reason.includes("Sup3r-Secret!"), failures[0].reason);
+      assert.match(failures[0].reason, /line 2, column 6/);
+      const quoted = await scriptInputFailures({ overrides: { pairingPasswordScript: "$x = ('Sup3r-Secret!'" } }, HORIZON_SCRIPT_INPUTS, isUnknown, ["Sup3r-Secret!"]);
+      assert.ok(!quoted[0].reason.includes("Sup3r-Secret!"), quoted[0].reason);
+    });
+
     it("accepts correct overrides and skips values not known yet", async () => {
       const news = {
         overrides: {
@@ -185,6 +199,25 @@ describe("the PowerShell that reaches a host", () => {
         hooks: { after: "any text ((( is a hook's own business" },
       };
       assert.deepEqual(await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown), []);
+    });
+  });
+
+  describe("end to end against the lab", function () {
+    this.timeout(30_000);
+    it("a body that does not parse fails on the host with PowerShell's location, and the real body runs", async () => {
+      const lab = await startLab({ timeFactor: FAST, hosts: [{ name: "h1" }] });
+      try {
+        const session = openSession(argsFor(lab.endpoint("h1")));
+        const broken = mutate(GET_HOST_FACTS, "$isAdmin = $principal.IsInRole(", "$isAdmin = $principal.IsInRole((");
+        assert.ok(checkOperationScript(grammar, broken).length > 0, "the provider's own check refuses it too");
+        await assert.rejects(runOperation(session, broken as typeof GET_HOST_FACTS, {}), (e: Error) => /At line:\d+ char:\d+/.test(e.message));
+        assert.equal(lab.host("h1").audit.at(-1)?.outcome, "not-run");
+        const ok = await runOperation(session, GET_HOST_FACTS, {});
+        assert.match(ok.result.psVersion, /^5\.1\./);
+      } finally {
+        closeAllConnections();
+        await lab.stop();
+      }
     });
   });
 });
