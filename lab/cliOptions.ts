@@ -44,6 +44,7 @@ export type ControlRequest =
   | { readonly op: "timeline" }
   | { readonly op: "status" }
   | { readonly op: "set-version"; readonly host: string; readonly version: string }
+  | { readonly op: "set-powershell"; readonly host: string; readonly version: string }
   | { readonly op: "set-service"; readonly host: string; readonly status: "Running" | "Stopped"; readonly displayName?: string }
   | { readonly op: "fault"; readonly host: string; readonly fault: Fault }
   | { readonly op: "clear-faults"; readonly host?: string }
@@ -103,6 +104,7 @@ Commands (for a running lab):
   timeline                 service and IPsec changes, in order
   status                   each host's version and primary service
   set HOST version V       the product on HOST now reports version V (e.g. a snapshot restored by hand)
+  set HOST powershell V     HOST reports Windows PowerShell V (e.g. 4.0: no WMF 5.1 installed)
   set HOST service Running|Stopped [DISPLAY NAME]
                            start or stop a service by hand (default: the product's own service)
   fault HOST KIND[=VALUE][@OPERATION][#N]   arm a fault
@@ -251,11 +253,12 @@ function parseControl(args: readonly string[]): ControlRequest {
       need(3, "HOST version V, or HOST service Running|Stopped [DISPLAY NAME]");
       const [host, what, value, ...name] = rest;
       if (what === "version") return { op: "set-version", host, version: value };
+      if (what === "powershell") return { op: "set-powershell", host, version: value };
       if (what === "service") {
         if (value !== "Running" && value !== "Stopped") fail(`[set ${host} service] must be Running or Stopped; got "${value}".`);
         return { op: "set-service", host, status: value as "Running" | "Stopped", ...(name.length > 0 ? { displayName: name.join(" ") } : {}) };
       }
-      return fail(`[set] "${what}" is not version or service.`);
+      return fail(`[set] "${what}" is not version, powershell or service.`);
     }
     case "fault":
       need(2, "HOST KIND[=VALUE][@OPERATION][#N]");

@@ -47,6 +47,9 @@ export async function handleControl(lab: Lab, req: ControlRequest): Promise<stri
     case "set-version":
       lab.setProductVersion(req.host, req.version);
       return `${req.host} now reports version ${req.version}`;
+    case "set-powershell":
+      lab.setPowerShellVersion(req.host, req.version);
+      return `${req.host} now reports Windows PowerShell ${req.version}`;
     case "set-service":
       lab.setServiceStatus(req.host, req.status, req.displayName);
       return `${req.host}: ${req.displayName ?? "its service"} is ${req.status}`;

@@ -45,6 +45,11 @@ describe("lab/control", function () {
       assert.match(await sendControl(file, { op: "timeline" }), /ss2\s+VMware Horizon View Security Server: Running -> Stopped/);
     });
 
+    it("sets the Windows PowerShell version a host reports", async () => {
+      assert.match(await sendControl(file, { op: "set-powershell", host: "cs1", version: "4.0" }), /cs1 now reports Windows PowerShell 4\.0/);
+      assert.equal(lab.host("cs1").state.powershellVersion, "4.0");
+    });
+
     it("arms and clears a fault", async () => {
       await sendControl(file, { op: "fault", host: "cs1", fault: { kind: "hang" } });
       assert.deepEqual(lab.host("cs1").faults, [{ kind: "hang" }]);
