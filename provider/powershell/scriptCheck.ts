@@ -5,6 +5,7 @@
  * line, the column and the text there.
  */
 import { z } from "zod";
+import { shorten } from "../errors/shorten";
 import { type OperationDefinition, PRELUDE, scriptFor } from "../operations/operation";
 import type { CheckFailure } from "../resources/inputSupport";
 import { redactText } from "../transport/redact";
@@ -50,7 +51,7 @@ export function checkParamReads(reads: readonly ParamRead[], schema: z.ZodTypeAn
       const shape = current.shape as Record<string, z.ZodTypeAny>;
       const key = keyOf(shape, name);
       if (key === undefined) {
-        const where = seen.length === 0 ? `the params of ${options.operation}` : `$p.${seen.join(".")}`;
+        const where = seen.length === 0 ? `the params of ${options.operation}` : `$p.${shorten(seen.join("."))}`;
         const known = Object.keys(shape);
         problems.push({
           code: "unknown-param",
@@ -58,7 +59,7 @@ export function checkParamReads(reads: readonly ParamRead[], schema: z.ZodTypeAn
           column: read.column,
           lineText: "",
           message:
-            `reads $p.${[...seen, name].join(".")}, which is not in ${where}` +
+            `reads $p.${shorten([...seen, name].join("."))}, which is not in ${where}` +
             (known.length > 0 ? `: it has ${known.join(", ")}` : ": it has none"),
         });
         break;
@@ -135,6 +136,9 @@ export function failureOf(property: string, problem: ScriptProblem): CheckFailur
   return { property, reason: `[${property}]${where}: ${problem.message}${text}. Fix the script; nothing was sent to a host.` };
 }
 
+/** Problems reported per script; the rest are counted. */
+export const MAX_PROBLEMS_PER_SCRIPT = 10;
+
 function valueAt(news: Record<string, unknown>, path: readonly string[]): unknown {
   let v: unknown = news;
   for (const k of path) v = v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
@@ -160,9 +164,13 @@ export async function scriptInputFailures(
   const failures: CheckFailure[] = [];
   for (const i of present) {
     const property = i.path.join(".");
-    for (const problem of checkOperationScript(grammar, i.operation, i.text)) {
+    const problems = checkOperationScript(grammar, i.operation, i.text);
+    for (const problem of problems.slice(0, MAX_PROBLEMS_PER_SCRIPT)) {
       const failure = failureOf(property, problem);
       failures.push({ property, reason: redactText(failure.reason, secrets) });
+    }
+    if (problems.length > MAX_PROBLEMS_PER_SCRIPT) {
+      failures.push({ property, reason: `[${property}] and ${problems.length - MAX_PROBLEMS_PER_SCRIPT} more problems of the same script.` });
     }
   }
   return failures;

@@ -190,6 +190,15 @@ describe("the PowerShell that reaches a host", () => {
       assert.ok(!quoted[0].reason.includes("Sup3r-Secret!"), quoted[0].reason);
     });
 
+    it("reports at most ten problems of one script and counts the rest, never echoing a huge name whole", async () => {
+      const name = "x".repeat(5_000);
+      const text = Array.from({ length: 25 }, (_, i) => `$v${i} = $p.${name}${i}`).join("\n");
+      const failures = await scriptInputFailures({ database: { schemaScript: text } }, APPV_FARM_SCRIPT_INPUTS, isUnknown);
+      assert.equal(failures.length, 11);
+      assert.match(failures[10].reason, /^\[database\.schemaScript\] and \d+ more problems of the same script\.$/);
+      for (const f of failures) assert.ok(f.reason.length < 600, `${f.reason.length} characters`);
+    });
+
     it("accepts correct overrides and skips values not known yet", async () => {
       const news = {
         overrides: {
