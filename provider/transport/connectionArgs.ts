@@ -42,6 +42,14 @@ export interface ProxyConnectionArgs {
 export interface ConnectionArgs extends ProxyConnectionArgs {
   /** A jump host the connection goes through (`direct-tcpip` forwarding). */
   readonly proxy?: ProxyConnectionArgs;
+  /**
+   * Operations run at once on the one SSH connection to this host; more wait their turn, in the order they were
+   * asked. Stay below the host's `MaxSessions` (sshd_config; 10 by default on Win32-OpenSSH), which OpenSSH counts
+   * until the close of a finished operation has gone both ways; lower it when the host's `MaxSessions` is lower or
+   * other tools share the account's connections. A channel the host refuses anyway is retried, never fails the
+   * operations already running. @default 8
+   */
+  readonly maxSessions?: number;
 }
 
 /** Validated connection, defaults applied. */
@@ -62,6 +70,7 @@ export interface ResolvedProxyConnection {
 /** Validated connection with its optional jump host. */
 export interface ResolvedConnection extends ResolvedProxyConnection {
   readonly proxy?: ResolvedProxyConnection;
+  readonly maxSessions: number;
 }
 
 /** Default SSH port. */
@@ -72,6 +81,10 @@ export const DEFAULT_DIAL_ERROR_LIMIT = 10;
 export const MAX_DIAL_ERROR_LIMIT = 100;
 /** Default seconds per connection attempt. */
 export const DEFAULT_PER_DIAL_TIMEOUT = 15;
+/** Default operations at once per connection: two below OpenSSH's default `MaxSessions` of 10. */
+export const DEFAULT_MAX_SESSIONS = 8;
+/** Largest accepted `maxSessions`. */
+export const MAX_MAX_SESSIONS = 64;
 
 const SECRET_FIELDS = new Set(["password", "privateKey", "privateKeyPassword"]);
 
@@ -89,6 +102,7 @@ const FIXES: Record<string, string> = {
   hostKey: "pin the host's public key line ('ssh-ed25519 AAAA...') or its 'SHA256:...' fingerprint",
   insecureSkipHostKeyCheck: "use true or false",
   proxy: "give the jump host's connection fields (host, user, credentials, hostKey)",
+  maxSessions: `use a whole number from 1 to ${MAX_MAX_SESSIONS} (default ${DEFAULT_MAX_SESSIONS}), below the host's sshd MaxSessions (10 by default)`,
 };
 
 const base = {
@@ -108,7 +122,9 @@ const base = {
 /** Zod schema of a jump host's arguments. */
 export const proxyConnectionArgsSchema = z.object(base).strict();
 /** Zod schema of connection arguments. */
-export const connectionArgsSchema = z.object({ ...base, proxy: proxyConnectionArgsSchema.optional() }).strict();
+export const connectionArgsSchema = z
+  .object({ ...base, proxy: proxyConnectionArgsSchema.optional(), maxSessions: z.number().int().min(1).max(MAX_MAX_SESSIONS).optional() })
+  .strict();
 
 function show(field: string, value: unknown): string {
   if (SECRET_FIELDS.has(field)) return "(value hidden)";
@@ -202,10 +218,10 @@ function resolve(
   const parsed = connectionArgsSchema.safeParse(input);
   if (!parsed.success) return { problems: describeIssues(parsed.error.issues, input, prefix) };
   const problems: string[] = [];
-  const { proxy, ...own } = parsed.data;
+  const { proxy, maxSessions, ...own } = parsed.data;
   const main = resolveOne(own, prefix, env, problems);
   const jump = proxy ? resolveOne(proxy, `${prefix}.proxy`, env, problems) : undefined;
-  return problems.length > 0 ? { problems } : { connection: { ...main, proxy: jump } };
+  return problems.length > 0 ? { problems } : { connection: { ...main, proxy: jump, maxSessions: maxSessions ?? DEFAULT_MAX_SESSIONS } };
 }
 
 /**
