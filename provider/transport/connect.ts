@@ -191,14 +191,18 @@ function forward(jump: Client, c: ResolvedProxyConnection): Promise<Duplex> {
 const matchedFamily = new Map<string, number>();
 
 function mismatch(label: string, pin: HostKeyPin, presented: readonly PresentedKey[]): TransportError {
-  const shown = presented.map((k) => `${k.type} ${k.fingerprint}`).join(", ") || "no key of a type this client supports";
+  const first = presented[0];
+  const all = presented.map((k) => `${k.type} ${k.fingerprint}`).join(", ");
   return new TransportError(
     "host-key-mismatch",
-    `Refused ${label}: none of the host keys it presented matches the pinned hostKey (${pin.fingerprint}); it presented ` +
-      `${shown}. The host was reinstalled or re-keyed, or someone is impersonating it. Check the keys on the host ` +
+    `Refused ${label}: ` +
+      (first
+        ? `it presented host key ${first.fingerprint}, which does not match the pinned hostKey (${pin.fingerprint}); every host key it presented: ${all}. `
+        : `it presented no host key of a type this client supports (ed25519, ECDSA, RSA), so none matches the pinned hostKey (${pin.fingerprint}). `) +
+      `The host was reinstalled or re-keyed, or someone is impersonating it. Check the keys on the host ` +
       `(ssh-keygen -lf C:\\ProgramData\\ssh\\ssh_host_ed25519_key.pub, and the _ecdsa_ and _rsa_ ones) and update hostKey ` +
       `only if one of them matches.`,
-    { host: label, fingerprint: presented[0]?.fingerprint },
+    { host: label, fingerprint: first?.fingerprint },
   );
 }
 
