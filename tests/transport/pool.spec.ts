@@ -116,6 +116,37 @@ describe("pool", function () {
       assert.equal(r.connections, 1);
     });
 
+    it("never disturbs the 10 operations running on a host with MaxSessions 10 when an 11th is asked for", async () => {
+      const l = await labWith(10);
+      const args = argsFor(l.endpoint("h"), { maxSessions: 11 });
+      const s = openSession(args, { retryDelayMs: 10 });
+      const running = Array.from({ length: 10 }, (_, i) => s.run(request("Get-HostFacts", { n: i })));
+      // The 11th is asked for while the 10 run: the host refuses its channel, as sshd does.
+      await new Promise((r) => setTimeout(r, 20));
+      const eleventh = s.run(request("Get-HostFacts", { n: 10 }));
+      const results = await Promise.allSettled([...running, eleventh]);
+      assert.deepEqual(
+        results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : [])),
+        [],
+      );
+      assert.equal(l.host("h").audit.filter((a) => a.outcome === "ok").length, 11);
+    });
+
+    it("keeps one close listener on the pooled connection however many operations run on it", async () => {
+      const l = await startLab({ ...slow, maxSessions: 30, hosts: [{ name: "h" }] });
+      labs.push(l);
+      const args = argsFor(l.endpoint("h"), { maxSessions: 20 });
+      const s = openSession(args, { retryDelayMs: 10 });
+      const lease = await acquire(resolveConnectionArgs(args));
+      const client = lease.connection.client;
+      const before = client.listenerCount("close");
+      const runs = Array.from({ length: 19 }, () => s.run(request("Get-HostFacts")));
+      await new Promise((r) => setTimeout(r, 40));
+      assert.equal(client.listenerCount("close"), before, "a close listener per operation");
+      await Promise.all(runs);
+      lease.release();
+    });
+
     it("queues beyond maxSessions on one connection without a close listener per operation", async () => {
       const l = await labWith(10);
       const c = resolveConnectionArgs(argsFor(l.endpoint("h"), { maxSessions: 2 }));
