@@ -178,7 +178,10 @@ class PooledSession implements Session {
               `[connection.maxSessions] (${this.connection.maxSessions}) or other clients hold its sessions: lower maxSessions.`,
           );
         }
-        lease.discard();
+        // Some other failure: a dead connection is closed; a live one only leaves the pool, so the operations still
+        // running on it are not cut.
+        if (lease.closed) lease.discard();
+        else lease.retire();
         if (!redialed) {
           redialed = true;
           continue;
