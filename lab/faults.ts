@@ -18,6 +18,12 @@ export type FaultKind =
   | { readonly kind: "installer-no-change" }
   /** The operation answers this many real milliseconds later. */
   | { readonly kind: "latency"; readonly ms: number }
+  /**
+   * The SSH server stops answering channel opens on the connection where a session channel is being opened, as a
+   * hung sshd does: that open and every later one on the connection get no reply; channels already open go on, new
+   * connections are served. Matches session channel opens.
+   */
+  | { readonly kind: "stall" }
   /** Every authentication attempt is refused. Matches connections. */
   | { readonly kind: "refuse-auth" }
   /** The host switches to a new host key at once (clearing the fault restores the original key). */
@@ -98,6 +104,11 @@ export class FaultSet {
   /** Counts one connection and returns whether authentication must be refused. */
   takeRefuseAuth(): boolean {
     return this.take((f) => f.kind === "refuse-auth").length > 0;
+  }
+
+  /** Counts one session channel open and returns whether the connection must stall. */
+  takeStall(): boolean {
+    return this.take((f) => f.kind === "stall").length > 0;
   }
 
   /** Counts one attempt to start a service; true when it must stay stopped. */

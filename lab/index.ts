@@ -17,7 +17,7 @@ import { SimClock } from "./clock";
 import type { Fault } from "./faults";
 import { DEFAULT_DURATIONS, type Durations } from "./handlers";
 import { LabHost } from "./labHost";
-import { type SshAccount, generateHostKey, parsePublicKey } from "./sshServer";
+import { DEFAULT_MAX_SESSIONS, type SshAccount, generateHostKeys, generateHostKeysSync, parsePublicKey } from "./sshServer";
 import {
   type AccountSpec,
   type AppVDatabaseState,
@@ -65,6 +65,11 @@ export interface LabOptions {
   readonly farms?: readonly FarmSpec[];
   /** Hosts without a product (jump hosts, hook targets). */
   readonly hosts?: readonly PlainHostSpec[];
+  /**
+   * Session channels each host's SSH server allows open at once on one connection, as sshd's `MaxSessions`; one more
+   * is refused ("open failed"). @default 10 (the OpenSSH and Win32-OpenSSH default)
+   */
+  readonly maxSessions?: number;
 }
 
 /** How to reach a host. */
@@ -74,10 +79,12 @@ export interface Endpoint {
   readonly user: string;
   /** Undefined for a key-only account. */
   readonly password?: string;
-  /** Host public key, OpenSSH form ("ssh-ed25519 AAAA..."). */
+  /** Host public key, OpenSSH form ("ssh-ed25519 AAAA..."): the key a client offering ed25519 first is shown. */
   readonly hostKey: string;
   /** "SHA256:..." as `ssh-keygen -l` prints it. */
   readonly fingerprint: string;
+  /** Every host key the server holds (ed25519, ECDSA, RSA, as Win32-OpenSSH generates them), with its fingerprint. */
+  readonly hostKeys: readonly { readonly type: string; readonly hostKey: string; readonly fingerprint: string }[];
 }
 
 /** What `addInstaller` staged. */
@@ -162,7 +169,6 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-const newHostKey = generateHostKey;
 
 function accountsFor(spec: HostSpecBase, defaultPassword: string): SshAccount[] {
   const specs: AccountSpec[] = [{ user: DEFAULT_USER, password: defaultPassword, admin: true }, ...(spec.accounts ?? [])];
@@ -264,10 +270,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const ports = new Set<number>();
   let seq = 0;
   const shared = { world, durations, nextSeq: () => ++seq, isLabPort: (p: number) => ports.has(p) };
-  for (const spec of specs) {
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new Error(`[maxSessions] got ${maxSessions}: use a whole number from 1 up.`);
+  const keys = await Promise.all(specs.map(() => generateHostKeys()));
+  specs.forEach((spec, i) => {
     const password = randomBytes(12).toString("base64url");
-    hosts.set(spec.name, new LabHost(world.host(spec.name), accountsFor(spec, password), newHostKey(), shared, newHostKey));
-  }
+    hosts.set(spec.name, new LabHost(world.host(spec.name), accountsFor(spec, password), keys[i], shared, generateHostKeysSync, maxSessions));
+  });
   try {
     await Promise.all([...hosts.values()].map(async (h) => ports.add(await h.front.listen(0))));
   } catch (e) {

@@ -24,48 +24,55 @@ export class LabHost {
   readonly faults = new FaultSet();
   readonly audit: AuditEntry[] = [];
   readonly front: SshFront;
-  private readonly originalKey: string;
-  private currentKey: string;
+  private readonly originalKeys: readonly string[];
+  private currentKeys: readonly string[];
 
   constructor(
     readonly state: HostState,
     readonly accounts: SshAccount[],
-    hostKey: string,
+    hostKeys: readonly string[],
     private readonly shared: LabShared,
-    private readonly newHostKey: () => string,
+    private readonly newHostKeys: () => string[],
+    maxSessions?: number,
   ) {
-    this.originalKey = hostKey;
-    this.currentKey = hostKey;
+    this.originalKeys = hostKeys;
+    this.currentKeys = hostKeys;
     this.front = new SshFront({
       hostName: state.name,
-      hostKey,
+      hostKeys,
+      maxSessions,
       accounts: () => this.accounts,
       refuseAuth: () => this.faults.takeRefuseAuth(),
+      stall: () => this.faults.takeStall(),
       isLabPort: (p) => shared.isLabPort(p),
       onRequest: (account, request, io) => void this.handle(account, request, io),
     });
   }
 
-  /** Public host key line and fingerprint currently served. */
-  hostKeyInfo(): { hostKey: string; fingerprint: string } {
-    return publicKeyInfo(this.currentKey);
+  /** Public host key line and fingerprint currently served: the ed25519 key, and every key with its type. */
+  hostKeyInfo(): { hostKey: string; fingerprint: string; hostKeys: { type: string; hostKey: string; fingerprint: string }[] } {
+    const all = this.currentKeys.map((k) => {
+      const info = publicKeyInfo(k);
+      return { type: info.hostKey.split(" ")[0], ...info };
+    });
+    return { hostKey: all[0].hostKey, fingerprint: all[0].fingerprint, hostKeys: all };
   }
 
-  /** Arms a fault (a host-key change takes effect at once). */
+  /** Arms a fault (a host-key change takes effect at once: the host was re-keyed, every key type is new). */
   inject(fault: Fault): void {
     this.faults.add(fault);
     if (fault.kind === "host-key-change") {
-      this.currentKey = this.newHostKey();
-      this.front.setHostKey(this.currentKey);
+      this.currentKeys = this.newHostKeys();
+      this.front.setHostKeys(this.currentKeys);
     }
   }
 
-  /** Disarms every fault and restores the original host key. */
+  /** Disarms every fault and restores the original host keys. */
   clearFaults(): void {
     this.faults.clear();
-    if (this.currentKey !== this.originalKey) {
-      this.currentKey = this.originalKey;
-      this.front.setHostKey(this.originalKey);
+    if (this.currentKeys !== this.originalKeys) {
+      this.currentKeys = this.originalKeys;
+      this.front.setHostKeys(this.originalKeys);
     }
   }
 

@@ -3,8 +3,11 @@
  * only wire-protocol execs (docs/wire-protocol.md §1–§2), forwards `direct-tcpip` channels to other lab ports (jump
  * host), and counts connections. What an operation does is not its business: it hands the decoded request to
  * `onRequest` with an `ExecIO` to answer through.
+ *
+ * Like Win32-OpenSSH it serves an ed25519, an ECDSA and an RSA host key, and limits the session channels open on one
+ * connection (`MaxSessions`, default 10), refusing one more the way sshd does.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, generateKeyPair as generateKeyPairAsync, timingSafeEqual } from "node:crypto";
 import * as net from "node:net";
 import { Server as SshServer, utils as sshUtils } from "ssh2";
 import type { Connection, ParsedKey, ServerChannel } from "ssh2";
@@ -34,9 +37,13 @@ export interface ExecIO {
 export interface SshFrontOptions {
   /** Lab name, for messages. */
   readonly hostName: string;
-  /** Private host key (OpenSSH format). */
-  readonly hostKey: string;
+  /** Private host keys (OpenSSH or PEM), one per key type; the first is the one a default client is shown. */
+  readonly hostKeys: readonly string[];
+  /** Session channels allowed open at once on one connection (sshd's `MaxSessions`). @default 10 */
+  readonly maxSessions?: number;
   readonly accounts: () => readonly SshAccount[];
+  /** Called per session channel open; true makes the connection stop answering from there on (a hung sshd). */
+  readonly stall?: () => boolean;
   /** Called once per connection; true refuses every authentication on it. */
   readonly refuseAuth: () => boolean;
   /** Whether a `direct-tcpip` destination port belongs to this lab. */
@@ -49,6 +56,17 @@ export interface SshFrontOptions {
 const MAX_STDIN_BYTES = 16 * 1024 * 1024;
 
 /**
+ * sshd's default `MaxSessions`: "Specifies the maximum number of open shell, login or subsystem (e.g. sftp) sessions
+ * permitted per network connection. [...] The default is 10." (sshd_config(5), https://man.openbsd.org/sshd_config;
+ * Win32-OpenSSH ships the same default, "OpenSSH Server configuration for Windows",
+ * https://learn.microsoft.com/en-us/windows-server/administration/openssh/openssh-server-configuration).
+ */
+export const DEFAULT_MAX_SESSIONS = 10;
+
+/** SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (RFC 4254 §5.1, https://www.rfc-editor.org/rfc/rfc4254#section-5.1). */
+const OPEN_ADMINISTRATIVELY_PROHIBITED = 1;
+
+/**
  * Generates an ed25519 host key. ssh2 1.17 sometimes writes a key its own parser rejects (a public key starting
  * with a zero byte loses it), so keep generating until the key parses.
  */
@@ -58,6 +76,33 @@ export function generateHostKey(): string {
     const parsed = sshUtils.parseKey(key);
     if (!(parsed instanceof Error)) return key;
   }
+}
+
+/**
+ * The three host keys Win32-OpenSSH generates on first start (ssh_host_ed25519_key, ssh_host_ecdsa_key,
+ * ssh_host_rsa_key in C:\\ProgramData\\ssh; "Get started with OpenSSH for Windows",
+ * https://learn.microsoft.com/en-us/windows-server/administration/openssh/openssh_install_firstuse), ed25519 first.
+ * The RSA key is 2048 bits where Windows makes 3072: key size changes nothing the lab simulates, and 3072-bit keys
+ * take ~0.4 s of CPU each to generate. The RSA key is generated off the event loop.
+ */
+export async function generateHostKeys(): Promise<string[]> {
+  const rsa = new Promise<string>((resolve, reject) =>
+    generateKeyPairAsync(
+      "rsa",
+      { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem" } },
+      (err, _pub, priv) => (err ? reject(err) : resolve(priv)),
+    ),
+  );
+  return [generateHostKey(), sshUtils.generateKeyPairSync("ecdsa", { bits: 256 }).private, await rsa];
+}
+
+/** `generateHostKeys`, blocking (a host re-keyed by a fault, where the caller cannot wait). */
+export function generateHostKeysSync(): string[] {
+  return [
+    generateHostKey(),
+    sshUtils.generateKeyPairSync("ecdsa", { bits: 256 }).private,
+    sshUtils.generateKeyPairSync("rsa", { bits: 2048 }).private,
+  ];
 }
 
 /** An OpenSSH public key line ("ssh-ed25519 AAAA...") and its fingerprint ("SHA256:..."), from a private key. */
@@ -87,7 +132,7 @@ export class SshFront {
   private portNumber = 0;
 
   constructor(private readonly opts: SshFrontOptions) {
-    this.ssh = this.makeSsh(opts.hostKey);
+    this.ssh = this.makeSsh(opts.hostKeys);
     this.tcp = net.createServer((socket) => {
       this.connections++;
       this.track(socket);
@@ -115,9 +160,9 @@ export class SshFront {
     return this.portNumber;
   }
 
-  /** Switches the host key for every later connection. */
-  setHostKey(privateKey: string): void {
-    this.ssh = this.makeSsh(privateKey);
+  /** Switches the host keys for every later connection. */
+  setHostKeys(privateKeys: readonly string[]): void {
+    this.ssh = this.makeSsh(privateKeys);
   }
 
   /** Stops listening and cuts every connection. */
@@ -131,8 +176,8 @@ export class SshFront {
     socket.once("close", () => this.sockets.delete(socket));
   }
 
-  private makeSsh(hostKey: string): SshServer {
-    return new SshServer({ hostKeys: [hostKey] }, (client) => this.onClient(client));
+  private makeSsh(hostKeys: readonly string[]): SshServer {
+    return new SshServer({ hostKeys: [...hostKeys] }, (client) => this.onClient(client));
   }
 
   private onClient(client: Connection): void {
@@ -160,11 +205,18 @@ export class SshFront {
       }
       return ctx.reject(["password", "publickey"]);
     });
+    const sessions = new SessionSlots(client, this.opts.maxSessions ?? DEFAULT_MAX_SESSIONS);
     client.on("ready", () => {
-      client.on("session", (acceptSession) => {
+      let stalled = false;
+      client.on("session", (acceptSession, rejectSession) => {
+        // A stalled connection answers nothing more: the channel open is left without a reply.
+        if (stalled || this.opts.stall?.()) return void (stalled = true);
+        if (sessions.full()) return sessions.refuse(rejectSession);
         const session = acceptSession();
+        const slot = sessions.take(session);
         session.on("exec", (accept, _reject, info) => {
           const stream = accept();
+          slot.channel(stream);
           this.onExec(client, account!, stream, info.command);
         });
         session.on("pty", (_a, reject) => reject?.());
@@ -248,6 +300,64 @@ export class SshFront {
       }
       this.opts.onRequest(account, decoded.request, io);
     });
+  }
+}
+
+/**
+ * The session channels open on one connection, counted as sshd counts them. sshd's session_open() fails with "no more
+ * sessions" once MaxSessions sessions exist, and server_input_channel_open() then answers
+ * SSH2_MSG_CHANNEL_OPEN_FAILURE with SSH2_OPEN_ADMINISTRATIVELY_PROHIBITED and the description "open failed"
+ * (openssh-portable session.c and serverloop.c, https://github.com/openssh/openssh-portable). A session's slot is
+ * freed only when its channel is freed, that is after CHANNEL_CLOSE went both ways (channels.c, chan_is_dead): a client
+ * that has not yet sent its close still holds the slot after the exit status arrived.
+ */
+class SessionSlots {
+  private readonly open = new Set<{ session: object; id: number; stream?: ServerChannel; closed: boolean }>();
+
+  constructor(
+    private readonly client: Connection,
+    private readonly max: number,
+  ) {}
+
+  full(): boolean {
+    for (const slot of this.open) if (!this.alive(slot)) this.open.delete(slot);
+    return this.open.size >= this.max;
+  }
+
+  /** Answers the channel open the way sshd does (ssh2's own reject() sends another reason and no description). */
+  refuse(reject: () => void): void {
+    const proto = (this.client as unknown as { _protocol: { channelOpenFail(r: number, reason: number, desc: string): void } })._protocol;
+    const original = proto.channelOpenFail;
+    proto.channelOpenFail = (recipient: number) => original.call(proto, recipient, OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
+    try {
+      reject();
+    } finally {
+      proto.channelOpenFail = original;
+    }
+  }
+
+  take(session: object): { channel(stream: ServerChannel): void } {
+    const id = (session as { _chanInfo?: { incoming?: { id?: number } } })._chanInfo?.incoming?.id ?? -1;
+    const slot: { session: object; id: number; stream?: ServerChannel; closed: boolean } = { session, id, closed: false };
+    this.open.add(slot);
+    return {
+      channel: (stream) => {
+        slot.stream = stream;
+        // ssh2 emits "close" on a server channel once CHANNEL_CLOSE was both received and sent.
+        stream.once("close", () => {
+          slot.closed = true;
+          this.open.delete(slot);
+        });
+      },
+    };
+  }
+
+  private alive(slot: { session: object; id: number; stream?: ServerChannel; closed: boolean }): boolean {
+    if (slot.closed) return false;
+    if (slot.stream) return true;
+    // A session closed before any exec: ssh2 drops it from its channel table without an event.
+    const table = (this.client as unknown as { _chanMgr?: { get(id: number): unknown } })._chanMgr;
+    return !table || slot.id < 0 || table.get(slot.id) === slot.session;
   }
 }
 

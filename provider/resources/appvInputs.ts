@@ -8,7 +8,7 @@ import { shorten, textOf } from "../errors/shorten";
 import { z } from "zod";
 import type { AppVRole } from "../products/appv";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
-import { validateConnectionArgs } from "../transport/connectionArgs";
+import { connectionArgsProblems } from "../transport/connectionArgs";
 import { evaluateAppVTarget, evaluateFarmTargets, normaliseAppVVersion, parseAppVVersion } from "../versions/appv";
 import type { ConnectionInputs } from "./horizonInputs";
 import {
@@ -17,6 +17,7 @@ import {
   dedupe,
   isUnknown,
   issuesThatCount,
+  safeFailures,
   sha256,
   stripUnknown,
   windowsPath,
@@ -212,7 +213,7 @@ function propertyOf(path: readonly (string | number)[]): string {
 function commonChecks(news: Record<string, any>, connections: [string, unknown][], failures: CheckFailure[]): MaintenanceWindow | undefined {
   for (const [prefix, value] of connections) {
     if (value === undefined) failures.push({ property: prefix, reason: `[${prefix}] is required: give host, user, hostKey and a password or private key.` });
-    else if (!isUnknown(value)) for (const reason of validateConnectionArgs(value, prefix)) failures.push({ property: prefix, reason });
+    else if (!isUnknown(value)) failures.push(...connectionArgsProblems(value, prefix));
   }
   if (news.maintenanceWindow !== undefined && !isUnknown(news.maintenanceWindow)) {
     const w = parseMaintenanceWindow(news.maintenanceWindow);
@@ -236,7 +237,7 @@ export function validateAppVServerInputs(news: Record<string, any>): Validated<A
   if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
     for (const v of evaluateAppVTarget(news.targetVersion)) failures.push({ property: v.property, reason: v.message });
   }
-  if (failures.length > 0) return { failures: dedupe(failures) };
+  if (failures.length > 0) return { failures: safeFailures(dedupe(failures), news) };
   return { inputs: { ...(news as AppVServerInputs), targetVersion: normalise(news.targetVersion) }, failures: [], window };
 }
 
@@ -266,7 +267,7 @@ export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completi
       if (s.targetVersion !== undefined) for (const v of evaluateAppVTarget(s.targetVersion, `servers[${i}].targetVersion`)) failures.push({ property: v.property, reason: v.message });
     });
   }
-  if (failures.length > 0) return { failures: dedupe(failures) };
+  if (failures.length > 0) return { failures: safeFailures(dedupe(failures), news) };
   const inputs = { ...(news as AppVFarmInputs), targetVersion: normalise(news.targetVersion) };
   return { inputs, failures: [], window };
 }

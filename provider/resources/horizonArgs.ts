@@ -29,9 +29,15 @@ export interface ConnectionArgs {
     /** The host's public key (an OpenSSH line such as `ssh-ed25519 AAAA...`) or its `SHA256:` fingerprint. Required unless `insecureSkipHostKeyCheck`. */
     hostKey?: pulumi.Input<string>;
     /** A jump host, same fields. */
-    proxy?: pulumi.Input<Omit<ConnectionArgs, "proxy">>;
+    proxy?: pulumi.Input<Omit<ConnectionArgs, "proxy" | "maxSessions">>;
     /** Accept any host key. Never for production: anyone on the path could pose as the host. @default false */
     insecureSkipHostKeyCheck?: pulumi.Input<boolean>;
+    /**
+     * Operations at once on the one SSH connection to this host (1 to 64); more wait their turn in order. Keep it
+     * below the host's sshd `MaxSessions` (10 by default); lower it when the host's is lower (docs/transport.md).
+     * Not for `proxy`. @default 8
+     */
+    maxSessions?: pulumi.Input<number>;
 }
 
 /** The installer on the host. */

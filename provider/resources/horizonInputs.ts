@@ -5,7 +5,7 @@
  * output during preview) are skipped, not refused.
  */
 import { z } from "zod";
-import { validateConnectionArgs } from "../transport/connectionArgs";
+import { connectionArgsProblems } from "../transport/connectionArgs";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
 import {
@@ -15,6 +15,7 @@ import {
   dedupe,
   isUnknown,
   issuesThatCount,
+  safeFailures,
   sha256,
   stripUnknown,
   windowsPath,
@@ -156,7 +157,7 @@ export function validateHorizonInputs<T extends AnyHorizonInputs>(kind: HorizonK
     if (value === undefined) {
       failures.push({ property: prefix, reason: `[${prefix}] is required: give host, user, hostKey and a password or private key.` });
     } else if (!isUnknown(value)) {
-      for (const reason of validateConnectionArgs(value, prefix)) failures.push({ property: prefix, reason });
+      failures.push(...connectionArgsProblems(value, prefix));
     }
   }
 
@@ -176,7 +177,7 @@ export function validateHorizonInputs<T extends AnyHorizonInputs>(kind: HorizonK
       failures.push({ property: v.property, reason: v.message });
     }
   }
-  if (failures.length > 0) return { failures: dedupe(failures) };
+  if (failures.length > 0) return { failures: safeFailures(dedupe(failures), news) };
 
   const inputs = { ...news } as T;
   const target = parseHorizonVersion(news.targetVersion);

@@ -4,7 +4,7 @@
  * that still count.
  */
 import { z } from "zod";
-import { describeReceived, shorten } from "../errors/shorten";
+import { SECRET_FIELD_NAMES, describeReceived, shorten } from "../errors/shorten";
 import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 
 /** A `check` failure as the dynamic provider returns it. */
@@ -117,4 +117,38 @@ export function zodFailures(error: z.ZodError, inputs: unknown, name: PropertyNa
 export function dedupe(failures: CheckFailure[]): CheckFailure[] {
   const seen = new Set<string>();
   return failures.filter((f) => (seen.has(f.reason) ? false : (seen.add(f.reason), true)));
+}
+
+/** The segments of a failure's property: `servers[0].connection.port` is servers, 0, connection, port. */
+function segments(property: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of property.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  return out;
+}
+
+/** Whether a value holds a secret field at any depth. */
+function holdsSecret(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsSecret);
+  if (value && typeof value === "object") {
+    return Object.entries(value).some(([k, v]) => (SECRET_FIELD_NAMES.has(k) && v !== undefined) || holdsSecret(v));
+  }
+  return false;
+}
+
+/**
+ * The failures with properties the engine can print safely. The engine prints a failure as "property P value {V} has
+ * a problem: reason", V being the input named P: for a top-level property such as `connection` that is the whole
+ * object, password included, whatever the reason says (issue 11). A nested path such as `connection.port` prints
+ * `{<nil>}`, and no property prints "resource 'x' has a problem: reason" (both seen from the real engine, see
+ * tests/resources/validationSecrets.spec.ts). So a failure keeps its property (the deepest path, as the validators
+ * give it) unless that property is a secret field or its value holds one, and then it has none: every path above it
+ * holds the secret too. The reason still names the field in brackets.
+ */
+export function safeFailures(failures: readonly CheckFailure[], inputs: unknown): CheckFailure[] {
+  return failures.map((f) => {
+    if (f.property === "" || f.property === "(inputs)") return f;
+    const path = segments(f.property);
+    const secret = path.some((p) => SECRET_FIELD_NAMES.has(String(p))) || holdsSecret(valueAt(inputs, path));
+    return secret ? { property: "", reason: f.reason } : f;
+  });
 }

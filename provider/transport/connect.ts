@@ -6,7 +6,7 @@ import { Client, type AnyAuthMethod, type ConnectConfig } from "ssh2";
 import type { Duplex } from "node:stream";
 import { type ResolvedConnection, type ResolvedProxyConnection, describeConnection } from "./connectionArgs";
 import { TransportError, isTransportError } from "./errors";
-import { hostKeyAlgorithmsFor, verifyHostKey } from "./hostKey";
+import { type HostKeyPin, blobKeyType, hostKeyFamilyOf, hostKeyOffers, verifyHostKey } from "./hostKey";
 import { type Redactor, connectionSecrets, makeRedactor } from "./redact";
 
 /** Where warnings go. */
@@ -58,21 +58,40 @@ function authMethods(c: ResolvedProxyConnection): AnyAuthMethod[] {
   return methods;
 }
 
+/** A key the host presented: its type and fingerprint. */
+interface PresentedKey {
+  readonly type: string;
+  readonly fingerprint: string;
+}
+
+/** The host presented a key that is not the pinned one (before any credential was sent). */
+class PinMismatch extends Error {
+  constructor(readonly presented: PresentedKey) {
+    super(`host key ${presented.type} ${presented.fingerprint} is not the pinned one`);
+  }
+}
+
+/** ssh2's words when the host holds no key of the algorithms offered. */
+const NO_MATCHING_HOST_KEY = /no matching host key format/i;
+
 /**
- * One attempt at one hop. Resolves the authenticated client or rejects with a TransportError (`host-key-*`,
- * `auth-failed`) or a plain error (connect failure, retryable).
+ * One attempt at one hop, offering `algorithms` as host key algorithms (undefined: ssh2's default order). Resolves
+ * the authenticated client or rejects with a TransportError (`host-key-not-pinned`, `auth-failed`), a `PinMismatch`,
+ * or a plain error (connect failure, retryable).
  */
 function connectOnce(
   c: ResolvedProxyConnection,
   label: string,
   logger: TransportLogger,
   redact: Redactor,
-  sock?: Duplex,
-): Promise<{ client: Client; fingerprint: string }> {
+  sock: Duplex | undefined,
+  algorithms: readonly string[] | undefined,
+): Promise<{ client: Client; fingerprint: string; keyType: string }> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let fingerprint = "";
-    let refusal: TransportError | undefined;
+    let keyType = "";
+    let refusal: Error | undefined;
     let settled = false;
     const settle = (err: Error | undefined) => {
       if (settled) return;
@@ -81,10 +100,9 @@ function connectOnce(
         client.end();
         reject(err);
       } else {
-        resolve({ client, fingerprint });
+        resolve({ client, fingerprint, keyType });
       }
     };
-    const algorithms = hostKeyAlgorithmsFor(c.hostKey);
     const config: ConnectConfig = {
       host: sock ? undefined : c.host,
       port: sock ? undefined : c.port,
@@ -94,10 +112,11 @@ function connectOnce(
       keepaliveInterval: 15_000,
       keepaliveCountMax: 4,
       authHandler: authMethods(c),
-      ...(algorithms ? { algorithms: { serverHostKey: algorithms as never } } : {}),
+      ...(algorithms ? { algorithms: { serverHostKey: [...algorithms] as never } } : {}),
       hostVerifier: (key: Buffer) => {
         const verdict = verifyHostKey(key, c.hostKey, c.insecureSkipHostKeyCheck);
         fingerprint = verdict.fingerprint;
+        keyType = blobKeyType(key) ?? "unknown";
         if (verdict.ok) {
           if (!c.hostKey) {
             logger.warn(
@@ -108,15 +127,10 @@ function connectOnce(
           }
           return true;
         }
+        // Returning false ends the handshake here: no credential is sent to a host whose key does not match.
         refusal =
           verdict.reason === "mismatch"
-            ? new TransportError(
-                "host-key-mismatch",
-                `Refused ${label}: it presented host key ${verdict.fingerprint}, which does not match the pinned hostKey ` +
-                  `(${c.hostKey?.fingerprint}). The host was reinstalled or re-keyed, or someone is impersonating it. ` +
-                  `Check the key on the host (ssh-keygen -lf C:\\ProgramData\\ssh\\ssh_host_ed25519_key.pub) and update hostKey only if it matches.`,
-                { host: label, fingerprint: verdict.fingerprint },
-              )
+            ? new PinMismatch({ type: keyType, fingerprint: verdict.fingerprint })
             : new TransportError(
                 "host-key-not-pinned",
                 `Refused ${label}: no hostKey is pinned. The host presented ${verdict.fingerprint}; after checking it on the host ` +
@@ -173,6 +187,64 @@ function forward(jump: Client, c: ResolvedProxyConnection): Promise<Duplex> {
   });
 }
 
+/** The host-key family that matched each pin last time (per host), so the next dial offers it first. */
+const matchedFamily = new Map<string, number>();
+
+function mismatch(label: string, pin: HostKeyPin, presented: readonly PresentedKey[]): TransportError {
+  const first = presented[0];
+  const all = presented.map((k) => `${k.type} ${k.fingerprint}`).join(", ");
+  return new TransportError(
+    "host-key-mismatch",
+    `Refused ${label}: ` +
+      (first
+        ? `it presented host key ${first.fingerprint}, which does not match the pinned hostKey (${pin.fingerprint}); every host key it presented: ${all}. `
+        : `it presented no host key of a type this client supports (ed25519, ECDSA, RSA), so none matches the pinned hostKey (${pin.fingerprint}). `) +
+      `The host was reinstalled or re-keyed, or someone is impersonating it. Check the keys on the host ` +
+      `(ssh-keygen -lf C:\\ProgramData\\ssh\\ssh_host_ed25519_key.pub, and the _ecdsa_ and _rsa_ ones) and update hostKey ` +
+      `only if one of them matches.`,
+    { host: label, fingerprint: first?.fingerprint },
+  );
+}
+
+/**
+ * Connects one hop and checks its host key against the pin. A `SHA256:` pin may name any of the host's keys, and a
+ * host shows one key per key exchange, so the exchange is repeated offering one key family at a time (ed25519, ECDSA,
+ * RSA) until a key matches; credentials are sent only on the connection whose key matched. When none matches, the
+ * refusal lists every key the host presented. `socket` gives each attempt its transport (a fresh forwarded channel
+ * through a jump host, or undefined for TCP).
+ */
+async function connectVerified(
+  c: ResolvedProxyConnection,
+  label: string,
+  logger: TransportLogger,
+  redact: Redactor,
+  socket: () => Promise<Duplex | undefined>,
+): Promise<{ client: Client; fingerprint: string }> {
+  const memo = c.hostKey ? `${c.host}:${c.port}#${c.hostKey.fingerprint}` : undefined;
+  const presented: PresentedKey[] = [];
+  for (const offer of hostKeyOffers(c.hostKey, memo ? matchedFamily.get(memo) : undefined)) {
+    const family = offer ? hostKeyFamilyOf(offer[0]) : -1;
+    // A family whose key was already shown would show the same key again.
+    if (family >= 0 && presented.some((k) => hostKeyFamilyOf(k.type) === family)) continue;
+    const sock = await socket();
+    try {
+      const { client, fingerprint, keyType } = await connectOnce(c, label, logger, redact, sock, offer);
+      if (memo && hostKeyFamilyOf(keyType) >= 0) matchedFamily.set(memo, hostKeyFamilyOf(keyType));
+      return { client, fingerprint };
+    } catch (e) {
+      sock?.destroy();
+      if (e instanceof PinMismatch) {
+        presented.push(e.presented);
+        continue;
+      }
+      // The host holds no key of this family: nothing to see here.
+      if (offer && e instanceof Error && NO_MATCHING_HOST_KEY.test(e.message)) continue;
+      throw e;
+    }
+  }
+  throw mismatch(label, c.hostKey!, presented);
+}
+
 /** One attempt at the whole chain (jump host, then target). */
 async function dialOnce(
   c: ResolvedConnection,
@@ -181,26 +253,27 @@ async function dialOnce(
   redact: Redactor,
 ): Promise<DialedConnection> {
   let jump: Client | undefined;
-  let sock: Duplex | undefined;
   if (c.proxy) {
     const jumpLabel = `${c.proxy.user}@${c.proxy.host}:${c.proxy.port} (jump host)`;
-    jump = (await connectOnce(c.proxy, jumpLabel, logger, redact)).client;
+    jump = (await connectVerified(c.proxy, jumpLabel, logger, redact, async () => undefined)).client;
+  }
+  const j = jump;
+  const socket = async (): Promise<Duplex | undefined> => {
+    if (!j) return undefined;
     try {
-      sock = await forward(jump, c);
+      return await forward(j, c);
     } catch (e) {
-      jump.end();
       throw new Error(`the jump host could not reach ${c.host}:${c.port}: ${redact((e as Error).message)}`);
     }
-  }
+  };
   try {
-    const { client, fingerprint } = await connectOnce(c, label, logger, redact, sock);
-    const j = jump;
+    const { client, fingerprint } = await connectVerified(c, label, logger, redact, socket);
     // The jump connection lives exactly as long as the target connection.
     client.once("close", () => j?.end());
     j?.once("close", () => client.end());
     return { client, jump: j, fingerprint, end: () => (client.end(), j?.end()) };
   } catch (e) {
-    jump?.end();
+    j?.end();
     throw e;
   }
 }

@@ -42,6 +42,14 @@ export interface ProxyConnectionArgs {
 export interface ConnectionArgs extends ProxyConnectionArgs {
   /** A jump host the connection goes through (`direct-tcpip` forwarding). */
   readonly proxy?: ProxyConnectionArgs;
+  /**
+   * Operations run at once on the one SSH connection to this host; more wait their turn, in the order they were
+   * asked. Stay below the host's `MaxSessions` (sshd_config; 10 by default on Win32-OpenSSH), which OpenSSH counts
+   * until the close of a finished operation has gone both ways; lower it when the host's `MaxSessions` is lower or
+   * other tools share the account's connections. A channel the host refuses anyway is retried, never fails the
+   * operations already running. @default 8
+   */
+  readonly maxSessions?: number;
 }
 
 /** Validated connection, defaults applied. */
@@ -62,6 +70,7 @@ export interface ResolvedProxyConnection {
 /** Validated connection with its optional jump host. */
 export interface ResolvedConnection extends ResolvedProxyConnection {
   readonly proxy?: ResolvedProxyConnection;
+  readonly maxSessions: number;
 }
 
 /** Default SSH port. */
@@ -72,6 +81,10 @@ export const DEFAULT_DIAL_ERROR_LIMIT = 10;
 export const MAX_DIAL_ERROR_LIMIT = 100;
 /** Default seconds per connection attempt. */
 export const DEFAULT_PER_DIAL_TIMEOUT = 15;
+/** Default operations at once per connection: two below OpenSSH's default `MaxSessions` of 10. */
+export const DEFAULT_MAX_SESSIONS = 8;
+/** Largest accepted `maxSessions`. */
+export const MAX_MAX_SESSIONS = 64;
 
 const SECRET_FIELDS = new Set(["password", "privateKey", "privateKeyPassword"]);
 
@@ -89,6 +102,7 @@ const FIXES: Record<string, string> = {
   hostKey: "pin the host's public key line ('ssh-ed25519 AAAA...') or its 'SHA256:...' fingerprint",
   insecureSkipHostKeyCheck: "use true or false",
   proxy: "give the jump host's connection fields (host, user, credentials, hostKey)",
+  maxSessions: `use a whole number from 1 to ${MAX_MAX_SESSIONS} (default ${DEFAULT_MAX_SESSIONS}), below the host's sshd MaxSessions (10 by default)`,
 };
 
 const base = {
@@ -108,7 +122,9 @@ const base = {
 /** Zod schema of a jump host's arguments. */
 export const proxyConnectionArgsSchema = z.object(base).strict();
 /** Zod schema of connection arguments. */
-export const connectionArgsSchema = z.object({ ...base, proxy: proxyConnectionArgsSchema.optional() }).strict();
+export const connectionArgsSchema = z
+  .object({ ...base, proxy: proxyConnectionArgsSchema.optional(), maxSessions: z.number().int().min(1).max(MAX_MAX_SESSIONS).optional() })
+  .strict();
 
 function show(field: string, value: unknown): string {
   if (SECRET_FIELDS.has(field)) return "(value hidden)";
@@ -121,17 +137,25 @@ function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
   return v;
 }
 
+/** A problem with connection arguments: the deepest property it concerns (`connection.port`) and the message. */
+export interface ConnectionProblem {
+  readonly property: string;
+  readonly reason: string;
+}
+
 /** Turns zod issues into one message per field: `[connection.port] got 70000: use a whole number ...`. */
-function describeIssues(issues: readonly z.ZodIssue[], input: unknown, prefix: string): string[] {
+function describeIssues(issues: readonly z.ZodIssue[], input: unknown, prefix: string): ConnectionProblem[] {
   return issues.map((issue) => {
+    const where = [prefix, ...issue.path].join(".");
     if (issue.code === "unrecognized_keys") {
-      const where = [prefix, ...issue.path].join(".");
-      return `[${where}] unknown field(s) ${issue.keys.map((k) => `'${shorten(k)}'`).join(", ")}: known fields are ${Object.keys(FIXES).join(", ")}.`;
+      return {
+        property: where,
+        reason: `[${where}] unknown field(s) ${issue.keys.map((k) => `'${shorten(k)}'`).join(", ")}: known fields are ${Object.keys(FIXES).join(", ")}.`,
+      };
     }
     const field = String(issue.path[issue.path.length - 1] ?? "");
-    const where = [prefix, ...issue.path].join(".");
     const got = show(field, valueAt(input, issue.path));
-    return `[${where}] got ${got}: ${FIXES[field] ?? issue.message}.`;
+    return { property: where, reason: `[${where}] got ${got}: ${FIXES[field] ?? issue.message}.` };
   });
 }
 
@@ -139,16 +163,19 @@ function resolveOne(
   c: z.infer<typeof proxyConnectionArgsSchema>,
   prefix: string,
   env: NodeJS.ProcessEnv,
-  problems: string[],
+  problems: ConnectionProblem[],
 ): ResolvedProxyConnection {
   let hostKey: HostKeyPin | undefined;
   if (c.hostKey !== undefined) {
     const pin = parseHostKeyPin(c.hostKey);
-    if ("error" in pin) problems.push(`[${prefix}.hostKey] got ${show("hostKey", c.hostKey)}: ${pin.error}.`);
+    if ("error" in pin) problems.push({ property: `${prefix}.hostKey`, reason: `[${prefix}.hostKey] got ${show("hostKey", c.hostKey)}: ${pin.error}.` });
     else hostKey = pin;
   }
   if (c.hostKey !== undefined && c.insecureSkipHostKeyCheck) {
-    problems.push(`[${prefix}.insecureSkipHostKeyCheck] is true while [${prefix}.hostKey] is pinned: remove one of them.`);
+    problems.push({
+      property: `${prefix}.insecureSkipHostKeyCheck`,
+      reason: `[${prefix}.insecureSkipHostKeyCheck] is true while [${prefix}.hostKey] is pinned: remove one of them.`,
+    });
   }
   if (c.privateKey !== undefined) {
     const parsed = sshUtils.parseKey(c.privateKey, c.privateKeyPassword);
@@ -156,16 +183,20 @@ function resolveOne(
       const encrypted = /encrypted|passphrase|decrypt|bad/i.test(parsed.message);
       problems.push(
         encrypted
-          ? `[${prefix}.privateKeyPassword] (value hidden) does not decrypt [${prefix}.privateKey]: give the key's passphrase.`
-          : `[${prefix}.privateKey] (value hidden) is not a private key ssh2 can read: give the OpenSSH or PEM key text, not a path or a public key.`,
+          ? { property: `${prefix}.privateKeyPassword`, reason: `[${prefix}.privateKeyPassword] (value hidden) does not decrypt [${prefix}.privateKey]: give the key's passphrase.` }
+          : {
+              property: `${prefix}.privateKey`,
+              reason: `[${prefix}.privateKey] (value hidden) is not a private key ssh2 can read: give the OpenSSH or PEM key text, not a path or a public key.`,
+            },
       );
     }
   }
   const agentSocketPath = c.agentSocketPath ?? (env.SSH_AUTH_SOCK || undefined);
   if (c.password === undefined && c.privateKey === undefined && agentSocketPath === undefined) {
-    problems.push(
-      `[${prefix}] has no credentials: give [password], [privateKey] (with [privateKeyPassword] if encrypted) or [agentSocketPath] (no $SSH_AUTH_SOCK is set).`,
-    );
+    problems.push({
+      property: prefix,
+      reason: `[${prefix}] has no credentials: give [password], [privateKey] (with [privateKeyPassword] if encrypted) or [agentSocketPath] (no $SSH_AUTH_SOCK is set).`,
+    });
   }
   return {
     host: c.host,
@@ -187,6 +218,14 @@ function resolveOne(
  * `prefix` names the property in messages. @default "connection"
  */
 export function validateConnectionArgs(input: unknown, prefix = "connection", env: NodeJS.ProcessEnv = process.env): string[] {
+  return connectionArgsProblems(input, prefix, env).map((p) => p.reason);
+}
+
+/**
+ * Every problem with connection arguments, each with the deepest property it concerns (`connection.port`,
+ * `connection.proxy.user`), for `check` failures. Empty when valid.
+ */
+export function connectionArgsProblems(input: unknown, prefix = "connection", env: NodeJS.ProcessEnv = process.env): ConnectionProblem[] {
   const r = resolve(input, prefix, env);
   return "problems" in r ? r.problems : [];
 }
@@ -195,17 +234,17 @@ function resolve(
   input: unknown,
   prefix: string,
   env: NodeJS.ProcessEnv,
-): { connection: ResolvedConnection } | { problems: string[] } {
+): { connection: ResolvedConnection } | { problems: ConnectionProblem[] } {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    return { problems: [`[${prefix}] got ${show("", input)}: give an object with host, user and credentials.`] };
+    return { problems: [{ property: prefix, reason: `[${prefix}] got ${show("", input)}: give an object with host, user and credentials.` }] };
   }
   const parsed = connectionArgsSchema.safeParse(input);
   if (!parsed.success) return { problems: describeIssues(parsed.error.issues, input, prefix) };
-  const problems: string[] = [];
-  const { proxy, ...own } = parsed.data;
+  const problems: ConnectionProblem[] = [];
+  const { proxy, maxSessions, ...own } = parsed.data;
   const main = resolveOne(own, prefix, env, problems);
   const jump = proxy ? resolveOne(proxy, `${prefix}.proxy`, env, problems) : undefined;
-  return problems.length > 0 ? { problems } : { connection: { ...main, proxy: jump } };
+  return problems.length > 0 ? { problems } : { connection: { ...main, proxy: jump, maxSessions: maxSessions ?? DEFAULT_MAX_SESSIONS } };
 }
 
 /**
@@ -219,7 +258,7 @@ export function resolveConnectionArgs(
 ): ResolvedConnection {
   const r = resolve(input, prefix, env);
   if ("problems" in r) {
-    throw new TransportError("invalid-connection-args", `Invalid connection arguments:\n  ${r.problems.join("\n  ")}`);
+    throw new TransportError("invalid-connection-args", `Invalid connection arguments:\n  ${r.problems.map((p) => p.reason).join("\n  ")}`);
   }
   return r.connection;
 }

@@ -25,7 +25,7 @@ export function fingerprintOf(blob: Buffer): string {
 }
 
 /** The key type written inside an SSH public key blob (first length-prefixed string). */
-function blobKeyType(blob: Buffer): string | undefined {
+export function blobKeyType(blob: Buffer): string | undefined {
   if (blob.length < 4) return undefined;
   const n = blob.readUInt32BE(0);
   if (n === 0 || n > 64 || 4 + n > blob.length) return undefined;
@@ -88,4 +88,41 @@ export function hostKeyAlgorithmsFor(pin: HostKeyPin | undefined): string[] | un
   if (!pin || pin.kind !== "key") return undefined;
   if (pin.keyType === "ssh-rsa") return ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
   return [pin.keyType];
+}
+
+/**
+ * Host key algorithms, grouped by the key that answers them. A host holds one key per family (Win32-OpenSSH
+ * generates all three on first start: "Get started with OpenSSH for Windows",
+ * https://learn.microsoft.com/en-us/windows-server/administration/openssh/openssh_install_firstuse) and shows the one
+ * of the first family the client offers, so a key of another family is only seen by offering that family alone.
+ * RSA is offered with SHA-2 signatures only (RFC 8332); OpenSSH 8.8 and later refuse `ssh-rsa` (SHA-1) signatures.
+ */
+export const HOST_KEY_FAMILIES: readonly { readonly keyTypes: readonly string[]; readonly algorithms: readonly string[] }[] = [
+  { keyTypes: ["ssh-ed25519"], algorithms: ["ssh-ed25519"] },
+  {
+    keyTypes: ["ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"],
+    algorithms: ["ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"],
+  },
+  { keyTypes: ["ssh-rsa"], algorithms: ["rsa-sha2-512", "rsa-sha2-256"] },
+];
+
+/** The family index of a key type, or -1. */
+export function hostKeyFamilyOf(keyType: string): number {
+  return HOST_KEY_FAMILIES.findIndex((f) => f.keyTypes.includes(keyType));
+}
+
+/**
+ * The host key algorithm lists to offer, one key exchange each, until the pin matches: first the pinned key's own
+ * algorithms (a key line) or the client's default order (a fingerprint, `undefined`), then each family in turn, so a
+ * `SHA256:` pin of any of the host's keys is found and a mismatch can list every key the host holds. `preferred` (a
+ * family index that matched before) goes first.
+ */
+export function hostKeyOffers(pin: HostKeyPin | undefined, preferred?: number): (readonly string[] | undefined)[] {
+  if (!pin) return [undefined];
+  const families = HOST_KEY_FAMILIES.map((f) => f.algorithms);
+  if (preferred !== undefined && families[preferred]) {
+    return [families[preferred], ...families.filter((_, i) => i !== preferred)];
+  }
+  const own = hostKeyAlgorithmsFor(pin);
+  return [own, ...families.filter((f) => !own || f[0] !== own[0])];
 }

@@ -63,15 +63,56 @@ function tail(text: string): string {
   return t.length > STDERR_TAIL_CHARS ? `...${t.slice(-STDERR_TAIL_CHARS)}` : t;
 }
 
-/** Opens a channel; rejects when the channel cannot be opened (the operation did not start). */
-function openExec(lease: Lease): Promise<ClientChannel> {
+/** How many times the host may refuse one operation's channel before the operation fails (it did not start). */
+export const MAX_REFUSED_CHANNELS = 10;
+
+/** The pause before retrying a channel the host refused for the `n`th time (1-based): 50 ms doubling, at most 1 s. */
+export function refusedChannelDelay(n: number): number {
+  return Math.min(1000, 50 * 2 ** Math.max(0, n - 1));
+}
+
+/** Opening the channel took longer than allowed. */
+class ChannelOpenTimeout extends Error {}
+
+/**
+ * Opens a channel; rejects when the channel cannot be opened within `timeoutMs` (0: no limit), in which case the
+ * operation did not start. A channel confirmed after the timeout is closed at once.
+ */
+function openExec(lease: Lease, timeoutMs: number): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            reject(new ChannelOpenTimeout(`the host did not open a channel within ${timeoutMs / 1000} s`));
+          }, timeoutMs)
+        : undefined;
     try {
-      lease.connection.client.exec(COMMAND_LINE, (err, stream) => (err ? reject(err) : resolve(stream)));
+      lease.connection.client.exec(COMMAND_LINE, (err, stream) => {
+        clearTimeout(timer);
+        if (timedOut) {
+          if (!err) stream.close();
+          return;
+        }
+        if (err) reject(err);
+        else resolve(stream);
+      });
     } catch (e) {
+      clearTimeout(timer);
       reject(e);
     }
   });
+}
+
+/**
+ * Whether a failed channel open was refused by a host that is still connected: a channel open failure (sshd answers
+ * "open failed" beyond its MaxSessions) or an exec request the host declined. Either way nothing ran.
+ */
+function refusedOnLiveConnection(lease: Lease, e: unknown): boolean {
+  if (lease.closed) return false;
+  const err = e as { reason?: unknown; message?: unknown };
+  return typeof err.reason === "number" || /Unable to exec/.test(String(err.message));
 }
 
 /**
@@ -97,21 +138,55 @@ class PooledSession implements Session {
     if (operationOf(request.script) !== request.operation) {
       throw new Error(`The script of ${request.operation} must start with "${operationHeader(request.operation)}".`);
     }
-    // A channel that fails to open never started the operation: one fresh connection is tried (the pooled one may
-    // have died while idle). Once the channel is open, nothing is retried.
-    for (let attempt = 1; ; attempt++) {
-      const lease = await acquire(this.connection, this.options);
+    // A channel that fails to open never started the operation. A channel the host refuses on a live connection (its
+    // MaxSessions reached) goes back to the queue, keeping its place, after a short pause; the connection and the
+    // operations running on it are left alone. A dead pooled connection (it may have died while idle) is replaced once.
+    // A host that does not answer a channel open within perDialTimeout is taken out of the pool. Once the channel is
+    // open, nothing is retried.
+    const openTimeoutMs = this.connection.perDialTimeout * 1000;
+    let ticket: number | undefined;
+    let refusals = 0;
+    let redialed = false;
+    for (;;) {
+      const lease = await acquire(this.connection, {
+        ...this.options,
+        ticket,
+        delayMs: refusals > 0 ? refusedChannelDelay(refusals) : 0,
+      });
+      ticket = lease.ticket;
       let stream: ClientChannel;
       try {
-        stream = await openExec(lease);
+        stream = await openExec(lease, openTimeoutMs);
       } catch (e) {
-        lease.discard();
-        if (attempt < 2) continue;
-        throw new TransportError(
-          "connect-failed",
-          `Could not start ${request.operation} on ${this.label}: ${(e as Error).message}. The operation did not start.`,
-          { host: this.label, operation: request.operation, mayHaveRun: false },
-        );
+        const notStarted = (why: string) =>
+          new TransportError("connect-failed", `Could not start ${request.operation} on ${this.label}: ${why} The operation did not start.`, {
+            host: this.label,
+            operation: request.operation,
+            mayHaveRun: false,
+          });
+        if (e instanceof ChannelOpenTimeout) {
+          lease.retire();
+          throw notStarted(
+            `${e.message} (perDialTimeout); the connection stopped answering and was dropped, the next operation connects anew.`,
+          );
+        }
+        if (refusedOnLiveConnection(lease, e)) {
+          lease.refused();
+          if (++refusals < MAX_REFUSED_CHANNELS) continue;
+          throw notStarted(
+            `the host refused ${refusals} channels in a row (${(e as Error).message}). Its sshd MaxSessions is lower than ` +
+              `[connection.maxSessions] (${this.connection.maxSessions}) or other clients hold its sessions: lower maxSessions.`,
+          );
+        }
+        // Some other failure: a dead connection is closed; a live one only leaves the pool, so the operations still
+        // running on it are not cut.
+        if (lease.closed) lease.discard();
+        else lease.retire();
+        if (!redialed) {
+          redialed = true;
+          continue;
+        }
+        throw notStarted(`${(e as Error).message}.`);
       }
       return this.exec<T>(lease, stream, request, options);
     }
@@ -134,17 +209,18 @@ class PooledSession implements Session {
       let done = false;
       const out = new LineSplitter();
 
-      const onClientClose = () => finish("lost");
+      let stopWatching: () => void = () => undefined;
       const finish = (how: "closed" | "lost" | "deadline") => {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        lease.connection.client.off("close", onClientClose);
+        stopWatching();
         for (const l of out.flush()) take(l);
         const stderrTail = redact(tail(stderr));
         if (how === "deadline") {
           stream.close();
-          lease.release();
+          // A host that let the deadline pass may be hung: the next operation gets a new connection (issue 11).
+          lease.retire();
           return reject(
             new TransportError(
               "deadline-exceeded",
@@ -156,7 +232,9 @@ class PooledSession implements Session {
           );
         }
         if (how === "lost" || exitCode === undefined) {
-          lease.discard();
+          // A channel closed without an exit status on a live connection leaves the connection usable.
+          if (lease.closed) lease.discard();
+          else lease.release();
           return reject(
             new TransportError(
               "connection-lost",
@@ -221,7 +299,7 @@ class PooledSession implements Session {
       };
 
       const timer = setTimeout(() => finish("deadline"), deadlineSeconds * 1000);
-      lease.connection.client.once("close", onClientClose);
+      stopWatching = lease.onClose(() => finish("lost"));
       stream.setEncoding("utf8");
       stream.stderr.setEncoding("utf8");
       stream.on("data", (chunk: string) => {

@@ -165,7 +165,8 @@ describe("validateHorizonInputs", () => {
   });
 
   describe("failures", () => {
-    // [what, kind, patch, property, bracketed name, received, fix]
+    // [what, kind, patch, property, bracketed name, received, fix]. The property is the deepest path, or none ("") where
+    // that path holds a secret: the engine prints the value of a top-level property (issue 11).
     const cases: Array<[string, HorizonKind, (i: Inputs) => void, string, string, string, string]> = [
       ["a relative installer path", CS, (i) => (i.installer.path = "setup.exe"), "installer.path", "installer.path", '"setup.exe"', "must be a full Windows path such as C:\\Installers\\setup.exe"],
       ["an installer path relative to the current directory", CS, (i) => (i.installer.path = "Installers\\setup.exe"), "installer.path", "installer.path", '"Installers\\\\setup.exe"', "must be a full Windows path"],
@@ -181,20 +182,20 @@ describe("validateHorizonInputs", () => {
       ["a time budget of 1441 minutes", CS, (i) => (i.timeBudgetMinutes = 1441), "timeBudgetMinutes", "timeBudgetMinutes", "received 1441", "must be at most 1440 minutes"],
       ["a time budget in fractional minutes", CS, (i) => (i.timeBudgetMinutes = 30.5), "timeBudgetMinutes", "timeBudgetMinutes", "received 30.5", "must be whole minutes"],
       ["a time scale of 0", CS, (i) => (i.timeScale = 0), "timeScale", "timeScale", "received 0", "must be a positive number"],
-      ["an empty host", CS, (i) => (i.connection.host = ""), "connection", "connection.host", 'got ""', "give the host name or IP address"],
-      ["a short fingerprint", CS, (i) => (i.connection.hostKey = "SHA256:short"), "connection", "connection.hostKey", 'got "SHA256:short"', "43 base64 characters"],
-      ["a port above 65535", CS, (i) => (i.connection.port = 70000), "connection", "connection.port", "got 70000", "use a whole number from 1 to 65535"],
+      ["an empty host", CS, (i) => (i.connection.host = ""), "connection.host", "connection.host", 'got ""', "give the host name or IP address"],
+      ["a short fingerprint", CS, (i) => (i.connection.hostKey = "SHA256:short"), "connection.hostKey", "connection.hostKey", 'got "SHA256:short"', "43 base64 characters"],
+      ["a port above 65535", CS, (i) => (i.connection.port = 70000), "connection.port", "connection.port", "got 70000", "use a whole number from 1 to 65535"],
       ["no connection", CS, (i) => delete i.connection, "connection", "connection", "is required", "give host, user, hostKey and a password or private key"],
       ["a window opening at 25:00", CS, (i) => (i.maintenanceWindow = { from: "25:00", to: "04:00" }), "maintenanceWindow.from", "maintenanceWindow.from", 'received "25:00"', "use 24-hour HH:MM"],
-      ["an empty pairing password", SS, (i) => (i.pairingPassword = ""), "pairingPassword", "pairingPassword", "(secret, not shown)", "set the pairing password as a Pulumi secret"],
-      ["a pairing password with a double quote", SS, (i) => (i.pairingPassword = 'Pa"ss-42'), "pairingPassword", "pairingPassword", "(secret, not shown)", "must not contain a double quote"],
+      ["an empty pairing password", SS, (i) => (i.pairingPassword = ""), "", "pairingPassword", "(secret, not shown)", "set the pairing password as a Pulumi secret"],
+      ["a pairing password with a double quote", SS, (i) => (i.pairingPassword = 'Pa"ss-42'), "", "pairingPassword", "(secret, not shown)", "must not contain a double quote"],
       ["a security server targeting 8.12.0", SS, (i) => ((i.targetVersion = "8.12.0"), (i.connectionServer.targetVersion = "8.12.0")), "targetVersion", "targetVersion", "8.12.0", "stay on 7.x (e.g. 7.13.2) for this server, or replace it with Unified Access Gateway"],
       ["a security server targeting 2312", SS, (i) => ((i.targetVersion = "2312"), (i.connectionServer.targetVersion = "2312")), "targetVersion", "targetVersion", "2312 (8.12.0)", "stay on 7.x"],
       ["a security server targeting 8.0.0 with no Connection Server target", SS, (i) => ((i.targetVersion = "8.0.0"), delete i.connectionServer.targetVersion), "targetVersion", "targetVersion", "8.0.0", "stay on 7.x"],
       ["a security server newer than its Connection Server's target by one patch", SS, (i) => (i.connectionServer.targetVersion = "7.13.1"), "targetVersion", "targetVersion", "7.13.2 is newer than the 7.13.1", "lower this one to at most 7.13.1"],
       ["no connection for the Connection Server", SS, (i) => delete i.connectionServer.connection, "connectionServer.connection", "connectionServer.connection", "is required", "give host, user, hostKey and a password or private key"],
-      ["no user on the Connection Server's connection", SS, (i) => delete i.connectionServer.connection.user, "connectionServer.connection", "connectionServer.connection.user", "got nothing", "give the Windows account to log in as"],
-      ["a password that is not a string", SS, (i) => (i.connection.password = 12345678), "connection", "connection.password", "got (value hidden)", "give the password as a string"],
+      ["no user on the Connection Server's connection", SS, (i) => delete i.connectionServer.connection.user, "connectionServer.connection.user", "connectionServer.connection.user", "got nothing", "give the Windows account to log in as"],
+      ["a password that is not a string", SS, (i) => (i.connection.password = 12345678), "", "connection.password", "got (value hidden)", "give the password as a string"],
       ["a pairing timeout of 1441 minutes", SS, (i) => (i.pairingTimeoutMinutes = 1441), "pairingTimeoutMinutes", "pairingTimeoutMinutes", "received 1441", "must be 1 to 1440 minutes"],
     ];
     for (const [what, kind, patch, property, bracket, received, fix] of cases) {
@@ -230,22 +231,23 @@ describe("validateHorizonInputs", () => {
       });
     }
 
-    const unknownFields: Array<[string, HorizonKind, (i: Inputs) => void, string, string]> = [
+    const unknownFields: Array<[string, HorizonKind, (i: Inputs) => void, string, string, string?]> = [
       ["a security server's field on a Connection Server", CS, (i) => (i.ipsec = "on"), "(inputs)", '"ipsec"'],
       ["a misspelled top-level field", CS, (i) => (i.targetversion = "7.13.2"), "(inputs)", '"targetversion"'],
       ["a Connection Server's role on a security server", SS, (i) => (i.role = "standard"), "(inputs)", '"role"'],
       ["an unknown installer field", CS, (i) => (i.installer.hash = SHA), "installer", '"hash"'],
       ["an unknown hook", CS, (i) => (i.hooks = { during: "x" }), "hooks", '"during"'],
       ["an unknown override", CS, (i) => (i.overrides = { serviceName: "x" }), "overrides", '"serviceName"'],
-      ["an unknown field of the paired Connection Server", SS, (i) => (i.connectionServer.upgradedAt = "now"), "connectionServer", '"upgradedAt"'],
-      ["an unknown connection field", CS, (i) => (i.connection.passwd = "x"), "connection", "'passwd'"],
+      // The objects holding a password are named in the reason only: the engine would print them whole.
+      ["an unknown field of the paired Connection Server", SS, (i) => (i.connectionServer.upgradedAt = "now"), "", '"upgradedAt"', "connectionServer"],
+      ["an unknown connection field", CS, (i) => (i.connection.passwd = "x"), "", "'passwd'", "connection"],
     ];
-    for (const [what, kind, patch, property, field] of unknownFields) {
+    for (const [what, kind, patch, property, field, bracket = property] of unknownFields) {
       it(`refuses ${what}, naming it`, () => {
         const failures = failuresOf(kind, inputs(kind, patch));
         assert.equal(failures.length, 1, show(failures));
         assert.equal(failures[0].property, property);
-        assert.ok(failures[0].reason.startsWith(`[${property}] unknown field(s) ${field}`), failures[0].reason);
+        assert.ok(failures[0].reason.startsWith(`[${bracket}] unknown field(s) ${field}`), failures[0].reason);
       });
     }
 

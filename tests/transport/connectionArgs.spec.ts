@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { utils as sshUtils } from "ssh2";
 import {
   DEFAULT_DIAL_ERROR_LIMIT,
+  DEFAULT_MAX_SESSIONS,
   DEFAULT_PER_DIAL_TIMEOUT,
   DEFAULT_PORT,
   describeConnection,
@@ -15,12 +16,13 @@ const ok = { host: "cs1.corp.local", user: "CORP\\svc-upgrade", password: "S3cre
 const noEnv = {};
 
 describe("connectionArgs", () => {
-  it("applies the @pulumi/command defaults (port 22, 10 attempts, 15 s per attempt)", () => {
+  it("applies the @pulumi/command defaults (port 22, 10 attempts, 15 s per attempt) and 8 operations at once per connection", () => {
     const c = resolveConnectionArgs(ok, "connection", noEnv);
     assert.equal(c.port, DEFAULT_PORT);
     assert.equal(c.dialErrorLimit, DEFAULT_DIAL_ERROR_LIMIT);
     assert.equal(c.perDialTimeout, DEFAULT_PER_DIAL_TIMEOUT);
     assert.equal(c.insecureSkipHostKeyCheck, false);
+    assert.equal(c.maxSessions, DEFAULT_MAX_SESSIONS);
     assert.equal(c.hostKey?.kind, "key");
     assert.equal(describeConnection(c), "CORP\\svc-upgrade@cs1.corp.local:22");
   });
@@ -41,6 +43,9 @@ describe("connectionArgs", () => {
     ["a missing user", { host: "h", password: "pw", hostKey }, [/\[connection\.user\] got nothing: give the Windows account/], []],
     ["an empty host", { ...ok, host: " " }, [/\[connection\.host\]/], []],
     ["unlimited retries", { ...ok, dialErrorLimit: -1 }, [/\[connection\.dialErrorLimit\] got -1: .*unlimited retries are not supported/], []],
+    ["no session at all on the connection", { ...ok, maxSessions: 0 }, [/\[connection\.maxSessions\] got 0: use a whole number from 1 to 64 \(default 8\)/], []],
+    ["half a session", { ...ok, maxSessions: 2.5 }, [/\[connection\.maxSessions\] got 2\.5/], []],
+    ["a session limit on the jump host, which carries one forwarded channel", { ...ok, proxy: { host: "b", user: "j", password: "x", hostKey, maxSessions: 3 } }, [/\[connection\.proxy\] unknown field\(s\) 'maxSessions'/], []],
     ["a negative dial timeout", { ...ok, perDialTimeout: -5 }, [/\[connection\.perDialTimeout\] got -5/], []],
     ["a password that is not a string, without showing it", { ...ok, password: 12345678 }, [/\[connection\.password\] got \(value hidden\)/], ["12345678"]],
     ["a damaged host key", { ...ok, hostKey: "ssh-ed25519 AAAA" }, [/\[connection\.hostKey\] got "ssh-ed25519 AAAA": /], []],

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { utils as sshUtils } from "ssh2";
-import { fingerprintOf, hostKeyAlgorithmsFor, parseHostKeyPin, verifyHostKey } from "../../provider/transport/hostKey";
+import { fingerprintOf, hostKeyAlgorithmsFor, hostKeyOffers, parseHostKeyPin, verifyHostKey } from "../../provider/transport/hostKey";
 
 const pair = sshUtils.generateKeyPairSync("ed25519");
 const line = pair.public.trim();
@@ -72,5 +72,22 @@ describe("hostKey", () => {
     const rsaPin = parseHostKeyPin(rsa);
     assert.ok(!("error" in rsaPin));
     assert.deepEqual(hostKeyAlgorithmsFor(rsaPin), ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]);
+  });
+
+  it("offers the default order, then ed25519, ECDSA and RSA alone, for a SHA256 pin (the one that matched before first)", () => {
+    const pin = parseHostKeyPin(fp);
+    assert.ok(!("error" in pin));
+    const ecdsa = ["ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"];
+    assert.deepEqual(hostKeyOffers(pin), [undefined, ["ssh-ed25519"], ecdsa, ["rsa-sha2-512", "rsa-sha2-256"]]);
+    assert.deepEqual(hostKeyOffers(pin, 2), [["rsa-sha2-512", "rsa-sha2-256"], ["ssh-ed25519"], ecdsa]);
+    assert.deepEqual(hostKeyOffers(undefined), [undefined]);
+  });
+
+  it("offers a pinned key line's own algorithms first, then the other families (to list the host's keys on a mismatch)", () => {
+    const pin = parseHostKeyPin(line);
+    assert.ok(!("error" in pin));
+    const offers = hostKeyOffers(pin);
+    assert.deepEqual(offers[0], ["ssh-ed25519"]);
+    assert.equal(offers.length, 3);
   });
 });

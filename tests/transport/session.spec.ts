@@ -129,6 +129,39 @@ describe("session (over SSH, against the lab)", function () {
       }
     });
 
+    for (const type of ["ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa"]) {
+      it(`connects to a host pinned by the SHA256 fingerprint of its ${type} key, and offers that key type first next time`, async () => {
+        const ep = lab.endpoint("h1");
+        const pin = ep.hostKeys.find((k) => k.type === type);
+        assert.ok(pin, type);
+        const r = await session(argsFor(ep, { hostKey: pin.fingerprint })).run(request("Get-HostFacts"));
+        assert.equal(r.exitCode, 0);
+        closeAllConnections();
+        const before = lab.host("h1").connections;
+        await session(argsFor(ep, { hostKey: pin.fingerprint })).run(request("Get-HostFacts"));
+        assert.equal(lab.host("h1").connections - before, 1);
+      });
+
+      it(`connects to a host pinned by its ${type} public key line`, async () => {
+        const ep = lab.endpoint("h1");
+        const pin = ep.hostKeys.find((k) => k.type === type);
+        assert.ok(pin, type);
+        const r = await session(argsFor(ep, { hostKey: pin.hostKey })).run(request("Get-HostFacts"));
+        assert.equal(r.exitCode, 0);
+      });
+    }
+
+    it("refuses a wrong SHA256 pin, listing every fingerprint the host presented with its type", async () => {
+      const ep = lab.endpoint("h1");
+      const other = lab.endpoint("jump1");
+      await assert.rejects(session(argsFor(ep, { hostKey: other.hostKeys[2].fingerprint, dialErrorLimit: 5 })).run(request("Get-HostFacts")), (e: unknown) => {
+        assert.ok(isTransportError(e, "host-key-mismatch"), String(e));
+        for (const k of ep.hostKeys) assert.ok(e.message.includes(`${k.type} ${k.fingerprint}`), `${k.type} missing: ${e.message}`);
+        assert.ok(e.message.includes(other.hostKeys[2].fingerprint), e.message);
+        return true;
+      });
+    });
+
     it("accepts any key with the insecure opt-in, and warns on each connection", async () => {
       const ep = lab.endpoint("h1");
       await session(argsFor(ep, { hostKey: undefined, insecureSkipHostKeyCheck: true })).run(request("Get-HostFacts"));
@@ -219,6 +252,33 @@ describe("session (over SSH, against the lab)", function () {
       });
       const elapsed = Date.now() - started;
       assert.ok(elapsed >= 450 && elapsed < 5000, `took ${elapsed} ms`);
+    });
+
+    it("drops the connection from the pool at the deadline, so the next operation dials again", async () => {
+      lab.inject("h1", { kind: "hang", operation: "Get-HostFacts", times: 1 });
+      const s = session(argsFor(lab.endpoint("h1")));
+      await assert.rejects(s.run(request("Get-HostFacts"), { deadlineSeconds: 0.3 }), (e: unknown) => isTransportError(e, "deadline-exceeded"));
+      const before = lab.host("h1").connections;
+      await s.run(request("Get-HostFacts"));
+      assert.equal(lab.host("h1").connections - before, 1);
+    });
+
+    it("gives up opening a channel on a stalled connection within about perDialTimeout, saying the operation did not start, and redials next time", async () => {
+      const s = session(argsFor(lab.endpoint("h1"), { perDialTimeout: 1 }));
+      await s.run(request("Get-HostFacts"));
+      lab.inject("h1", { kind: "stall", times: 1 });
+      const started = Date.now();
+      await assert.rejects(s.run(request("Get-HostFacts")), (e: unknown) => {
+        assert.ok(isTransportError(e, "connect-failed"), String(e));
+        assert.equal(e.mayHaveRun, false);
+        assert.match(e.message, /did not start/);
+        return true;
+      });
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed >= 900 && elapsed < 5000, `took ${elapsed} ms`);
+      const before = lab.host("h1").connections;
+      await s.run(request("Get-HostFacts"));
+      assert.equal(lab.host("h1").connections - before, 1);
     });
 
     const when = { before: "before it ran", during: "while it ran", after: "after it ran" } as const;
