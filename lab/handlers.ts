@@ -290,7 +290,9 @@ function startInstallerProcess(ctx: OperationContext<InstallerParams>, args: str
     killedBecause = reason;
     signalKill();
   };
-  const done = runInstallation(ctx, args, { killed, isKilled: () => killedBecause !== undefined }).then((outcome) => {
+  // A detached process has no way to write to the SSH session that started it, nor to be cut by its faults.
+  const processCtx = detached ? { ...ctx, progress: () => undefined, during: () => undefined } : ctx;
+  const done = runInstallation(processCtx, args, { killed, isKilled: () => killedBecause !== undefined }).then((outcome) => {
     proc.endedUtc = world.clock.nowIso();
     if (outcome === "killed") {
       proc.state = "killed";

@@ -26,7 +26,7 @@ import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import { redactText } from "../transport/redact";
 import { type Session, openSession } from "../transport/session";
 import { APPV_VERSIONS, readAppVDatabase, readAppVHost } from "../upgrade/appvFacts";
-import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
+import { ensureServiceRunning, runInstaller, verifyInstalledVersion, whileInstallerRuns } from "../upgrade/commonSteps";
 import {
   type AppVDatabaseFacts,
   type AppVHostFacts,
@@ -116,6 +116,9 @@ export async function diff(_kind: AppVKind, _id: string, olds: Props, news: Prop
 // ---------------------------------------------------------------------------------------------------------------
 // AppVServer
 
+/** Key of an App-V server's installer run record on its host. */
+const APPV_INSTALLER_PRODUCT = "appv-server";
+
 interface ServerObserved {
   facts: AppVHostFacts;
   plan: Plan;
@@ -130,6 +133,7 @@ async function observeServer(inputs: AppVServerInputs, session: Session, deadlin
     servicePattern: service,
     installerPath: inputs.installer.path,
     target: inputs.targetVersion,
+    installerProduct: APPV_INSTALLER_PRODUCT,
     deadlineSeconds,
   });
   const plan = planAppVServer(facts, {
@@ -138,7 +142,7 @@ async function observeServer(inputs: AppVServerInputs, session: Session, deadlin
     installerSha256: inputs.installer.sha256,
     service,
   });
-  return { facts, plan, service };
+  return { facts, plan: whileInstallerRuns(plan, facts), service };
 }
 
 function printServerPlan(resource: string, facts: AppVHostFacts, target: string, plan: Plan, secrets: readonly string[]): void {
@@ -260,8 +264,22 @@ async function runServerStep(
     case "install": {
       const log = appvInstallerLogPath(inputs.resourceName);
       const template = (inputs.installer.arguments ?? APPV_SERVER_ARGUMENTS).split("{{log}}").join(log);
-      const hostSecondsLeft = Math.max(1, Math.floor((remainingMs() / 1000) * scale));
-      await runInstaller(session, step.host, { path: inputs.installer.path, argumentTemplate: template, logPath: log, timeoutSeconds: hostSecondsLeft, noun: "setup" }, onLine);
+      await runInstaller(
+        session,
+        step.host,
+        {
+          path: inputs.installer.path,
+          argumentTemplate: template,
+          logPath: log,
+          product: APPV_INSTALLER_PRODUCT,
+          target: inputs.targetVersion,
+          scale,
+          remainingMs,
+          startScript: inputs.overrides?.startInstallerScript,
+          noun: "setup",
+        },
+        onLine,
+      );
       return;
     }
     case "wait-service":

@@ -31,7 +31,7 @@ import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import type { Session } from "../transport/session";
 import { describeConnection, resolveConnectionArgs } from "../transport/connectionArgs";
 import { redactText } from "../transport/redact";
-import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
+import { ensureServiceRunning, runInstaller, verifyInstalledVersion, whileInstallerRuns } from "../upgrade/commonSteps";
 import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readPairingFacts } from "../upgrade/horizonFacts";
 import { type HostFacts, type PairingFacts, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
 import { runPlan } from "../upgrade/runner";
@@ -89,6 +89,11 @@ interface Observed {
   plan: Plan;
 }
 
+/** Key of the host's installer run record for this kind of server. */
+function installerProductOf(kind: HorizonKind): string {
+  return kind === "connection-server" ? "horizon-connection-server" : "horizon-security-server";
+}
+
 /** Reads the live facts and plans. Read-only. */
 async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed> {
   const { inputs } = ctx;
@@ -98,6 +103,7 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     servicePattern: ctx.servicePattern,
     installerPath: inputs.installer.path,
     target: inputs.targetVersion,
+    installerProduct: installerProductOf(ctx.kind),
     deadlineSeconds,
   });
   const intent = {
@@ -108,7 +114,7 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     service: ctx.servicePattern,
     checkReplication: (inputs as ConnectionServerInputs).checkReplication,
   };
-  if (ctx.kind === "connection-server") return { facts, plan: planConnectionServer(facts, intent) };
+  if (ctx.kind === "connection-server") return { facts, plan: whileInstallerRuns(planConnectionServer(facts, intent), facts) };
 
   const ss = inputs as SecurityServerInputs;
   const pairing = await readPairingFacts(ctx.csSession!, {
@@ -126,7 +132,7 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     ipsec: ss.ipsec ?? "detect",
     connectionServerTarget: typeof csTarget === "string" && !isUnknown(csTarget) ? csTarget : undefined,
   });
-  return { facts, pairing, plan };
+  return { facts, pairing, plan: whileInstallerRuns(plan, facts) };
 }
 
 /** Failures that come from live facts but mean the program is wrong: a downgrade, an unsupported path. */
@@ -353,7 +359,23 @@ async function runStep(
       const log = installerLogPath(inputs.resourceName);
       const template = (inputs.installer.arguments ?? (ss ? SECURITY_SERVER_ARGUMENTS : CONNECTION_SERVER_ARGUMENTS)).split("{{log}}").join(log);
       const secrets = ss && template.includes("{{secret:pairingPassword}}") ? { pairingPassword: ss.pairingPassword } : undefined;
-      await runInstaller(ctx.session, step.host, { path: inputs.installer.path, argumentTemplate: template, logPath: log, timeoutSeconds: hostSecondsLeft(), secrets, noun: "installer" }, onLine);
+      await runInstaller(
+        ctx.session,
+        step.host,
+        {
+          path: inputs.installer.path,
+          argumentTemplate: template,
+          logPath: log,
+          secrets,
+          product: installerProductOf(ctx.kind),
+          target: inputs.targetVersion,
+          scale,
+          remainingMs,
+          startScript: inputs.overrides?.startInstallerScript,
+          noun: "installer",
+        },
+        onLine,
+      );
       return;
     }
     case "wait-service":

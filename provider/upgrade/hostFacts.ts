@@ -3,7 +3,7 @@
  * from the Uninstall registry, its main service, and (only when the host is behind its target, since hashing a large
  * installer is not free) the installer's SHA-256. Read-only operations: preview runs these.
  */
-import { getFileHash, getHostFacts, getInstalledProduct, getServiceState } from "../operations";
+import { getFileHash, getHostFacts, getInstalledProduct, getInstallerRun, getServiceState } from "../operations";
 import { isTransportError } from "../transport/errors";
 import type { Session } from "../transport/session";
 
@@ -25,6 +25,8 @@ export interface HostFacts {
   serviceDisplayName?: string;
   /** Read only when the host is behind its target. */
   installer?: { exists: boolean; sha256?: string | null };
+  /** An installer started earlier that still runs, from the host's run record (read when behind the target). */
+  installerRun?: { pid: number; startedUtc: string; logPath: string; target: string };
 }
 
 /** How a product's versions parse and compare. */
@@ -42,6 +44,8 @@ export interface HostReadOptions {
   /** Hash this installer when the host is behind `target`. */
   readonly installerPath?: string;
   readonly target?: string;
+  /** Key of the host's installer run record to read when the host is behind `target` ("horizon-connection-server"). */
+  readonly installerProduct?: string;
   /** Deadline of each read, seconds. */
   readonly deadlineSeconds?: number;
 }
@@ -92,6 +96,14 @@ export async function readHost<V>(session: Session, opts: HostReadOptions, schem
     if (opts.installerPath && live !== undefined && target !== undefined && scheme.compare(live, target) < 0) {
       const hash = (await getFileHash(session, { path: opts.installerPath }, run)).result;
       facts.installer = { exists: hash.exists, sha256: hash.sha256 };
+      // The run records are readable by administrators only; a non-administrator is blocked by the plan anyway.
+      if (opts.installerProduct && host.isAdmin) {
+        const installerRun = (await getInstallerRun(session, { product: opts.installerProduct, waitSeconds: 0 }, run)).result;
+        if (installerRun.running && installerRun.record) {
+          const { pid, startedUtc, logPath, target: runTarget } = installerRun.record;
+          facts.installerRun = { pid, startedUtc, logPath, target: runTarget };
+        }
+      }
     }
     return facts;
   } catch (e) {
