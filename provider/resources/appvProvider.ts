@@ -366,6 +366,7 @@ async function readMembers(inputs: AppVFarmInputs, sessions: Map<string, Session
         servicePattern: service,
         installerPath: hashSetups ? m.installer?.path : undefined,
         target: inputs.targetVersion,
+        installerProduct: APPV_INSTALLER_PRODUCT,
         deadlineSeconds,
       });
       return { ...facts, name: m.name, role: m.role ?? "management", service };
@@ -391,7 +392,17 @@ async function observeFarm(kind: AppVKind, inputs: AppVFarmInputs, sessions: Map
     sqlHost: inputs.database!.sqlServer,
     installers: Object.fromEntries(inputs.servers.filter((m) => m.installer).map((m) => [m.name, { path: m.installer!.path, sha256: m.installer!.sha256 }])),
   });
-  return { members, database, plan };
+  return { members, database, plan: noBackupWhileSetupRuns(plan, members) };
+}
+
+/**
+ * A member whose setup still runs (started by an earlier run that lost its connection, was cancelled or was killed)
+ * means the preparation already ran for it; a backup now would copy a schema that setup may be upgrading. The backup
+ * steps are left out and the earlier verified backup stays the farm's (its outputs keep it).
+ */
+function noBackupWhileSetupRuns(plan: Plan, members: readonly AppVMemberFacts[]): Plan {
+  if (!members.some((m) => m.installerRun)) return plan;
+  return { ...plan, steps: plan.steps.filter((s) => s.name !== "backup-database" && s.name !== "verify-backup") };
 }
 
 function farmSessions(inputs: AppVFarmInputs, planning: boolean): { sessions: Map<string, Session>; db?: Session } {

@@ -43,6 +43,8 @@ export interface Scenario {
   oneInstallerRunPerServer?: boolean;
   /** Each must match the resuming `up`'s output (the plan it printed, the provider's lines). */
   resumeExpect?: RegExp[];
+  /** Scenario-specific checks after all the runs; returns what did not hold. */
+  verify?(p: PodUnderTest): string[];
 }
 
 /**
@@ -241,6 +243,24 @@ export const SCENARIOS: Scenario[] = [
     oneInstallerRunPerServer: true,
     resumeExpect: [STILL_RUNNING, WAITED],
   },
+  {
+    name: "connection dropped during the setup mid-farm",
+    estate: "estate",
+    config: { sqlUser: { secret: "appv-backup" }, sqlPassword: SQL_LOGIN },
+    arm(p) {
+      p.lab.inject("appv1", SLOW_INSTALLER(INSTALLER_OPERATION));
+      p.lab.inject("appv1", { kind: "drop", phase: "during", operation: INSTALLER_OPERATION, times: 1 });
+    },
+    expect: [new RegExp(`\\[farm1-appv1\\] step \\d+/\\d+ install on \\S+ failed: The connection to \\S+ dropped while ${INSTALLER_OPERATION} was running`)],
+    clear: (p) => p.lab.clearFaults(),
+    oneInstallerRunPerServer: true,
+    resumeExpect: [/install on APPV1: an installer started at \S+ is still running on APPV1/],
+    // The setup that still runs may be upgrading the schema: the resuming run must not back the database up again.
+    verify: (p) => {
+      const backups = p.lab.host("sql1").audit.filter((e) => e.operation === "Invoke-SqlBackup").length;
+      return backups === 1 ? [] : [`the database was backed up ${backups} times`];
+    },
+  },
 ];
 
 /** The scenarios `npm test` runs: one of each kind of fault (the full matrix is `npm run reliability`). */
@@ -325,6 +345,7 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
       problems.push(`the up after that was not a no-op: ${(e as Error).message.slice(0, 300)}`);
     }
 
+    problems.push(...(scenario.verify?.(p) ?? []));
     const leaks = secretsFound(p, runs);
     if (leaks.length) problems.push(`secrets found in: ${leaks.join(", ")}`);
     const maxOutOfServicePerGroup = Math.max(...GROUPS.map((g) => p.lab.maxOutOfService(g)));
