@@ -292,7 +292,6 @@ async function runStep(
 ): Promise<void> {
   const { inputs } = ctx;
   const scale = inputs.timeScale ?? 1;
-  const hostSecondsLeft = () => Math.max(1, Math.floor((remainingMs() / 1000) * scale));
   const onLine = (line: string) => say(inputs.resourceName, `  ${step.host}: ${line}`, secretsOf(inputs));
   const ss = ctx.kind === "security-server" ? (inputs as SecurityServerInputs) : undefined;
   switch (step.name) {
