@@ -16,6 +16,8 @@ export type FaultKind =
   | { readonly kind: "service-wont-start"; readonly displayName: string }
   /** The installer exits 0 but leaves the old version in place. */
   | { readonly kind: "installer-no-change" }
+  /** The installer started by this call takes this many simulated seconds instead of its usual duration. */
+  | { readonly kind: "slow-installer"; readonly seconds: number }
   /** The operation answers this many real milliseconds later. */
   | { readonly kind: "latency"; readonly ms: number }
   /**
@@ -54,6 +56,7 @@ const OPERATION_KINDS = new Set([
   "hang",
   "exit-code",
   "installer-no-change",
+  "slow-installer",
   "latency",
   "backup-invalid",
   "pairing-expired",

@@ -23,7 +23,17 @@ import {
   checkSecurityServerInstall,
   checkSilentHorizon,
 } from "./rules";
-import { type HostState, type ServiceStatus, World, fileKey, isDatabaseMember, sha256 } from "./state";
+import {
+  type FileEntry,
+  type HostState,
+  type InstallerProcess,
+  type InstallerRunRecord,
+  type ServiceStatus,
+  World,
+  fileKey,
+  isDatabaseMember,
+  sha256,
+} from "./state";
 
 /** Simulated durations, in seconds. */
 export interface Durations {
@@ -72,6 +82,8 @@ export interface OperationContext<P> {
   progress(line: string): void;
   /** Marks the middle of the operation: a "drop during" fault cuts the connection here; the work goes on. */
   during(): void;
+  /** Calls `listener` once when the SSH session's first process ends (exec exit, channel closed, connection dropped). */
+  onSessionEnd(listener: () => void): void;
 }
 
 /** A simulated operation. */
@@ -218,12 +230,24 @@ const getFileHash: Handler<{ path: string }> = {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Installer
+//
+// Installers are processes (HostState.installers). Where a process starts decides how long it lives: Win32-OpenSSH puts
+// the session's first process (powershell.exe) in a job object with kill-on-close "so that all the child processes are
+// cleaned-up automatically" (PowerShell/Win32-OpenSSH issue 1195, https://github.com/PowerShell/Win32-OpenSSH/issues/1195),
+// so an installer started inside the session (`Invoke-Installer`, Start-Process) dies when that process exits: the
+// exec ends (a time-out's throw included), the client closes the channel (a cancelled or killed provider), or the
+// connection drops. What a lost client does to a running session has varied between Win32-OpenSSH versions
+// (issue 1751, https://github.com/PowerShell/Win32-OpenSSH/issues/1751): the lab takes the strict side and ends the
+// session. A process started outside the job (`Start-Installer`: WMI `Win32_Process.Create`, a scheduled task, or a
+// break-away start, which the job allows since issue 1032, https://github.com/PowerShell/Win32-OpenSSH/issues/1032,
+// and PowerShell/openssh-portable PR 267) survives the session. Two installations at once: the second exits 1618,
+// ERROR_INSTALL_ALREADY_RUNNING ("Another installation is already in progress", Windows Installer error codes,
+// https://learn.microsoft.com/en-us/windows/win32/msi/error-codes).
 
 interface InstallerParams {
   path: string;
   argumentTemplate: string;
   logPath: string;
-  timeoutSeconds: number;
   secrets?: Record<string, string>;
 }
 
@@ -233,7 +257,73 @@ interface InstallOutcome {
   logTail: string[];
 }
 
-const invokeInstaller: Handler<InstallerParams> = {
+/** A started installer: its process entry, how it ends (undefined when killed), and how to kill it. */
+interface LiveInstaller {
+  readonly proc: InstallerProcess;
+  readonly done: Promise<InstallOutcome | undefined>;
+  kill(reason: string): void;
+}
+
+const liveInstallers = new WeakMap<InstallerProcess, LiveInstaller>();
+
+const ALREADY_RUNNING = "Another installation is already in progress. Complete that installation before proceeding with this install.";
+
+/** Starts an installer process on the host; `detached` when it was started outside the SSH session's job. */
+function startInstallerProcess(ctx: OperationContext<InstallerParams>, args: string, detached: boolean): LiveInstaller {
+  const { world, host } = ctx;
+  const proc: InstallerProcess = {
+    pid: world.nextPid(),
+    path: ctx.params.path,
+    logPath: ctx.params.logPath,
+    startedUtc: world.clock.nowIso(),
+    detached,
+    state: "running",
+  };
+  host.installers.push(proc);
+  let killedBecause: string | undefined;
+  let signalKill: () => void = () => undefined;
+  const killed = new Promise<"killed">((resolve) => {
+    signalKill = () => resolve("killed");
+  });
+  const kill = (reason: string) => {
+    if (proc.state !== "running" || killedBecause !== undefined) return;
+    killedBecause = reason;
+    signalKill();
+  };
+  // A detached process has no way to write to the SSH session that started it, nor to be cut by its faults.
+  const processCtx = detached ? { ...ctx, progress: () => undefined, during: () => undefined } : ctx;
+  const done = runInstallation(processCtx, args, { killed, isKilled: () => killedBecause !== undefined }).then((outcome) => {
+    proc.endedUtc = world.clock.nowIso();
+    if (outcome === "killed") {
+      proc.state = "killed";
+      proc.killedBecause = killedBecause;
+      return undefined;
+    }
+    proc.state = "exited";
+    proc.exitCode = outcome.exitCode;
+    return outcome;
+  });
+  const live: LiveInstaller = { proc, done, kill };
+  liveInstallers.set(proc, live);
+  return live;
+}
+
+/** Waits until the installer ends or `simSeconds` pass. */
+async function waitForInstaller(ctx: OperationContext<unknown>, live: LiveInstaller | undefined, simSeconds: number): Promise<void> {
+  if (!live || live.proc.state !== "running" || simSeconds <= 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, (simSeconds * 1000) / ctx.world.clock.timeFactor);
+  });
+  await Promise.race([live.done.then(() => undefined), timeout]);
+  clearTimeout(timer);
+}
+
+/**
+ * `Invoke-Installer`: Start-Process inside the session, then WaitForExit with a time-out. The installer is in the
+ * session's job: when the exec ends (the time-out's throw included) or the client goes away, it is killed.
+ */
+const invokeInstaller: Handler<InstallerParams & { timeoutSeconds: number }> = {
   schema: z.object({
     path: z.string().min(1),
     argumentTemplate: z.string(),
@@ -244,33 +334,118 @@ const invokeInstaller: Handler<InstallerParams> = {
   admin: true,
   async run(ctx) {
     const args = substituteSecrets(ctx.params.argumentTemplate, ctx.params.secrets);
-    if (ctx.host.installing) {
-      return {
-        exitCode: 1618,
-        rebootRequired: false,
-        logTail: ["Another installation is already in progress. Complete that installation before proceeding with this install."],
-      };
-    }
-    ctx.host.installing = true;
-    // The installer runs on the host whatever happens to the SSH session; the caller only waits for it.
-    const installation = runInstallation(ctx, args).finally(() => {
-      ctx.host.installing = false;
-    });
-    const timeout = new Promise<"timeout">((resolve) => {
-      const t = setTimeout(() => resolve("timeout"), (ctx.params.timeoutSeconds * 1000) / ctx.world.clock.timeFactor);
-      void installation.finally(() => clearTimeout(t));
-    });
-    const outcome = await Promise.race([installation, timeout]);
-    if (outcome === "timeout") {
+    const live = startInstallerProcess(ctx, args, false);
+    ctx.onSessionEnd(() => live.kill("the SSH session's first process (powershell.exe) exited; its job object kills every process in it"));
+    await waitForInstaller(ctx, live, ctx.params.timeoutSeconds);
+    if (live.proc.state === "running") {
+      // What the body says; the exec then ends, and the job takes the installer with it.
       throw new Error(
-        `The installer ${ctx.params.path} did not finish within ${ctx.params.timeoutSeconds} s; it is still running on ${ctx.host.computerName}.`,
+        `The installer ${ctx.params.path} (PID ${live.proc.pid}) did not finish within ${ctx.params.timeoutSeconds} s; it is still running on ${ctx.host.computerName}.`,
       );
     }
+    const outcome = await live.done;
+    if (!outcome) throw new Error(`The installer ${ctx.params.path} (PID ${live.proc.pid}) was terminated.`);
     return outcome;
   },
 };
 
-async function runInstallation(ctx: OperationContext<InstallerParams>, args: string): Promise<InstallOutcome> {
+const productKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
+
+/** What `Start-Installer` and `Get-InstallerRun` report about a run record. */
+function runStatus(host: HostState, record: InstallerRunRecord | undefined) {
+  if (!record) return { found: false, record: null, running: false, exitCode: null, rebootRequired: false, endedUtc: null, logTail: [] };
+  const proc = host.installers.find((p) => p.pid === record.pid);
+  const log = host.files[fileKey(record.logPath)]?.content;
+  const exitCode = proc?.state === "exited" ? (proc.exitCode ?? null) : null;
+  return {
+    found: true,
+    record: { ...record },
+    running: proc?.state === "running",
+    exitCode,
+    rebootRequired: exitCode === 3010,
+    endedUtc: proc?.endedUtc ?? null,
+    logTail: log ? log.split("\r\n").slice(-20) : [],
+  };
+}
+
+/**
+ * `Start-Installer`: starts the installer outside the SSH session's job, as the same account, and writes its run
+ * record; when the record names an installer still running, starts nothing and reports that one. Then waits up to
+ * `waitSeconds` for it to end.
+ */
+const startInstaller: Handler<InstallerParams & { product: string; target: string; waitSeconds: number }> = {
+  schema: z.object({
+    product: productKey,
+    target: z.string().min(1),
+    path: z.string().min(1),
+    argumentTemplate: z.string(),
+    logPath: z.string().min(1),
+    waitSeconds: z.number().min(0),
+    secrets: secretsSchema,
+  }),
+  admin: true,
+  async run(ctx) {
+    const { host, params } = ctx;
+    const existing = host.runRecords[params.product];
+    const existingProc = existing && host.installers.find((p) => p.pid === existing.pid);
+    if (existing && existingProc?.state === "running") {
+      ctx.progress(`An installer started at ${existing.startedUtc} (PID ${existing.pid}) is still running; not starting another.`);
+      ctx.during();
+      await waitForInstaller(ctx, liveInstallers.get(existingProc), params.waitSeconds);
+      return { started: false, previous: null, ...runStatus(host, existing) };
+    }
+    const args = substituteSecrets(params.argumentTemplate, params.secrets);
+    if (!host.files[fileKey(params.path)]) throw new Error(`The installer '${params.path}' does not exist on ${host.computerName}.`);
+    const previous = existing ? runStatus(host, existing) : undefined;
+    const live = startInstallerProcess(ctx, args, true);
+    const record: InstallerRunRecord = {
+      product: params.product,
+      target: params.target,
+      path: params.path,
+      logPath: params.logPath,
+      pid: live.proc.pid,
+      startedUtc: live.proc.startedUtc,
+    };
+    host.runRecords[params.product] = record;
+    ctx.progress(`Started ${params.path} as PID ${record.pid}, outside the SSH session`);
+    ctx.during();
+    await waitForInstaller(ctx, live, params.waitSeconds);
+    return {
+      started: true,
+      previous: previous ? { record: previous.record, exitCode: previous.exitCode, endedUtc: previous.endedUtc } : null,
+      ...runStatus(host, record),
+    };
+  },
+};
+
+/** `Get-InstallerRun`: reads the run record of `product` and whether its installer still runs; waits up to `waitSeconds` for it to end. */
+const getInstallerRun: Handler<{ product: string; waitSeconds: number }> = {
+  schema: z.object({ product: productKey, waitSeconds: z.number().min(0) }),
+  // The record lives where only administrators can read it.
+  admin: true,
+  async run(ctx) {
+    const record = ctx.host.runRecords[ctx.params.product];
+    const proc = record && ctx.host.installers.find((p) => p.pid === record.pid);
+    ctx.during();
+    if (proc) await waitForInstaller(ctx, liveInstallers.get(proc), ctx.params.waitSeconds);
+    else await ctx.world.clock.sleep(ctx.durations.quick);
+    return runStatus(ctx.host, record);
+  },
+};
+
+/** How a killed installer is told apart from a finished one inside `runInstallation`. */
+interface KillSwitch {
+  readonly killed: Promise<"killed">;
+  isKilled(): boolean;
+}
+
+/** Sleeps a simulated duration; true when the installer was killed meanwhile. */
+async function installerSleep(ctx: OperationContext<unknown>, kill: KillSwitch, simSeconds: number): Promise<boolean> {
+  const r = await Promise.race([ctx.world.clock.sleep(simSeconds).then(() => "slept" as const), kill.killed]);
+  return r === "killed";
+}
+
+async function runInstallation(ctx: OperationContext<InstallerParams>, args: string, kill: KillSwitch): Promise<InstallOutcome | "killed"> {
   const { world, host } = ctx;
   const path = ctx.params.path;
   const file = host.files[fileKey(path)];
@@ -279,6 +454,35 @@ async function runInstallation(ctx: OperationContext<InstallerParams>, args: str
   const shown = Object.values(ctx.params.secrets ?? {}).reduce((acc, v) => (v ? acc.split(v).join("**********") : acc), args);
   log.push(`Command line: "${path}" ${shown}`);
   ctx.progress(`Starting ${path}`);
+  if (host.installing) {
+    // The Windows Installer mutex is held by another installation: this one gives up at once.
+    log.push(`MSI (s): ${ALREADY_RUNNING}`, "MSI (s): Windows Installer installed the product. Installation success or error status: 1618.");
+    await ctx.world.clock.sleep(ctx.durations.quick);
+    return finish(ctx, log, 1618);
+  }
+  host.installing = true;
+  try {
+    return await installWithMutex(ctx, args, kill, log, file);
+  } finally {
+    host.installing = false;
+  }
+}
+
+/** Killed half-way: the log stops where it was, the services the installer stopped stay stopped, the version is unchanged. */
+function killedHalfWay(ctx: OperationContext<InstallerParams>, log: string[]): "killed" {
+  ctx.world.writeTextFile(ctx.host, ctx.params.logPath, log.join("\r\n"));
+  return "killed";
+}
+
+async function installWithMutex(
+  ctx: OperationContext<InstallerParams>,
+  args: string,
+  kill: KillSwitch,
+  log: string[],
+  file: FileEntry | undefined,
+): Promise<InstallOutcome | "killed"> {
+  const { world, host } = ctx;
+  const path = ctx.params.path;
 
   const fileViolations = checkInstallerFile(path, file);
   if (fileViolations.length > 0) return fail(ctx, log, fileViolations, undefined);
@@ -325,7 +529,7 @@ async function runInstallation(ctx: OperationContext<InstallerParams>, args: str
     }
   }
   if (violations.length > 0) {
-    await world.clock.sleep(ctx.durations.failedInstall);
+    if (await installerSleep(ctx, kill, ctx.durations.failedInstall)) return killedHalfWay(ctx, log);
     return fail(ctx, log, violations, productDisplayName(host.role, info.version));
   }
 
@@ -333,15 +537,17 @@ async function runInstallation(ctx: OperationContext<InstallerParams>, args: str
   const before = host.services.map((s) => ({ svc: s, status: s.status }));
   for (const s of host.services) world.setServiceStatus(host, s, "Stopped");
   log.push("Action start: StopServices. The product's services were stopped.");
+  world.writeTextFile(host, ctx.params.logPath, log.join("\r\n"));
   ctx.progress("Services stopped; installing");
   ctx.during();
   const duration =
-    host.role === "connection-server"
+    hasFault(ctx, "slow-installer")?.seconds ??
+    (host.role === "connection-server"
       ? ctx.durations.connectionServerInstall
       : host.role === "security-server"
         ? ctx.durations.securityServerInstall
-        : ctx.durations.appvInstall;
-  await world.clock.sleep(duration);
+        : ctx.durations.appvInstall);
+  if (kill.isKilled() || (await installerSleep(ctx, kill, duration))) return killedHalfWay(ctx, log);
 
   const forced = hasFault(ctx, "exit-code")?.exitCode;
   const exitCode = forced ?? 0;
@@ -652,6 +858,8 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Set-ServiceState": setServiceState,
   "Get-FileHash": getFileHash,
   "Invoke-Installer": invokeInstaller,
+  "Start-Installer": startInstaller,
+  "Get-InstallerRun": getInstallerRun,
   "Invoke-Vdmadmin": invokeVdmadmin,
   "Get-SecurityServerList": getSecurityServerList,
   "Set-PairingPassword": setPairingPassword,

@@ -6,7 +6,7 @@
  * ```ts
  * const lab = await startLab({ timeFactor: 600, pods: [{ name: "pod1", connectionServers: [...], securityServers: [...] }] });
  * lab.endpoint("cs1"); lab.addInstaller("cs1", { path, product: "horizon-connection-server", version });
- * lab.inject("ss1", { kind: "drop", phase: "during", operation: "Invoke-Installer" });
+ * lab.inject("ss1", { kind: "drop", phase: "during", operation: "Start-Installer" });
  * await lab.stop();
  * ```
  */

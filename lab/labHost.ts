@@ -130,6 +130,7 @@ export class LabHost {
         hostFaults: this.faults,
         durations: this.shared.durations,
         progress: (line) => io.line(line),
+        onSessionEnd: (listener) => io.onClose(listener),
         during: () => {
           if (!dropDuring) return;
           dropDuring = false;

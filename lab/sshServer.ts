@@ -31,6 +31,11 @@ export interface ExecIO {
   drop(): void;
   /** True once dropped or exited, or when the client went away. */
   readonly closed: boolean;
+  /**
+   * Calls `listener` once when the session's first process ends: the exec exited, the client closed the channel, or the
+   * connection dropped (lab/README.md, "Processes and the SSH session").
+   */
+  onClose(listener: () => void): void;
 }
 
 /** Options of one host's SSH front. */
@@ -250,6 +255,12 @@ export class SshFront {
 
   private onExec(client: Connection, account: SshAccount, stream: ServerChannel, command: string): void {
     let closed = false;
+    const closeListeners: (() => void)[] = [];
+    let ended = false;
+    const sessionEnded = () => {
+      ended = true;
+      for (const l of closeListeners.splice(0)) l();
+    };
     const io: ExecIO = {
       line(text) {
         if (!closed) stream.write(`${text}\r\n`);
@@ -259,19 +270,26 @@ export class SshFront {
         closed = true;
         stream.exit(code);
         stream.end();
+        sessionEnded();
       },
       drop() {
         if (closed) return;
         closed = true;
         // An abrupt drop: no exit status, no channel close, just a dead TCP connection.
         (client as unknown as { _sock: net.Socket })._sock.destroy();
+        sessionEnded();
       },
       get closed() {
         return closed;
       },
+      onClose(listener) {
+        if (ended) listener();
+        else closeListeners.push(listener);
+      },
     };
     stream.on("close", () => {
       closed = true;
+      sessionEnded();
     });
     stream.on("error", () => undefined);
     const verdict = checkCommandLine(command);

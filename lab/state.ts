@@ -154,6 +154,45 @@ export interface HostState {
   installing: boolean;
   /** `$PSVersionTable.PSVersion`; tests may lower it. */
   powershellVersion: string;
+  /** Every installer process started on this host, in start order (the lab's audit of installer runs). */
+  readonly installers: InstallerProcess[];
+  /**
+   * Run records of installers started outside an SSH session, by product key: what `Start-Installer` writes under
+   * %ProgramData% with an administrators-only ACL and `Get-InstallerRun` reads back.
+   */
+  readonly runRecords: Record<string, InstallerRunRecord>;
+}
+
+/**
+ * An installer process. One started inside an SSH session belongs to the session's job object and dies with the
+ * session's first process (Win32-OpenSSH puts it in a job with kill-on-close "so that all the child processes are
+ * cleaned-up automatically": PowerShell/Win32-OpenSSH issue 1195, https://github.com/PowerShell/Win32-OpenSSH/issues/1195);
+ * one started outside it (WMI `Win32_Process.Create`, a scheduled task, or a break-away start, allowed since
+ * PowerShell/Win32-OpenSSH issue 1032 and PowerShell/openssh-portable PR 267) survives the session.
+ */
+export interface InstallerProcess {
+  readonly pid: number;
+  readonly path: string;
+  readonly logPath: string;
+  /** Simulated start time (ISO 8601). */
+  readonly startedUtc: string;
+  /** Started outside the SSH session's job object. */
+  readonly detached: boolean;
+  state: "running" | "exited" | "killed";
+  exitCode?: number;
+  endedUtc?: string;
+  /** Why it was killed ("the SSH session's first process exited"). */
+  killedBecause?: string;
+}
+
+/** A run record (product key, target, PID, start time, log path). */
+export interface InstallerRunRecord {
+  readonly product: string;
+  readonly target: string;
+  readonly path: string;
+  readonly logPath: string;
+  readonly pid: number;
+  readonly startedUtc: string;
 }
 
 /** IPsec state of a security server. */
@@ -253,6 +292,7 @@ export class World {
   /** Keyed by `${sqlHost}/${database}` lower-cased. */
   readonly databases = new Map<string, AppVDatabaseState>();
   readonly timeline: TimelineEvent[] = [];
+  private lastPid = 4000;
 
   constructor(readonly clock: SimClock) {}
 
@@ -303,6 +343,8 @@ export class World {
       hooks: [],
       installing: false,
       powershellVersion: spec.powershellVersion ?? "5.1.17763.1852",
+      installers: [],
+      runRecords: {},
     };
     this.hosts.set(spec.name, host);
     return host;
@@ -358,6 +400,12 @@ export class World {
   /** The App-V database at `sql`/`name`, if any. */
   database(sql: string, name: string): AppVDatabaseState | undefined {
     return this.databases.get(`${sql}/${name}`.toLowerCase());
+  }
+
+  /** A new process id (Windows PIDs are multiples of 4). */
+  nextPid(): number {
+    this.lastPid += 4 * 37;
+    return this.lastPid;
   }
 
   /** Adds or replaces a file. */

@@ -38,3 +38,9 @@ export type {
 } from "./resources/appvArgs";
 export { parseAppVVersion, formatAppVVersion, compareAppVVersions, type AppVVersion } from "./versions/appv";
 export type { PlanStep, ServerStatus } from "./report/status";
+/**
+ * A replacement body for `overrides.startInstallerScript`: starts the installer with CREATE_BREAKAWAY_FROM_JOB instead of
+ * through WMI, on hosts whose Windows OpenSSH lets a session's processes break away from its job (docs/horizon.md, "A
+ * lost connection during the installer").
+ */
+export { START_INSTALLER_BREAKAWAY_BODY } from "./operations/hostOperations";

@@ -45,9 +45,9 @@ function report(lab: Lab): void {
   console.log("\nOrder of the upgrade (simulated time):");
   for (const e of lab.audit()) {
     const stop = e.operation === "Set-ServiceState" && (e.params as { state?: string }).state === "Stopped";
-    if (!stop && !["Invoke-Installer", "Set-PairingPassword", "Invoke-PrepareSecurityServer", "Invoke-Vdmadmin", "Invoke-SqlBackup", "Test-SqlBackup"].includes(e.operation)) continue;
+    if (!stop && !["Start-Installer", "Set-PairingPassword", "Invoke-PrepareSecurityServer", "Invoke-Vdmadmin", "Invoke-SqlBackup", "Test-SqlBackup"].includes(e.operation)) continue;
     const what =
-      e.operation === "Invoke-Installer" ? `installer (exit ${(e.result as { exitCode?: number } | undefined)?.exitCode})` : stop ? "App-V service stopped" : e.operation;
+      e.operation === "Start-Installer" ? `installer (exit ${(e.result as { exitCode?: number } | undefined)?.exitCode})` : stop ? "App-V service stopped" : e.operation;
     console.log(`  ${e.simTime}  ${e.host.padEnd(6)} ${what}`);
   }
   const pod = lab.pod("pod1");

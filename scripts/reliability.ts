@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   if (json) {
     console.log(JSON.stringify({ scenarios: rows }));
   } else {
-    const cols = ["name", "failedClearly", "maxOutOfServicePerGroup", "stateValid", "secretsFound", "resumed", "noopAfter"] as const;
+    const cols = ["name", "failedClearly", "maxOutOfServicePerGroup", "stateValid", "secretsFound", "resumed", "noopAfter", "maxInstallerRunsPerServer"] as const;
     const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i])).join("  ");
     console.log(line([...cols]));

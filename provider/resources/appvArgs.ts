@@ -36,6 +36,13 @@ export interface AppVOverrides {
      * @default ["*Application Virtualization*Server*", "*Application Virtualization*Management Service*"]
      */
     productDisplayNames?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * PowerShell body of Start-Installer, which starts the installer outside the SSH session (by default through WMI's
+     * `Win32_Process.Create`) and writes its run record. `START_INSTALLER_BREAKAWAY_BODY` starts it with
+     * CREATE_BREAKAWAY_FROM_JOB instead, on hosts whose OpenSSH allows break-away (docs/appv.md, "A lost connection
+     * during the installer").
+     */
+    startInstallerScript?: pulumi.Input<string>;
 }
 
 /** What the farm tells each of its servers, so a failure can state the farm's exact state. Filled in by `AppVFarm`. */

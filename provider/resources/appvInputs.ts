@@ -33,6 +33,7 @@ export type AppVKind = "server" | "farm-preparation" | "farm-completion";
 export interface AppVOverrideInputs {
   serviceDisplayName?: string;
   productDisplayNames?: string[];
+  startInstallerScript?: string;
 }
 
 /** The farm context a server carries for its error messages. */
@@ -107,6 +108,7 @@ const overrides = z
   .object({
     serviceDisplayName: z.string().min(1).max(256).optional(),
     productDisplayNames: z.array(z.string().min(1).max(256)).min(1).optional(),
+    startInstallerScript: z.string().min(1).max(50_000).optional(),
   })
   .strict();
 const timeBudgetMinutes = z.number().int("must be whole minutes").min(5, "must be at least 5 minutes").max(1440, "must be at most 1440 minutes (a day)");

@@ -28,7 +28,7 @@ import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import { redactText } from "../transport/redact";
 import { type Session, openSession } from "../transport/session";
 import { APPV_VERSIONS, readAppVDatabase, readAppVHost } from "../upgrade/appvFacts";
-import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
+import { ensureServiceRunning, runInstaller, verifyInstalledVersion, whileInstallerRuns } from "../upgrade/commonSteps";
 import {
   type AppVDatabaseFacts,
   type AppVHostFacts,
@@ -119,6 +119,9 @@ export async function diff(_kind: AppVKind, _id: string, olds: Props, news: Prop
 // ---------------------------------------------------------------------------------------------------------------
 // AppVServer
 
+/** Key of an App-V server's installer run record on its host. */
+const APPV_INSTALLER_PRODUCT = "appv-server";
+
 interface ServerObserved {
   facts: AppVHostFacts;
   plan: Plan;
@@ -133,6 +136,7 @@ async function observeServer(inputs: AppVServerInputs, session: Session, deadlin
     servicePattern: service,
     installerPath: inputs.installer.path,
     target: inputs.targetVersion,
+    installerProduct: APPV_INSTALLER_PRODUCT,
     deadlineSeconds,
   });
   const plan = planAppVServer(facts, {
@@ -141,7 +145,7 @@ async function observeServer(inputs: AppVServerInputs, session: Session, deadlin
     installerSha256: inputs.installer.sha256,
     service,
   });
-  return { facts, plan, service };
+  return { facts, plan: whileInstallerRuns(plan, facts), service };
 }
 
 function printServerPlan(resource: string, facts: AppVHostFacts, target: string, plan: Plan, secrets: readonly string[]): void {
@@ -263,8 +267,22 @@ async function runServerStep(
     case "install": {
       const log = appvInstallerLogPath(inputs.resourceName);
       const template = (inputs.installer.arguments ?? APPV_SERVER_ARGUMENTS).split("{{log}}").join(log);
-      const hostSecondsLeft = Math.max(1, Math.floor((remainingMs() / 1000) * scale));
-      await runInstaller(session, step.host, { path: inputs.installer.path, argumentTemplate: template, logPath: log, timeoutSeconds: hostSecondsLeft, noun: "setup" }, onLine);
+      await runInstaller(
+        session,
+        step.host,
+        {
+          path: inputs.installer.path,
+          argumentTemplate: template,
+          logPath: log,
+          product: APPV_INSTALLER_PRODUCT,
+          target: inputs.targetVersion,
+          scale,
+          remainingMs,
+          startScript: inputs.overrides?.startInstallerScript,
+          noun: "setup",
+        },
+        onLine,
+      );
       return;
     }
     case "wait-service":
@@ -351,6 +369,7 @@ async function readMembers(inputs: AppVFarmInputs, sessions: Map<string, Session
         servicePattern: service,
         installerPath: hashSetups ? m.installer?.path : undefined,
         target: inputs.targetVersion,
+        installerProduct: APPV_INSTALLER_PRODUCT,
         deadlineSeconds,
       });
       return { ...facts, name: m.name, role: m.role ?? "management", service };
@@ -376,7 +395,17 @@ async function observeFarm(kind: AppVKind, inputs: AppVFarmInputs, sessions: Map
     sqlHost: inputs.database!.sqlServer,
     installers: Object.fromEntries(inputs.servers.filter((m) => m.installer).map((m) => [m.name, { path: m.installer!.path, sha256: m.installer!.sha256 }])),
   });
-  return { members, database, plan };
+  return { members, database, plan: noBackupWhileSetupRuns(plan, members) };
+}
+
+/**
+ * A member whose setup still runs (started by an earlier run that lost its connection, was cancelled or was killed)
+ * means the preparation already ran for it; a backup now would copy a schema that setup may be upgrading. The backup
+ * steps are left out and the earlier verified backup stays the farm's (its outputs keep it).
+ */
+function noBackupWhileSetupRuns(plan: Plan, members: readonly AppVMemberFacts[]): Plan {
+  if (!members.some((m) => m.installerRun)) return plan;
+  return { ...plan, steps: plan.steps.filter((s) => s.name !== "backup-database" && s.name !== "verify-backup") };
 }
 
 function farmSessions(inputs: AppVFarmInputs, planning: boolean): { sessions: Map<string, Session>; db?: Session } {

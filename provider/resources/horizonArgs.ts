@@ -88,6 +88,13 @@ export interface HorizonOverrides {
     pairingPasswordScript?: pulumi.Input<string>;
     /** PowerShell body of Invoke-PrepareSecurityServer, "Prepare for Upgrade or Reinstallation" (run on the Connection Server). */
     prepareSecurityServerScript?: pulumi.Input<string>;
+    /**
+     * PowerShell body of Start-Installer, which starts the installer outside the SSH session (by default through WMI's
+     * `Win32_Process.Create`) and writes its run record. `START_INSTALLER_BREAKAWAY_BODY` starts it with
+     * CREATE_BREAKAWAY_FROM_JOB instead, on hosts whose OpenSSH allows break-away (docs/horizon.md, "A lost connection
+     * during the installer").
+     */
+    startInstallerScript?: pulumi.Input<string>;
 }
 
 /** What every Horizon server resource takes. */

@@ -38,6 +38,7 @@ export interface HorizonOverrideInputs {
   securityServerListScript?: string;
   pairingPasswordScript?: string;
   prepareSecurityServerScript?: string;
+  startInstallerScript?: string;
 }
 
 /** Inputs both server kinds share. */
@@ -85,6 +86,7 @@ const overrides = z
     securityServerListScript: z.string().min(1).max(50_000).optional(),
     pairingPasswordScript: z.string().min(1).max(50_000).optional(),
     prepareSecurityServerScript: z.string().min(1).max(50_000).optional(),
+    startInstallerScript: z.string().min(1).max(50_000).optional(),
   })
   .strict();
 

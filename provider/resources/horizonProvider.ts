@@ -33,7 +33,7 @@ import { scriptInputFailures } from "../powershell/scriptCheck";
 import { HORIZON_SCRIPT_INPUTS } from "../powershell/scriptInputs";
 import { describeConnection, resolveConnectionArgs } from "../transport/connectionArgs";
 import { redactText } from "../transport/redact";
-import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
+import { ensureServiceRunning, runInstaller, verifyInstalledVersion, whileInstallerRuns } from "../upgrade/commonSteps";
 import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readPairingFacts } from "../upgrade/horizonFacts";
 import { type HostFacts, type PairingFacts, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
 import { powershellFailures } from "../upgrade/preflight";
@@ -92,6 +92,11 @@ interface Observed {
   plan: Plan;
 }
 
+/** Key of the host's installer run record for this kind of server. */
+function installerProductOf(kind: HorizonKind): string {
+  return kind === "connection-server" ? "horizon-connection-server" : "horizon-security-server";
+}
+
 /** Reads the live facts and plans. Read-only. */
 async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed> {
   const { inputs } = ctx;
@@ -101,6 +106,7 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     servicePattern: ctx.servicePattern,
     installerPath: inputs.installer.path,
     target: inputs.targetVersion,
+    installerProduct: installerProductOf(ctx.kind),
     deadlineSeconds,
   });
   const intent = {
@@ -111,7 +117,7 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     service: ctx.servicePattern,
     checkReplication: (inputs as ConnectionServerInputs).checkReplication,
   };
-  if (ctx.kind === "connection-server") return { facts, plan: planConnectionServer(facts, intent) };
+  if (ctx.kind === "connection-server") return { facts, plan: whileInstallerRuns(planConnectionServer(facts, intent), facts) };
 
   const ss = inputs as SecurityServerInputs;
   const pairing = await readPairingFacts(ctx.csSession!, {
@@ -129,7 +135,7 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     ipsec: ss.ipsec ?? "detect",
     connectionServerTarget: typeof csTarget === "string" && !isUnknown(csTarget) ? csTarget : undefined,
   });
-  return { facts, pairing, plan };
+  return { facts, pairing, plan: whileInstallerRuns(plan, facts) };
 }
 
 /** Failures that come from live facts but mean the program is wrong: a downgrade, an unsupported path. */
@@ -291,7 +297,6 @@ async function runStep(
 ): Promise<void> {
   const { inputs } = ctx;
   const scale = inputs.timeScale ?? 1;
-  const hostSecondsLeft = () => Math.max(1, Math.floor((remainingMs() / 1000) * scale));
   const onLine = (line: string) => say(inputs.resourceName, `  ${step.host}: ${line}`, secretsOf(inputs));
   const ss = ctx.kind === "security-server" ? (inputs as SecurityServerInputs) : undefined;
   switch (step.name) {
@@ -358,7 +363,23 @@ async function runStep(
       const log = installerLogPath(inputs.resourceName);
       const template = (inputs.installer.arguments ?? (ss ? SECURITY_SERVER_ARGUMENTS : CONNECTION_SERVER_ARGUMENTS)).split("{{log}}").join(log);
       const secrets = ss && template.includes("{{secret:pairingPassword}}") ? { pairingPassword: ss.pairingPassword } : undefined;
-      await runInstaller(ctx.session, step.host, { path: inputs.installer.path, argumentTemplate: template, logPath: log, timeoutSeconds: hostSecondsLeft(), secrets, noun: "installer" }, onLine);
+      await runInstaller(
+        ctx.session,
+        step.host,
+        {
+          path: inputs.installer.path,
+          argumentTemplate: template,
+          logPath: log,
+          secrets,
+          product: installerProductOf(ctx.kind),
+          target: inputs.targetVersion,
+          scale,
+          remainingMs,
+          startScript: inputs.overrides?.startInstallerScript,
+          noun: "installer",
+        },
+        onLine,
+      );
       return;
     }
     case "wait-service":

@@ -3,7 +3,7 @@
  * from the Uninstall registry, its main service, and (only when the host is behind its target, since hashing a large
  * installer is not free) the installer's SHA-256. Read-only operations: preview runs these.
  */
-import { getFileHash, getHostFacts, getInstalledProduct, getServiceState } from "../operations";
+import { getFileHash, getHostFacts, getInstalledProduct, getInstallerRun, getServiceState } from "../operations";
 import { isTransportError } from "../transport/errors";
 import type { Session } from "../transport/session";
 
@@ -27,6 +27,8 @@ export interface HostFacts {
   serviceDisplayName?: string;
   /** Read only when the host is behind its target. */
   installer?: { exists: boolean; sha256?: string | null };
+  /** An installer started earlier that still runs, from the host's run record (read when behind the target). */
+  installerRun?: { pid: number; startedUtc: string; logPath: string; target: string };
 }
 
 /** How a product's versions parse and compare. */
@@ -44,6 +46,8 @@ export interface HostReadOptions {
   /** Hash this installer when the host is behind `target`. */
   readonly installerPath?: string;
   readonly target?: string;
+  /** Key of the host's installer run record to read when the host is behind `target` ("horizon-connection-server"). */
+  readonly installerProduct?: string;
   /** Deadline of each read, seconds. */
   readonly deadlineSeconds?: number;
 }
@@ -93,8 +97,15 @@ export async function readHost<V>(session: Session, opts: HostReadOptions, schem
     const live = liveVersion !== undefined ? scheme.parse(liveVersion) : undefined;
     const target = opts.target !== undefined ? scheme.parse(opts.target) : undefined;
     if (opts.installerPath && live !== undefined && target !== undefined && scheme.compare(live, target) < 0) {
-      const hash = (await getFileHash(session, { path: opts.installerPath }, run)).result;
-      facts.installer = { exists: hash.exists, sha256: hash.sha256 };
+      // Both reads at once, on two channels of the host's one connection: preview waits for the slower only. The run
+      // records are readable by administrators only; a non-administrator is blocked by the plan anyway.
+      const [hash, installerRun] = await Promise.all([
+        getFileHash(session, { path: opts.installerPath }, run),
+        opts.installerProduct && host.isAdmin ? getInstallerRun(session, { product: opts.installerProduct, waitSeconds: 0 }, run) : undefined,
+      ]);
+      facts.installer = { exists: hash.result.exists, sha256: hash.result.sha256 };
+      const record = installerRun?.result.running ? installerRun.result.record : null;
+      if (record) facts.installerRun = { pid: record.pid, startedUtc: record.startedUtc, logPath: record.logPath, target: record.target };
     }
     return facts;
   } catch (e) {

@@ -34,7 +34,7 @@ const NEXT_MOVE: Partial<Record<PlannedStep["name"], string>> = {
     "hook-before": "nothing was upgraded; check the hook's output, fix it and run `pulumi up` again",
     "set-pairing-password": "nothing was upgraded; check the pairing password policy on the Connection Server and run `pulumi up` again",
     "prepare-ipsec": "the security server may now be out of service (its IPsec rules removed); run `pulumi up` again soon to upgrade it",
-    install: "read the installer log on the host; `pulumi up` again re-reads the installed version and resumes (it does not run the installer twice if the version is already the target)",
+    install: "read the installer log on the host; `pulumi up` again re-reads the installed version and the host's installer run record: it waits for an installer still running instead of starting a second one, and runs the installer again only if the version is still not the target",
     "wait-service": "the product is installed; start the service by hand or run `pulumi up` again, which resumes at this step",
     "verify-version": "the installer finished but the version is not the target; read the installer log, then run `pulumi up` again",
     "remove-duplicates": "the upgrade is done; remove the duplicate entry with vdmadmin -S -r -s, or run `pulumi up` again",

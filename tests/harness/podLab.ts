@@ -19,7 +19,7 @@ export const STEP_OPERATIONS: Record<string, string> = {
   "hook-after": "Invoke-Hook",
   "set-pairing-password": "Set-PairingPassword",
   "prepare-ipsec": "Invoke-PrepareSecurityServer",
-  install: "Invoke-Installer",
+  install: "Start-Installer",
   "wait-service": "Set-ServiceState",
   "start-service": "Set-ServiceState",
   "remove-duplicates": "Invoke-Vdmadmin",

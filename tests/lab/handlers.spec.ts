@@ -100,13 +100,19 @@ describe("lab handlers: Horizon Connection Server installer", () => {
     assert.equal((await first).result.exitCode, 0);
   });
 
-  it("throws when the installer outlives timeoutSeconds, and the installation still completes", async () => {
+  it("throws when the installer outlives timeoutSeconds, and the session's job kills the installer half-way", async () => {
     stageHorizon(lab, ["cs1"]);
     const r = await op(lab, "cs1", "Invoke-Installer", { ...horizonInstall(CS_INSTALLER), timeoutSeconds: 60 });
     assert.equal(r.exitCode, 1);
     assert.match(r.error ?? "", /did not finish within 60 s/);
     await new Promise((res) => setTimeout(res, 150));
-    assert.equal(versionOf(lab, "cs1"), V7132);
+    assert.equal(versionOf(lab, "cs1"), V712);
+    const [proc] = lab.host("cs1").state.installers;
+    assert.equal(proc.state, "killed");
+    assert.equal(proc.detached, false);
+    // Half-way: the installer had stopped the product's service and nothing started it again.
+    const svc = lab.host("cs1").state.services.find((s) => s.displayName === "VMware Horizon View Connection Server");
+    assert.equal(svc?.status, "Stopped");
   });
 
   it("writes the installer log at logPath without the pairing password", async () => {
@@ -424,5 +430,70 @@ describe("lab handlers: simulated time", () => {
     } finally {
       await lab.stop();
     }
+  });
+});
+
+describe("lab handlers: installers started outside the SSH session (Start-Installer, Get-InstallerRun)", () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await startLab(standardLab());
+  });
+  afterEach(() => lab.stop());
+
+  const start = (waitSeconds: number, extra: Record<string, unknown> = {}) => {
+    const { timeoutSeconds: _t, ...rest } = horizonInstall(CS_INSTALLER);
+    return { ...rest, product: "horizon-connection-server", target: V7132, waitSeconds, ...extra };
+  };
+
+  it("starts the installer detached, writes a run record, and reports its outcome once it ends", async () => {
+    stageHorizon(lab, ["cs1"]);
+    const r = await op(lab, "cs1", "Start-Installer", start(3600));
+    assert.equal(r.exitCode, 0, r.error);
+    assert.equal(r.result.started, true);
+    assert.equal(r.result.running, false);
+    assert.equal(r.result.exitCode, 0);
+    assert.equal(r.result.record.product, "horizon-connection-server");
+    assert.equal(r.result.record.pid, lab.host("cs1").state.installers[0].pid);
+    assert.equal(versionOf(lab, "cs1"), V7132);
+    const run = await op(lab, "cs1", "Get-InstallerRun", { product: "horizon-connection-server", waitSeconds: 0 });
+    assert.deepEqual({ found: run.result.found, running: run.result.running, exitCode: run.result.exitCode }, { found: true, running: false, exitCode: 0 });
+  });
+
+  it("keeps a detached installer running when the connection drops, and Get-InstallerRun re-attaches to it", async () => {
+    stageHorizon(lab, ["cs1"]);
+    lab.inject("cs1", { kind: "drop", phase: "during", operation: "Start-Installer" });
+    const r = await op(lab, "cs1", "Start-Installer", start(3600));
+    assert.equal(r.dropped, true);
+    const run = await op(lab, "cs1", "Get-InstallerRun", { product: "horizon-connection-server", waitSeconds: 3600 });
+    assert.equal(run.result.running, false);
+    assert.equal(run.result.exitCode, 0);
+    assert.equal(versionOf(lab, "cs1"), V7132);
+    assert.deepEqual(lab.host("cs1").state.installers.map((p) => [p.detached, p.state]), [[true, "exited"]]);
+  });
+
+  it("starts no second installer while the recorded one runs", async () => {
+    stageHorizon(lab, ["cs1"]);
+    const first = await op(lab, "cs1", "Start-Installer", start(0));
+    assert.equal(first.result.running, true);
+    const again = await op(lab, "cs1", "Start-Installer", start(3600));
+    assert.equal(again.result.started, false);
+    assert.equal(again.result.record.pid, first.result.record.pid);
+    assert.equal(again.result.exitCode, 0);
+    assert.equal(lab.host("cs1").state.installers.length, 1);
+  });
+
+  it("fails a second installation with 1618 while another holds the Windows Installer mutex", async () => {
+    stageHorizon(lab, ["cs1"]);
+    const inSession = op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    await new Promise((r) => setTimeout(r, 5));
+    const detached = await op(lab, "cs1", "Start-Installer", start(3600));
+    assert.equal(detached.result.exitCode, 1618);
+    assert.match(detached.result.logTail.join("\n"), /Another installation is already in progress/);
+    assert.equal((await inSession).result.exitCode, 0);
+  });
+
+  it("reports no run record on a host that never started an installer", async () => {
+    const run = await op(lab, "cs1", "Get-InstallerRun", { product: "horizon-connection-server", waitSeconds: 0 });
+    assert.deepEqual({ found: run.result.found, running: run.result.running }, { found: false, running: false });
   });
 });

@@ -6,7 +6,8 @@ import {
   getInstalledProduct,
   getServiceState,
   invokeHook,
-  invokeInstaller,
+  getInstallerRun,
+  startInstaller,
   setServiceState,
 } from "../../provider/operations";
 import { closeAllConnections, isTransportError, openSession, type Session } from "../../provider/transport";
@@ -83,36 +84,46 @@ describe("host operations (against the lab)", function () {
     assert.deepEqual(missing.result, { exists: false, sha256: null, sizeBytes: null });
   });
 
-  it("runs an installer whose secret travels only in params.secrets, and returns the log tail", async () => {
+  it("starts an installer outside the session whose secret travels only in params.secrets, and returns its run record and log tail", async () => {
     lab.addInstaller("cs1", { path: INSTALLER, product: "horizon-connection-server", version: V7132 });
     const lines: string[] = [];
-    const { result } = await invokeInstaller(
+    const { result } = await startInstaller(
       cs1,
       {
+        product: "horizon-connection-server",
+        target: V7132,
         path: INSTALLER,
         argumentTemplate: '/s /v"/qn /l*v ""C:\\Temp\\cs.log"" VDM_SERVER_RECOVERY_PWD=""{{secret:recovery}}"""',
         logPath: "C:\\Temp\\cs.log",
-        timeoutSeconds: 3600,
+        waitSeconds: 3600,
         secrets: { recovery: "Rec0very!pw" },
       },
       { onLine: (l) => void lines.push(l) },
     );
+    assert.equal(result.started, true);
+    assert.equal(result.running, false);
     assert.equal(result.exitCode, 0);
     assert.equal(result.rebootRequired, false);
+    assert.equal(result.record?.pid, lab.host("cs1").state.installers[0].pid);
+    assert.equal(lab.host("cs1").state.installers[0].detached, true);
     assert.ok(result.logTail.some((l) => /completed successfully/.test(l)));
-    assert.ok(lines.length > 0);
-    const entry = lab.host("cs1").audit.filter((a) => a.operation === "Invoke-Installer").at(-1)!;
+    assert.ok(lines.some((l) => /outside the SSH session/.test(l)));
+    const entry = lab.host("cs1").audit.filter((a) => a.operation === "Start-Installer").at(-1)!;
     assert.ok(!JSON.stringify(entry.params).includes("Rec0very!pw"));
+    assert.ok(!JSON.stringify(result).includes("Rec0very!pw"));
     assert.match(JSON.stringify(entry.params), /\{\{secret:recovery\}\}/);
     const products = await getInstalledProduct(cs1, { displayNameLike: ["VMware Horizon*"] });
     assert.equal(products.result.products[0].displayVersion, V7132);
   });
 
-  it("returns a failed installer's exit code as a result, not an error", async () => {
-    lab.inject("cs1", { kind: "exit-code", exitCode: 1603, operation: "Invoke-Installer" });
-    const { result } = await invokeInstaller(cs1, { path: INSTALLER, argumentTemplate: "/s /v\"/qn\"", logPath: "C:\\Temp\\cs2.log", timeoutSeconds: 3600 });
+  it("returns a failed installer's exit code as a result, not an error, and Get-InstallerRun reads it back", async () => {
+    lab.inject("cs1", { kind: "exit-code", exitCode: 1603, operation: "Start-Installer" });
+    const params = { product: "horizon-connection-server", target: V7132, path: INSTALLER, argumentTemplate: "/s /v\"/qn\"", logPath: "C:\\Temp\\cs2.log" };
+    const { result } = await startInstaller(cs1, { ...params, waitSeconds: 3600 });
     assert.equal(result.exitCode, 1603);
     assert.ok(result.logTail.length > 0);
+    const run = await getInstallerRun(cs1, { product: "horizon-connection-server", waitSeconds: 0 });
+    assert.deepEqual({ found: run.result.found, running: run.result.running, exitCode: run.result.exitCode }, { found: true, running: false, exitCode: 1603 });
   });
 
   it("runs an operator hook with its text as data", async () => {

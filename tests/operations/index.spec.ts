@@ -45,7 +45,10 @@ function unbalanced(script: string): string | undefined {
 
 describe("operations", () => {
   it("has exactly the operations of the wire protocol's table, as the lab knows them", () => {
-    assert.deepEqual(Object.keys(OPERATIONS).sort(), Object.keys(HANDLERS).sort());
+    // The lab also answers Invoke-Installer, the in-session start the provider used before issue 18, to show what a
+    // Win32-OpenSSH job object does to an installer started inside the session (lab/README.md).
+    const labOnly = ["Invoke-Installer"];
+    assert.deepEqual(Object.keys(OPERATIONS).sort(), Object.keys(HANDLERS).filter((n) => !labOnly.includes(n)).sort());
   });
 
   it("has a bracket check that catches unclosed blocks, stray closers and open strings", () => {
@@ -62,6 +65,8 @@ describe("operations", () => {
       "Get-SecurityServerList",
       "Invoke-PrepareSecurityServer",
       "Set-PairingPassword",
+      // How to start a process outside the session's job depends on the host's OpenSSH build (break-away, PR 267).
+      "Start-Installer",
     ]);
   });
 
@@ -76,7 +81,7 @@ describe("operations", () => {
       it("starts with its header line, takes $p and prints its result with Write-VdiResult", () => {
         assert.equal(script.split("\n")[0], `# vdi-upgrade operation: ${def.name}`);
         assert.equal(script.split("\n")[1], "param($p)");
-        assert.match(script, /Write-VdiResult @\{/);
+        assert.match(script, /Write-VdiResult (@\{|\$run\b|\(Wait-VdiRun)/);
         assert.match(script, /ConvertTo-Json -Compress -Depth 5/);
       });
 

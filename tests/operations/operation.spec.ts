@@ -39,9 +39,9 @@ describe("operation", () => {
 
   it("sends nothing when the params are wrong, and hides secrets in the message", async () => {
     const s = fakeSession({});
-    const { INVOKE_INSTALLER } = await import("../../provider/operations");
-    const bad = { path: "", argumentTemplate: "/v\"PWD={{secret:pw}}\"", logPath: "C:\\l", timeoutSeconds: 5, secrets: { other: "hunter2" } };
-    await assert.rejects(runOperation(s, INVOKE_INSTALLER, bad), (e: unknown) => {
+    const { START_INSTALLER } = await import("../../provider/operations");
+    const bad = { product: "cs", target: "7.13.2", path: "", argumentTemplate: "/v\"PWD={{secret:pw}}\"", logPath: "C:\\l", waitSeconds: 5, secrets: { other: "hunter2" } };
+    await assert.rejects(runOperation(s, START_INSTALLER, bad), (e: unknown) => {
       assert.ok(isTransportError(e, "invalid-params"));
       assert.match(e.message, /\[path\]/);
       assert.match(e.message, /uses \{\{secret:pw\}\} but \[secrets\] has no "pw"/);

@@ -28,7 +28,7 @@ describe("concurrent runs", function () {
     pods.push(p);
     const first = p.stack.up();
     // The first run is working on a host: it holds the stack's lock.
-    await until(() => p.lab.audit().some((e) => e.operation === "Invoke-Installer"));
+    await until(() => p.lab.audit().some((e) => e.operation === "Start-Installer"));
     const second = await p.stack.up().then(
       () => assert.fail("the second up ran while the first held the lock"),
       (e: unknown) => e,
@@ -37,7 +37,7 @@ describe("concurrent runs", function () {
     const r = await first;
     assert.equal(r.result.summary.result, "succeeded");
     for (const h of POD) assert.equal(version(p.lab, h), "7.13.2.21000000");
-    const installs = p.lab.audit().filter((e) => e.operation === "Invoke-Installer").map((e) => e.host);
+    const installs = p.lab.audit().filter((e) => e.operation === "Start-Installer").map((e) => e.host);
     assert.deepEqual(installs, ["cs1", "ss1", "cs2", "ss2"], "an installer ran twice or out of order");
   });
 

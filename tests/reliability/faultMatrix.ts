@@ -4,6 +4,7 @@
 // servers of one availability group were out of service at once (from the lab's timeline), the state file is valid and
 // holds no secret, the next `up` after the fault is cleared finishes, and the one after changes nothing.
 // Used by tests/reliability/faultMatrix.spec.ts (a subset) and scripts/reliability.ts (all of it).
+import * as fs from "node:fs";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { type Engine } from "../harness/engine";
 import { CHANGING, type Estate, type PodUnderTest, type SecretConfig, dispose, errorText, podUnderTest, secretsFound, version } from "../harness/podLab";
@@ -17,6 +18,8 @@ export interface ScenarioResult {
   secretsFound: number;
   resumed: boolean;
   noopAfter: boolean;
+  /** The most installer processes any one server started (the lab's record of installer runs). */
+  maxInstallerRunsPerServer: number;
   /** Why a check did not hold (empty when all did). */
   problems: string[];
 }
@@ -36,6 +39,12 @@ export interface Scenario {
   expect: RegExp[];
   /** Clears the fault before the resuming `up`. */
   clear(p: PodUnderTest): Promise<void> | void;
+  /** Also check that every server ran exactly one installer process across all the runs (no second start, no restart). */
+  oneInstallerRunPerServer?: boolean;
+  /** Each must match the resuming `up`'s output (the plan it printed, the provider's lines). */
+  resumeExpect?: RegExp[];
+  /** Scenario-specific checks after all the runs; returns what did not hold. */
+  verify?(p: PodUnderTest): string[];
 }
 
 /**
@@ -59,22 +68,50 @@ const TARGETS: Record<string, string> = {
   appv3: "4.5.2.17140",
 };
 const SQL_LOGIN: SecretConfig = { secret: "Sq1-l0gin-N0t-In-L0gs!" };
-const installerFinished = (p: PodUnderTest, host: string) =>
-  p.lab.host(host).audit.some((e) => e.operation === "Invoke-Installer" && e.outcome === "ok");
+const installerFinished = (p: PodUnderTest, host: string) => p.lab.host(host).state.installers.some((i) => i.state === "exited" && i.exitCode === 0);
+/** Whether an installer process runs on the host now. */
+const installerRunning = (p: PodUnderTest, host: string) => p.lab.host(host).state.installers.some((i) => i.state === "running");
+/** An installer that runs four simulated hours: long enough to outlive a failed run and be found by the next one. */
+const SLOW_INSTALLER = (operation: string) => ({ kind: "slow-installer" as const, seconds: 4 * 3600, operation, times: 1 });
+const INSTALLER_OPERATION = "Start-Installer";
+/** What the plan of a run that finds the slow installer still running says, and what its install step does. */
+const STILL_RUNNING = /install on CS1: an installer started at \S+ is still running on CS1 \(PID \d+/;
+const WAITED = /CS1: an installer started at \S+ \(PID \d+\) was still running: waiting for it instead of starting a second one/;
 
-/** Every scenario, in the order of issue 6's list. */
+/**
+ * The dynamic provider process (node running @pulumi/pulumi's cmd/dynamic-provider) that this stack's engine started:
+ * found by its Pulumi home, which only this test's engine uses. Undefined when none runs.
+ */
+function providerProcessOf(p: PodUnderTest): number | undefined {
+  const home = `PULUMI_HOME=${p.stack.engine.envVars.PULUMI_HOME}`;
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (!cmdline.includes("cmd/dynamic-provider") || !cmdline.startsWith("node")) continue;
+      if (fs.readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(home)) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
+}
+
+/** Every scenario, in the order of issue 6's list, then issue 18's. */
 export const SCENARIOS: Scenario[] = [
   ...(["before", "during", "after"] as const).map(
     (phase): Scenario => ({
       name: `connection dropped ${phase} the installer`,
-      arm: (p) => p.lab.inject("ss1", { kind: "drop", phase, operation: "Invoke-Installer", times: 1 }),
-      expect: [/\[pod1-ss1\] step \d+\/\d+ install on SS1 failed: The connection to \S+ dropped while Invoke-Installer was running/, /Next: /],
+      arm: (p) => p.lab.inject("ss1", { kind: "drop", phase, operation: INSTALLER_OPERATION, times: 1 }),
+      expect: [new RegExp(`\\[pod1-ss1\\] step \\d+/\\d+ install on SS1 failed: The connection to \\S+ dropped while ${INSTALLER_OPERATION} was running`), /Next: /],
       clear: (p) => p.lab.clearFaults(),
+      // A dropped connection must not kill the installer: the resuming run finds it ended, or waits for it.
+      oneInstallerRunPerServer: phase === "during",
     }),
   ),
   {
     name: "installer exits 1603",
-    arm: (p) => p.lab.inject("cs2", { kind: "exit-code", exitCode: 1603, operation: "Invoke-Installer", times: 1 }),
+    arm: (p) => p.lab.inject("cs2", { kind: "exit-code", exitCode: 1603, operation: "Start-Installer", times: 1 }),
     expect: [/\[pod1-cs2\] step 2\/4 install on CS2 failed: the installer exited with 1603; the log \S+ on CS2 ends/, /Next: read the installer log/],
     clear: (p) => p.lab.clearFaults(),
   },
@@ -86,7 +123,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "installer reports success but leaves the old version",
-    arm: (p) => p.lab.inject("cs1", { kind: "installer-no-change", operation: "Invoke-Installer" }),
+    arm: (p) => p.lab.inject("cs1", { kind: "installer-no-change", operation: "Start-Installer" }),
     expect: [/\[pod1-cs1\] step 4\/4 verify-version on CS1 failed: the installer reported success but CS1 runs 7\.12\.0\.15770369, not 7\.13\.2/],
     clear: (p) => p.lab.clearFaults(),
   },
@@ -147,7 +184,7 @@ export const SCENARIOS: Scenario[] = [
     name: "installer exits 1603 mid-farm",
     estate: "estate",
     config: { sqlUser: { secret: "appv-backup" }, sqlPassword: SQL_LOGIN },
-    arm: (p) => p.lab.inject("appv2", { kind: "exit-code", exitCode: 1603, operation: "Invoke-Installer", times: 1 }),
+    arm: (p) => p.lab.inject("appv2", { kind: "exit-code", exitCode: 1603, operation: "Start-Installer", times: 1 }),
     expect: [/\[farm1-appv2\] step \d+\/\d+ install on \S+ failed: .*1603/, /C:\\Backup\\APPVIRT-before-4\.5-SP2\.bak/],
     clear: (p) => p.lab.clearFaults(),
   },
@@ -155,12 +192,74 @@ export const SCENARIOS: Scenario[] = [
     name: "up cancelled part-way",
     arm: () => undefined,
     during(p, abort) {
-      if (!p.lab.host("cs1").audit.some((e) => e.operation === "Invoke-Installer")) return false;
+      if (!p.lab.host("cs1").audit.some((e) => e.operation === "Start-Installer")) return false;
       abort.abort();
       return true;
     },
     expect: [/cancel/i],
     clear: () => undefined,
+  },
+  // Issue 18: nothing that ends the provider's SSH session may stop an installer, and nothing may start a second one.
+  {
+    name: "up cancelled during the installer",
+    arm: (p) => p.lab.inject("cs1", SLOW_INSTALLER(INSTALLER_OPERATION)),
+    during(p, abort) {
+      if (!installerRunning(p, "cs1")) return false;
+      abort.abort();
+      return true;
+    },
+    expect: [/cancel/i],
+    clear: (p) => p.lab.clearFaults(),
+    oneInstallerRunPerServer: true,
+  },
+  {
+    name: "provider process killed during the installer",
+    arm: (p) => p.lab.inject("cs1", SLOW_INSTALLER(INSTALLER_OPERATION)),
+    during(p) {
+      if (!installerRunning(p, "cs1")) return false;
+      const pid = providerProcessOf(p);
+      if (pid === undefined) return false;
+      process.kill(pid, "SIGKILL");
+      return true;
+    },
+    // The engine's own words for a provider that died mid-call.
+    expect: [/pod1-cs1.*error reading from server: EOF/s],
+    clear: (p) => p.lab.clearFaults(),
+    oneInstallerRunPerServer: true,
+    resumeExpect: [STILL_RUNNING, WAITED],
+  },
+  {
+    name: "time budget expires during the installer",
+    config: { timeBudgetMinutes: "30" },
+    arm: (p) => p.lab.inject("cs1", SLOW_INSTALLER(INSTALLER_OPERATION)),
+    expect: [
+      /\[pod1-cs1\] step \d+\/\d+ install on CS1 failed: .*time budget.*PID \d+.*still running/s,
+      /C:\\Windows\\Temp\\vdi-upgrade-\S+\.log/,
+      /next `pulumi up`/i,
+    ],
+    async clear(p) {
+      await p.stack.stack.setConfig("timeBudgetMinutes", { value: "240" });
+    },
+    oneInstallerRunPerServer: true,
+    resumeExpect: [STILL_RUNNING, WAITED],
+  },
+  {
+    name: "connection dropped during the setup mid-farm",
+    estate: "estate",
+    config: { sqlUser: { secret: "appv-backup" }, sqlPassword: SQL_LOGIN },
+    arm(p) {
+      p.lab.inject("appv1", SLOW_INSTALLER(INSTALLER_OPERATION));
+      p.lab.inject("appv1", { kind: "drop", phase: "during", operation: INSTALLER_OPERATION, times: 1 });
+    },
+    expect: [new RegExp(`\\[farm1-appv1\\] step \\d+/\\d+ install on \\S+ failed: The connection to \\S+ dropped while ${INSTALLER_OPERATION} was running`)],
+    clear: (p) => p.lab.clearFaults(),
+    oneInstallerRunPerServer: true,
+    resumeExpect: [/install on APPV1: an installer started at \S+ is still running on APPV1/],
+    // The setup that still runs may be upgrading the schema: the resuming run must not back the database up again.
+    verify: (p) => {
+      const backups = p.lab.host("sql1").audit.filter((e) => e.operation === "Invoke-SqlBackup").length;
+      return backups === 1 ? [] : [`the database was backed up ${backups} times`];
+    },
   },
 ];
 
@@ -172,6 +271,7 @@ export const TEST_SUBSET = [
   "maintenance window closes mid-rollout",
   "failed database backup",
   "up cancelled part-way",
+  "provider process killed during the installer",
 ];
 
 /** Whether the checkpoint parses, lists the pod's resources and has no operation left pending. */
@@ -224,6 +324,7 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
     try {
       const up = await p.stack.up();
       runs.push(up);
+      for (const re of scenario.resumeExpect ?? []) if (!re.test(up.output)) problems.push(`the resuming up does not say ${re}`);
       const behind = p.lab.hostNames().filter((h) => h in TARGETS && version(p.lab, h) !== TARGETS[h]);
       resumed = up.result.summary.result === "succeeded" && behind.length === 0;
       if (behind.length) problems.push(`after the resuming up, still behind: ${behind.join(", ")}`);
@@ -244,10 +345,21 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
       problems.push(`the up after that was not a no-op: ${(e as Error).message.slice(0, 300)}`);
     }
 
+    problems.push(...(scenario.verify?.(p) ?? []));
     const leaks = secretsFound(p, runs);
     if (leaks.length) problems.push(`secrets found in: ${leaks.join(", ")}`);
     const maxOutOfServicePerGroup = Math.max(...GROUPS.map((g) => p.lab.maxOutOfService(g)));
     if (maxOutOfServicePerGroup > 1) problems.push(`${maxOutOfServicePerGroup} servers of one availability group were out of service at once`);
+    const runs_ = p.lab.hostNames().filter((h) => h in TARGETS).map((h) => [h, p.lab.host(h).state.installers] as const);
+    const maxInstallerRunsPerServer = Math.max(0, ...runs_.map(([, list]) => list.length));
+    if (scenario.oneInstallerRunPerServer) {
+      const wrong = runs_.filter(([, list]) => list.length !== 1);
+      if (wrong.length) {
+        problems.push(
+          `not exactly one installer run per server: ${wrong.map(([h, list]) => `${h} ${list.length} (${list.map((i) => `PID ${i.pid} ${i.state}${i.killedBecause ? `: ${i.killedBecause}` : ""}`).join(", ") || "none"})`).join("; ")}`,
+        );
+      }
+    }
     return {
       name: scenario.name,
       failedClearly,
@@ -256,6 +368,7 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
       secretsFound: leaks.length,
       resumed,
       noopAfter,
+      maxInstallerRunsPerServer,
       problems,
     };
   } finally {

@@ -14,7 +14,7 @@ import {
   getInstalledProduct,
   getServiceState,
   invokeHook,
-  invokeInstaller,
+  startInstaller,
   invokeVdmadmin,
   setPairingPassword,
   setServiceState,
@@ -397,7 +397,16 @@ describe("hostile input", function () {
       fc.integer({ min: 86_401 }),
       wrongType().filter((v) => typeof v !== "number" || !(v > 0 && v <= 86_400)),
     );
-    const installer = { path: "C:\\Installers\\setup.exe", argumentTemplate: '/s /v"/qn"', logPath: "C:\\Windows\\Temp\\setup.log", timeoutSeconds: 60 };
+    const installer = {
+      product: "horizon-connection-server",
+      target: "7.13.2",
+      path: "C:\\Installers\\setup.exe",
+      argumentTemplate: '/s /v"/qn"',
+      logPath: "C:\\Windows\\Temp\\setup.log",
+      waitSeconds: 60,
+    };
+    // Start-Installer's waitSeconds may be 0 (answer at once): the illegal values are the other ones.
+    const badWait = badTimeout.filter((t) => !(t === 0));
     /** Names of Object.prototype members: a plain `secrets[name]` lookup finds them on any object. */
     const PROTOTYPE_NAMES = ["toString", "constructor", "valueOf", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "__proto__"];
     const secretName = fc.stringMatching(/^[A-Za-z0-9_.-]{1,12}$/).filter((n) => !(n in Object.prototype));
@@ -407,7 +416,7 @@ describe("hostile input", function () {
       Object.assign({ what, run, secrets }, { [fc.toStringMethod]: () => what });
 
     const illegal: fc.Arbitrary<IllegalCall> = fc.oneof(
-      badTimeout.map((t) => call(`Invoke-Installer timeoutSeconds ${describe(t)}`, (s) => invokeInstaller(s, { ...installer, timeoutSeconds: t } as never))),
+      badWait.map((t) => call(`Start-Installer waitSeconds ${describe(t)}`, (s) => startInstaller(s, { ...installer, waitSeconds: t } as never))),
       fc
         .record({
           name: secretName,
@@ -418,21 +427,21 @@ describe("hostile input", function () {
         .filter(({ name, others }) => !Object.prototype.hasOwnProperty.call(others, name))
         .map(({ name, others, before, after }) =>
           call(
-            `Invoke-Installer {{secret:${name}}} without the secret`,
-            (s) => invokeInstaller(s, { ...installer, argumentTemplate: `${before}{{secret:${name}}}${after}`, secrets: Object.keys(others).length ? others : undefined }),
+            `Start-Installer {{secret:${name}}} without the secret`,
+            (s) => startInstaller(s, { ...installer, argumentTemplate: `${before}{{secret:${name}}}${after}`, secrets: Object.keys(others).length ? others : undefined }),
             Object.values(others),
           ),
         ),
       secretText.map((pw) =>
-        call("Invoke-Installer with an empty secret", (s) => invokeInstaller(s, { ...installer, argumentTemplate: "{{secret:a}}", secrets: { a: "", b: pw } }), [pw]),
+        call("Start-Installer with an empty secret", (s) => startInstaller(s, { ...installer, argumentTemplate: "{{secret:a}}", secrets: { a: "", b: pw } }), [pw]),
       ),
       fc.record({ key: fc.constantFrom("path", "logPath", "argumentTemplate"), value: fc.oneof(fc.constant(""), wrongType()) })
         // Any string is a legal argumentTemplate, and any non-empty string a legal path or logPath: keep only values that
         // really are illegal for the key.
         .filter(({ key, value }) => typeof value !== "string" || (key !== "argumentTemplate" && value === ""))
-        .map(({ key, value }) => call(`Invoke-Installer ${key} ${describe(value)}`, (s) => invokeInstaller(s, { ...installer, [key]: value } as never))),
+        .map(({ key, value }) => call(`Start-Installer ${key} ${describe(value)}`, (s) => startInstaller(s, { ...installer, [key]: value } as never))),
       fc.tuple(unknownFieldName().filter((k) => !Object.hasOwn(installer, k) && k !== "secrets"), hostileValue()).map(([k, v]) =>
-        call(`Invoke-Installer with unknown field ${k}`, (s) => invokeInstaller(s, { ...installer, [k]: v } as never)),
+        call(`Start-Installer with unknown field ${k}`, (s) => startInstaller(s, { ...installer, [k]: v } as never)),
       ),
       fc.oneof(fc.constant(""), wrongType().filter((v) => typeof v !== "string")).map((hook) =>
         call(`Invoke-Hook hook ${describe(hook)}`, (s) => invokeHook(s, { hook, phase: "before" } as never)),
@@ -488,7 +497,7 @@ describe("hostile input", function () {
       await holds(fc.asyncProperty(illegal, assertRefusedUnsent), { numRuns: 150 });
     });
 
-    // Documents a bug: installerParamsSchema (provider/operations/hostOperations.ts) checks each {{secret:NAME}} with
+    // Documents a bug: startInstallerParamsSchema (provider/operations/hostOperations.ts) checks each {{secret:NAME}} with
     // `p.secrets?.[NAME] === undefined`, which finds Object.prototype members: {{secret:toString}} with a secrets
     // object that lacks "toString" passes validation and is sent to the host (which refuses it there).
     it("refuses a {{secret:NAME}} placeholder named like an Object.prototype member when the secret is missing", async () => {
@@ -496,8 +505,8 @@ describe("hostile input", function () {
         .record({ name: fc.constantFrom(...PROTOTYPE_NAMES), pw: secretText, other: secretName })
         .map(({ name, pw, other }) =>
           call(
-            `Invoke-Installer {{secret:${name}}} with only "${other}" in secrets`,
-            (s) => invokeInstaller(s, { ...installer, argumentTemplate: `/s /v"/qn PASS={{secret:${name}}}"`, secrets: { [other]: pw } }),
+            `Start-Installer {{secret:${name}}} with only "${other}" in secrets`,
+            (s) => startInstaller(s, { ...installer, argumentTemplate: `/s /v"/qn PASS={{secret:${name}}}"`, secrets: { [other]: pw } }),
             [pw],
           ),
         );

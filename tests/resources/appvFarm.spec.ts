@@ -16,7 +16,7 @@ const TARGET_BUILD = APPV_VERSIONS["4.5 SP2"];
 const SQL_PASSWORD = "Sql-Backup-Pw-7f3e9c";
 const SQL_USER = "appv-backup-login";
 /** Operations that change a host. */
-const MUTATING = new Set(["Set-ServiceState", "Invoke-Installer", "Invoke-SqlBackup", "Invoke-Hook", "Invoke-Vdmadmin", "Set-PairingPassword", "Invoke-PrepareSecurityServer"]);
+const MUTATING = new Set(["Set-ServiceState", "Start-Installer", "Invoke-SqlBackup", "Invoke-Hook", "Invoke-Vdmadmin", "Set-PairingPassword", "Invoke-PrepareSecurityServer"]);
 
 /**
  * What a person sees: diagnostics above debug severity and the CLI's output. (Debug-severity diagnostics carry the
@@ -145,7 +145,7 @@ describe("AppVFarm through the real engine against the lab", function () {
       }
       assert.equal(s.lab.database("sql1", "APPVIRT").schemaVersion, TARGET_BUILD);
       const audit = s.lab.audit();
-      const firstInstall = audit.findIndex((e) => e.operation === "Invoke-Installer");
+      const firstInstall = audit.findIndex((e) => e.operation === "Start-Installer");
       assert.ok(firstInstall > 0);
       const before = audit.slice(0, firstInstall);
       for (const name of SERVERS) assert.ok(before.some((e) => e.host === name && stopOf(e)), `${name} stopped before the first setup`);
@@ -153,7 +153,7 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.deepEqual(before.filter((e) => e.operation === "Test-SqlBackup").length, 1);
       assert.ok(before.findIndex((e) => e.operation === "Invoke-SqlBackup") > before.findIndex((e) => e.host === "appv3" && stopOf(e)), "backup after the quiesce");
       assert.equal(audit[firstInstall].host, "appv1");
-      assert.equal(audit.filter((e) => e.operation === "Invoke-Installer").length, 3);
+      assert.equal(audit.filter((e) => e.operation === "Start-Installer").length, 3);
       assert.deepEqual(stepOps(events, SERVER_TYPE), { "farm1-appv1": "create", "farm1-appv2": "create", "farm1-appv3": "create" });
       const outputs = result.outputs.farms.value as { farm1: { versions: Record<string, string>; backupPath: string } };
       assert.equal(outputs.farm1.backupPath, "C:\\Backup\\APPVIRT-before-4.5-SP2.bak");
@@ -207,7 +207,7 @@ describe("AppVFarm through the real engine against the lab", function () {
       const { result } = await s.stack.up();
       assert.equal(result.summary.result, "succeeded");
       for (const name of SERVERS) assert.equal(version(s.lab, name), TARGET_BUILD, `${name} version`);
-      const installs = s.lab.audit().filter((e) => e.operation === "Invoke-Installer");
+      const installs = s.lab.audit().filter((e) => e.operation === "Start-Installer");
       assert.equal(installs[0].host, "appv1");
       const firstEnd = Date.parse(installs[0].simEndTime!);
       for (const later of installs.slice(1)) assert.ok(Date.parse(later.simTime) >= firstEnd, `${later.host} started after appv1's setup ended`);
@@ -234,7 +234,7 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.equal(result.summary.result, "succeeded");
       const audit = s.lab.audit();
       assert.equal(audit.filter((e) => e.operation === "Invoke-SqlBackup" || e.operation === "Test-SqlBackup").length, 0);
-      const firstInstall = audit.findIndex((e) => e.operation === "Invoke-Installer");
+      const firstInstall = audit.findIndex((e) => e.operation === "Start-Installer");
       for (const name of SERVERS) assert.ok(audit.slice(0, firstInstall).some((e) => e.host === name && stopOf(e)), `${name} stopped first`);
       for (const name of SERVERS) assert.equal(version(s.lab, name), TARGET_BUILD);
     });
@@ -290,7 +290,7 @@ describe("AppVFarm through the real engine against the lab", function () {
       s.lab.inject("sql1", { kind: "backup-invalid", operation: "Invoke-SqlBackup" });
       const { text } = await failure(s.stack.up());
       const audit = s.lab.audit();
-      assert.equal(audit.filter((e) => e.operation === "Invoke-Installer").length, 0);
+      assert.equal(audit.filter((e) => e.operation === "Start-Installer").length, 0);
       assert.equal(audit.filter((e) => e.operation === "Test-SqlBackup").length, 1);
       assert.match(text, /RESTORE VERIFYONLY rejected C:\\Backup\\APPVIRT-before-4\.5-SP2\.bak/);
       assert.match(text, /NOT verified/);
@@ -313,7 +313,7 @@ describe("AppVFarm through the real engine against the lab", function () {
     });
 
     it("stops with the farm's exact state", async function () {
-      s.lab.inject("appv2", { kind: "exit-code", exitCode: 1603, operation: "Invoke-Installer", times: 1 });
+      s.lab.inject("appv2", { kind: "exit-code", exitCode: 1603, operation: "Start-Installer", times: 1 });
       const { text } = await failure(s.stack.up());
       assert.equal(version(s.lab, "appv1"), TARGET_BUILD);
       assert.equal(version(s.lab, "appv2"), APPV_VERSIONS["4.1 SP1"]);
@@ -335,7 +335,7 @@ describe("AppVFarm through the real engine against the lab", function () {
         assert.equal(primaryStatus(s.lab, name), "Running", `${name} service`);
       }
       const resumed = s.lab.audit().slice(seen);
-      assert.deepEqual(resumed.filter((e) => e.operation === "Invoke-Installer").map((e) => e.host), ["appv2", "appv3"]);
+      assert.deepEqual(resumed.filter((e) => e.operation === "Start-Installer").map((e) => e.host), ["appv2", "appv3"]);
       assert.equal(resumed.filter((e) => e.operation === "Invoke-SqlBackup").length, 0);
       assert.equal(stepOps(events, SERVER_TYPE)["farm1-appv1"], "same");
     });

@@ -71,7 +71,7 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000", `${h} was not upgraded`);
       const expected = ["pod1-cs1", "pod1-ss1", "pod1-cs2", "pod1-ss2"].flatMap((r) => changesOf(plans[r]));
       assert.deepEqual(changingAudit(pod.lab.audit()), expected);
-      const installs = pod.lab.audit().filter((e) => e.operation === "Invoke-Installer").map((e) => e.host);
+      const installs = pod.lab.audit().filter((e) => e.operation === "Start-Installer").map((e) => e.host);
       assert.deepEqual(installs, ["cs1", "ss1", "cs2", "ss2"]);
       assert.equal(pod.lab.maxOutOfService(POD), 1, "two servers of the pod were out of service at once");
       assert.deepEqual(up.result.outputs.versions.value, {
@@ -86,16 +86,16 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     });
 
     it("prepares each security server's IPsec rules once, right before its own installer", () => {
-      const seq = pod.lab.audit().filter((e) => ["Invoke-PrepareSecurityServer", "Invoke-Installer"].includes(e.operation));
+      const seq = pod.lab.audit().filter((e) => ["Invoke-PrepareSecurityServer", "Start-Installer"].includes(e.operation));
       assert.deepEqual(
         seq.map((e) => `${e.operation}:${e.host}:${(e.params as { securityServer?: string }).securityServer ?? ""}`),
         [
-          "Invoke-Installer:cs1:",
+          "Start-Installer:cs1:",
           "Invoke-PrepareSecurityServer:cs1:SS1",
-          "Invoke-Installer:ss1:",
-          "Invoke-Installer:cs2:",
+          "Start-Installer:ss1:",
+          "Start-Installer:cs2:",
           "Invoke-PrepareSecurityServer:cs2:DMZ-SS2",
-          "Invoke-Installer:ss2:",
+          "Start-Installer:ss2:",
         ],
       );
     });
@@ -164,7 +164,7 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     after(() => dispose(pod));
 
     it("stops at the failed security server with an error naming it, the host and the step, and leaves the rest alone", async () => {
-      pod.lab.inject("ss1", { kind: "exit-code", exitCode: 1603, operation: "Invoke-Installer", times: 1 });
+      pod.lab.inject("ss1", { kind: "exit-code", exitCode: 1603, operation: "Start-Installer", times: 1 });
       const err = await pod.stack.up().then(
         () => assert.fail("up succeeded despite the failed installer"),
         (e: unknown) => e,
@@ -175,7 +175,7 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       assert.equal(version(pod.lab, "cs1"), "7.13.2.21000000");
       assert.equal(version(pod.lab, "ss1"), "7.12.0.15770369");
       assert.equal(version(pod.lab, "cs2"), "7.12.0.15770369", "the rollout went on past the failure");
-      assert.ok(!pod.lab.audit().some((e) => e.host === "cs2" && e.operation === "Invoke-Installer"));
+      assert.ok(!pod.lab.audit().some((e) => e.host === "cs2" && e.operation === "Start-Installer"));
       assert.ok(pod.lab.maxOutOfService(POD) <= 1);
       assertNoSecrets(pod, [err as { output: string; events: EngineEvent[] }]);
     });
@@ -185,8 +185,8 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       assert.equal(up.result.summary.result, "succeeded");
       for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000");
       const count = (operation: string, host: string) => pod.lab.audit().filter((e) => e.operation === operation && e.host === host).length;
-      assert.equal(count("Invoke-Installer", "cs1"), 1, "cs1's installer ran twice");
-      assert.equal(count("Invoke-Installer", "ss1"), 2, "ss1's installer did not run again");
+      assert.equal(count("Start-Installer", "cs1"), 1, "cs1's installer ran twice");
+      assert.equal(count("Start-Installer", "ss1"), 2, "ss1's installer did not run again");
       assert.equal(count("Invoke-PrepareSecurityServer", "cs1"), 1, "ss1's IPsec rules were prepared twice");
       assert.ok(pod.lab.maxOutOfService(POD) <= 1);
       const again = await pod.stack.up({ expectNoChanges: true });
