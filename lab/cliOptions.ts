@@ -65,19 +65,24 @@ export const DEFAULT_START: StartFlags = {
   faults: [],
 };
 
-/** The faults a command line can arm, with the value each takes (see lab/faults.ts for what each does). */
-const FAULT_VALUES: Record<string, "none" | "number" | "text" | "phase"> = {
-  drop: "phase",
-  hang: "none",
-  "exit-code": "number",
-  "service-wont-start": "text",
-  "installer-no-change": "none",
-  latency: "number",
-  "refuse-auth": "none",
-  "host-key-change": "none",
-  "backup-invalid": "none",
-  "pairing-expired": "none",
-  "pairing-refused": "none",
+/**
+ * The faults a command line can arm, with the value each takes and the field it fills (see lab/faults.ts for what
+ * each does). Keyed by every fault kind, so a kind added to the lab without a line here fails the type check.
+ */
+const FAULT_VALUES: Record<Fault["kind"], { takes: "none" | "number" | "text" | "phase"; field?: string; example?: string }> = {
+  drop: { takes: "phase", field: "phase" },
+  hang: { takes: "none" },
+  "exit-code": { takes: "number", field: "exitCode", example: "1603" },
+  "service-wont-start": { takes: "text", field: "displayName" },
+  "installer-no-change": { takes: "none" },
+  "slow-installer": { takes: "number", field: "seconds", example: "3600" },
+  latency: { takes: "number", field: "ms", example: "500" },
+  stall: { takes: "none" },
+  "refuse-auth": { takes: "none" },
+  "host-key-change": { takes: "none" },
+  "backup-invalid": { takes: "none" },
+  "pairing-expired": { takes: "none" },
+  "pairing-refused": { takes: "none" },
 };
 
 export const USAGE = `usage: npm run lab -- [options]            start a lab and keep it running (Ctrl+C stops it)
@@ -97,7 +102,7 @@ Start options:
   --fault HOST:KIND[=VALUE][@OPERATION][#N]
                            arm a fault at start (repeatable); KIND is one of
                            ${Object.keys(FAULT_VALUES).join(", ")};
-                           e.g. --fault ss1:exit-code=1603@Invoke-Installer#1 (the first installer run exits 1603)
+                           e.g. --fault ss1:exit-code=1603@Start-Installer#1 (the first installer run exits 1603)
 
 Commands (for a running lab):
   audit                    every operation the hosts ran, oldest first
@@ -128,24 +133,24 @@ export function parseFault(spec: string): Fault {
   const m = /^([a-z-]+)(?:=([^@#]*))?(?:@([A-Za-z-]+))?(?:#(\d+))?$/.exec(spec);
   if (!m) return fail(`[fault] "${spec}" is not KIND[=VALUE][@OPERATION][#N].`);
   const [, kind, value, operation, nth] = m;
-  const takes = FAULT_VALUES[kind];
-  if (!takes) return fail(`[fault] unknown kind "${kind}"; one of ${Object.keys(FAULT_VALUES).join(", ")}.`);
+  const spec_ = (FAULT_VALUES as Record<string, (typeof FAULT_VALUES)[Fault["kind"]] | undefined>)[kind];
+  if (!spec_) return fail(`[fault] unknown kind "${kind}"; one of ${Object.keys(FAULT_VALUES).join(", ")}.`);
   const extra = { ...(operation ? { operation } : {}), ...(nth ? { nth: Number(nth) } : {}) };
-  switch (takes) {
+  switch (spec_.takes) {
     case "none":
       if (value !== undefined) fail(`[fault] ${kind} takes no value; got "${value}".`);
       return { kind, ...extra } as Fault;
     case "number": {
       const n = Number(value);
-      if (value === undefined || value === "" || !Number.isInteger(n)) fail(`[fault] ${kind} needs a whole number, e.g. ${kind}=${kind === "latency" ? 500 : 1603}.`);
-      return (kind === "latency" ? { kind, ms: n, ...extra } : { kind, exitCode: n, ...extra }) as Fault;
+      if (value === undefined || value === "" || !Number.isInteger(n)) fail(`[fault] ${kind} needs a whole number, e.g. ${kind}=${spec_.example}.`);
+      return { kind, [spec_.field!]: n, ...extra } as Fault;
     }
     case "text":
       if (!value) fail(`[fault] ${kind} needs a service display name, e.g. ${kind}=Application Virtualization Management Server.`);
-      return { kind, displayName: value, ...extra } as Fault;
+      return { kind, [spec_.field!]: value, ...extra } as Fault;
     case "phase":
       if (value !== "before" && value !== "during" && value !== "after") fail(`[fault] ${kind} needs before, during or after; got "${value ?? ""}".`);
-      return { kind, phase: value, ...extra } as Fault;
+      return { kind, [spec_.field!]: value, ...extra } as Fault;
   }
 }
 

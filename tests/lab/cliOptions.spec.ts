@@ -10,14 +10,14 @@ describe("lab/cliOptions", () => {
     it("reads every start option, in both --flag value and --flag=value forms", () => {
       const cmd = parseCommandLine([
         "--time-factor=60", "--out", "x.json", "--pods", "2", "--connection-servers=3", "--security-servers", "1", "--farms", "0",
-        "--farm-servers", "4", "--horizon-version", "8.5.0 (2203)", "--appv-version=4.1", "--ipsec", "off", "--fault", "ss1:exit-code=1603@Invoke-Installer#1",
+        "--farm-servers", "4", "--horizon-version", "8.5.0 (2203)", "--appv-version=4.1", "--ipsec", "off", "--fault", "ss1:exit-code=1603@Start-Installer#1",
       ]);
       assert.deepEqual(cmd, {
         command: "start",
         flags: {
           timeFactor: 60, out: "x.json", pods: 2, connectionServers: 3, securityServers: 1, farms: 0, farmServers: 4,
           horizonVersion: "8.5.0 (2203)", appvVersion: "4.1", ipsec: false,
-          faults: [{ host: "ss1", fault: { kind: "exit-code", exitCode: 1603, operation: "Invoke-Installer", nth: 1 } }],
+          faults: [{ host: "ss1", fault: { kind: "exit-code", exitCode: 1603, operation: "Start-Installer", nth: 1 } }],
         },
       });
     });
@@ -54,7 +54,7 @@ describe("lab/cliOptions", () => {
         [["set", "ss2", "service", "Stopped"], { op: "set-service", host: "ss2", status: "Stopped" }],
         [["set", "cs1", "powershell", "4.0"], { op: "set-powershell", host: "cs1", version: "4.0" }],
         [["set", "appv1", "service", "Stopped", "World", "Wide", "Web"], { op: "set-service", host: "appv1", status: "Stopped", displayName: "World Wide Web" }],
-        [["fault", "cs1", "hang@Invoke-Installer"], { op: "fault", host: "cs1", fault: { kind: "hang", operation: "Invoke-Installer" } }],
+        [["fault", "cs1", "hang@Start-Installer"], { op: "fault", host: "cs1", fault: { kind: "hang", operation: "Start-Installer" } }],
         [["clear-faults"], { op: "clear-faults" }],
         [["clear-faults", "cs1"], { op: "clear-faults", host: "cs1" }],
         [["down", "cs2"], { op: "reachable", host: "cs2", reachable: false }],
@@ -73,8 +73,10 @@ describe("lab/cliOptions", () => {
   describe("parseFault", () => {
     const cases: [string, object][] = [
       ["hang", { kind: "hang" }],
-      ["drop=during@Invoke-Installer", { kind: "drop", phase: "during", operation: "Invoke-Installer" }],
+      ["drop=during@Start-Installer", { kind: "drop", phase: "during", operation: "Start-Installer" }],
       ["latency=500", { kind: "latency", ms: 500 }],
+      ["slow-installer=3600@Start-Installer", { kind: "slow-installer", seconds: 3600, operation: "Start-Installer" }],
+      ["stall", { kind: "stall" }],
       ["service-wont-start=VMware Horizon View Connection Server", { kind: "service-wont-start", displayName: "VMware Horizon View Connection Server" }],
       ["pairing-expired#2", { kind: "pairing-expired", nth: 2 }],
     ];

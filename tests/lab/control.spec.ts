@@ -93,7 +93,7 @@ describe("lab/control", function () {
 
     it("starts a lab with options and a fault, and takes control commands from another process", async () => {
       const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vdi-labcli-")), "lab.json");
-      child = spawn(tsNode, [...CLI, "--out", out, "--farms", "0", "--ipsec", "off", "--security-servers", "1", "--fault", "cs1:exit-code=1603@Invoke-Installer"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(tsNode, [...CLI, "--out", out, "--farms", "0", "--ipsec", "off", "--security-servers", "1", "--fault", "cs1:exit-code=1603@Start-Installer"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
       let text = "";
       await new Promise<void>((resolve, reject) => {
         child!.stdout!.on("data", (d) => {
@@ -102,7 +102,7 @@ describe("lab/control", function () {
         });
         child!.on("exit", (code) => reject(new Error(`the lab exited with ${code}: ${text}`)));
       });
-      assert.match(text, /fault armed on cs1: \{"kind":"exit-code","exitCode":1603,"operation":"Invoke-Installer"\}/);
+      assert.match(text, /fault armed on cs1: \{"kind":"exit-code","exitCode":1603,"operation":"Start-Installer"\}/);
       const description = JSON.parse(fs.readFileSync(out, "utf8"));
       assert.deepEqual(Object.keys(description.hosts).sort(), ["cs1", "cs2", "ss1"]);
       assert.equal((fs.statSync(out).mode & 0o777).toString(8), "600");

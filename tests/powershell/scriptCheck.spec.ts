@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { OPERATIONS, type OperationDefinition, SET_PAIRING_PASSWORD, GET_SECURITY_SERVER_LIST, INVOKE_INSTALLER } from "../../provider/operations";
+import { OPERATIONS, type OperationDefinition, SET_PAIRING_PASSWORD, GET_SECURITY_SERVER_LIST, START_INSTALLER } from "../../provider/operations";
 import { analyseScript } from "../../provider/powershell/analyse";
 import { type PowerShellGrammar, loadPowerShellGrammar } from "../../provider/powershell/grammar";
 import { BODY_FIRST_LINE, checkOperationScript, checkParamReads, scriptInputFailures } from "../../provider/powershell/scriptCheck";
@@ -89,17 +89,17 @@ describe("the PowerShell that reaches a host", () => {
     });
 
     it("that stops reading a required parameter fails", () => {
-      const broken = mutate(INVOKE_INSTALLER, "$logPath = [string]$p.logPath", "$logPath = 'C:\\x.log'");
+      const broken = mutate(START_INSTALLER, "$logPath = [string]$p.logPath", "$logPath = 'C:\\x.log'");
       const problems = checkOperationScript(grammar, broken);
-      assert.deepEqual(problems.map((p) => [p.code, p.message]), [["unread-param", "never reads the required parameter $p.logPath of Invoke-Installer"]]);
+      assert.deepEqual(problems.map((p) => [p.code, p.message]), [["unread-param", "never reads the required parameter $p.logPath of Start-Installer"]]);
     });
 
     it("with PowerShell 7 syntax fails with the construct and the body's own line", () => {
-      const broken = mutate(INVOKE_INSTALLER, "$exitCode = [int]$proc.ExitCode", "$exitCode = $proc.ExitCode ?? 1");
+      const broken = mutate(START_INSTALLER, "$recordPath = Join-Path $runDir ($product + '.json')", "$recordPath = Join-Path $runDir ($product ?? 'x.json')");
       const problems = checkOperationScript(grammar, broken);
       assert.deepEqual(
         problems.map((p) => [p.code, p.construct, p.line]),
-        [["powershell-7-only", "??", lineOf(broken.body, "?? 1")]],
+        [["powershell-7-only", "??", lineOf(broken.body, "?? 'x.json'")]],
       );
     });
 
