@@ -16,7 +16,9 @@
 //   backupWaiveReason  go on without a backup, and why (not recommended)
 //   order              "sequential" or "parallel-after-first"             default: sequential
 //   maintenanceWindow  e.g. {"days":["Sat"],"from":"22:00","to":"04:00","utcOffset":"+01:00"}   default: always open
+//   appvMaintenanceWindow  the farm's own window, when it differs from the pod's  default: maintenanceWindow
 //   timeBudgetMinutes  minutes each server's upgrade may take              default: 30
+//   farmTimeBudgetMinutes  minutes the whole farm may take                 default: the servers' budgets added up
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -116,8 +118,9 @@ for (const farmName of farmNames) {
     },
     backup: waiveReason ? { waive: { reason: waiveReason } } : undefined,
     order: config.get("order") as "sequential" | "parallel-after-first" | undefined,
-    maintenanceWindow: config.getObject<Record<string, unknown>>("maintenanceWindow") as never,
+    maintenanceWindow: (config.getObject<Record<string, unknown>>("appvMaintenanceWindow") ?? config.getObject<Record<string, unknown>>("maintenanceWindow")) as never,
     timeBudgetMinutes: config.getNumber("timeBudgetMinutes"),
+    farmTimeBudgetMinutes: config.getNumber("farmTimeBudgetMinutes"),
     timeScale: inventory.timeFactor,
   });
   summary[farmName] = pulumi.output({

@@ -54,6 +54,12 @@ export interface AppVFarmContextArgs {
     schemaServer?: pulumi.Input<string>;
     /** The servers upgraded after this one, which stay stopped until their turn, each with the command that starts it. */
     later?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Every server of the farm, in upgrade order. */
+    members?: pulumi.Input<pulumi.Input<string>[]>;
+    /** The servers upgraded before this one, with the version and service state their resources verified. */
+    done?: pulumi.Input<pulumi.Input<{ name: string; version?: string; service?: string }>[]>;
+    /** Each server's version when the preparation read it. */
+    before?: pulumi.Input<Record<string, string>>;
 }
 
 /** One App-V server to bring to `targetVersion`. */
@@ -131,6 +137,13 @@ export interface AppVFarmArgs {
     maintenanceWindow?: pulumi.Input<MaintenanceWindowArgs>;
     /** Minutes each server's upgrade (and the preparation) may take. @default 30 */
     timeBudgetMinutes?: pulumi.Input<number>;
+    /**
+     * Minutes the whole farm may take, from the preparation to the last server. The preparation starts only when the
+     * maintenance window's remaining time covers it: once the schema is upgraded the rollout runs to the end even if the
+     * window closes (stopping would leave the farm down). @default the servers' budgets added up (timeBudgetMinutes
+     * times the servers still below the target)
+     */
+    farmTimeBudgetMinutes?: pulumi.Input<number>;
     /** For simulated hosts only: host-clock seconds per real second. @default 1 */
     timeScale?: pulumi.Input<number>;
 }

@@ -25,6 +25,8 @@ export interface AppVFarmPreparationArgs {
   order?: pulumi.Input<"sequential" | "parallel-after-first">;
   maintenanceWindow?: pulumi.Input<MaintenanceWindowArgs>;
   timeBudgetMinutes?: pulumi.Input<number>;
+  /** Minutes the whole farm may take. @default the servers' budgets added up */
+  farmTimeBudgetMinutes?: pulumi.Input<number>;
   timeScale?: pulumi.Input<number>;
 }
 
@@ -71,6 +73,8 @@ export interface AppVFarmCompletionArgs {
   servers: FarmMemberArgs[];
   /** Every server's `installedVersion`: the completion runs after all of them. */
   upgradeAfter: pulumi.Input<pulumi.Input<string>[]>;
+  /** The farm's window: the completion reports when the rollout ran past it. */
+  maintenanceWindow?: pulumi.Input<MaintenanceWindowArgs>;
   timeScale?: pulumi.Input<number>;
 }
 
@@ -158,7 +162,7 @@ export class AppVFarm extends pulumi.ComponentResource {
 
     this.preparation = new AppVFarmPreparation(
       `${name}-preparation`,
-      { farmName: name, targetVersion: args.targetVersion, servers: members, database, backup: args.backup, order: args.order, ...common },
+      { farmName: name, targetVersion: args.targetVersion, servers: members, database, backup: args.backup, order: args.order, farmTimeBudgetMinutes: args.farmTimeBudgetMinutes, ...common },
       { parent: this },
     );
 
@@ -168,10 +172,12 @@ export class AppVFarm extends pulumi.ComponentResource {
     const waiver = args.backup?.waive ? pulumi.output(args.backup.waive).apply((w) => w.reason) : undefined;
     let previous: pulumi.Output<string> = this.preparation.ready;
     let first: pulumi.Output<string> | undefined;
+    const verified: pulumi.Output<{ name: string; version?: string; service?: string }>[] = [];
     for (const [i, entry] of ordered.entries()) {
       const { name: serverName, targetVersion, ...serverArgs } = entry;
       const later = parallel ? (i === 0 ? ordered.slice(1) : []) : ordered.slice(i + 1);
       const after = parallel && first ? first : previous;
+      const done = parallel ? verified.slice(0, 1) : [...verified];
       const server = new AppVServer(
         `${name}-${serverName}`,
         {
@@ -187,18 +193,29 @@ export class AppVFarm extends pulumi.ComponentResource {
             self: serverName,
             schemaServer,
             later: pulumi.all(later.map(startCommand)),
+            members: ordered.map((o) => o.name),
+            done: pulumi.all(done),
+            before: this.preparation.liveVersions,
           },
         },
         { parent: this },
       );
       this.servers.push(server);
+      verified.push(pulumi.all([server.installedVersion, server.serviceStatus]).apply(([v, st]) => ({ name: serverName, version: v, service: st })));
       first ??= server.installedVersion;
       previous = server.installedVersion;
     }
 
     this.completion = new AppVFarmCompletion(
       `${name}-completion`,
-      { farmName: name, targetVersion: args.targetVersion, servers: members, upgradeAfter: this.servers.map((s) => s.installedVersion), timeScale: args.timeScale },
+      {
+        farmName: name,
+        targetVersion: args.targetVersion,
+        servers: members,
+        upgradeAfter: this.servers.map((s) => s.installedVersion),
+        maintenanceWindow: args.maintenanceWindow,
+        timeScale: args.timeScale,
+      },
       { parent: this },
     );
     this.registerOutputs({});

@@ -45,6 +45,12 @@ export interface AppVFarmContextInputs {
   schemaServer?: string;
   /** How to start each server upgraded after this one, e.g. `appv3: Start-Service -DisplayName '...'`. */
   later?: string[];
+  /** Every server of the farm, in upgrade order. */
+  members?: string[];
+  /** The servers upgraded before this one, with the version and service state their resources verified. */
+  done?: { name: string; version?: string; service?: string }[];
+  /** Each server's version when the preparation read it (the preparation's `liveVersions`). */
+  before?: Record<string, string>;
 }
 
 /** Inputs of an `AppVServer`. */
@@ -96,6 +102,8 @@ export interface AppVFarmInputs {
   order?: "sequential" | "parallel-after-first";
   maintenanceWindow?: unknown;
   timeBudgetMinutes?: number;
+  /** Minutes the whole farm may take (preparation to last server). @default the servers' budgets added up */
+  farmTimeBudgetMinutes?: number;
   upgradeAfter?: unknown[];
   timeScale?: number;
 }
@@ -149,6 +157,9 @@ const serverSchema = z
         self: z.string().optional(),
         schemaServer: z.string().optional(),
         later: z.array(z.string()).optional(),
+        members: z.array(z.string()).optional(),
+        done: z.array(z.object({ name: z.string(), version: z.string().optional(), service: z.string().optional() }).strict()).optional(),
+        before: z.record(z.string()).optional(),
       })
       .strict()
       .optional(),
@@ -196,6 +207,7 @@ const farmSchema = z
     order: z.enum(["sequential", "parallel-after-first"]).optional(),
     maintenanceWindow: z.unknown().optional(),
     timeBudgetMinutes: timeBudgetMinutes.optional(),
+    farmTimeBudgetMinutes: z.number().int("must be whole minutes").min(5, "must be at least 5 minutes").max(10_080, "must be at most 10080 minutes (a week)").optional(),
     upgradeAfter: z.array(z.unknown()).optional(),
     timeScale: timeScale.optional(),
     __provider: z.unknown().optional(),

@@ -22,7 +22,7 @@ import {
   appvInstallerLogPath,
   defaultBackupPath,
 } from "../products/appv";
-import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
+import { type MaintenanceWindow, describeWindow, evaluateWindow } from "../schedule/maintenanceWindow";
 import { redactText } from "../transport/redact";
 import { type Session, openSession } from "../transport/session";
 import { APPV_VERSIONS, readAppVDatabase, readAppVHost } from "../upgrade/appvFacts";
@@ -32,9 +32,12 @@ import {
   type AppVHostFacts,
   type AppVMemberFacts,
   describeFarmOrder,
+  farmBudget,
+  farmWindowVerdict,
   planAppVFarm,
   planAppVFarmCompletion,
   planAppVServer,
+  schemaServerOf,
   schemaUpgraded,
 } from "../upgrade/appvPlan";
 import { isHostKeyError } from "../upgrade/hostFacts";
@@ -168,17 +171,39 @@ async function checkServer(news: Props): Promise<{ inputs?: unknown; failures?: 
   }
   const { facts, plan } = observed;
   const failures = pathFailures(facts, inputs.targetVersion, `host ${facts.host}`);
+  let overrun: string | undefined;
   if (failures.length === 0 && plan.steps.length > 0) {
     const closed = windowVerdict(validated.window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES);
-    if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] ${facts.host}: ${closed}.` });
+    // After the schema upgrade the farm runs to the end: refusing here would leave it down (issue 14).
+    if (closed && followsSchemaUpgrade(inputs)) overrun = `${closed}; this server follows the schema upgrade of ${inputs.farm!.database}, so it runs anyway (an overrun)`;
+    else if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] ${facts.host}: ${closed}.` });
   }
   if (failures.length > 0) return { failures };
   printServerPlan(inputs.resourceName, facts, inputs.targetVersion, plan, secrets);
+  if (overrun) say(inputs.resourceName, `overrun ahead: ${overrun}`, secrets);
   return { inputs: clean({ ...inputs, liveVersion: facts.liveVersion, plan: planLines(plan), blockedReason: blockedText(plan) }) };
 }
 
-/** The farm's state in words, for an error raised while upgrading one of its servers. */
-function farmStateText(inputs: AppVServerInputs, step: string | undefined): string {
+/**
+ * Whether this server is upgraded after the farm's schema upgrade (it follows the schema server): from then on the
+ * farm runs to the end even if the window closes, since stopping would leave it down (issue 14).
+ */
+function followsSchemaUpgrade(inputs: AppVServerInputs): boolean {
+  const farm = inputs.farm;
+  return !!farm?.schemaServer && (farm.self ?? inputs.resourceName) !== farm.schemaServer;
+}
+
+function versionOf(text: string | undefined): string {
+  const v = text ? parseAppVVersion(text) : undefined;
+  return v ? `${formatAppVVersion(v)} (${text})` : (text ?? "unknown");
+}
+
+/**
+ * The farm's state in words, for an error raised while upgrading one of its servers: each server's version and service
+ * state (the servers before this one as their resources verified them, this one read again now, the ones after as the
+ * preparation left them), the backup, whether the schema was upgraded, and the exact commands to resume or go back.
+ */
+async function farmStateText(inputs: AppVServerInputs, session: Session, step: string | undefined): Promise<string> {
   const farm = inputs.farm;
   if (!farm) return "";
   const self = farm.self ?? inputs.resourceName;
@@ -197,12 +222,42 @@ function farmStateText(inputs: AppVServerInputs, step: string | undefined): stri
       ? `the schema of ${farm.database} was upgraded by ${farm.schemaServer}`
       : `the schema of ${farm.database} is unchanged by streaming servers`;
   const service = serviceOf(inputs.role, inputs.overrides);
+  const laterNames = (farm.later ?? []).map((l) => l.split(":")[0]);
+  let live: AppVHostFacts | undefined;
+  try {
+    live = await readAppVHost(session, {
+      label: inputs.connection.host,
+      productPatterns: inputs.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
+      servicePattern: service,
+      target: inputs.targetVersion,
+      deadlineSeconds: CHECK_READ_DEADLINE_SECONDS,
+    });
+  } catch {
+    live = undefined;
+  }
+  const servers: string[] = [];
+  const doneNames = new Set((farm.done ?? []).map((d) => d.name));
+  for (const name of farm.members ?? [self, ...laterNames]) {
+    const done = (farm.done ?? []).find((d) => d.name === name);
+    if (done) servers.push(`${name}: ${versionOf(done.version)}, service ${done.service ?? "unknown"} (upgraded)`);
+    else if (name === self) {
+      servers.push(live?.reachable ? `${name}: ${versionText(live)}, service ${live.serviceStatus ?? "unknown"} (read after the failure)` : `${name}: unknown (could not be read after the failure)`);
+    } else if (laterNames.includes(name)) servers.push(`${name}: ${farm.before?.[name] ?? "below the target"} when prepared, service Stopped by the preparation until its turn`);
+    else if (!doneNames.has(name)) servers.push(`${name}: upgrading beside ${self} (its own resource reports its state)`);
+  }
   const stopped = [`${self}: Start-Service -DisplayName '${service}'`, ...(farm.later ?? [])];
   const upgraded = !(isFirst && beforeInstallDone) && farm.schemaServer !== undefined;
+  const resume =
+    "To resume: fix the cause, then run `pulumi up`: it re-reads every server and goes on from where each one is (no second backup, no setup run twice), " +
+    "and each server's service starts as soon as its own setup is done";
   const back = upgraded
-    ? `\`pulumi up\` resumes the upgrade and starts each service as its server is done; servers still on the old version cannot serve the upgraded schema, so to go back instead restore the backup (RESTORE DATABASE ... FROM DISK = N'${farm.backupPath ?? "<backup>"}' WITH REPLACE) and start them`
-    : `\`pulumi up\` resumes the upgrade; to bring service back without upgrading, run on each stopped server: ${stopped.join("; ")}`;
-  return ` Farm ${farm.name} (${farm.database}): ${backup}; ${schema}; stopped until upgraded: ${stopped.map((s) => s.split(":")[0]).join(", ")}. To recover: ${back}.`;
+    ? `servers still on the old version cannot serve the upgraded schema, so to go back instead restore the backup (RESTORE DATABASE ... FROM DISK = N'${farm.backupPath ?? "<backup>"}' WITH REPLACE) and start them`
+    : `to bring service back without upgrading, run on each stopped server: ${stopped.join("; ")}`;
+  return ` Farm ${farm.name} (${farm.database}): ${servers.join("; ")}. ${cap(backup)}; ${schema}. ${resume}. Otherwise ${back}.`;
+}
+
+function cap(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 async function convergeServer(news: Props): Promise<{ id: string; outs: Props }> {
@@ -217,7 +272,7 @@ async function convergeServer(news: Props): Promise<{ id: string; outs: Props }>
   const failures = pathFailures(facts, inputs.targetVersion, `host ${facts.host}`);
   if (failures.length > 0) throw new Error(failures.map((f) => f.reason).join("\n"));
   if (plan.blocked) {
-    throw new Error(redactText(`[${resource}] cannot upgrade ${facts.host}: ${plan.blocked.reason}. Nothing was changed on the host; fix the cause, then run \`pulumi up\` again.${farmStateText(inputs, undefined)}`, secrets));
+    throw new Error(redactText(`[${resource}] cannot upgrade ${facts.host}: ${plan.blocked.reason}. Nothing was changed on the host; fix the cause, then run \`pulumi up\` again.${await farmStateText(inputs, session, undefined)}`, secrets));
   }
   if (stable(planLines(plan)) !== stable(news.plan)) printServerPlan(resource, facts, inputs.targetVersion, plan, secrets);
   const scale = inputs.timeScale ?? 1;
@@ -230,7 +285,7 @@ async function convergeServer(news: Props): Promise<{ id: string; outs: Props }>
     });
   } catch (e) {
     const failedStep = (e as { step?: string }).step;
-    const err = new Error(redactText(`${(e as Error).message}${farmStateText(inputs, failedStep)}`, secrets));
+    const err = new Error(redactText(`${(e as Error).message}${await farmStateText(inputs, session, failedStep)}`, secrets));
     throw err;
   }
   if (plan.steps.length > 0) say(resource, `${state.host} runs ${versionText(state)}; done`, secrets);
@@ -254,7 +309,14 @@ async function runServerStep(
     case "preflight": {
       if (facts.isAdmin === false) throw new Error(`${facts.user} is not an elevated administrator on ${facts.host}`);
       const closed = windowVerdict(window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES);
-      if (closed) throw new Error(closed);
+      if (closed && followsSchemaUpgrade(inputs)) {
+        // Seed 002: the farm is offline until its servers are upgraded; once the schema is, the rollout runs to the end.
+        say(
+          inputs.resourceName,
+          `overrun: ${closed}; going on because the schema of ${inputs.farm!.database} was upgraded by ${inputs.farm!.schemaServer} and stopping now would leave the farm down`,
+          secretsOf(inputs),
+        );
+      } else if (closed) throw new Error(closed);
       return;
     }
     case "install": {
@@ -390,7 +452,28 @@ function liveVersions(members: readonly AppVMemberFacts[]): Record<string, strin
   return Object.fromEntries(members.map((m) => [m.name, versionText(m)]));
 }
 
-function printFarmPlan(kind: AppVKind, inputs: AppVFarmInputs, observed: FarmObserved, secrets: readonly string[]): void {
+/**
+ * The preparation's window verdict for the whole farm (issue 14): while the schema is not upgraded, the window's
+ * remaining time must cover the farm's budget; once it is, the farm runs to the end and nothing is refused.
+ */
+function preparationWindow(inputs: AppVFarmInputs, window: MaintenanceWindow | undefined, observed: FarmObserved): { refusal?: string; lines: string[] } {
+  const { members, database } = observed;
+  if (!window || schemaUpgraded(members, database, inputs.targetVersion)) return { lines: [] };
+  const budget = farmBudget(members, inputs.targetVersion, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES, inputs.farmTimeBudgetMinutes);
+  if (budget.minutes === 0) return { lines: [] };
+  const now = members.find((m) => m.hostNow)?.hostNow;
+  const verdict = farmWindowVerdict(window, now, budget);
+  const first = schemaServerOf(members, inputs.targetVersion);
+  const lines = verdict.fits ? [verdict.fits] : [];
+  if (first) {
+    lines.push(
+      `once ${first.name} has upgraded the schema, the rollout runs to the end even if the window closes (stopping half-way would leave the farm down); a server that starts after the window closed reports the overrun`,
+    );
+  }
+  return { refusal: verdict.refusal, lines };
+}
+
+function printFarmPlan(kind: AppVKind, inputs: AppVFarmInputs, observed: FarmObserved, secrets: readonly string[], windowLines: readonly string[] = []): void {
   const { members, database, plan } = observed;
   const head = plan.steps.length === 0 && !plan.blocked ? "nothing to do" : `${plan.steps.length} step(s)`;
   const what = kind === "farm-preparation" ? "preparation" : "completion";
@@ -404,7 +487,8 @@ function printFarmPlan(kind: AppVKind, inputs: AppVFarmInputs, observed: FarmObs
   lines.push(...planLines(plan).map((l) => `  ${l}`));
   if (kind === "farm-preparation") {
     const order = describeFarmOrder(members, database, inputs.targetVersion, inputs.order === "parallel-after-first");
-    if (order.length > 0) lines.push("  then the servers, in order:", ...order.map((l) => `    ${l}`), "  then every service runs again");
+    if (order.length > 0) lines.push("  then the servers, in order:", ...order.map((l) => `    ${l}`), "  each server's service starts again as soon as its own setup is done");
+    lines.push(...windowLines.map((l) => `  ${l}`));
   }
   say(inputs.resourceName, lines, secrets);
 }
@@ -427,13 +511,14 @@ async function checkFarm(kind: "farm-preparation" | "farm-completion", news: Pro
     throw e;
   }
   const failures = farmFailures(inputs, observed.members);
+  let windowLines: string[] = [];
   if (failures.length === 0 && observed.plan.steps.length > 0 && kind === "farm-preparation") {
-    const now = observed.members.find((m) => m.hostNow)?.hostNow;
-    const closed = windowVerdict(validated.window, now, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES);
-    if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] farm ${inputs.farmName}: ${closed}.` });
+    const w = preparationWindow(inputs, validated.window, observed);
+    if (w.refusal) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] farm ${inputs.farmName}: ${w.refusal}.` });
+    windowLines = w.lines;
   }
   if (failures.length > 0) return { failures };
-  printFarmPlan(kind, inputs, observed, secrets);
+  printFarmPlan(kind, inputs, observed, secrets, windowLines);
   return {
     inputs: clean({
       ...inputs,
@@ -473,7 +558,14 @@ async function convergeFarm(kind: "farm-preparation" | "farm-completion", news: 
   if (plan.blocked) {
     throw new Error(redactText(`[${resource}] farm ${inputs.farmName}: ${blockedText(plan)}. Nothing was changed; fix the cause, then run \`pulumi up\` again.`, secrets));
   }
-  if (stable(planLines(plan)) !== stable(news.plan)) printFarmPlan(kind, inputs, observed, secrets);
+  let windowLines: string[] = [];
+  if (kind === "farm-preparation" && plan.steps.length > 0) {
+    // Again at up, by the host's clock now: the preparation stops the farm only if the window holds all of it.
+    const w = preparationWindow(inputs, validated.window, observed);
+    if (w.refusal) throw new Error(redactText(`[maintenanceWindow] farm ${inputs.farmName}: ${w.refusal}. Nothing was changed; no service was stopped.`, secrets));
+    windowLines = w.lines;
+  }
+  if (stable(planLines(plan)) !== stable(news.plan)) printFarmPlan(kind, inputs, observed, secrets, windowLines);
   const scale = inputs.timeScale ?? 1;
   const budgetMinutes = inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES;
   const byHost = new Map(members.map((m) => [m.host, m]));
@@ -543,8 +635,18 @@ async function convergeFarm(kind: "farm-preparation" | "farm-completion", news: 
   } else {
     outs.serviceStatuses = Object.fromEntries(members.map((m) => [m.name, m.serviceStatus ?? "unknown"]));
     if (plan.steps.length > 0) say(resource, `farm ${inputs.farmName}: every server runs ${inputs.targetVersion} and every service runs; normal operation resumes`, secrets);
+    const overran = overrunText(inputs.farmName, validated.window, members.find((m) => m.hostNow)?.hostNow);
+    if (overran) say(resource, overran, secrets);
   }
   return { id: `appv-${kind}:${inputs.farmName.toLowerCase()}`, outs: clean(outs) };
+}
+
+/** The completion's report when the farm finished outside its window (the rollout ran to the end past it). */
+function overrunText(farm: string, window: MaintenanceWindow | undefined, hostNow: string | undefined): string | undefined {
+  if (!window || !hostNow) return undefined;
+  const now = new Date(hostNow);
+  if (evaluateWindow(window, now).open) return undefined;
+  return `farm ${farm} finished at ${now.toISOString()}, after the maintenance window closed: the rollout overran it (${describeWindow(window)}); once the schema was upgraded it ran to the end rather than leave the farm down`;
 }
 
 async function readFarm(kind: "farm-preparation" | "farm-completion", id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {

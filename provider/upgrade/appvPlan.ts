@@ -17,6 +17,7 @@ import { preflightBlock } from "./preflight";
 import type { AppVRole } from "../products/appv";
 import { compareAppVVersions, formatAppVVersion, parseAppVVersion } from "../versions/appv";
 import type { Blocked, Plan, PlannedStep } from "./steps";
+import { type MaintenanceWindow, describeWindow, evaluateWindow } from "../schedule/maintenanceWindow";
 
 /** What was read from one App-V host. `reachable: false` means nothing else is known. */
 /** What was read from one App-V host (the same facts as any product's). */
@@ -193,6 +194,53 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
     return { steps, blocked: { code: "database-unreachable", reason: `the database ${database.label} could not be read: ${database.error ?? "no answer"}; the backup cannot be taken` } };
   }
   return { steps };
+}
+
+/** The farm's time budget: what the whole rollout, from the preparation to the last server, is allowed to take. */
+export interface FarmBudget {
+  minutes: number;
+  /** How it was reached, for messages: "3 servers below the target, 240 minutes each". */
+  basis: string;
+}
+
+/**
+ * The farm's budget (issue 14): the declared `farmTimeBudgetMinutes`, or the sum of the budgets of the servers still
+ * below the target. Once the preparation stops the farm, stopping half-way leaves it down (seed 002: "all those servers
+ * must be taken offline while the database is being upgraded"), so the window must hold all of it, not one server.
+ */
+export function farmBudget(members: readonly AppVMemberFacts[], target: string, perServerMinutes: number, declaredMinutes?: number): FarmBudget {
+  if (declaredMinutes !== undefined) return { minutes: declaredMinutes, basis: "farmTimeBudgetMinutes" };
+  const below = members.filter((m) => isBelow(m.liveVersion, target)).length;
+  return { minutes: below * perServerMinutes, basis: `${below} server${below === 1 ? "" : "s"} below the target, ${perServerMinutes} minutes each` };
+}
+
+/** The server whose setup upgrades the schema: the first database member (not a streaming server) below the target. */
+export function schemaServerOf(members: readonly AppVMemberFacts[], target: string): AppVMemberFacts | undefined {
+  return members.find((m) => m.role !== "streaming" && isBelow(m.liveVersion, target));
+}
+
+/**
+ * Whether the window holds the whole farm from `hostNow` (the host's clock): `refusal` when it is closed or closes before
+ * the farm's budget is spent, otherwise `fits` (a line for preview), or neither when no window is declared.
+ */
+export function farmWindowVerdict(window: MaintenanceWindow | undefined, hostNow: string | undefined, budget: FarmBudget): { refusal?: string; fits?: string } {
+  if (!window || !hostNow) return {};
+  const now = new Date(hostNow);
+  const state = evaluateWindow(window, now);
+  const desc = `the maintenance window (${describeWindow(window)})`;
+  const budgetText = `the ${budget.minutes}-minute time budget of the farm (${budget.basis})`;
+  if (!state.open) {
+    const next = state.nextOpen ? `; it next opens at ${state.nextOpen.toISOString()}` : "; it does not open again: change maintenanceWindow";
+    return { refusal: `${desc} is closed at ${now.toISOString()} by the host's clock${next}` };
+  }
+  if (state.closesAt && state.closesAt.getTime() - now.getTime() < budget.minutes * 60_000) {
+    return {
+      refusal:
+        `${desc} closes at ${state.closesAt.toISOString()}, less than ${budgetText} after ${now.toISOString()} (host clock): the farm would not fit, ` +
+        "and once the schema is upgraded stopping half-way leaves the farm down; start in a longer window, or lower timeBudgetMinutes or set farmTimeBudgetMinutes if the farm is faster",
+    };
+  }
+  return { fits: `${desc} closes at ${state.closesAt ? state.closesAt.toISOString() : "never"}: the farm's ${budget.minutes}-minute budget fits (${budget.basis})` };
 }
 
 /** The lines preview shows for the farm's order of servers: who upgrades the schema and who follows. */

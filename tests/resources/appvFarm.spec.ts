@@ -303,6 +303,78 @@ describe("AppVFarm through the real engine against the lab", function () {
     });
   });
 
+  describe("a maintenance window that covers one server's budget but not the farm's", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"]);
+      // 240 minutes per server (setUp), three servers: the farm needs 720; the window has 300 left.
+      const now = s.lab.now().getTime();
+      await s.stack.stack.setConfig("maintenanceWindow", { value: JSON.stringify({ start: new Date(now - 3600_000).toISOString(), end: new Date(now + 300 * 60_000).toISOString() }) });
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("is refused at preview and at up, naming the farm's budget, before any service stops", async function () {
+      const { text } = await failure(s.stack.preview());
+      assert.match(text, /\[maintenanceWindow\] farm farm1: .*closes at \S+, less than the 720-minute time budget of the farm \(3 servers below the target, 240 minutes each\)/);
+      const up = await failure(s.stack.up());
+      assert.match(up.text, /720-minute time budget of the farm/);
+      assert.deepEqual(mutating(s.lab.audit()), []);
+      for (const name of SERVERS) assert.equal(primaryStatus(s.lab, name), "Running");
+    });
+  });
+
+  describe("a maintenance window that closes once the schema is upgraded", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"]);
+    });
+    /** Open for 24 hours from now (host clock): the farm's 720 minutes fit with room for the lab's running clock. */
+    async function openWindow(): Promise<void> {
+      const now = s.lab.now().getTime();
+      await s.stack.stack.setConfig("maintenanceWindow", { value: JSON.stringify({ start: new Date(now - 3600_000).toISOString(), end: new Date(now + 24 * 3600_000).toISOString() }) });
+    }
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("says in preview that the rollout runs to the end once the schema is upgraded", async function () {
+      await openWindow();
+      const { events } = await s.stack.preview();
+      const text = diagnostics(events).join("\n");
+      assert.match(text, /\[farm1-preparation\] .*maintenance window .* closes at \S+: the farm's 720-minute budget fits/);
+      assert.match(text, /once appv1 has upgraded the schema, the rollout runs to the end even if the window closes/);
+    });
+
+    it("finishes the farm when the window closes after the first server, and reports the overrun", async function () {
+      // The window closes (host clock) as soon as appv1's setup has upgraded the schema.
+      await openWindow();
+      let advanced = false;
+      const watcher = setInterval(() => {
+        if (!advanced && s.lab.host("appv1").audit.some((e) => e.operation === "Invoke-Installer" && e.outcome === "ok")) {
+          s.lab.advance(48 * 3600);
+          advanced = true;
+        }
+      }, 20);
+      let run;
+      try {
+        run = await s.stack.up();
+      } finally {
+        clearInterval(watcher);
+      }
+      assert.ok(advanced, "the window never closed during the run");
+      assert.equal(run.result.summary.result, "succeeded");
+      for (const name of SERVERS) {
+        assert.equal(version(s.lab, name), TARGET_BUILD, `${name} version`);
+        assert.equal(primaryStatus(s.lab, name), "Running", `${name} service`);
+      }
+      const text = visibleText(run);
+      assert.match(text, /\[farm1-appv2\] overrun: the maintenance window .* is closed at \S+ .*; going on because the schema of SQL1\/APPVIRT was upgraded by appv1/);
+      assert.match(text, /\[farm1-completion\] farm farm1 finished at \S+, after the maintenance window closed: the rollout overran it/);
+    });
+  });
+
   describe("a setup that fails on the second server", function () {
     let s: Setup;
     before(async function () {
@@ -319,9 +391,13 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.equal(version(s.lab, "appv2"), APPV_VERSIONS["4.1 SP1"]);
       assert.equal(version(s.lab, "appv3"), APPV_VERSIONS["4.1 SP1"]);
       assert.match(text, /\[farm1-appv2\] step 2\/4 install on APPV2 failed: the setup exited with 1603/);
-      assert.match(text, /the verified backup is C:\\Backup\\APPVIRT-before-4\.5-SP2\.bak/);
+      assert.match(text, /the verified backup is C:\\Backup\\APPVIRT-before-4\.5-SP2\.bak/i);
       assert.match(text, /the schema of SQL1\/APPVIRT was upgraded by appv1/);
-      assert.match(text, /stopped until upgraded: appv2, appv3/);
+      // Each server's version and service state.
+      assert.match(text, /appv1: 4\.5 SP2 \(4\.5\.2\.17140\), service Running \(upgraded\)/);
+      assert.match(text, /appv2: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped \(read after the failure\)/);
+      assert.match(text, /appv3: 4\.1 SP1 \(4\.1\.1\.1\) when prepared, service Stopped by the preparation until its turn/);
+      assert.match(text, /To resume: fix the cause, then run `pulumi up`/);
       assert.equal(primaryStatus(s.lab, "appv2"), "Stopped");
       assert.equal(primaryStatus(s.lab, "appv3"), "Stopped");
     });

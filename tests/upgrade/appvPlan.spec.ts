@@ -4,9 +4,12 @@ import {
   type AppVHostFacts,
   type AppVMemberFacts,
   describeFarmOrder,
+  farmBudget,
+  farmWindowVerdict,
   planAppVFarm,
   planAppVFarmCompletion,
   planAppVServer,
+  schemaServerOf,
   schemaUpgraded,
 } from "../../provider/upgrade/appvPlan";
 
@@ -178,5 +181,39 @@ describe("planAppVFarmCompletion", () => {
 
   it("plans nothing when every server runs the target and every service runs", () => {
     assert.deepEqual(planAppVFarmCompletion([member("appv1", { liveVersion: "4.5.2.17140" })], "4.5 SP2"), { steps: [] });
+  });
+});
+
+describe("farmBudget and farmWindowVerdict", () => {
+  const members = [member("appv1"), member("appv2"), member("appv3", { role: "streaming" })];
+  const window = { kind: "one-off" as const, startMs: Date.parse("2024-01-08T07:00:00Z"), endMs: Date.parse("2024-01-08T12:00:00Z") };
+
+  it("adds up the budgets of the servers still below the target unless the farm's budget is declared", () => {
+    assert.deepEqual(farmBudget(members, "4.5 SP2", 30), { minutes: 90, basis: "3 servers below the target, 30 minutes each" });
+    assert.equal(farmBudget([member("appv1", { liveVersion: "4.5.2.17140" }), ...members.slice(1)], "4.5 SP2", 30).minutes, 60);
+    assert.deepEqual(farmBudget(members, "4.5 SP2", 30, 45), { minutes: 45, basis: "farmTimeBudgetMinutes" });
+  });
+
+  const cases: Array<[string, number, "refusal" | "fits"]> = [
+    ["a window with more time left than the farm needs", 200, "fits"],
+    ["a window with exactly the farm's budget left", 240, "fits"],
+    ["a window that holds one server's budget but not the farm's", 241, "refusal"],
+  ];
+  for (const [what, minutes, verdict] of cases) {
+    it(`judges ${what}`, () => {
+      const now = new Date(window.endMs - 240 * 60_000).toISOString();
+      const r = farmWindowVerdict(window, now, { minutes, basis: "test" });
+      assert.ok(r[verdict], JSON.stringify(r));
+      assert.equal(r[verdict === "fits" ? "refusal" : "fits"], undefined);
+    });
+  }
+
+  it("refuses a closed window and says nothing without a window", () => {
+    assert.match(farmWindowVerdict(window, "2024-01-08T13:00:00Z", { minutes: 30, basis: "x" }).refusal!, /is closed at 2024-01-08T13:00:00\.000Z/);
+    assert.deepEqual(farmWindowVerdict(undefined, "2024-01-08T08:00:00Z", { minutes: 30, basis: "x" }), {});
+  });
+
+  it("names the first management server below the target as the schema server", () => {
+    assert.equal(schemaServerOf([member("appv3", { role: "streaming" }), ...members.slice(0, 2)], "4.5 SP2")?.name, "appv1");
   });
 });
