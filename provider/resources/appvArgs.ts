@@ -54,8 +54,10 @@ export interface AppVFarmContextArgs {
     schemaServer?: pulumi.Input<string>;
     /** The servers upgraded after this one, which stay stopped until their turn, each with the command that starts it. */
     later?: pulumi.Input<pulumi.Input<string>[]>;
-    /** Every server of the farm, in upgrade order. */
-    members?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Every server of the farm, in upgrade order, with its role and its service's display name. */
+    members?: pulumi.Input<pulumi.Input<{ name: string; role: string; service: string }>[]>;
+    /** The SQL Server instance as sqlcmd `-S` takes it, for the restore command. */
+    sqlServer?: pulumi.Input<string>;
     /** The servers upgraded before this one, with the version and service state their resources verified. */
     done?: pulumi.Input<pulumi.Input<{ name: string; version?: string; service?: string }>[]>;
     /** Each server's version when the preparation read it. */

@@ -193,7 +193,10 @@ export class AppVFarm extends pulumi.ComponentResource {
             self: serverName,
             schemaServer,
             later: pulumi.all(later.map(startCommand)),
-            members: ordered.map((o) => o.name),
+            members: ordered.map((o) =>
+              pulumi.all([o.role, o.overrides]).apply(([role, ov]) => ({ name: o.name, role: role ?? "management", service: ov?.serviceDisplayName ?? APPV_SERVICES[role ?? "management"] })),
+            ),
+            sqlServer: args.database.sqlServer,
             done: pulumi.all(done),
             before: this.preparation.liveVersions,
           },

@@ -45,8 +45,10 @@ export interface AppVFarmContextInputs {
   schemaServer?: string;
   /** How to start each server upgraded after this one, e.g. `appv3: Start-Service -DisplayName '...'`. */
   later?: string[];
-  /** Every server of the farm, in upgrade order. */
-  members?: string[];
+  /** Every server of the farm, in upgrade order, with its role and its service's display name. */
+  members?: { name: string; role: string; service: string }[];
+  /** The SQL Server instance (sqlcmd -S), for the restore command. */
+  sqlServer?: string;
   /** The servers upgraded before this one, with the version and service state their resources verified. */
   done?: { name: string; version?: string; service?: string }[];
   /** Each server's version when the preparation read it (the preparation's `liveVersions`). */
@@ -157,7 +159,8 @@ const serverSchema = z
         self: z.string().optional(),
         schemaServer: z.string().optional(),
         later: z.array(z.string()).optional(),
-        members: z.array(z.string()).optional(),
+        members: z.array(z.object({ name: z.string(), role: z.string(), service: z.string() }).strict()).optional(),
+        sqlServer: z.string().optional(),
         done: z.array(z.object({ name: z.string(), version: z.string().optional(), service: z.string().optional() }).strict()).optional(),
         before: z.record(z.string()).optional(),
       })

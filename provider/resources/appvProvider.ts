@@ -32,6 +32,7 @@ import {
   type AppVHostFacts,
   type AppVMemberFacts,
   describeFarmOrder,
+  isBelow,
   farmBudget,
   farmWindowVerdict,
   planAppVFarm,
@@ -237,7 +238,7 @@ async function farmStateText(inputs: AppVServerInputs, session: Session, step: s
   }
   const servers: string[] = [];
   const doneNames = new Set((farm.done ?? []).map((d) => d.name));
-  for (const name of farm.members ?? [self, ...laterNames]) {
+  for (const name of farm.members?.map((m) => m.name) ?? [self, ...laterNames]) {
     const done = (farm.done ?? []).find((d) => d.name === name);
     if (done) servers.push(`${name}: ${versionOf(done.version)}, service ${done.service ?? "unknown"} (upgraded)`);
     else if (name === self) {
@@ -250,10 +251,46 @@ async function farmStateText(inputs: AppVServerInputs, session: Session, step: s
   const resume =
     "To resume: fix the cause, then run `pulumi up`: it re-reads every server and goes on from where each one is (no second backup, no setup run twice), " +
     "and each server's service starts as soon as its own setup is done";
-  const back = upgraded
-    ? `servers still on the old version cannot serve the upgraded schema, so to go back instead restore the backup (RESTORE DATABASE ... FROM DISK = N'${farm.backupPath ?? "<backup>"}' WITH REPLACE) and start them`
-    : `to bring service back without upgrading, run on each stopped server: ${stopped.join("; ")}`;
-  return ` Farm ${farm.name} (${farm.database}): ${servers.join("; ")}. ${cap(backup)}; ${schema}. ${resume}. Otherwise ${back}.`;
+  if (!upgraded) return ` Farm ${farm.name} (${farm.database}): ${servers.join("; ")}. ${cap(backup)}; ${schema}. ${resume}. Otherwise, to bring service back without upgrading, run on each stopped server: ${stopped.join("; ")}.`;
+  // This server runs the target once its setup completed (a failed setup rolls back).
+  const selfUpgraded = live?.liveVersion !== undefined && !isBelow(live.liveVersion, inputs.targetVersion);
+  const onTarget = [...(farm.done ?? []).map((d) => d.name), ...(selfUpgraded ? [self] : [])];
+  return ` Farm ${farm.name} (${farm.database}): ${servers.join("; ")}. ${cap(backup)}; ${schema}. ${resume}. ${rollbackText(farm, self, service, onTarget)}`;
+}
+
+/**
+ * How to go back after the schema upgrade, in the order of seed 002: "When you want to restore a database with VSS, you
+ * must first stop the App-V Server Service on the Management Server. This should be done on every Management server if
+ * there is more than one server connected to the same database." Then the restore, then the servers: one already on
+ * the new version cannot serve the restored schema and the vendor documents no downgrade in place, so it stays stopped
+ * (and disabled, so no reboot starts it) until the previous version is reinstalled; only the others are started.
+ */
+function rollbackText(farm: NonNullable<AppVServerInputs["farm"]>, self: string, selfService: string, onTarget: readonly string[]): string {
+  if (!farm.backupPath) {
+    return `There is no verified backup to roll back to (${farm.backupWaived ? `waived: ${farm.backupWaived}` : "none recorded"}): the seed warns that without it "you will lose the configuration data"; resume instead.`;
+  }
+  const members = farm.members ?? [{ name: self, role: "management", service: selfService }];
+  const serviceOf = (name: string) => members.find((m) => m.name === name)?.service ?? selfService;
+  const dbMembers = members.filter((m) => m.role !== "streaming");
+  const slash = farm.database.lastIndexOf("/");
+  const sqlServer = farm.sqlServer ?? farm.database.slice(0, slash);
+  const db = farm.database.slice(slash + 1).replace(/]/g, "]]");
+  const restore = `sqlcmd -S ${sqlServer} -E -b -Q "RESTORE DATABASE [${db}] FROM DISK = N'${farm.backupPath.replace(/'/g, "''")}' WITH REPLACE"`;
+  const newer = members.filter((m) => onTarget.includes(m.name));
+  const older = members.filter((m) => !onTarget.includes(m.name));
+  const steps = [
+    `1) stop the App-V service on every management server connected to ${farm.database}: ${dbMembers.map((m) => `${m.name}: Stop-Service -DisplayName '${m.service}'`).join("; ")}`,
+    `2) restore the verified backup on ${sqlServer}: ${restore} (add -U <login> with SQLCMDPASSWORD set instead of -E for a SQL login)`,
+    newer.length > 0
+      ? `3) ${newer.map((m) => m.name).join(", ")} already run${newer.length === 1 ? "s" : ""} the new version, which cannot serve the restored schema, and the vendor documents no downgrade in place: ` +
+        `keep their service stopped: ${newer.map((m) => `${m.name}: Get-Service -DisplayName '${serviceOf(m.name)}' | Stop-Service -PassThru | Set-Service -StartupType Disabled`).join("; ")}; ` +
+        "reinstall the previous version on them before they serve again"
+      : "3) no server runs the new version",
+    older.length > 0
+      ? `4) only then start the servers still on the old version: ${older.map((m) => `${m.name}: Start-Service -DisplayName '${m.service}'`).join("; ")}`
+      : "4) no server is left on the old version",
+  ];
+  return `To roll back instead, in this order (never restore and start while a server on the new version runs): ${steps.join("; ")}.`;
 }
 
 function cap(text: string): string {

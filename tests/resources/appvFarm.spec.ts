@@ -398,6 +398,15 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.match(text, /appv2: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped \(read after the failure\)/);
       assert.match(text, /appv3: 4\.1 SP1 \(4\.1\.1\.1\) when prepared, service Stopped by the preparation until its turn/);
       assert.match(text, /To resume: fix the cause, then run `pulumi up`/);
+      // Rollback in the seed's order: every management server stopped, the verified backup restored, then the servers.
+      const back = /To roll back instead[\s\S]*/.exec(text)?.[0] ?? "";
+      assert.match(
+        back,
+        /1\) stop the App-V service on every management server connected to SQL1\/APPVIRT: appv1: Stop-Service -DisplayName 'Application Virtualization Management Server'; appv2: Stop-Service -DisplayName 'Application Virtualization Management Server'; 2\) restore the verified backup on SQL1: sqlcmd -S SQL1 -E -b -Q "RESTORE DATABASE \[APPVIRT\] FROM DISK = N'C:\\Backup\\APPVIRT-before-4\.5-SP2\.bak' WITH REPLACE"[^;]*; 3\) appv1 already runs the new version/,
+      );
+      assert.match(back, /keep their service stopped: appv1: Get-Service -DisplayName 'Application Virtualization Management Server' \| Stop-Service -PassThru \| Set-Service -StartupType Disabled/);
+      assert.match(back, /only then start the servers still on the old version: appv2: Start-Service -DisplayName 'Application Virtualization Management Server'; appv3: Start-Service -DisplayName 'Application Virtualization Streaming Server'/);
+      assert.doesNotMatch(text, /WITH REPLACE\) and start them/, "never restore and start while a 4.5 server runs");
       assert.equal(primaryStatus(s.lab, "appv2"), "Stopped");
       assert.equal(primaryStatus(s.lab, "appv3"), "Stopped");
     });
