@@ -235,3 +235,11 @@ export function companionServices(role: HostRole, displayName: string): string[]
 export function usesAppVDatabase(role: HostRole): boolean {
   return role === "appv-management" || role === "appv-management-service";
 }
+
+/**
+ * The MSI properties through which the lab's App-V setup takes the database administrative credentials its Database
+ * Upgrade Required page asks for (002_d640911b67db555d.txt step 7: "Enter the database administrative credentials").
+ * Lab convention: Microsoft documents no silent command line for the server setup (domain-facts §B1, UNCONFIRMED), so
+ * these names are the lab's, and a real farm's may differ.
+ */
+export const APPV_DB_ADMIN_PROPERTIES = { user: "DBADMINUSER", password: "DBADMINPASSWORD" } as const;

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import {
+  APPV_DB_ADMIN_PROPERTIES,
   VDMADMIN_PATH,
   companionServices,
   installLocation,
@@ -319,7 +320,14 @@ async function runInstallation(ctx: OperationContext<InstallerParams>, args: str
             .filter((peer) => peer.services.some((s) => s.primary && s.status === "Running"))
             .map((peer) => peer.computerName)
         : [];
-      const verdict = checkAppVInstall({ installed, target: info.version, schemaVersion: db?.schemaVersion, runningPeers });
+      const adminUser = parsed.properties[APPV_DB_ADMIN_PROPERTIES.user];
+      const adminLogin = (() => {
+        if (!db || !adminUser) return { state: "missing" as const };
+        const r = world.sqlLogin(db.sql, adminUser, parsed.properties[APPV_DB_ADMIN_PROPERTIES.password] ?? "");
+        if (!r.ok) return { state: "refused" as const, user: adminUser, message: r.message };
+        return { state: r.sysadmin ? ("ok" as const) : ("not-admin" as const), user: adminUser };
+      })();
+      const verdict = checkAppVInstall({ installed, target: info.version, schemaVersion: db?.schemaVersion, runningPeers, adminLogin });
       violations.push(...verdict.violations);
       upgradesSchema = verdict.upgradesSchema;
     }
@@ -574,12 +582,30 @@ function databaseFor(ctx: OperationContext<{ sqlServer: string; database: string
   return db;
 }
 
+/**
+ * Logs in as sqlcmd would: `-U` with the password in SQLCMDPASSWORD when the params carry a login, otherwise Windows
+ * authentication (-E) as the SSH account, accepted for a local administrator (see SqlLoginSpec). A refused login is
+ * what sqlcmd prints, and exits 1.
+ */
+function authenticate(ctx: OperationContext<{ secrets?: Record<string, string> }>): { user: string; sysadmin: boolean } {
+  const user = ctx.params.secrets?.sqlUser;
+  if (user === undefined) {
+    if (!ctx.user.admin) throw new Error(`Sqlcmd: Error: Microsoft SQL Server Native Client 10.0 : Login failed for user '${ctx.host.computerName}\\${ctx.user.user}'..`);
+    return { user: `${ctx.host.computerName}\\${ctx.user.user}`, sysadmin: true };
+  }
+  const r = ctx.world.sqlLogin(ctx.host.name, user, ctx.params.secrets?.sqlPassword ?? "");
+  if (!r.ok) throw new Error(`Sqlcmd: Error: Microsoft SQL Server Native Client 10.0 : ${r.message}.`);
+  return { user, sysadmin: r.sysadmin };
+}
+
 const invokeSqlBackup: Handler<{ sqlServer: string; database: string; backupPath: string; secrets?: Record<string, string> }> = {
   schema: z.object({ sqlServer: z.string(), database: z.string(), backupPath: z.string().min(1), secrets: secretsSchema }),
   where: "sql",
   admin: true,
   async run(ctx) {
     const db = databaseFor(ctx);
+    const login = authenticate(ctx);
+    if (!login.sysadmin) throw new Error(`Msg 262, Level 14: BACKUP DATABASE permission denied in database '${db.name}'.`);
     await work(ctx, ctx.durations.sqlBackup);
     const valid = !hasFault(ctx, "backup-invalid");
     const finishedUtc = ctx.world.clock.nowIso();
@@ -606,6 +632,7 @@ const testSqlBackup: Handler<{ sqlServer: string; backupPath: string; secrets?: 
     if (ctx.world.findHost(ctx.params.sqlServer) !== ctx.host) {
       throw new Error(`[sqlServer] "${ctx.params.sqlServer}" is not this SQL Server (${ctx.host.computerName}).`);
     }
+    authenticate(ctx);
     await work(ctx, ctx.durations.quick * 5);
     const key = fileKey(ctx.params.backupPath);
     const backup = [...ctx.world.databases.values()].filter((d) => d.sql === ctx.host.name).map((d) => d.backups[key]).find(Boolean);
@@ -626,8 +653,25 @@ const getAppVDatabase: Handler<{ sqlServer: string; database: string; secrets?: 
   where: "sql",
   async run(ctx) {
     const db = databaseFor(ctx);
+    authenticate(ctx);
     await work(ctx, ctx.durations.quick);
     return { schemaVersion: db.schemaVersion };
+  },
+};
+
+/** `Test-SqlLogin`: a read-only login (`SELECT IS_SRVROLEMEMBER('sysadmin')`); a refused login is a result, not an error. */
+const testSqlLogin: Handler<{ sqlServer: string; database: string; secrets?: Record<string, string> }> = {
+  schema: z.object({ sqlServer: z.string(), database: z.string(), secrets: secretsSchema }),
+  where: "sql",
+  async run(ctx) {
+    databaseFor(ctx);
+    await work(ctx, ctx.durations.quick);
+    try {
+      const login = authenticate(ctx);
+      return { canLogIn: true, sysadmin: login.sysadmin, message: `logged in as ${login.user}` };
+    } catch (e) {
+      return { canLogIn: false, sysadmin: false, message: (e as Error).message };
+    }
   },
 };
 
@@ -660,6 +704,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Invoke-SqlBackup": invokeSqlBackup,
   "Test-SqlBackup": testSqlBackup,
   "Get-AppVDatabase": getAppVDatabase,
+  "Test-SqlLogin": testSqlLogin,
   "Invoke-Hook": invokeHook,
 };
 

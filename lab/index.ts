@@ -28,6 +28,7 @@ import {
   type PlainHostSpec,
   type PodSpec,
   type PodState,
+  type SqlLoginSpec,
   World,
   fileKey,
   isDatabaseMember,
@@ -50,8 +51,10 @@ export type {
   PodSpec,
   PodState,
   SecurityServerSpec,
+  SqlLoginSpec,
   AppVDatabaseState,
 } from "./state";
+export { APPV_DB_ADMIN_PROPERTIES } from "./catalog";
 
 /** What to build. */
 export interface LabOptions {
@@ -113,6 +116,10 @@ export interface Lab {
   host(name: string): LabHostView;
   pod(name: string): PodState;
   database(sqlHost: string, name: string): AppVDatabaseState;
+  /** The SQL logins of a SQL host (sysadmin first). */
+  sqlLogins(sqlHost: string): readonly SqlLoginSpec[];
+  /** Adds a SQL login to a SQL host, or replaces the one of the same name. */
+  addSqlLogin(sqlHost: string, login: SqlLoginSpec): void;
   /** Stages an installer file on a host. `genuine: false` stages a tampered copy. */
   addInstaller(
     host: string,
@@ -220,6 +227,11 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
     const lowest = versions.sort(compareVersions)[0] ?? farm.servers[0]?.version ?? "4.1.1.1";
     const key = `${farm.sql}/${dbName}`.toLowerCase();
     if (world.databases.has(key)) throw new Error(`[database] ${farm.sql}/${dbName} is used by two farms.`);
+    const logins = [...(world.sqlLogins.get(farm.sql) ?? [])];
+    for (const l of farm.logins ?? (logins.length === 0 ? [{ user: "appv-admin", password: randomBytes(12).toString("base64url"), sysadmin: true }] : [])) {
+      if (!logins.some((x) => x.user.toLowerCase() === l.user.toLowerCase())) logins.push(l);
+    }
+    world.sqlLogins.set(farm.sql, logins);
     world.databases.set(key, {
       farm: farm.name,
       sql: farm.sql,
@@ -299,6 +311,15 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       const d = world.database(sqlHost, name);
       if (!d) throw new Error(`[database] ${sqlHost}/${name} does not exist.`);
       return d;
+    },
+    sqlLogins(sqlHost) {
+      if (get(sqlHost).state.role !== "sql") throw new Error(`[sqlHost] "${sqlHost}" is not a SQL host.`);
+      return [...(world.sqlLogins.get(sqlHost) ?? [])].sort((a, b) => Number(b.sysadmin ?? true) - Number(a.sysadmin ?? true));
+    },
+    addSqlLogin(sqlHost, login) {
+      if (get(sqlHost).state.role !== "sql") throw new Error(`[sqlHost] "${sqlHost}" is not a SQL host.`);
+      const others = (world.sqlLogins.get(sqlHost) ?? []).filter((l) => l.user.toLowerCase() !== login.user.toLowerCase());
+      world.sqlLogins.set(sqlHost, [...others, login]);
     },
     addInstaller(name, inst) {
       const h = get(name);

@@ -73,6 +73,19 @@ export interface AppVServerSpec extends HostSpecBase {
   readonly version: string;
 }
 
+/**
+ * A SQL Server login (SQL authentication). The lab's logins are server-wide; `sysadmin` stands for the "database
+ * administrative credentials" the App-V setup asks for on its Database Upgrade Required page (seed 002 step 7) and for
+ * the rights BACKUP DATABASE needs. Windows authentication (no login given) is accepted for a local administrator of the
+ * SQL host, as BUILTIN\Administrators is a sysadmin on SQL Server 2005, the App-V 4.5 era's default (lab convention).
+ */
+export interface SqlLoginSpec {
+  readonly user: string;
+  readonly password: string;
+  /** @default true */
+  readonly sysadmin?: boolean;
+}
+
 /** App-V servers sharing one database on a SQL host. */
 export interface FarmSpec {
   readonly name: string;
@@ -83,6 +96,8 @@ export interface FarmSpec {
   /** @default the lowest version among the servers that use the database */
   readonly schemaVersion?: string;
   readonly servers: readonly AppVServerSpec[];
+  /** SQL logins on the SQL host. @default one sysadmin login `appv-admin` with a generated password */
+  readonly logins?: readonly SqlLoginSpec[];
 }
 
 /** A host with no product (for hooks, jump hosts, file checks). */
@@ -243,6 +258,8 @@ export class World {
   readonly pods = new Map<string, PodState>();
   /** Keyed by `${sqlHost}/${database}` lower-cased. */
   readonly databases = new Map<string, AppVDatabaseState>();
+  /** SQL logins, keyed by the SQL host's lab name. */
+  readonly sqlLogins = new Map<string, SqlLoginSpec[]>();
   readonly timeline: TimelineEvent[] = [];
 
   constructor(readonly clock: SimClock) {}
@@ -348,6 +365,16 @@ export class World {
   /** The App-V database at `sql`/`name`, if any. */
   database(sql: string, name: string): AppVDatabaseState | undefined {
     return this.databases.get(`${sql}/${name}`.toLowerCase());
+  }
+
+  /**
+   * Logs in to the SQL Server on `sqlHost` as SQL Server does: a login that does not exist and a wrong password both
+   * answer "Login failed for user" (error 18456, the same message for either, by design).
+   */
+  sqlLogin(sqlHost: string, user: string, password: string): { ok: true; sysadmin: boolean } | { ok: false; message: string } {
+    const login = (this.sqlLogins.get(sqlHost) ?? []).find((l) => l.user.toLowerCase() === user.toLowerCase());
+    if (!login || login.password !== password) return { ok: false, message: `Login failed for user '${user}'. (Microsoft SQL Server, Error: 18456)` };
+    return { ok: true, sysadmin: login.sysadmin ?? true };
   }
 
   /** Adds or replaces a file. */

@@ -12,7 +12,10 @@
 //   password           (secret) SSH password for hosts whose inventory entry has none
 //   database           the App-V database name                             default: APPVIRT
 //   backupPath         backup file on the SQL Server                       default: C:\Backup\<db>-before-<target>.bak
-//   sqlUser, sqlPassword (secrets) SQL login for the backup                default: Windows authentication
+//   sqlUser, sqlPassword (secrets) SQL login for the backup                default: the SQL host's inventory login, else
+//                      Windows authentication
+//   dbAdminUser, dbAdminPassword (secrets) the database administrative credentials the schema upgrade needs
+//                                                                          default: sqlUser and sqlPassword
 //   backupWaiveReason  go on without a backup, and why (not recommended)
 //   order              "sequential" or "parallel-after-first"             default: sequential
 //   maintenanceWindow  e.g. {"days":["Sat"],"from":"22:00","to":"04:00","utcOffset":"+01:00"}   default: always open
@@ -38,6 +41,9 @@ interface InventoryHost {
   database?: string;
   /** SQL hosts: the instance name sqlcmd takes; default the computer name. */
   sqlServer?: string;
+  /** SQL hosts: a SQL login (the lab writes a sysadmin login here). */
+  sqlUser?: string;
+  sqlPassword?: string;
   installers: { path: string; sha256: string; version: string }[];
 }
 
@@ -94,6 +100,13 @@ function sqlHostOf(farmName: string, members: [string, InventoryHost][]): Invent
   }
   return sqlHosts[0][1];
 }
+/** The SQL login from config, or else the SQL host's inventory login. */
+function sqlLogin(sql: InventoryHost): { sqlUser?: pulumi.Output<string>; sqlPassword?: pulumi.Output<string> } {
+  const user = config.getSecret("sqlUser");
+  const password = config.getSecret("sqlPassword");
+  if (user !== undefined || password !== undefined || sql.sqlUser === undefined || sql.sqlPassword === undefined) return { sqlUser: user, sqlPassword: password };
+  return { sqlUser: pulumi.secret(sql.sqlUser), sqlPassword: pulumi.secret(sql.sqlPassword) };
+}
 const summary: Record<string, pulumi.Output<unknown>> = {};
 
 for (const farmName of farmNames) {
@@ -113,8 +126,9 @@ for (const farmName of farmNames) {
       sqlServer: sql.sqlServer ?? sql.computerName,
       name: config.get("database") ?? members.map(([, h]) => h.database).find((d) => d !== undefined),
       backupPath: config.get("backupPath"),
-      sqlUser: config.getSecret("sqlUser"),
-      sqlPassword: config.getSecret("sqlPassword"),
+      ...sqlLogin(sql),
+      adminUser: config.getSecret("dbAdminUser"),
+      adminPassword: config.getSecret("dbAdminPassword"),
     },
     backup: waiveReason ? { waive: { reason: waiveReason } } : undefined,
     order: config.get("order") as "sequential" | "parallel-after-first" | undefined,

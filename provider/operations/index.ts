@@ -16,7 +16,7 @@ import {
   INVOKE_VDMADMIN,
   SET_PAIRING_PASSWORD,
 } from "./horizonOperations";
-import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP } from "./sqlOperations";
+import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP, TEST_SQL_LOGIN } from "./sqlOperations";
 
 export * from "./operation";
 export * from "./hostOperations";
@@ -40,6 +40,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>>
     INVOKE_SQL_BACKUP,
     TEST_SQL_BACKUP,
     GET_APPV_DATABASE,
+    TEST_SQL_LOGIN,
     INVOKE_HOOK,
   ].map((d) => [d.name, d]),
 );

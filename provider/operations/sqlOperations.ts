@@ -175,3 +175,47 @@ export function getAppVDatabase(
 ): Promise<RunResult<z.infer<typeof appVDatabaseResultSchema>>> {
   return runOperation(session, GET_APPV_DATABASE, params, options);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Test-SqlLogin
+
+/** Params of `Test-SqlLogin`. */
+export const testSqlLoginParamsSchema = z
+  .object({ sqlServer: z.string().min(1), database: z.string().min(1), secrets: sqlSecrets })
+  .strict();
+/** Result of `Test-SqlLogin`. */
+export const testSqlLoginResultSchema = z.object({ canLogIn: z.boolean(), sysadmin: z.boolean(), message: z.string() });
+
+/**
+ * `Test-SqlLogin`: logs in with the given login (or Windows authentication) and asks `IS_SRVROLEMEMBER('sysadmin')`,
+ * read-only. The App-V setup asks for "the database administrative credentials" when it upgrades the schema (seed 002
+ * step 7); this tells at preview, before any service is stopped, whether they would be accepted. A refused login is a
+ * result (`canLogIn: false` with sqlcmd's message), not an error.
+ */
+export const TEST_SQL_LOGIN: OperationDefinition<z.infer<typeof testSqlLoginParamsSchema>, z.infer<typeof testSqlLoginResultSchema>> = {
+  name: "Test-SqlLogin",
+  overridable: false,
+  params: testSqlLoginParamsSchema,
+  result: testSqlLoginResultSchema,
+  deadlineSeconds: () => 120,
+  body:
+    SQL_HELPERS +
+    "\n" +
+    String.raw`$db = ConvertTo-SqlIdentifier ([string]$p.database)
+$run = Invoke-VdiSqlcmd ('SET NOCOUNT ON; USE ' + $db + '; SELECT IS_SRVROLEMEMBER(''sysadmin'')')
+if ($run.exitCode -ne 0) {
+  Write-VdiResult @{ canLogIn = $false; sysadmin = $false; message = (($run.output | Where-Object { $_ -ne '' }) -join ' ').Trim() }
+  return
+}
+$flag = @($run.output | Where-Object { $_ -match '^\s*[01]\s*$' }) | Select-Object -First 1
+Write-VdiResult @{ canLogIn = $true; sysadmin = (([string]$flag).Trim() -eq '1'); message = 'logged in' }`,
+};
+
+/** Tests a SQL login (read-only). */
+export function testSqlLogin(
+  session: Session,
+  params: z.infer<typeof testSqlLoginParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof testSqlLoginResultSchema>>> {
+  return runOperation(session, TEST_SQL_LOGIN, params, options);
+}

@@ -31,7 +31,22 @@ export const APPV_SERVICES: Readonly<Record<AppVRole, string>> = {
  * log). Capture a verbose log of an interactive upgrade to learn the real property names, and set
  * `installer.arguments` to what your site has tested. `{{log}}` is replaced by the log path.
  */
-export const APPV_SERVER_ARGUMENTS = '/s /v"/qn /l*v ""{{log}}"""';
+export const APPV_SERVER_ARGUMENTS = '/s /v"/qn /l*v ""{{log}}""{{dbAdmin}}"';
+
+/**
+ * The MSI properties that give the setup the database administrative credentials its Database Upgrade Required page
+ * asks for (002_d640911b67db555d.txt step 7: "Enter the database administrative credentials"). UNCONFIRMED (§B1: no
+ * documented silent command line): capture a verbose log of an interactive upgrade for the real names and set
+ * `overrides.databaseAdminProperties`. In the arguments, `{{dbAdmin}}` stands for
+ * ` <user>=""<login>"" <password>=""<password>""` on the server that upgrades the schema, and for nothing elsewhere; the
+ * values reach the host as secrets, never on a command line in clear.
+ */
+export const APPV_DB_ADMIN_PROPERTIES: Readonly<{ user: string; password: string }> = { user: "DBADMINUSER", password: "DBADMINPASSWORD" };
+
+/** What `{{dbAdmin}}` stands for in the setup's arguments. */
+export function appvDbAdminArguments(given: boolean, properties: { user: string; password: string } = APPV_DB_ADMIN_PROPERTIES): string {
+  return given ? ` ${properties.user}=""{{secret:dbAdminUser}}"" ${properties.password}=""{{secret:dbAdminPassword}}""` : "";
+}
 
 /** Where the setup's verbose log goes on the host. */
 export function appvInstallerLogPath(resourceName: string): string {

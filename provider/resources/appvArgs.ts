@@ -17,7 +17,8 @@ export interface AppVInstallerArgs {
     /**
      * The setup's silent arguments. UNCONFIRMED default: Microsoft documents no silent command line for the App-V 4.5
      * server setup (domain-facts §B1), so the default is the InstallShield form `/s /v"/qn /l*v ""{{log}}"""`; test it on
-     * a lab copy of your farm and set what works there. `{{log}}` stands for the log path.
+     * a lab copy of your farm and set what works there. `{{log}}` stands for the log path, `{{dbAdmin}}` for the
+     * database administrative credentials on the server that upgrades the schema (empty elsewhere).
      */
     arguments?: pulumi.Input<string>;
 }
@@ -36,6 +37,11 @@ export interface AppVOverrides {
      * @default ["*Application Virtualization*Server*", "*Application Virtualization*Management Service*"]
      */
     productDisplayNames?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * The setup's MSI properties for the database administrative credentials (UNCONFIRMED).
+     * @default { user: "DBADMINUSER", password: "DBADMINPASSWORD" }
+     */
+    databaseAdminProperties?: pulumi.Input<{ user: pulumi.Input<string>; password: pulumi.Input<string> }>;
 }
 
 /** What the farm tells each of its servers, so a failure can state the farm's exact state. Filled in by `AppVFarm`. */
@@ -80,6 +86,11 @@ export interface AppVServerArgs {
     overrides?: pulumi.Input<AppVOverrides>;
     /** Outputs that must be known first: orders this server after them (`AppVFarm` fills it in). */
     upgradeAfter?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * The database administrative credentials this server's setup passes on (seed 002 step 7), when it upgrades the
+     * schema; secrets. `AppVFarm` gives them to the farm's first database member only.
+     */
+    databaseAdmin?: pulumi.Input<{ user: pulumi.Input<string>; password: pulumi.Input<string> }>;
     /** The farm this server belongs to, for error messages. `AppVFarm` fills it in. */
     farm?: pulumi.Input<AppVFarmContextArgs>;
     /** For simulated hosts only: host-clock seconds per real second. @default 1 */
@@ -100,6 +111,14 @@ export interface AppVDatabaseArgs {
     sqlUser?: pulumi.Input<string>;
     /** Its password; a secret. */
     sqlPassword?: pulumi.Input<string>;
+    /**
+     * The database administrative credentials the schema upgrade needs (seed 002 step 7: "Enter the database
+     * administrative credentials"), a SQL login; secrets. The first server's setup receives them, and preview checks
+     * that they log in to SQL (read-only) before any service is stopped. @default sqlUser and sqlPassword
+     */
+    adminUser?: pulumi.Input<string>;
+    /** Its password; a secret. @default sqlPassword */
+    adminPassword?: pulumi.Input<string>;
     /** Replacement PowerShell body of Get-AppVDatabase (where App-V 4.x records its schema version is UNCONFIRMED). */
     schemaScript?: pulumi.Input<string>;
 }
@@ -114,7 +133,7 @@ export interface AppVBackupArgs {
 }
 
 /** A server of the farm. */
-export interface AppVFarmServer extends Omit<AppVServerArgs, "targetVersion" | "upgradeAfter" | "farm" | "timeScale" | "maintenanceWindow" | "timeBudgetMinutes"> {
+export interface AppVFarmServer extends Omit<AppVServerArgs, "targetVersion" | "upgradeAfter" | "farm" | "databaseAdmin" | "timeScale" | "maintenanceWindow" | "timeBudgetMinutes"> {
     /** Its name in the farm (the child is named `<farm>-<name>`). */
     name: string;
     /** Must equal the farm's target (all servers sharing a database run one version). @default the farm's targetVersion */

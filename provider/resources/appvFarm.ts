@@ -157,7 +157,13 @@ export class AppVFarm extends pulumi.ComponentResource {
       connection: pulumi.secret(args.database.connection),
       sqlUser: secretIfSet(args.database.sqlUser),
       sqlPassword: secretIfSet(args.database.sqlPassword),
+      adminUser: secretIfSet(args.database.adminUser),
+      adminPassword: secretIfSet(args.database.adminPassword),
     };
+    // Seed 002 step 7: the setup that upgrades the schema asks for the database administrative credentials.
+    const adminUser = args.database.adminUser ?? args.database.sqlUser;
+    const adminPassword = args.database.adminPassword ?? args.database.sqlPassword;
+    const databaseAdmin = adminUser !== undefined && adminPassword !== undefined ? pulumi.secret(pulumi.all([adminUser, adminPassword]).apply(([user, password]) => ({ user, password }))) : undefined;
     const common = { maintenanceWindow: args.maintenanceWindow, timeBudgetMinutes: args.timeBudgetMinutes, timeScale: args.timeScale };
 
     this.preparation = new AppVFarmPreparation(
@@ -184,6 +190,7 @@ export class AppVFarm extends pulumi.ComponentResource {
           ...serverArgs,
           targetVersion: targetVersion ?? args.targetVersion,
           ...common,
+          ...(serverName === schemaServer && databaseAdmin ? { databaseAdmin } : {}),
           upgradeAfter: [after],
           farm: {
             name,

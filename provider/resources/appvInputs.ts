@@ -32,6 +32,7 @@ export type AppVKind = "server" | "farm-preparation" | "farm-completion";
 export interface AppVOverrideInputs {
   serviceDisplayName?: string;
   productDisplayNames?: string[];
+  databaseAdminProperties?: { user: string; password: string };
 }
 
 /** The farm context a server carries for its error messages. */
@@ -66,6 +67,8 @@ export interface AppVServerInputs {
   timeBudgetMinutes?: number;
   overrides?: AppVOverrideInputs;
   upgradeAfter?: unknown[];
+  /** The database administrative credentials, on the server that upgrades the schema. */
+  databaseAdmin?: { user: string; password: string };
   farm?: AppVFarmContextInputs;
   timeScale?: number;
 }
@@ -89,6 +92,8 @@ export interface AppVDatabaseInputs {
   backupPath?: string;
   sqlUser?: string;
   sqlPassword?: string;
+  adminUser?: string;
+  adminPassword?: string;
   schemaScript?: string;
 }
 
@@ -116,6 +121,10 @@ const overrides = z
   .object({
     serviceDisplayName: z.string().min(1).max(256).optional(),
     productDisplayNames: z.array(z.string().min(1).max(256)).min(1).optional(),
+    databaseAdminProperties: z
+      .object({ user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be an MSI property name"), password: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be an MSI property name") })
+      .strict()
+      .optional(),
   })
   .strict();
 const timeBudgetMinutes = z.number().int("must be whole minutes").min(5, "must be at least 5 minutes").max(1440, "must be at most 1440 minutes (a day)");
@@ -150,6 +159,7 @@ const serverSchema = z
     timeBudgetMinutes: timeBudgetMinutes.optional(),
     overrides: overrides.optional(),
     upgradeAfter: z.array(z.unknown()).optional(),
+    databaseAdmin: z.object({ user: z.string().min(1).max(128), password: z.string().min(1).max(256) }).strict().optional(),
     farm: z
       .object({
         name: z.string(),
@@ -199,6 +209,8 @@ const farmSchema = z
         backupPath: windowsPath.optional(),
         sqlUser: z.string().min(1).max(128).optional(),
         sqlPassword: z.string().min(1).max(256).optional(),
+        adminUser: z.string().min(1).max(128).optional(),
+        adminPassword: z.string().min(1).max(256).optional(),
         schemaScript: z.string().min(1).max(50_000).optional(),
       })
       .strict()

@@ -10,10 +10,12 @@
  * `pulumi preview` shows what `up` will do; `create` and `update` re-read, re-plan and run the plan; `read` refreshes;
  * `remove` only stops managing.
  */
-import { getServiceState, invokeSqlBackup, setServiceState, testSqlBackup } from "../operations";
+import { getServiceState, invokeSqlBackup, setServiceState, testSqlBackup, testSqlLogin } from "../operations";
 import {
   APPV_PRODUCT_PATTERNS,
+  APPV_DB_ADMIN_PROPERTIES,
   APPV_SERVER_ARGUMENTS,
+  appvDbAdminArguments,
   APPV_SERVICES,
   APPV_SERVICE_TIMEOUT_MINUTES,
   APPV_DEFAULT_DATABASE,
@@ -68,11 +70,16 @@ function secretsOf(inputs: Partial<AppVServerInputs & AppVFarmInputs>): string[]
   const out = connectionSecretValues(inputs.connection);
   for (const s of Array.isArray(inputs.servers) ? inputs.servers : []) out.push(...connectionSecretValues(s?.connection));
   const db = inputs.database;
+  const logins: [unknown, unknown][] = [];
   if (db) {
     out.push(...connectionSecretValues(db.connection));
-    if (typeof db.sqlPassword === "string" && db.sqlPassword.length > 0) out.push(db.sqlPassword);
+    logins.push([db.sqlUser, db.sqlPassword], [db.adminUser, db.adminPassword]);
+  }
+  if (inputs.databaseAdmin) logins.push([inputs.databaseAdmin.user, inputs.databaseAdmin.password]);
+  for (const [user, password] of logins) {
+    if (typeof password === "string" && password.length > 0) out.push(password);
     // A login name shorter than 4 characters ("sa") would blank out ordinary words; it is kept out of outputs anyway.
-    if (typeof db.sqlUser === "string" && db.sqlUser.length >= 4) out.push(db.sqlUser);
+    if (typeof user === "string" && user.length >= 4) out.push(user);
   }
   return out;
 }
@@ -358,9 +365,18 @@ async function runServerStep(
     }
     case "install": {
       const log = appvInstallerLogPath(inputs.resourceName);
-      const template = (inputs.installer.arguments ?? APPV_SERVER_ARGUMENTS).split("{{log}}").join(log);
+      // Seed 002 step 7: the setup that upgrades the schema gets the database administrative credentials, as secrets.
+      const admin = inputs.databaseAdmin;
+      const adminArgs = appvDbAdminArguments(admin !== undefined, inputs.overrides?.databaseAdminProperties ?? APPV_DB_ADMIN_PROPERTIES);
+      const template = (inputs.installer.arguments ?? APPV_SERVER_ARGUMENTS).split("{{log}}").join(log).split("{{dbAdmin}}").join(adminArgs);
       const hostSecondsLeft = Math.max(1, Math.floor((remainingMs() / 1000) * scale));
-      await runInstaller(session, step.host, { path: inputs.installer.path, argumentTemplate: template, logPath: log, timeoutSeconds: hostSecondsLeft, noun: "setup" }, onLine);
+      const secrets = admin && template.includes("{{secret:dbAdmin") ? { dbAdminUser: admin.user, dbAdminPassword: admin.password } : undefined;
+      await runInstaller(
+        session,
+        step.host,
+        { path: inputs.installer.path, argumentTemplate: template, logPath: log, timeoutSeconds: hostSecondsLeft, noun: "setup", ...(secrets ? { secrets } : {}) },
+        onLine,
+      );
       return;
     }
     case "wait-service":
@@ -465,7 +481,9 @@ async function observeFarm(kind: AppVKind, inputs: AppVFarmInputs, sessions: Map
     anyBelow && dbSession
       ? await readAppVDatabase(dbSession, { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), secrets: sqlSecrets(inputs), body: inputs.database!.schemaScript, deadlineSeconds })
       : { label, reachable: true };
+  const adminLogin = anyBelow && dbSession && database.reachable && !schemaUpgraded(members, database, inputs.targetVersion) ? await checkAdminLogin(inputs, dbSession, deadlineSeconds) : undefined;
   const plan = planAppVFarm(members, database, {
+    adminLogin,
     targetVersion: inputs.targetVersion,
     backupPath: backupPathOf(inputs),
     waivedReason: inputs.backup?.waive?.reason,
@@ -473,6 +491,49 @@ async function observeFarm(kind: AppVKind, inputs: AppVFarmInputs, sessions: Map
     installers: Object.fromEntries(inputs.servers.filter((m) => m.installer).map((m) => [m.name, { path: m.installer!.path, sha256: m.installer!.sha256 }])),
   });
   return { members, database, plan };
+}
+
+/** The database administrative credentials the first setup will get: adminUser/adminPassword, else the backup login. */
+function adminCredentials(inputs: AppVFarmInputs): { sqlUser: string; sqlPassword: string } | undefined {
+  const db = inputs.database;
+  const user = db?.adminUser ?? db?.sqlUser;
+  const password = db?.adminPassword ?? db?.sqlPassword;
+  return user && password ? { sqlUser: user, sqlPassword: password } : undefined;
+}
+
+/**
+ * Logs in to SQL with the credentials the schema upgrade will use (read-only, `Test-SqlLogin`), so credentials SQL
+ * refuses fail the preview instead of the first setup after the farm is stopped.
+ */
+async function checkAdminLogin(inputs: AppVFarmInputs, db: Session, deadlineSeconds?: number): Promise<{ ok: boolean; property: string; reason?: string }> {
+  const creds = adminCredentials(inputs);
+  const sql = inputs.database!.sqlServer;
+  if (!creds) {
+    return {
+      ok: false,
+      property: "database.adminUser",
+      reason:
+        `the schema upgrade needs the database administrative credentials (the setup's "Database Upgrade Required" page asks for them) and none are declared: ` +
+        "set database.adminUser and database.adminPassword (or sqlUser and sqlPassword) to a SQL login that administers the App-V database",
+    };
+  }
+  const explicit = inputs.database!.adminUser !== undefined;
+  const property = explicit ? "database.adminPassword" : "database.sqlPassword";
+  try {
+    const r = (await testSqlLogin(db, { sqlServer: sql, database: databaseName(inputs), secrets: creds }, { deadlineSeconds })).result;
+    if (!r.canLogIn) return { ok: false, property, reason: `the database administrative credentials cannot log in to ${sql}: ${r.message.split("\n")[0]}; correct ${explicit ? "database.adminUser or database.adminPassword" : "database.sqlUser or database.sqlPassword (or set database.adminUser and adminPassword)"}` };
+    if (!r.sysadmin) {
+      return {
+        ok: false,
+        property: explicit ? "database.adminUser" : "database.sqlUser",
+        reason: `the login given as the database administrative credentials logs in to ${sql} but is not a sysadmin there, which the schema upgrade needs; give a login that administers the App-V database`,
+      };
+    }
+    return { ok: true, property };
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
+    return { ok: false, property, reason: `the database administrative credentials could not be checked on ${sql}: ${(e as Error).message.split("\n")[0]}` };
+  }
 }
 
 function farmSessions(inputs: AppVFarmInputs, planning: boolean): { sessions: Map<string, Session>; db?: Session } {
@@ -548,6 +609,11 @@ async function checkFarm(kind: "farm-preparation" | "farm-completion", news: Pro
     throw e;
   }
   const failures = farmFailures(inputs, observed.members);
+  const blocked = observed.plan.blocked;
+  if (blocked?.code === "database-credentials") {
+    const property = /^\[([^\]]+)\]/.exec(blocked.reason)?.[1] ?? "database";
+    failures.push({ property, reason: redactText(`${blocked.reason.replace(/^\[[^\]]+\] /, `[${property}] farm ${inputs.farmName}: `)}.`, secrets) });
+  }
   let windowLines: string[] = [];
   if (failures.length === 0 && observed.plan.steps.length > 0 && kind === "farm-preparation") {
     const w = preparationWindow(inputs, validated.window, observed);

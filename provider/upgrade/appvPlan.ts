@@ -63,6 +63,11 @@ export interface AppVFarmIntent {
   sqlHost: string;
   /** Each server's declared setup, by name: a server that could not run it blocks the farm before anything stops. */
   installers?: Readonly<Record<string, { path: string; sha256: string }>>;
+  /**
+   * Whether the database administrative credentials the schema upgrade needs would be accepted (a read-only login at
+   * planning time); undefined when not checked (the SQL Server could not be read).
+   */
+  adminLogin?: { ok: boolean; property: string; reason?: string };
 }
 
 function parsed(text: string) {
@@ -188,6 +193,11 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
   }
   if (notReady.length > 0) {
     return { steps, blocked: { code: "server-not-ready", reason: `not every server can be upgraded, so no service is stopped: ${notReady.join("; ")}` } };
+  }
+  // Seed 002 step 7: the schema upgrade needs the database administrative credentials; credentials SQL refuses would
+  // fail the first setup after every service is stopped.
+  if (!upgraded && intent.adminLogin && !intent.adminLogin.ok) {
+    return { steps, blocked: { code: "database-credentials", reason: `[${intent.adminLogin.property}] ${intent.adminLogin.reason}; no service is stopped` } };
   }
   // Without a backup nothing is done on the database, so an unreachable SQL Server blocks only a run that backs up.
   if (!upgraded && intent.backupPath && !database.reachable) {

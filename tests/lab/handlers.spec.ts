@@ -268,8 +268,15 @@ describe("lab handlers: App-V", () => {
   });
   afterEach(() => lab.stop());
 
-  const install = (host: string) =>
-    op(lab, host, "Invoke-Installer", { path: APPV_INSTALLER, argumentTemplate: "", logPath: "C:\\Temp\\appv.log", timeoutSeconds: 3600 });
+  /** The setup, with the database administrative credentials of the lab's sysadmin login unless `admin` says otherwise. */
+  const install = (host: string, admin: { user: string; password: string } | null = lab.sqlLogins("sql1")[0]) =>
+    op(lab, host, "Invoke-Installer", {
+      path: APPV_INSTALLER,
+      argumentTemplate: admin ? '/s /v"/qn DBADMINUSER=""{{secret:u}}"" DBADMINPASSWORD=""{{secret:p}}"""' : "",
+      logPath: "C:\\Temp\\appv.log",
+      timeoutSeconds: 3600,
+      ...(admin ? { secrets: { u: admin.user, p: admin.password } } : {}),
+    });
   const stop = (host: string, displayName = "Application Virtualization Management Server") =>
     op(lab, host, "Set-ServiceState", { displayName, state: "Stopped", timeoutSeconds: 120 });
 
@@ -289,6 +296,41 @@ describe("lab handlers: App-V", () => {
     const second = await install("appv2");
     assert.equal(second.result.exitCode, 0);
     assert.equal(versionOf(lab, "appv2"), APPV_45SP2);
+  });
+
+  const credentialCases: [string, () => { user: string; password: string } | null, RegExp][] = [
+    ["without the database administrative credentials", () => null, /no database administrative credentials were given/],
+    ["with a password SQL refuses", () => ({ user: lab.sqlLogins("sql1")[0].user, password: "wrong" }), /Login failed for user 'appv-admin'/],
+    ["with a login that is not a sysadmin", () => (lab.addSqlLogin("sql1", { user: "reader", password: "r-pass", sysadmin: false }), { user: "reader", password: "r-pass" }), /'reader' is not a database administrator/],
+  ];
+  for (const [what, admin, message] of credentialCases) {
+    it(`refuses the schema upgrade ${what} (seed 002 step 7), changing nothing`, async () => {
+      await stop("appv2");
+      const r = await install("appv1", admin());
+      assert.equal(r.result.exitCode, 1603);
+      assert.match(r.result.logTail.join("\n"), message);
+      assert.equal(lab.database("sql1", "APPVIRT").schemaVersion, APPV_41SP1);
+      assert.equal(versionOf(lab, "appv1"), APPV_41SP1);
+      assert.equal(lab.host("appv1").state.services[0].status, "Running");
+    });
+  }
+
+  it("needs no database credentials once the schema is upgraded", async () => {
+    await stop("appv2");
+    assert.equal((await install("appv1")).result.exitCode, 0);
+    assert.equal((await install("appv2", null)).result.exitCode, 0);
+  });
+
+  it("logs in to SQL as sqlcmd does: a refused login fails every SQL operation, Test-SqlLogin reports it", async () => {
+    const { user, password } = lab.sqlLogins("sql1")[0];
+    const ok = await op(lab, "sql1", "Test-SqlLogin", { sqlServer: "SQL1", database: "APPVIRT", secrets: { sqlUser: user, sqlPassword: password } });
+    assert.deepEqual(ok.result, { canLogIn: true, sysadmin: true, message: `logged in as ${user}` });
+    const refused = await op(lab, "sql1", "Test-SqlLogin", { sqlServer: "SQL1", database: "APPVIRT", secrets: { sqlUser: "nobody", sqlPassword: "x" } });
+    assert.equal(refused.result.canLogIn, false);
+    assert.match(refused.result.message, /Login failed for user 'nobody'/);
+    const backup = await op(lab, "sql1", "Invoke-SqlBackup", { sqlServer: "SQL1", database: "APPVIRT", backupPath: "D:\\b.bak", secrets: { sqlUser: user, sqlPassword: "wrong" } });
+    assert.equal(backup.exitCode, 1);
+    assert.match(backup.error ?? "", /Login failed for user/);
   });
 
   it("ignores a running streaming server: it does not use the database", async () => {

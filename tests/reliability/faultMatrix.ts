@@ -39,6 +39,8 @@ export interface Scenario {
    * upgrade); `expect` is matched against its output and `failedClearly` means it succeeded and said so.
    */
   succeeds?: boolean;
+  /** Problems with the hosts right after the first `up` (e.g. a service stopped that a refusal must not stop). */
+  verify?(p: PodUnderTest): string[];
   /** Clears the fault before the resuming `up`. */
   clear(p: PodUnderTest): Promise<void> | void;
 }
@@ -64,6 +66,13 @@ const TARGETS: Record<string, string> = {
   appv3: "4.5.2.17140",
 };
 const SQL_LOGIN: SecretConfig = { secret: "Sq1-l0gin-N0t-In-L0gs!" };
+const WRONG_SQL_PASSWORD = "Wr0ng-Sq1-Pa55-Not-In-Logs";
+/** A farm refused at preview: no App-V host or SQL host changed anything. */
+const farmUntouched = (p: PodUnderTest): string[] => {
+  const changed = p.lab.audit().filter((e) => ["appv1", "appv2", "appv3", "sql1"].includes(e.host) && CHANGING_FARM.has(e.operation));
+  return changed.length ? [`the refused farm changed hosts: ${changed.map((e) => `${e.host}:${e.operation}`).join(", ")}`] : [];
+};
+const CHANGING_FARM = new Set(["Set-ServiceState", "Invoke-Installer", "Invoke-SqlBackup"]);
 const installerFinished = (p: PodUnderTest, host: string) =>
   p.lab.host(host).audit.some((e) => e.operation === "Invoke-Installer" && e.outcome === "ok");
 
@@ -184,6 +193,21 @@ export const SCENARIOS: Scenario[] = [
     clear: () => undefined,
   },
   {
+    // Issue 14: credentials SQL refuses are found at preview (a read-only login), before any App-V service is stopped.
+    name: "wrong database credentials",
+    estate: "estate",
+    config: { sqlUser: { secret: "appv-backup" }, sqlPassword: SQL_LOGIN },
+    async arm(p) {
+      p.secrets.push(WRONG_SQL_PASSWORD);
+      await p.stack.stack.setConfig("sqlPassword", { value: WRONG_SQL_PASSWORD, secret: true });
+    },
+    verify: farmUntouched,
+    expect: [/\[database\.sqlPassword\] farm farm1: the database administrative credentials cannot log in to \S+: .*Login failed for user/, /no service is stopped/],
+    async clear(p) {
+      await p.stack.stack.setConfig("sqlPassword", { value: SQL_LOGIN.secret, secret: true });
+    },
+  },
+  {
     name: "up cancelled part-way",
     arm: () => undefined,
     during(p, abort) {
@@ -244,13 +268,15 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
     }
     const text = failure ? errorText(failure) : scenario.succeeds ? errorText(runs[0]) : "";
     const unmatched = scenario.expect.filter((re) => !re.test(text));
-    const failedClearly = !!failure === !scenario.succeeds && unmatched.length === 0 && acted;
+    const failedClearly = !!failure === !scenario.succeeds && unmatched.length === 0 && acted && (scenario.verify?.(p) ?? []).length === 0;
     if (!failure && !scenario.succeeds) problems.push("the first up succeeded");
     if (failure && scenario.succeeds) problems.push(`the first up failed: ${(failure as Error).message.slice(0, 300)}`);
     if (!acted) problems.push("the fault never acted");
     for (const re of unmatched) problems.push(`the failure does not say ${re}: ${text.split("\n").filter((l) => l.includes("[pod1-") || l.includes("rror")).slice(0, 6).join(" / ")}`);
     const stateBad = stateProblems(p);
     problems.push(...stateBad);
+    const verified = scenario.verify?.(p) ?? [];
+    problems.push(...verified);
 
     await scenario.clear(p);
     let resumed = false;

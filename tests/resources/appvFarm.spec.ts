@@ -34,7 +34,7 @@ interface Setup {
   passwords: string[];
 }
 
-async function setUp(engine: Engine, version: string, extraConfig: Record<string, { value: string }> = {}): Promise<Setup> {
+async function setUp(engine: Engine, version: string, extraConfig: Record<string, { value: string; secret?: boolean }> = {}): Promise<Setup> {
   const lab = await startLab({
     timeFactor: 1200,
     farms: [
@@ -42,6 +42,7 @@ async function setUp(engine: Engine, version: string, extraConfig: Record<string
         name: "farm1",
         sql: "sql1",
         database: "APPVIRT",
+        logins: [{ user: SQL_USER, password: SQL_PASSWORD }],
         servers: [
           { name: "appv1", role: "management", version },
           { name: "appv2", role: "management", version },
@@ -173,6 +174,17 @@ describe("AppVFarm through the real engine against the lab", function () {
       const backup = s.lab.audit().find((e) => e.operation === "Invoke-SqlBackup")!;
       assert.ok(!JSON.stringify(backup.params).includes(SQL_PASSWORD));
       assert.equal((backup.params as { secrets?: { sqlPassword?: string } }).secrets?.sqlPassword, "***", "the login reached the SQL host as a secret");
+    });
+
+    it("gives the database administrative credentials to the setup that upgrades the schema only, as secrets", async function () {
+      const installs = s.lab.audit().filter((e) => e.operation === "Invoke-Installer");
+      const secretsOf = (host: string) => (installs.find((e) => e.host === host)!.params as { secrets?: Record<string, string> }).secrets;
+      assert.deepEqual(secretsOf("appv1"), { dbAdminUser: "***", dbAdminPassword: "***" });
+      assert.equal(secretsOf("appv2"), undefined);
+      assert.equal(secretsOf("appv3"), undefined);
+      const log = Object.values(s.lab.host("appv1").state.files).find((f) => /vdi-upgrade-farm1-appv1\.log$/.test(f.path))!.content!;
+      assert.match(log, /Database upgraded: schema of APPVIRT is now 4\.5\.2\.17140/);
+      assert.ok(!log.includes(SQL_PASSWORD), "the password is in the setup's log");
     });
 
     it("changes nothing on a second up", async function () {
@@ -372,6 +384,27 @@ describe("AppVFarm through the real engine against the lab", function () {
       const text = visibleText(run);
       assert.match(text, /\[farm1-appv2\] overrun: the maintenance window .* is closed at \S+ .*; going on because the schema of SQL1\/APPVIRT was upgraded by appv1/);
       assert.match(text, /\[farm1-completion\] farm farm1 finished at \S+, after the maintenance window closed: the rollout overran it/);
+    });
+  });
+
+  describe("database administrative credentials that SQL refuses", function () {
+    let s: Setup;
+    const WRONG = "not-the-Sql-Pw-41";
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"], { sqlPassword: { value: WRONG, secret: true } });
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("are refused at preview and at up, naming the property, before any service stops", async function () {
+      const { text } = await failure(s.stack.preview());
+      assert.match(text, /\[database\.sqlPassword\] farm farm1: the database administrative credentials cannot log in to SQL1: .*Login failed for user .*; correct database\.sqlUser or database\.sqlPassword/);
+      const up = await failure(s.stack.up());
+      assert.match(up.text, /\[database\.sqlPassword\] farm farm1: the database administrative credentials cannot log in to SQL1/);
+      assert.deepEqual(mutating(s.lab.audit()), []);
+      for (const name of SERVERS) assert.equal(primaryStatus(s.lab, name), "Running");
+      for (const secret of [WRONG, SQL_PASSWORD]) assert.ok(!`${text}\n${up.text}`.includes(secret), "a password is in the failure");
     });
   });
 
