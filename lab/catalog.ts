@@ -189,14 +189,15 @@ export function servicesFor(role: HostRole, version: string | undefined): Servic
         },
       ];
     case "appv-management-service":
-      // The Management Web Service is an IIS application (lab convention): its "service" is IIS itself.
+      // The Management Web Service is an IIS application (domain-facts §B2: "...\App Virt Management Service\
+      // SftMgmt.udl"); IIS itself serves other sites too, so it is not the App-V service: the App-V application's pool
+      // is (iisFor).
       return [
         {
           name: "W3SVC",
           displayName: "World Wide Web Publishing Service",
           startType: "Automatic",
           runningWhenHealthy: true,
-          primary: true,
         },
       ];
     case "sql":
@@ -243,3 +244,34 @@ export function usesAppVDatabase(role: HostRole): boolean {
  * these names are the lab's, and a real farm's may differ.
  */
 export const APPV_DB_ADMIN_PROPERTIES = { user: "DBADMINUSER", password: "DBADMINPASSWORD" } as const;
+
+/** An IIS application: the site it belongs to, its path, where its files are, and its application pool. */
+export interface IisApplicationDefinition {
+  readonly site: string;
+  readonly path: string;
+  readonly physicalPath: string;
+  readonly pool: string;
+}
+
+/** The IIS application pool of the App-V Management Web Service (lab convention; the real name is UNCONFIRMED). */
+export const APPV_APP_POOL = "AppVirtManagementService";
+
+/**
+ * What IIS serves on a host of a role: the App-V Management Web Service beside IIS's Default Web Site and another
+ * site, each application in its own pool, so stopping IIS (W3SVC) would take every site down and stopping the App-V
+ * pool takes only the App-V application down. The App-V application's physical path is the web service's folder
+ * (domain-facts §B2); its site path and pool name are lab conventions (UNCONFIRMED).
+ */
+export function iisFor(role: HostRole): IisApplicationDefinition[] {
+  if (role !== "appv-management-service") return [];
+  return [
+    { site: "Default Web Site", path: "/", physicalPath: "C:\\inetpub\\wwwroot", pool: "DefaultAppPool" },
+    {
+      site: "Default Web Site",
+      path: "/AppVirtManagementService",
+      physicalPath: "C:\\Program Files (x86)\\Microsoft System Center App Virt Management Service\\App Virt Management Service",
+      pool: APPV_APP_POOL,
+    },
+    { site: "Intranet", path: "/", physicalPath: "D:\\Sites\\Intranet", pool: "IntranetAppPool" },
+  ];
+}

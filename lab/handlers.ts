@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import {
+  APPV_APP_POOL,
   APPV_DB_ADMIN_PROPERTIES,
   VDMADMIN_PATH,
   companionServices,
@@ -208,6 +209,46 @@ const setServiceState: Handler<{ displayName: string; state: "Running" | "Stoppe
   },
 };
 
+/**
+ * `Get-WebApplicationPool`: the IIS applications whose physical path is `-like` the pattern, each with its pool's state
+ * (WebAdministration's Get-WebApplication and Get-WebAppPoolState), and whether IIS (W3SVC) runs. A host without IIS
+ * has no WebAdministration module: the import fails as it would there.
+ */
+const getWebApplicationPool: Handler<{ physicalPathLike: string }> = {
+  schema: z.object({ physicalPathLike: z.string().min(1) }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const iis = ctx.host.iis;
+    if (!iis) throw new Error("Import-Module : The specified module 'WebAdministration' was not loaded because no valid module file was found in any module directory.");
+    const w3 = ctx.host.services.find((s) => s.name === "W3SVC");
+    return {
+      iisRunning: w3?.status === "Running",
+      applications: iis.applications
+        .filter((a) => like(a.physicalPath, ctx.params.physicalPathLike))
+        .map((a) => ({ site: a.site, path: a.path, physicalPath: a.physicalPath, applicationPool: a.pool, poolState: iis.pools[a.pool] })),
+    };
+  },
+};
+
+/** `Set-WebAppPoolState`: Start-WebAppPool / Stop-WebAppPool on one pool; IIS and the other pools are left alone. */
+const setWebAppPoolState: Handler<{ name: string; state: "Started" | "Stopped"; timeoutSeconds: number }> = {
+  schema: z.object({ name: z.string().min(1), state: z.enum(["Started", "Stopped"]), timeoutSeconds: z.number().positive() }),
+  admin: true,
+  async run(ctx) {
+    const iis = ctx.host.iis;
+    if (!iis || !(ctx.params.name in iis.pools)) throw new Error(`Stop-WebAppPool : Cannot find path 'IIS:\\AppPools\\${ctx.params.name}' because it does not exist.`);
+    ctx.during();
+    if (iis.pools[ctx.params.name] === ctx.params.state) return { name: ctx.params.name, state: ctx.params.state, waitedSeconds: 0 };
+    const w3 = ctx.host.services.find((s) => s.name === "W3SVC");
+    if (ctx.params.state === "Started" && w3?.status !== "Running") {
+      throw new Error(`Start-WebAppPool : The World Wide Web Publishing Service (W3SVC) is stopped; application pool '${ctx.params.name}' cannot start.`);
+    }
+    await ctx.world.clock.sleep(ctx.durations.quick);
+    ctx.world.setAppPoolState(ctx.host, ctx.params.name, ctx.params.state);
+    return { name: ctx.params.name, state: ctx.params.state, waitedSeconds: ctx.durations.quick };
+  },
+};
+
 const getFileHash: Handler<{ path: string }> = {
   schema: z.object({ path: z.string().min(1) }),
   async run(ctx) {
@@ -317,7 +358,7 @@ async function runInstallation(ctx: OperationContext<InstallerParams>, args: str
         ? db.members
             .filter((m) => m !== host.name)
             .map((m) => world.host(m))
-            .filter((peer) => peer.services.some((s) => s.primary && s.status === "Running"))
+            .filter((peer) => world.isServing(peer))
             .map((peer) => peer.computerName)
         : [];
       const adminUser = parsed.properties[APPV_DB_ADMIN_PROPERTIES.user];
@@ -337,9 +378,13 @@ async function runInstallation(ctx: OperationContext<InstallerParams>, args: str
     return fail(ctx, log, violations, productDisplayName(host.role, info.version));
   }
 
-  // The installer stops the product's services (seed 000 step 1, seed 002 note), installs, then starts them.
-  const before = host.services.map((s) => ({ svc: s, status: s.status }));
-  for (const s of host.services) world.setServiceStatus(host, s, "Stopped");
+  // The installer stops the product's services (seed 000 step 1, seed 002 note), installs, then starts them. The
+  // Management Web Service's are its IIS application pool, not IIS, which serves other sites (lab convention).
+  const web = host.iis ? APPV_APP_POOL : undefined;
+  const poolBefore = web ? host.iis!.pools[web] : undefined;
+  const before = web ? [] : host.services.map((s) => ({ svc: s, status: s.status }));
+  if (web) world.setAppPoolState(host, web, "Stopped");
+  else for (const s of host.services) world.setServiceStatus(host, s, "Stopped");
   log.push("Action start: StopServices. The product's services were stopped.");
   ctx.progress("Services stopped; installing");
   ctx.during();
@@ -359,6 +404,7 @@ async function runInstallation(ctx: OperationContext<InstallerParams>, args: str
     for (const b of before) {
       if (b.status === "Running") startService(ctx, b.svc);
     }
+    if (web && poolBefore === "Started") world.setAppPoolState(host, web, "Started");
     log.push("Action ended: INSTALL. Return value 3.", `MSI (s): Product: ${productName} -- Installation operation failed.`);
     log.push(`MSI (s): Windows Installer installed the product. Installation success or error status: ${exitCode}.`);
     return finish(ctx, log, exitCode);
@@ -372,7 +418,7 @@ async function runInstallation(ctx: OperationContext<InstallerParams>, args: str
     host.products = [
       { displayName: productName, displayVersion: info.version, installLocation: installLocation(host.role) },
     ];
-    world.replaceServices(
+    if (!web) world.replaceServices(
       host,
       servicesFor(host.role, info.version).map((d) => ({
         name: d.name,
@@ -384,7 +430,8 @@ async function runInstallation(ctx: OperationContext<InstallerParams>, args: str
     );
     if (host.role === "security-server") repair(ctx, info.version);
   }
-  for (const d of servicesFor(host.role, world.installedVersion(host))) {
+  if (web) world.setAppPoolState(host, web, "Started");
+  else for (const d of servicesFor(host.role, world.installedVersion(host))) {
     const svc = world.service(host, d.displayName);
     if (svc && d.runningWhenHealthy && svc.status !== "Running") startService(ctx, svc);
   }
@@ -695,6 +742,8 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Get-ServiceState": getServiceState,
   "Set-ServiceState": setServiceState,
   "Get-FileHash": getFileHash,
+  "Get-WebApplicationPool": getWebApplicationPool,
+  "Set-WebAppPoolState": setWebAppPoolState,
   "Invoke-Installer": invokeInstaller,
   "Invoke-Vdmadmin": invokeVdmadmin,
   "Get-SecurityServerList": getSecurityServerList,

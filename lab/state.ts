@@ -9,6 +9,8 @@ import {
   type HostRole,
   type InstallerProduct,
   type StartType,
+  APPV_APP_POOL,
+  iisFor,
   installLocation,
   productDisplayName,
   servicesFor,
@@ -160,6 +162,16 @@ export interface HostState {
   readonly hooks: HookRecord[];
   /** An installer is running (the MSI mutex). */
   installing: boolean;
+  /** IIS applications and the state of their pools (a Management Web Service host). */
+  readonly iis?: { readonly applications: readonly IisApplication[]; readonly pools: Record<string, "Started" | "Stopped"> };
+}
+
+/** An IIS application as the lab keeps it. */
+export interface IisApplication {
+  readonly site: string;
+  readonly path: string;
+  readonly physicalPath: string;
+  readonly pool: string;
 }
 
 /** IPsec state of a security server. */
@@ -311,6 +323,10 @@ export class World {
       hooks: [],
       installing: false,
     };
+    const apps = iisFor(role);
+    if (apps.length > 0) {
+      (host as { iis?: HostState["iis"] }).iis = { applications: apps, pools: Object.fromEntries(apps.map((a) => [a.pool, "Started" as const])) };
+    }
     this.hosts.set(spec.name, host);
     return host;
   }
@@ -331,6 +347,29 @@ export class World {
     if (svc.status === status) return;
     this.record(host.name, svc.displayName, svc.status, status, svc.primary);
     svc.status = status;
+  }
+
+  /**
+   * Starts or stops an IIS application pool and records it on the timeline as `AppPool:<name>`; the App-V pool is the
+   * host's primary: it says whether the Management Web Service serves.
+   */
+  setAppPoolState(host: HostState, pool: string, state: "Started" | "Stopped"): void {
+    const pools = host.iis?.pools;
+    if (!pools || !(pool in pools) || pools[pool] === state) return;
+    this.record(host.name, `AppPool:${pool}`, pools[pool] === "Started" ? "Running" : "Stopped", state === "Started" ? "Running" : "Stopped", pool === APPV_APP_POOL);
+    pools[pool] = state;
+  }
+
+  /**
+   * Whether a host serves App-V: its primary service runs, or, for a Management Web Service, IIS runs and the App-V
+   * application's pool is started.
+   */
+  isServing(host: HostState): boolean {
+    if (host.iis) {
+      const w3 = host.services.find((s) => s.name === "W3SVC");
+      return w3?.status === "Running" && host.iis.pools[APPV_APP_POOL] === "Started";
+    }
+    return host.services.some((s) => s.primary && s.status === "Running");
   }
 
   /** Replaces a host's services (a major upgrade renames them), recording removals and additions. */

@@ -16,12 +16,14 @@ import {
   INVOKE_VDMADMIN,
   SET_PAIRING_PASSWORD,
 } from "./horizonOperations";
+import { GET_WEB_APPLICATION_POOL, SET_WEB_APP_POOL_STATE } from "./iisOperations";
 import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP, TEST_SQL_LOGIN } from "./sqlOperations";
 
 export * from "./operation";
 export * from "./hostOperations";
 export * from "./horizonOperations";
 export * from "./sqlOperations";
+export * from "./iisOperations";
 
 /** Every operation, by name, in the order of the protocol's table. */
 export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>> = Object.fromEntries(
@@ -31,6 +33,8 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>>
     GET_SERVICE_STATE,
     SET_SERVICE_STATE,
     GET_FILE_HASH,
+    GET_WEB_APPLICATION_POOL,
+    SET_WEB_APP_POOL_STATE,
     INVOKE_INSTALLER,
     INVOKE_VDMADMIN,
     GET_SECURITY_SERVER_LIST,

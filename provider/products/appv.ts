@@ -15,15 +15,32 @@ export const APPV_PRODUCT_PATTERNS: readonly string[] = ["*Application Virtualiz
 
 /**
  * The display name of the service that says whether a server serves users. Management Server: KB 2615139; Streaming
- * Server: a public script (§B2). The Management Web Service is an IIS application, so its service is IIS itself
- * ("World Wide Web Publishing Service", as in the lab); override `overrides.serviceDisplayName` where the web service
- * shares IIS with other sites.
+ * Server: a public script (§B2). The Management Web Service is an IIS application (§B2: its files and SftMgmt.udl are
+ * in `...\App Virt Management Service\`), not a Windows service: what serves is its IIS application pool, found live
+ * (`APPV_WEB_APPLICATION_PATH`), and stopping IIS itself would stop every other site; its entry here is a label.
  */
 export const APPV_SERVICES: Readonly<Record<AppVRole, string>> = {
   management: "Application Virtualization Management Server",
   streaming: "Application Virtualization Streaming Server",
-  "management-service": "World Wide Web Publishing Service",
+  "management-service": "IIS application pool of the App-V Management Web Service",
 };
+
+/**
+ * The physical path (a `-like` pattern) of the Management Web Service's IIS application, by which its application pool
+ * is identified live. The folder is from §B2 (`...\App Virt Management Service\SftMgmt.udl`); the application's site,
+ * path and pool name are UNCONFIRMED, so the pool is looked up, never assumed. Override `overrides.webApplicationPath`.
+ */
+export const APPV_WEB_APPLICATION_PATH = "*\\App Virt Management Service*";
+
+/**
+ * The PowerShell that starts or stops a server's App-V service by hand: `Start-Service -DisplayName ...`, or for the
+ * Management Web Service its application pool (by name when it was read, else found by its physical path).
+ */
+export function appvServiceCommand(verb: "Start" | "Stop", role: string | undefined, service: string, pool?: string, webPath: string = APPV_WEB_APPLICATION_PATH): string {
+  if (role !== "management-service") return `${verb}-Service -DisplayName '${service}'`;
+  if (pool) return `Import-Module WebAdministration; ${verb}-WebAppPool -Name '${pool.replace(/'/g, "''")}'`;
+  return `Import-Module WebAdministration; Get-WebApplication | Where-Object { $_.PhysicalPath -like '${webPath.replace(/'/g, "''")}' } | ForEach-Object { ${verb}-WebAppPool -Name $_.applicationPool }`;
+}
 
 /**
  * Default silent arguments of the App-V 4.5 server setup. UNCONFIRMED: Microsoft documents only the interactive

@@ -28,8 +28,9 @@ export interface AppVInstallerArgs {
  */
 export interface AppVOverrides {
     /**
-     * The display name (a `-like` pattern) of the role's service. @default "Application Virtualization Management Server",
-     * "Application Virtualization Streaming Server", or "World Wide Web Publishing Service" for the Management Web Service
+     * The display name (a `-like` pattern) of the role's service. @default "Application Virtualization Management Server"
+     * or "Application Virtualization Streaming Server"; not used for the Management Web Service, whose IIS application
+     * pool is found by `webApplicationPath`
      */
     serviceDisplayName?: pulumi.Input<string>;
     /**
@@ -37,6 +38,11 @@ export interface AppVOverrides {
      * @default ["*Application Virtualization*Server*", "*Application Virtualization*Management Service*"]
      */
     productDisplayNames?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * For a Management Web Service: the physical path (a `-like` pattern) of its IIS application, whose application
+     * pool is stopped and started instead of IIS (UNCONFIRMED, found live). @default "*\App Virt Management Service*"
+     */
+    webApplicationPath?: pulumi.Input<string>;
     /**
      * The setup's MSI properties for the database administrative credentials (UNCONFIRMED).
      * @default { user: "DBADMINUSER", password: "DBADMINPASSWORD" }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { APPV_SERVICES } from "../products/appv";
+import { APPV_SERVICES, appvServiceCommand } from "../products/appv";
 import type { AppVBackupArgs, AppVDatabaseArgs, AppVFarmArgs, AppVFarmServer, AppVInstallerArgs, AppVOverrides, AppVRoleArg } from "./appvArgs";
 import type { MaintenanceWindowArgs } from "./horizonArgs";
 import { appvFarmOutputs, appvProvider } from "./appvProviders";
@@ -104,6 +104,11 @@ export class AppVFarmCompletion extends pulumi.dynamic.Resource {
   }
 }
 
+/** A member's service display name; the Management Web Service's is its IIS application pool, found live. */
+function memberService(role: AppVRoleArg | undefined, override: string | undefined): string {
+  return role === "management-service" ? APPV_SERVICES[role] : (override ?? APPV_SERVICES[role ?? "management"]);
+}
+
 function secretIfSet(value: pulumi.Input<string> | undefined): pulumi.Input<string> | undefined {
   return value === undefined ? undefined : pulumi.secret(value);
 }
@@ -173,7 +178,7 @@ export class AppVFarm extends pulumi.ComponentResource {
     );
 
     const startCommand = (s: AppVFarmServer): pulumi.Output<string> =>
-      pulumi.all([s.role, s.overrides]).apply(([role, o]) => `${s.name}: Start-Service -DisplayName '${o?.serviceDisplayName ?? APPV_SERVICES[role ?? "management"]}'`);
+      pulumi.all([s.role, s.overrides]).apply(([role, o]) => `${s.name}: ${appvServiceCommand("Start", role, memberService(role, o?.serviceDisplayName), undefined, o?.webApplicationPath)}`);
     const parallel = args.order === "parallel-after-first";
     const waiver = args.backup?.waive ? pulumi.output(args.backup.waive).apply((w) => w.reason) : undefined;
     let previous: pulumi.Output<string> = this.preparation.ready;
@@ -201,7 +206,7 @@ export class AppVFarm extends pulumi.ComponentResource {
             schemaServer,
             later: pulumi.all(later.map(startCommand)),
             members: ordered.map((o) =>
-              pulumi.all([o.role, o.overrides]).apply(([role, ov]) => ({ name: o.name, role: role ?? "management", service: ov?.serviceDisplayName ?? APPV_SERVICES[role ?? "management"] })),
+              pulumi.all([o.role, o.overrides]).apply(([role, ov]) => ({ name: o.name, role: role ?? "management", service: memberService(role, ov?.serviceDisplayName) })),
             ),
             sqlServer: args.database.sqlServer,
             done: pulumi.all(done),

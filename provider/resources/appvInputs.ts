@@ -33,6 +33,7 @@ export interface AppVOverrideInputs {
   serviceDisplayName?: string;
   productDisplayNames?: string[];
   databaseAdminProperties?: { user: string; password: string };
+  webApplicationPath?: string;
 }
 
 /** The farm context a server carries for its error messages. */
@@ -121,6 +122,7 @@ const overrides = z
   .object({
     serviceDisplayName: z.string().min(1).max(256).optional(),
     productDisplayNames: z.array(z.string().min(1).max(256)).min(1).optional(),
+    webApplicationPath: z.string().min(1).max(512).optional(),
     databaseAdminProperties: z
       .object({ user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be an MSI property name"), password: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be an MSI property name") })
       .strict()

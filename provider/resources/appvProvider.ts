@@ -10,13 +10,15 @@
  * `pulumi preview` shows what `up` will do; `create` and `update` re-read, re-plan and run the plan; `read` refreshes;
  * `remove` only stops managing.
  */
-import { getServiceState, invokeSqlBackup, setServiceState, testSqlBackup, testSqlLogin } from "../operations";
+import { getServiceState, invokeSqlBackup, setServiceState, setWebAppPoolState, testSqlBackup, testSqlLogin } from "../operations";
 import {
   APPV_PRODUCT_PATTERNS,
   APPV_DB_ADMIN_PROPERTIES,
   APPV_SERVER_ARGUMENTS,
   appvDbAdminArguments,
   APPV_SERVICES,
+  APPV_WEB_APPLICATION_PATH,
+  appvServiceCommand,
   APPV_SERVICE_TIMEOUT_MINUTES,
   APPV_DEFAULT_DATABASE,
   DEFAULT_APPV_TIME_BUDGET_MINUTES,
@@ -85,7 +87,37 @@ function secretsOf(inputs: Partial<AppVServerInputs & AppVFarmInputs>): string[]
 }
 
 function serviceOf(role: AppVRole | undefined, overrides: { serviceDisplayName?: string } | undefined): string {
-  return overrides?.serviceDisplayName ?? APPV_SERVICES[role ?? "management"];
+  return role === "management-service" ? APPV_SERVICES[role] : (overrides?.serviceDisplayName ?? APPV_SERVICES[role ?? "management"]);
+}
+
+/** For a Management Web Service, the physical path of its IIS application (whose pool is its service). */
+function webPathOf(role: AppVRole | undefined, overrides: { webApplicationPath?: string } | undefined): string | undefined {
+  return role === "management-service" ? (overrides?.webApplicationPath ?? APPV_WEB_APPLICATION_PATH) : undefined;
+}
+
+/**
+ * Brings a server's App-V service to `wanted`: the Windows service by display name, or for a Management Web Service its
+ * IIS application pool (never IIS itself, which serves other sites).
+ */
+async function setAppVServiceState(
+  session: Session,
+  host: string,
+  member: { role?: AppVRole; service: string; appPool?: string; webPath?: string },
+  wanted: "Running" | "Stopped",
+  timeoutSeconds: number,
+  scale: number,
+  onLine: (line: string) => void,
+): Promise<{ status: string; displayName: string }> {
+  if (member.role === "management-service") {
+    if (!member.appPool) throw new Error(`no IIS application under '${member.webPath ?? APPV_WEB_APPLICATION_PATH}' was found on ${host}; set overrides.webApplicationPath to the Management Web Service's folder`);
+    const r = (await setWebAppPoolState(session, { name: member.appPool, state: wanted === "Running" ? "Started" : "Stopped", timeoutSeconds }, { onLine, deadlineSeconds: timeoutSeconds / scale + 60 })).result;
+    return { status: r.state === "Started" ? "Running" : "Stopped", displayName: `IIS application pool '${r.name}'` };
+  }
+  if (wanted === "Running") return ensureServiceRunning(session, host, member.service, timeoutSeconds, scale, onLine);
+  const found = (await getServiceState(session, { displayNames: [member.service] })).result.services[0];
+  if (!found) throw new Error(`no service matching "${member.service}" exists on ${host}; set overrides.serviceDisplayName`);
+  const r = (await setServiceState(session, { displayName: found.displayName, state: wanted, timeoutSeconds }, { onLine, deadlineSeconds: timeoutSeconds / scale + 60 })).result;
+  return { status: r.status, displayName: r.displayName };
 }
 
 /** Failures that come from live facts but mean the program is wrong: a downgrade, an unsupported path. */
@@ -139,6 +171,7 @@ async function observeServer(inputs: AppVServerInputs, session: Session, deadlin
     label: inputs.connection.host,
     productPatterns: inputs.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
     servicePattern: service,
+    webApplicationPath: webPathOf(inputs.role, inputs.overrides),
     installerPath: inputs.installer.path,
     target: inputs.targetVersion,
     deadlineSeconds,
@@ -237,6 +270,7 @@ async function farmStateText(inputs: AppVServerInputs, session: Session, step: s
       label: inputs.connection.host,
       productPatterns: inputs.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
       servicePattern: service,
+      webApplicationPath: webPathOf(inputs.role, inputs.overrides),
       target: inputs.targetVersion,
       deadlineSeconds: CHECK_READ_DEADLINE_SECONDS,
     });
@@ -253,7 +287,7 @@ async function farmStateText(inputs: AppVServerInputs, session: Session, step: s
     } else if (laterNames.includes(name)) servers.push(`${name}: ${farm.before?.[name] ?? "below the target"} when prepared, service Stopped by the preparation until its turn`);
     else if (!doneNames.has(name)) servers.push(`${name}: upgrading beside ${self} (its own resource reports its state)`);
   }
-  const stopped = [`${self}: Start-Service -DisplayName '${service}'`, ...(farm.later ?? [])];
+  const stopped = [`${self}: ${appvServiceCommand("Start", inputs.role, service, live?.appPool, webPathOf(inputs.role, inputs.overrides))}`, ...(farm.later ?? [])];
   const upgraded = !(isFirst && beforeInstallDone) && farm.schemaServer !== undefined;
   const resume =
     "To resume: fix the cause, then run `pulumi up`: it re-reads every server and goes on from where each one is (no second backup, no setup run twice), " +
@@ -286,15 +320,21 @@ function rollbackText(farm: NonNullable<AppVServerInputs["farm"]>, self: string,
   const newer = members.filter((m) => onTarget.includes(m.name));
   const older = members.filter((m) => !onTarget.includes(m.name));
   const steps = [
-    `1) stop the App-V service on every management server connected to ${farm.database}: ${dbMembers.map((m) => `${m.name}: Stop-Service -DisplayName '${m.service}'`).join("; ")}`,
+    `1) stop the App-V service on every management server connected to ${farm.database}: ${dbMembers.map((m) => `${m.name}: ${appvServiceCommand("Stop", m.role, m.service)}`).join("; ")}`,
     `2) restore the verified backup on ${sqlServer}: ${restore} (add -U <login> with SQLCMDPASSWORD set instead of -E for a SQL login)`,
     newer.length > 0
       ? `3) ${newer.map((m) => m.name).join(", ")} already run${newer.length === 1 ? "s" : ""} the new version, which cannot serve the restored schema, and the vendor documents no downgrade in place: ` +
-        `keep their service stopped: ${newer.map((m) => `${m.name}: Get-Service -DisplayName '${serviceOf(m.name)}' | Stop-Service -PassThru | Set-Service -StartupType Disabled`).join("; ")}; ` +
+        `keep their service stopped: ${newer
+          .map((m) =>
+            m.role === "management-service"
+              ? `${m.name}: ${appvServiceCommand("Stop", m.role, m.service)} (and set the pool's autoStart to False)`
+              : `${m.name}: Get-Service -DisplayName '${serviceOf(m.name)}' | Stop-Service -PassThru | Set-Service -StartupType Disabled`,
+          )
+          .join("; ")}; ` +
         "reinstall the previous version on them before they serve again"
       : "3) no server runs the new version",
     older.length > 0
-      ? `4) only then start the servers still on the old version: ${older.map((m) => `${m.name}: Start-Service -DisplayName '${m.service}'`).join("; ")}`
+      ? `4) only then start the servers still on the old version: ${older.map((m) => `${m.name}: ${appvServiceCommand("Start", m.role, m.service)}`).join("; ")}`
       : "4) no server is left on the old version",
   ];
   return `To roll back instead, in this order (never restore and start while a server on the new version runs): ${steps.join("; ")}.`;
@@ -381,7 +421,8 @@ async function runServerStep(
     }
     case "wait-service":
     case "start-service": {
-      const r = await ensureServiceRunning(session, step.host, service, APPV_SERVICE_TIMEOUT_MINUTES * 60, scale, onLine);
+      const member = { role: inputs.role, service, appPool: facts.appPool, webPath: webPathOf(inputs.role, inputs.overrides) };
+      const r = await setAppVServiceState(session, step.host, member, "Running", APPV_SERVICE_TIMEOUT_MINUTES * 60, scale, onLine);
       state.serviceStatus = r.status;
       state.serviceDisplayName = r.displayName;
       return;
@@ -461,6 +502,7 @@ async function readMembers(inputs: AppVFarmInputs, sessions: Map<string, Session
         label: m.name,
         productPatterns: m.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
         servicePattern: service,
+        webApplicationPath: webPathOf(m.role, m.overrides),
         installerPath: hashSetups ? m.installer?.path : undefined,
         target: inputs.targetVersion,
         deadlineSeconds,
@@ -639,7 +681,7 @@ function preparationStateText(inputs: AppVFarmInputs, stopped: readonly AppVMemb
     : backup.taken
       ? `a backup was written to ${backup.path} on ${inputs.database?.sqlServer} but ${backup.verified ? "verified" : "NOT verified: do not rely on it"}`
       : "no backup was taken by this run";
-  const starts = stopped.map((m) => `${m.name}: Start-Service -DisplayName '${m.serviceDisplayName ?? m.service}'`);
+  const starts = stopped.map((m) => `${m.name}: ${appvServiceCommand("Start", m.role, m.serviceDisplayName ?? m.service, m.appPool)}`);
   return (
     ` Farm ${inputs.farmName} (${databaseLabel(inputs)}): ${backupText}; the schema is not upgraded (no server was upgraded); ` +
     `stopped: ${stopped.map((m) => m.name).join(", ") || "none"}. To bring service back: ${starts.length > 0 ? starts.join("; ") : "nothing to start"}; ` +
@@ -687,9 +729,8 @@ async function convergeFarm(kind: "farm-preparation" | "farm-completion", news: 
           case "start-service": {
             const wanted = step.name === "stop-services" ? "Stopped" : "Running";
             const session = sessions.get(m!.name)!;
-            const found = (await getServiceState(session, { displayNames: [m!.service] })).result.services[0];
-            if (!found) throw new Error(`no service matching "${m!.service}" exists on ${m!.host}; set overrides.serviceDisplayName for ${m!.name}`);
-            const r = (await setServiceState(session, { displayName: found.displayName, state: wanted, timeoutSeconds }, { onLine, deadlineSeconds: timeoutSeconds / scale + 60 })).result;
+            const declared = inputs.servers.find((x) => x.name === m!.name);
+            const r = await setAppVServiceState(session, m!.host, { role: m!.role, service: m!.service, appPool: m!.appPool, webPath: webPathOf(m!.role, declared?.overrides) }, wanted, timeoutSeconds, scale, onLine);
             m!.serviceStatus = r.status;
             m!.serviceDisplayName = r.displayName;
             if (wanted === "Stopped" && !stopped.includes(m!)) stopped.push(m!);

@@ -19,9 +19,11 @@ import { compareAppVVersions, formatAppVVersion, parseAppVVersion } from "../ver
 import type { Blocked, Plan, PlannedStep } from "./steps";
 import { type MaintenanceWindow, describeWindow, evaluateWindow } from "../schedule/maintenanceWindow";
 
-/** What was read from one App-V host. `reachable: false` means nothing else is known. */
-/** What was read from one App-V host (the same facts as any product's). */
-export type AppVHostFacts = HostFacts;
+/**
+ * What was read from one App-V host: the same facts as any product's, and for a Management Web Service the IIS
+ * application pool that serves it (`serviceStatus` then says whether IIS runs and the pool is started).
+ */
+export type AppVHostFacts = HostFacts & { appPool?: string };
 
 /** A farm member's facts with its name in the program and its role. */
 export interface AppVMemberFacts extends AppVHostFacts {
@@ -170,6 +172,17 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
   }
   const below = members.filter((m) => isBelow(m.liveVersion, intent.targetVersion));
   if (below.length === 0) return { steps: [] };
+  // A server sharing the database whose App-V service cannot be found cannot be taken offline (seed 002).
+  const noService = members.filter((m) => m.role !== "streaming" && m.serviceStatus === "missing");
+  if (noService.length > 0) {
+    return {
+      steps: [],
+      blocked: {
+        code: "service-not-found",
+        reason: `no App-V service was found on ${noService.map((m) => `${m.name} (${m.serviceDisplayName ?? m.service})`).join(", ")}, so it cannot be taken offline for the schema upgrade; set overrides.serviceDisplayName (or overrides.webApplicationPath for a Management Web Service)`,
+      },
+    };
+  }
 
   // Every server below the target must be able to run its setup before any service is stopped: a farm left offline
   // because the third server's setup is missing is worse than a farm not started.

@@ -333,6 +333,35 @@ describe("lab handlers: App-V", () => {
     assert.match(backup.error ?? "", /Login failed for user/);
   });
 
+  it("serves the Management Web Service from its own IIS application pool beside other sites", async () => {
+    await lab.stop();
+    lab = await startLab({ timeFactor: FAST, farms: [{ name: "f", sql: "sql1", servers: [{ name: "web", role: "management-service", version: APPV_41SP1 }] }] });
+    const found = await op(lab, "web", "Get-WebApplicationPool", { physicalPathLike: "*\\App Virt Management Service*" });
+    assert.deepEqual(found.result.applications.map((a: { applicationPool: string; poolState: string }) => [a.applicationPool, a.poolState]), [["AppVirtManagementService", "Started"]]);
+    assert.equal(found.result.iisRunning, true);
+    const stopped = await op(lab, "web", "Set-WebAppPoolState", { name: "AppVirtManagementService", state: "Stopped", timeoutSeconds: 60 });
+    assert.equal(stopped.result.state, "Stopped");
+    assert.deepEqual(lab.host("web").state.iis?.pools, { DefaultAppPool: "Started", AppVirtManagementService: "Stopped", IntranetAppPool: "Started" });
+    assert.equal(lab.host("web").state.services[0].status, "Running", "IIS keeps running");
+    const missing = await op(lab, "sql1", "Get-WebApplicationPool", { physicalPathLike: "*" });
+    assert.equal(missing.exitCode, 1);
+    assert.match(missing.error ?? "", /WebAdministration/);
+  });
+
+  it("counts a Management Web Service whose pool runs as online for the schema upgrade, and not once it is stopped", async () => {
+    await lab.stop();
+    lab = await startLab({
+      timeFactor: FAST,
+      farms: [{ name: "f", sql: "sql1", servers: [{ name: "appv1", role: "management", version: APPV_41SP1 }, { name: "web", role: "management-service", version: APPV_41SP1 }] }],
+    });
+    lab.addInstaller("appv1", { path: APPV_INSTALLER, product: "appv-server", version: APPV_45SP2 });
+    const blocked = await install("appv1");
+    assert.equal(blocked.result.exitCode, 1603);
+    assert.match(blocked.result.logTail.join("\n"), /online: WEB/);
+    await op(lab, "web", "Set-WebAppPoolState", { name: "AppVirtManagementService", state: "Stopped", timeoutSeconds: 60 });
+    assert.equal((await install("appv1")).result.exitCode, 0);
+  });
+
   it("ignores a running streaming server: it does not use the database", async () => {
     await stop("appv2");
     assert.equal(lab.host("appv3").state.services[0].status, "Running");

@@ -34,7 +34,16 @@ interface Setup {
   passwords: string[];
 }
 
-async function setUp(engine: Engine, version: string, extraConfig: Record<string, { value: string; secret?: boolean }> = {}): Promise<Setup> {
+async function setUp(
+  engine: Engine,
+  version: string,
+  extraConfig: Record<string, { value: string; secret?: boolean }> = {},
+  servers: { name: string; role: "management" | "streaming" | "management-service" }[] = [
+    { name: "appv1", role: "management" },
+    { name: "appv2", role: "management" },
+    { name: "appv3", role: "streaming" },
+  ],
+): Promise<Setup> {
   const lab = await startLab({
     timeFactor: 1200,
     farms: [
@@ -43,11 +52,7 @@ async function setUp(engine: Engine, version: string, extraConfig: Record<string
         sql: "sql1",
         database: "APPVIRT",
         logins: [{ user: SQL_USER, password: SQL_PASSWORD }],
-        servers: [
-          { name: "appv1", role: "management", version },
-          { name: "appv2", role: "management", version },
-          { name: "appv3", role: "streaming", version },
-        ],
+        servers: servers.map((s) => ({ ...s, version })),
       },
     ],
   });
@@ -312,6 +317,40 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.match(text, /appv3: Start-Service -DisplayName 'Application Virtualization Streaming Server'/);
       for (const name of SERVERS) assert.equal(version(s.lab, name), APPV_VERSIONS["4.1 SP1"]);
       assert.ok(!text.includes(SQL_PASSWORD));
+    });
+  });
+
+  describe("a farm with a Management Web Service on an IIS that serves other sites", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"], {}, [
+        { name: "appv1", role: "management" },
+        { name: "appv4", role: "management-service" },
+      ]);
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("names the App-V application pool, found live, in preview", async function () {
+      const { events } = await s.stack.preview();
+      const text = diagnostics(events).join("\n");
+      assert.match(text, /stop-services on APPV4: stop "IIS application pool 'AppVirtManagementService'" on appv4/);
+      assert.deepEqual(mutating(s.lab.audit()), []);
+    });
+
+    it("stops and starts only that pool: IIS and its other sites keep running", async function () {
+      const { result } = await s.stack.up();
+      assert.equal(result.summary.result, "succeeded");
+      assert.equal(version(s.lab, "appv4"), TARGET_BUILD);
+      const web = s.lab.timeline().filter((e) => e.host === "appv4");
+      assert.deepEqual(web.filter((e) => e.service !== "AppPool:AppVirtManagementService"), [], "IIS or another site changed");
+      assert.deepEqual(web.map((e) => e.to), ["Stopped", "Running"]);
+      const firstInstall = s.lab.audit().findIndex((e) => e.operation === "Invoke-Installer");
+      assert.ok(Date.parse(web[0].at) <= Date.parse(s.lab.audit()[firstInstall].simTime), "the pool was stopped before the schema upgrade");
+      const iis = s.lab.host("appv4").state;
+      assert.equal(iis.services.find((x) => x.name === "W3SVC")?.status, "Running");
+      assert.deepEqual(iis.iis?.pools, { DefaultAppPool: "Started", AppVirtManagementService: "Started", IntranetAppPool: "Started" });
     });
   });
 

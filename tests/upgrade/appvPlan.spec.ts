@@ -217,3 +217,18 @@ describe("farmBudget and farmWindowVerdict", () => {
     assert.equal(schemaServerOf([member("appv3", { role: "streaming" }), ...members.slice(0, 2)], "4.5 SP2")?.name, "appv1");
   });
 });
+
+describe("planAppVFarm and the Management Web Service", () => {
+  it("stops a Management Web Service through its IIS application pool, named as read", () => {
+    const web = member("web", { role: "management-service", service: "IIS application pool of the App-V Management Web Service", serviceDisplayName: "IIS application pool 'AppVirtManagementService'", appPool: "AppVirtManagementService" });
+    const plan = planAppVFarm([member("appv1"), web], db(), farmIntent);
+    assert.match(plan.steps.find((s) => s.host === "WEB")!.detail, /stop "IIS application pool 'AppVirtManagementService'" on web/);
+  });
+
+  it("blocks the farm when a server sharing the database has no App-V service to stop", () => {
+    const web = member("web", { role: "management-service", serviceStatus: "missing", serviceDisplayName: undefined });
+    const plan = planAppVFarm([member("appv1"), web], db(), farmIntent);
+    assert.equal(plan.blocked?.code, "service-not-found");
+    assert.match(plan.blocked!.reason, /web .*overrides\.webApplicationPath/);
+  });
+});
