@@ -706,6 +706,21 @@ const getAppVDatabase: Handler<{ sqlServer: string; database: string; secrets?: 
   },
 };
 
+/**
+ * `Get-DatabaseSessions`: who holds sessions on the database (sys.sysprocesses filtered to its dbid, the caller's own
+ * session left out), and the SQL host's computer name.
+ */
+const getDatabaseSessions: Handler<{ sqlServer: string; database: string; secrets?: Record<string, string> }> = {
+  schema: z.object({ sqlServer: z.string(), database: z.string(), secrets: secretsSchema }),
+  where: "sql",
+  async run(ctx) {
+    const db = databaseFor(ctx);
+    authenticate(ctx);
+    await work(ctx, ctx.durations.quick);
+    return { sqlHost: ctx.host.computerName, sessions: ctx.world.databaseSessions(db) };
+  },
+};
+
 /** `Test-SqlLogin`: a read-only login (`SELECT IS_SRVROLEMEMBER('sysadmin')`); a refused login is a result, not an error. */
 const testSqlLogin: Handler<{ sqlServer: string; database: string; secrets?: Record<string, string> }> = {
   schema: z.object({ sqlServer: z.string(), database: z.string(), secrets: secretsSchema }),
@@ -754,6 +769,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Test-SqlBackup": testSqlBackup,
   "Get-AppVDatabase": getAppVDatabase,
   "Test-SqlLogin": testSqlLogin,
+  "Get-DatabaseSessions": getDatabaseSessions,
   "Invoke-Hook": invokeHook,
 };
 

@@ -116,6 +116,10 @@ export interface Lab {
   host(name: string): LabHostView;
   pod(name: string): PodState;
   database(sqlHost: string, name: string): AppVDatabaseState;
+  /** Opens a session on a database from a host that is not one of its farm's servers (e.g. an undeclared App-V server). */
+  addDatabaseSession(sqlHost: string, database: string, session: { hostName: string; programName?: string; loginName?: string }): void;
+  /** Closes the sessions `addDatabaseSession` opened on a database. */
+  clearDatabaseSessions(sqlHost: string, database: string): void;
   /** The SQL logins of a SQL host (sysadmin first). */
   sqlLogins(sqlHost: string): readonly SqlLoginSpec[];
   /** Adds a SQL login to a SQL host, or replaces the one of the same name. */
@@ -239,6 +243,7 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
       schemaVersion: farm.schemaVersion ?? lowest,
       members,
       backups: {},
+      otherSessions: [],
       sizeBytes: 734_003_200,
     });
   }
@@ -311,6 +316,16 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       const d = world.database(sqlHost, name);
       if (!d) throw new Error(`[database] ${sqlHost}/${name} does not exist.`);
       return d;
+    },
+    addDatabaseSession(sqlHost, database, session) {
+      const d = world.database(sqlHost, database);
+      if (!d) throw new Error(`[database] ${sqlHost}/${database} does not exist.`);
+      d.otherSessions.push({ hostName: session.hostName, programName: session.programName ?? "Application Virtualization Management Server", loginName: session.loginName ?? `${session.hostName}$` });
+    },
+    clearDatabaseSessions(sqlHost, database) {
+      const d = world.database(sqlHost, database);
+      if (!d) throw new Error(`[database] ${sqlHost}/${database} does not exist.`);
+      d.otherSessions.splice(0);
     },
     sqlLogins(sqlHost) {
       if (get(sqlHost).state.role !== "sql") throw new Error(`[sqlHost] "${sqlHost}" is not a SQL host.`);

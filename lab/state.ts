@@ -233,6 +233,13 @@ export interface BackupRecord {
   readonly finishedUtc: string;
 }
 
+/** A session on a database as sys.sysprocesses shows it. */
+export interface DatabaseSession {
+  readonly hostName: string;
+  readonly programName: string;
+  readonly loginName: string;
+}
+
 /** An App-V database. */
 export interface AppVDatabaseState {
   /** The farm (FarmSpec.name) whose servers share it. */
@@ -243,6 +250,11 @@ export interface AppVDatabaseState {
   /** Lab names of the servers that use it. */
   readonly members: string[];
   readonly backups: Record<string, BackupRecord>;
+  /**
+   * Sessions on the database from hosts that are not lab members of its farm (an App-V server the program does not
+   * declare, a reporting tool): the members' own sessions follow their App-V service (`World.databaseSessions`).
+   */
+  readonly otherSessions: DatabaseSession[];
   readonly sizeBytes: number;
 }
 
@@ -414,6 +426,18 @@ export class World {
     const login = (this.sqlLogins.get(sqlHost) ?? []).find((l) => l.user.toLowerCase() === user.toLowerCase());
     if (!login || login.password !== password) return { ok: false, message: `Login failed for user '${user}'. (Microsoft SQL Server, Error: 18456)` };
     return { ok: true, sysadmin: login.sysadmin ?? true };
+  }
+
+  /**
+   * The sessions on an App-V database: one per member server whose App-V service serves (it keeps a connection to its
+   * configuration database, seed 002), and the database's other sessions.
+   */
+  databaseSessions(db: AppVDatabaseState): DatabaseSession[] {
+    const members = db.members
+      .map((m) => this.host(m))
+      .filter((h) => this.isServing(h))
+      .map((h) => ({ hostName: h.computerName, programName: h.iis ? "w3wp.exe" : (h.services.find((s) => s.primary)?.displayName ?? "App-V"), loginName: `${h.computerName}$` }));
+    return [...members, ...db.otherSessions];
   }
 
   /** Adds or replaces a file. */

@@ -17,7 +17,7 @@ import {
   SET_PAIRING_PASSWORD,
 } from "./horizonOperations";
 import { GET_WEB_APPLICATION_POOL, SET_WEB_APP_POOL_STATE } from "./iisOperations";
-import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP, TEST_SQL_LOGIN } from "./sqlOperations";
+import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP, TEST_SQL_LOGIN, GET_DATABASE_SESSIONS } from "./sqlOperations";
 
 export * from "./operation";
 export * from "./hostOperations";
@@ -45,6 +45,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>>
     TEST_SQL_BACKUP,
     GET_APPV_DATABASE,
     TEST_SQL_LOGIN,
+    GET_DATABASE_SESSIONS,
     INVOKE_HOOK,
   ].map((d) => [d.name, d]),
 );

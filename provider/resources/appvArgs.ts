@@ -127,6 +127,14 @@ export interface AppVDatabaseArgs {
     adminPassword?: pulumi.Input<string>;
     /** Replacement PowerShell body of Get-AppVDatabase (where App-V 4.x records its schema version is UNCONFIRMED). */
     schemaScript?: pulumi.Input<string>;
+    /**
+     * Hosts known to hold sessions on the App-V database that are not App-V servers (a reporting server, a DBA's
+     * workstation). Any other host with a session that is not one of the farm's servers blocks the farm at preview:
+     * every server sharing the database must be taken offline before the schema upgrade (seed 002). @default none
+     */
+    otherClients?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Replacement PowerShell body of Get-DatabaseSessions (default: `sys.sysprocesses` filtered to the database). */
+    sessionsScript?: pulumi.Input<string>;
 }
 
 /** The backup before the schema upgrade. */

@@ -96,6 +96,8 @@ export interface AppVDatabaseInputs {
   adminUser?: string;
   adminPassword?: string;
   schemaScript?: string;
+  otherClients?: string[];
+  sessionsScript?: string;
 }
 
 /** Inputs of the farm's preparation and completion resources. */
@@ -214,6 +216,8 @@ const farmSchema = z
         adminUser: z.string().min(1).max(128).optional(),
         adminPassword: z.string().min(1).max(256).optional(),
         schemaScript: z.string().min(1).max(50_000).optional(),
+        otherClients: z.array(z.string().min(1).max(255)).max(100).optional(),
+        sessionsScript: z.string().min(1).max(50_000).optional(),
       })
       .strict()
       .optional(),

@@ -10,7 +10,7 @@
  * `pulumi preview` shows what `up` will do; `create` and `update` re-read, re-plan and run the plan; `read` refreshes;
  * `remove` only stops managing.
  */
-import { getServiceState, invokeSqlBackup, setServiceState, setWebAppPoolState, testSqlBackup, testSqlLogin } from "../operations";
+import { getDatabaseSessions, getServiceState, invokeSqlBackup, setServiceState, setWebAppPoolState, testSqlBackup, testSqlLogin } from "../operations";
 import {
   APPV_PRODUCT_PATTERNS,
   APPV_DB_ADMIN_PROPERTIES,
@@ -524,8 +524,10 @@ async function observeFarm(kind: AppVKind, inputs: AppVFarmInputs, sessions: Map
       ? await readAppVDatabase(dbSession, { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), secrets: sqlSecrets(inputs), body: inputs.database!.schemaScript, deadlineSeconds })
       : { label, reachable: true };
   const adminLogin = anyBelow && dbSession && database.reachable && !schemaUpgraded(members, database, inputs.targetVersion) ? await checkAdminLogin(inputs, dbSession, deadlineSeconds) : undefined;
+  const databaseClients = adminLogin ? await readDatabaseClients(inputs, members, dbSession!, deadlineSeconds) : undefined;
   const plan = planAppVFarm(members, database, {
     adminLogin,
+    databaseClients,
     targetVersion: inputs.targetVersion,
     backupPath: backupPathOf(inputs),
     waivedReason: inputs.backup?.waive?.reason,
@@ -575,6 +577,39 @@ async function checkAdminLogin(inputs: AppVFarmInputs, db: Session, deadlineSeco
   } catch (e) {
     if (isHostKeyError(e)) throw e;
     return { ok: false, property, reason: `the database administrative credentials could not be checked on ${sql}: ${(e as Error).message.split("\n")[0]}` };
+  }
+}
+
+/** A host name as compared: lower case, without a DNS suffix. */
+function shortHost(name: string): string {
+  return name.trim().toLowerCase().split(".")[0];
+}
+
+/**
+ * Reads who holds sessions on the App-V database (`Get-DatabaseSessions`, read-only) and keeps the hosts that are not
+ * the farm's servers (by computer name, program name or connection host), the SQL host itself or a declared other client.
+ */
+async function readDatabaseClients(
+  inputs: AppVFarmInputs,
+  members: readonly AppVMemberFacts[],
+  db: Session,
+  deadlineSeconds?: number,
+): Promise<{ undeclared: { hostName: string; programName: string }[] } | { error: string }> {
+  try {
+    const r = (
+      await getDatabaseSessions(db, { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), secrets: sqlSecrets(inputs) }, { body: inputs.database!.sessionsScript, deadlineSeconds })
+    ).result;
+    const known = new Set(
+      [...members.flatMap((m) => [m.host, m.name]), ...inputs.servers.map((s) => (s.connection as { host?: string })?.host ?? ""), ...(inputs.database!.otherClients ?? []), r.sqlHost]
+        .filter((h) => h.length > 0)
+        .map(shortHost),
+    );
+    const undeclared = r.sessions.filter((s) => s.hostName.trim().length > 0 && !known.has(shortHost(s.hostName)));
+    const seen = new Set<string>();
+    return { undeclared: undeclared.filter((s) => !seen.has(shortHost(s.hostName)) && !!seen.add(shortHost(s.hostName))).map((s) => ({ hostName: s.hostName, programName: s.programName })) };
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
+    return { error: (e as Error).message.split("\n")[0] };
   }
 }
 
@@ -652,9 +687,12 @@ async function checkFarm(kind: "farm-preparation" | "farm-completion", news: Pro
   }
   const failures = farmFailures(inputs, observed.members);
   const blocked = observed.plan.blocked;
-  if (blocked?.code === "database-credentials") {
-    const property = /^\[([^\]]+)\]/.exec(blocked.reason)?.[1] ?? "database";
-    failures.push({ property, reason: redactText(`${blocked.reason.replace(/^\[[^\]]+\] /, `[${property}] farm ${inputs.farmName}: `)}.`, secrets) });
+  // Refusals that belong to preview. The engine prints the value of a failure's property when it names a top-level
+  // input, and `servers` and `database` carry connections: each is reported on a nested property.
+  const AT_PREVIEW: Record<string, string | undefined> = { "database-credentials": undefined, "undeclared-server": "database.otherClients", "database-sessions-unreadable": "database.sessionsScript" };
+  if (blocked && blocked.code in AT_PREVIEW) {
+    const tag = /^\[([^\]]+)\]/.exec(blocked.reason)?.[1] ?? "database";
+    failures.push({ property: AT_PREVIEW[blocked.code] ?? tag, reason: redactText(`${blocked.reason.replace(/^\[[^\]]+\] /, `[${tag}] farm ${inputs.farmName}: `)}.`, secrets) });
   }
   let windowLines: string[] = [];
   if (failures.length === 0 && observed.plan.steps.length > 0 && kind === "farm-preparation") {

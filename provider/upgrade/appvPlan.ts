@@ -70,6 +70,11 @@ export interface AppVFarmIntent {
    * planning time); undefined when not checked (the SQL Server could not be read).
    */
   adminLogin?: { ok: boolean; property: string; reason?: string };
+  /**
+   * Who holds sessions on the database besides the declared servers (read live), or why that could not be read;
+   * undefined when not read.
+   */
+  databaseClients?: { undeclared: { hostName: string; programName: string }[] } | { error: string };
 }
 
 function parsed(text: string) {
@@ -206,6 +211,24 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
   }
   if (notReady.length > 0) {
     return { steps, blocked: { code: "server-not-ready", reason: `not every server can be upgraded, so no service is stopped: ${notReady.join("; ")}` } };
+  }
+  // Seed 002: "all those servers must be taken offline while the database is being upgraded": a server on the database
+  // that the program does not declare would stay online through the schema upgrade.
+  const clients = intent.databaseClients;
+  if (!upgraded && clients && "error" in clients) {
+    return { steps, blocked: { code: "database-sessions-unreadable", reason: `[database] the sessions on ${database.label} could not be read, so servers sharing it that are not declared cannot be ruled out: ${clients.error}; no service is stopped` } };
+  }
+  if (!upgraded && clients && "undeclared" in clients && clients.undeclared.length > 0) {
+    const hosts = clients.undeclared.map((c) => `${c.hostName} (${c.programName || "unknown program"})`).join(", ");
+    return {
+      steps,
+      blocked: {
+        code: "undeclared-server",
+        reason:
+          `[servers] ${hosts} ${clients.undeclared.length === 1 ? "holds a session" : "hold sessions"} on ${database.label} but ${clients.undeclared.length === 1 ? "is" : "are"} not a server of this farm: ` +
+          "every server sharing the database must be taken offline before the schema upgrade; add it to servers, or list it in database.otherClients if it is not an App-V server; no service is stopped",
+      },
+    };
   }
   // Seed 002 step 7: the schema upgrade needs the database administrative credentials; credentials SQL refuses would
   // fail the first setup after every service is stopped.

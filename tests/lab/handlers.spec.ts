@@ -362,6 +362,14 @@ describe("lab handlers: App-V", () => {
     assert.equal((await install("appv1")).result.exitCode, 0);
   });
 
+  it("lists the sessions on the database: each serving member, and a host the farm does not know", async () => {
+    lab.addDatabaseSession("sql1", "APPVIRT", { hostName: "APPV9" });
+    await stop("appv2");
+    const r = await op(lab, "sql1", "Get-DatabaseSessions", { sqlServer: "SQL1", database: "APPVIRT" });
+    assert.deepEqual(r.result.sessions.map((x: { hostName: string }) => x.hostName), ["APPV1", "APPV9"]);
+    assert.equal(r.result.sqlHost, "SQL1");
+  });
+
   it("ignores a running streaming server: it does not use the database", async () => {
     await stop("appv2");
     assert.equal(lab.host("appv3").state.services[0].status, "Running");

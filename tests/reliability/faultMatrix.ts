@@ -193,6 +193,16 @@ export const SCENARIOS: Scenario[] = [
     clear: () => undefined,
   },
   {
+    // Issue 14: a server sharing the database that the program does not declare is found at preview (its session on
+    // the database), before any App-V service is stopped.
+    name: "an undeclared server on the database",
+    estate: "estate",
+    arm: (p) => p.lab.addDatabaseSession("sql1", "APPVIRT", { hostName: "APPV9", programName: "Application Virtualization Management Server" }),
+    verify: farmUntouched,
+    expect: [/\[servers\] farm farm1: APPV9 \(Application Virtualization Management Server\) holds a session on \S+ but is not a server of this farm/, /no service is stopped/],
+    clear: (p) => p.lab.clearDatabaseSessions("sql1", "APPVIRT"),
+  },
+  {
     // Issue 14: credentials SQL refuses are found at preview (a read-only login), before any App-V service is stopped.
     name: "wrong database credentials",
     estate: "estate",

@@ -426,6 +426,32 @@ describe("AppVFarm through the real engine against the lab", function () {
     });
   });
 
+  describe("a server on the database that the program does not declare", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"]);
+      s.lab.addDatabaseSession("sql1", "APPVIRT", { hostName: "APPV9", programName: "Application Virtualization Management Server" });
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("blocks the farm at preview and at up, naming the host, before any service stops", async function () {
+      const { text } = await failure(s.stack.preview());
+      assert.match(text, /\[servers\] farm farm1: APPV9 \(Application Virtualization Management Server\) holds a session on SQL1\/APPVIRT but is not a server of this farm/);
+      const up = await failure(s.stack.up());
+      assert.match(up.text, /\[servers\] farm farm1: APPV9/);
+      assert.deepEqual(mutating(s.lab.audit()), []);
+      for (const name of SERVERS) assert.equal(primaryStatus(s.lab, name), "Running");
+    });
+
+    it("goes ahead once that session is gone, the declared servers' own sessions notwithstanding", async function () {
+      s.lab.clearDatabaseSessions("sql1", "APPVIRT");
+      const { events } = await s.stack.preview();
+      assert.doesNotMatch(diagnostics(events).join("\n"), /not a server of this farm/);
+    });
+  });
+
   describe("database administrative credentials that SQL refuses", function () {
     let s: Setup;
     const WRONG = "not-the-Sql-Pw-41";

@@ -232,3 +232,17 @@ describe("planAppVFarm and the Management Web Service", () => {
     assert.match(plan.blocked!.reason, /web .*overrides\.webApplicationPath/);
   });
 });
+
+describe("planAppVFarm and the servers on the database", () => {
+  it("blocks the schema upgrade, naming the host, when an undeclared host holds a session on the database", () => {
+    const plan = planAppVFarm([member("appv1")], db(), { ...farmIntent, databaseClients: { undeclared: [{ hostName: "APPV9", programName: "x" }] } });
+    assert.equal(plan.blocked?.code, "undeclared-server");
+    assert.match(plan.blocked!.reason, /^\[servers\] APPV9 \(x\) holds a session on SQL1\/APPVIRT/);
+  });
+
+  it("blocks it when the sessions could not be read, and not once the schema is upgraded", () => {
+    assert.equal(planAppVFarm([member("appv1")], db(), { ...farmIntent, databaseClients: { error: "denied" } }).blocked?.code, "database-sessions-unreadable");
+    const after = planAppVFarm([member("appv1", { liveVersion: "4.5.2.17140" }), member("appv2")], db({ schemaVersion: "4.5.2.17140" }), { ...farmIntent, databaseClients: { undeclared: [{ hostName: "APPV9", programName: "x" }] } });
+    assert.equal(after.blocked, undefined);
+  });
+});
