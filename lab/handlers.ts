@@ -249,6 +249,19 @@ const setWebAppPoolState: Handler<{ name: string; state: "Started" | "Stopped"; 
   },
 };
 
+/**
+ * `Get-ClientSessions`: established TCP connections on the given local ports (App-V clients stream over RTSP, port 554,
+ * or RTSPS 322: KB 2615139, domain-facts §B2), while the App-V service serves.
+ */
+const getClientSessions: Handler<{ ports: number[] }> = {
+  schema: z.object({ ports: z.array(z.number().int().positive()) }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const live = ctx.world.isServing(ctx.host) ? ctx.world.liveClientSessions(ctx.host) : [];
+    return { connections: live.filter((s) => ctx.params.ports.includes(s.localPort)).map((s) => ({ remoteAddress: s.remoteAddress, localPort: s.localPort })) };
+  },
+};
+
 const getFileHash: Handler<{ path: string }> = {
   schema: z.object({ path: z.string().min(1) }),
   async run(ctx) {
@@ -757,6 +770,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Get-ServiceState": getServiceState,
   "Set-ServiceState": setServiceState,
   "Get-FileHash": getFileHash,
+  "Get-ClientSessions": getClientSessions,
   "Get-WebApplicationPool": getWebApplicationPool,
   "Set-WebAppPoolState": setWebAppPoolState,
   "Invoke-Installer": invokeInstaller,

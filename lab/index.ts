@@ -118,6 +118,11 @@ export interface Lab {
   database(sqlHost: string, name: string): AppVDatabaseState;
   /** Opens a session on a database from a host that is not one of its farm's servers (e.g. an undeclared App-V server). */
   addDatabaseSession(sqlHost: string, database: string, session: { hostName: string; programName?: string; loginName?: string }): void;
+  /**
+   * Opens App-V client streaming sessions on a server (RTSP, port 554); each ends after `endsAfterSimSeconds` (the
+   * user logs off) or stays until the App-V service stops, which cuts it.
+   */
+  openClientSessions(host: string, sessions: readonly { remoteAddress: string; endsAfterSimSeconds?: number }[]): void;
   /** Closes the sessions `addDatabaseSession` opened on a database. */
   clearDatabaseSessions(sqlHost: string, database: string): void;
   /** The SQL logins of a SQL host (sysadmin first). */
@@ -321,6 +326,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       const d = world.database(sqlHost, database);
       if (!d) throw new Error(`[database] ${sqlHost}/${database} does not exist.`);
       d.otherSessions.push({ hostName: session.hostName, programName: session.programName ?? "Application Virtualization Management Server", loginName: session.loginName ?? `${session.hostName}$` });
+    },
+    openClientSessions(name, sessions) {
+      const h = get(name).state;
+      const now = clock.now();
+      for (const s of sessions) {
+        h.clientSessions.open.push({ remoteAddress: s.remoteAddress, localPort: 554, endsAtMs: s.endsAfterSimSeconds === undefined ? undefined : now + s.endsAfterSimSeconds * 1000 });
+      }
     },
     clearDatabaseSessions(sqlHost, database) {
       const d = world.database(sqlHost, database);

@@ -162,8 +162,21 @@ export interface HostState {
   readonly hooks: HookRecord[];
   /** An installer is running (the MSI mutex). */
   installing: boolean;
+  /**
+   * App-V clients streaming from this server (RTSP, port 554): each ends by itself at `endsAtMs` (the user logs off),
+   * or is cut when the App-V service stops (seed 002 "Session Loss Warning"; the cut ones are counted in `dropped`).
+   */
+  readonly clientSessions: { open: ClientSession[]; dropped: number };
   /** IIS applications and the state of their pools (a Management Web Service host). */
   readonly iis?: { readonly applications: readonly IisApplication[]; readonly pools: Record<string, "Started" | "Stopped"> };
+}
+
+/** An App-V client's streaming connection to a server. */
+export interface ClientSession {
+  readonly remoteAddress: string;
+  readonly localPort: number;
+  /** Simulated ms when the user logs off; undefined: stays until cut. */
+  readonly endsAtMs?: number;
 }
 
 /** An IIS application as the lab keeps it. */
@@ -334,6 +347,7 @@ export class World {
       files: {},
       hooks: [],
       installing: false,
+      clientSessions: { open: [], dropped: 0 },
     };
     const apps = iisFor(role);
     if (apps.length > 0) {
@@ -354,9 +368,22 @@ export class World {
     return host.services.find((s) => s.displayName.toLowerCase() === n);
   }
 
+  /** The client sessions still open on a host (those whose user has not logged off yet). */
+  liveClientSessions(host: HostState): ClientSession[] {
+    const now = this.clock.now();
+    return host.clientSessions.open.filter((s) => s.endsAtMs === undefined || s.endsAtMs > now);
+  }
+
+  /** Stopping the App-V service cuts every client still streaming from it. */
+  private cutClientSessions(host: HostState): void {
+    host.clientSessions.dropped += this.liveClientSessions(host).length;
+    host.clientSessions.open.splice(0);
+  }
+
   /** Sets a service's status and records the change on the timeline. */
   setServiceStatus(host: HostState, svc: ServiceStatus, status: "Running" | "Stopped"): void {
     if (svc.status === status) return;
+    if (svc.primary && status === "Stopped") this.cutClientSessions(host);
     this.record(host.name, svc.displayName, svc.status, status, svc.primary);
     svc.status = status;
   }
@@ -368,6 +395,7 @@ export class World {
   setAppPoolState(host: HostState, pool: string, state: "Started" | "Stopped"): void {
     const pools = host.iis?.pools;
     if (!pools || !(pool in pools) || pools[pool] === state) return;
+    if (pool === APPV_APP_POOL && state === "Stopped") this.cutClientSessions(host);
     this.record(host.name, `AppPool:${pool}`, pools[pool] === "Started" ? "Running" : "Stopped", state === "Started" ? "Running" : "Stopped", pool === APPV_APP_POOL);
     pools[pool] = state;
   }

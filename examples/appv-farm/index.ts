@@ -22,6 +22,8 @@
 //   appvMaintenanceWindow  the farm's own window, when it differs from the pod's  default: maintenanceWindow
 //   timeBudgetMinutes  minutes each server's upgrade may take              default: 30
 //   farmTimeBudgetMinutes  minutes the whole farm may take                 default: the servers' budgets added up
+//   userSessionsDrainMinutes  minutes to wait for App-V clients to disconnect before stopping  default: 15
+//   userSessionsProceed  "true": stop the farm anyway once that wait is over (users lose their sessions)
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -135,6 +137,7 @@ for (const farmName of farmNames) {
     maintenanceWindow: (config.getObject<Record<string, unknown>>("appvMaintenanceWindow") ?? config.getObject<Record<string, unknown>>("maintenanceWindow")) as never,
     timeBudgetMinutes: config.getNumber("timeBudgetMinutes"),
     farmTimeBudgetMinutes: config.getNumber("farmTimeBudgetMinutes"),
+    userSessions: { drainMinutes: config.getNumber("userSessionsDrainMinutes"), proceed: config.getBoolean("userSessionsProceed") },
     timeScale: inventory.timeFactor,
   });
   summary[farmName] = pulumi.output({

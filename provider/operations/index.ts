@@ -17,6 +17,7 @@ import {
   SET_PAIRING_PASSWORD,
 } from "./horizonOperations";
 import { GET_WEB_APPLICATION_POOL, SET_WEB_APP_POOL_STATE } from "./iisOperations";
+import { GET_CLIENT_SESSIONS } from "./appvOperations";
 import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP, TEST_SQL_LOGIN, GET_DATABASE_SESSIONS } from "./sqlOperations";
 
 export * from "./operation";
@@ -24,6 +25,7 @@ export * from "./hostOperations";
 export * from "./horizonOperations";
 export * from "./sqlOperations";
 export * from "./iisOperations";
+export * from "./appvOperations";
 
 /** Every operation, by name, in the order of the protocol's table. */
 export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>> = Object.fromEntries(
@@ -35,6 +37,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>>
     GET_FILE_HASH,
     GET_WEB_APPLICATION_POOL,
     SET_WEB_APP_POOL_STATE,
+    GET_CLIENT_SESSIONS,
     INVOKE_INSTALLER,
     INVOKE_VDMADMIN,
     GET_SECURITY_SERVER_LIST,

@@ -82,3 +82,8 @@ export function defaultBackupPath(database: string, target: string): string {
 export const DEFAULT_APPV_TIME_BUDGET_MINUTES = 30;
 /** Minutes an App-V service may take to start or stop. */
 export const APPV_SERVICE_TIMEOUT_MINUTES = 10;
+
+/** Ports whose established connections count as App-V client sessions: RTSP 554 and RTSPS 322 (KB 2615139, §B2). */
+export const APPV_CLIENT_PORTS: readonly number[] = [554, 322];
+/** Minutes `up` waits for client sessions to end before it refuses to stop the farm. */
+export const DEFAULT_USER_SESSION_DRAIN_MINUTES = 15;

@@ -179,6 +179,23 @@ export interface AppVFarmArgs {
      * times the servers still below the target)
      */
     farmTimeBudgetMinutes?: pulumi.Input<number>;
+    /** Users still connected when the farm is about to be stopped (seed 002: "User sessions should be shut down before you begin"). */
+    userSessions?: pulumi.Input<AppVUserSessionsArgs>;
     /** For simulated hosts only: host-clock seconds per real second. @default 1 */
     timeScale?: pulumi.Input<number>;
+}
+
+/** What to do about App-V clients still connected before the preparation stops the farm. */
+export interface AppVUserSessionsArgs {
+    /** Minutes `up` waits for the connections to end before it refuses (or, with `proceed`, stops anyway). @default 15 */
+    drainMinutes?: pulumi.Input<number>;
+    /** Stop the servers even with users still connected once `drainMinutes` is over (they lose their sessions). @default false */
+    proceed?: pulumi.Input<boolean>;
+    /**
+     * The ports whose established connections count as client sessions. UNCONFIRMED as the measure of user sessions:
+     * App-V clients stream over RTSP (554) or RTSPS (322), KB 2615139. @default [554, 322]
+     */
+    ports?: pulumi.Input<pulumi.Input<number>[]>;
+    /** Replacement PowerShell body of Get-ClientSessions (it must print `{ connections: [{ remoteAddress, localPort }] }`). */
+    script?: pulumi.Input<string>;
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { APPV_SERVICES, appvServiceCommand } from "../products/appv";
-import type { AppVBackupArgs, AppVDatabaseArgs, AppVFarmArgs, AppVFarmServer, AppVInstallerArgs, AppVOverrides, AppVRoleArg } from "./appvArgs";
+import type { AppVUserSessionsArgs, AppVBackupArgs, AppVDatabaseArgs, AppVFarmArgs, AppVFarmServer, AppVInstallerArgs, AppVOverrides, AppVRoleArg } from "./appvArgs";
 import type { MaintenanceWindowArgs } from "./horizonArgs";
 import { appvFarmOutputs, appvProvider } from "./appvProviders";
 import { AppVServer } from "./appvServer";
@@ -27,6 +27,8 @@ export interface AppVFarmPreparationArgs {
   timeBudgetMinutes?: pulumi.Input<number>;
   /** Minutes the whole farm may take. @default the servers' budgets added up */
   farmTimeBudgetMinutes?: pulumi.Input<number>;
+  /** Users still connected before the farm is stopped. */
+  userSessions?: pulumi.Input<AppVUserSessionsArgs>;
   timeScale?: pulumi.Input<number>;
 }
 
@@ -173,7 +175,7 @@ export class AppVFarm extends pulumi.ComponentResource {
 
     this.preparation = new AppVFarmPreparation(
       `${name}-preparation`,
-      { farmName: name, targetVersion: args.targetVersion, servers: members, database, backup: args.backup, order: args.order, farmTimeBudgetMinutes: args.farmTimeBudgetMinutes, ...common },
+      { farmName: name, targetVersion: args.targetVersion, servers: members, database, backup: args.backup, order: args.order, farmTimeBudgetMinutes: args.farmTimeBudgetMinutes, userSessions: args.userSessions, ...common },
       { parent: this },
     );
 

@@ -114,6 +114,8 @@ export interface AppVFarmInputs {
   timeBudgetMinutes?: number;
   /** Minutes the whole farm may take (preparation to last server). @default the servers' budgets added up */
   farmTimeBudgetMinutes?: number;
+  /** Users still connected before the farm is stopped. */
+  userSessions?: { drainMinutes?: number; proceed?: boolean; ports?: number[]; script?: string };
   upgradeAfter?: unknown[];
   timeScale?: number;
 }
@@ -228,6 +230,15 @@ const farmSchema = z
     order: z.enum(["sequential", "parallel-after-first"]).optional(),
     maintenanceWindow: z.unknown().optional(),
     timeBudgetMinutes: timeBudgetMinutes.optional(),
+    userSessions: z
+      .object({
+        drainMinutes: z.number().int("must be whole minutes").min(0).max(1440, "must be at most 1440 minutes (a day)").optional(),
+        proceed: z.boolean().optional(),
+        ports: z.array(z.number().int().min(1).max(65_535)).min(1).max(16).optional(),
+        script: z.string().min(1).max(50_000).optional(),
+      })
+      .strict()
+      .optional(),
     farmTimeBudgetMinutes: z.number().int("must be whole minutes").min(5, "must be at least 5 minutes").max(10_080, "must be at most 10080 minutes (a week)").optional(),
     upgradeAfter: z.array(z.unknown()).optional(),
     timeScale: timeScale.optional(),

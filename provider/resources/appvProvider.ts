@@ -10,9 +10,11 @@
  * `pulumi preview` shows what `up` will do; `create` and `update` re-read, re-plan and run the plan; `read` refreshes;
  * `remove` only stops managing.
  */
-import { getDatabaseSessions, getServiceState, invokeSqlBackup, setServiceState, setWebAppPoolState, testSqlBackup, testSqlLogin } from "../operations";
+import { getClientSessions, getDatabaseSessions, getServiceState, invokeSqlBackup, setServiceState, setWebAppPoolState, testSqlBackup, testSqlLogin } from "../operations";
 import {
   APPV_PRODUCT_PATTERNS,
+  APPV_CLIENT_PORTS,
+  DEFAULT_USER_SESSION_DRAIN_MINUTES,
   APPV_DB_ADMIN_PROPERTIES,
   APPV_SERVER_ARGUMENTS,
   appvDbAdminArguments,
@@ -494,6 +496,18 @@ function sqlSecrets(inputs: AppVFarmInputs): { sqlUser: string; sqlPassword: str
   return db?.sqlUser && db.sqlPassword ? { sqlUser: db.sqlUser, sqlPassword: db.sqlPassword } : undefined;
 }
 
+/** The App-V clients connected to a server now (`Get-ClientSessions`); the web service has no streaming clients. */
+async function readClientSessions(inputs: AppVFarmInputs, role: AppVRole, session: Session, deadlineSeconds?: number): Promise<AppVMemberFacts["clientSessions"]> {
+  if (role === "management-service") return undefined;
+  try {
+    const r = (await getClientSessions(session, { ports: [...(inputs.userSessions?.ports ?? APPV_CLIENT_PORTS)] }, { body: inputs.userSessions?.script, deadlineSeconds })).result;
+    return { remotes: r.connections.map((c) => c.remoteAddress) };
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
+    return { error: (e as Error).message.split("\n")[0] };
+  }
+}
+
 async function readMembers(inputs: AppVFarmInputs, sessions: Map<string, Session>, hashSetups: boolean, deadlineSeconds?: number): Promise<AppVMemberFacts[]> {
   return Promise.all(
     inputs.servers.map(async (m: AppVFarmMemberInputs) => {
@@ -507,7 +521,10 @@ async function readMembers(inputs: AppVFarmInputs, sessions: Map<string, Session
         target: inputs.targetVersion,
         deadlineSeconds,
       });
-      return { ...facts, name: m.name, role: m.role ?? "management", service };
+      const role = m.role ?? "management";
+      // Seed 002: "User sessions should be shut down before you begin": who is still connected, before the stop.
+      const clientSessions = hashSetups && facts.reachable ? await readClientSessions(inputs, role, sessions.get(m.name)!, deadlineSeconds) : undefined;
+      return { ...facts, name: m.name, role, service, ...(clientSessions ? { clientSessions } : {}) };
     }),
   );
 }
@@ -526,6 +543,7 @@ async function observeFarm(kind: AppVKind, inputs: AppVFarmInputs, sessions: Map
   const adminLogin = anyBelow && dbSession && database.reachable && !schemaUpgraded(members, database, inputs.targetVersion) ? await checkAdminLogin(inputs, dbSession, deadlineSeconds) : undefined;
   const databaseClients = adminLogin ? await readDatabaseClients(inputs, members, dbSession!, deadlineSeconds) : undefined;
   const plan = planAppVFarm(members, database, {
+    userSessions: { drainMinutes: inputs.userSessions?.drainMinutes ?? DEFAULT_USER_SESSION_DRAIN_MINUTES, proceed: inputs.userSessions?.proceed ?? false },
     adminLogin,
     databaseClients,
     targetVersion: inputs.targetVersion,
@@ -655,6 +673,13 @@ function printFarmPlan(kind: AppVKind, inputs: AppVFarmInputs, observed: FarmObs
   const lines = [`farm ${inputs.farmName} ${what} -> ${inputs.targetVersion}: ${head}`];
   lines.push(`  servers: ${members.map((m) => `${m.name} ${versionText(m)}`).join(", ")}`);
   if (kind === "farm-preparation") {
+    const clients = members
+      .filter((m) => m.clientSessions)
+      .map((m) => {
+        const c = m.clientSessions!;
+        return "error" in c ? `${m.name} unknown (${c.error})` : `${m.name} ${c.remotes.length}${c.remotes.length > 0 ? ` (${c.remotes.slice(0, 5).join(", ")})` : ""}`;
+      });
+    if (clients.length > 0) lines.push(`  active client connections: ${clients.join(", ")}`);
     lines.push(`  database ${database.label}: schema ${database.schemaVersion ?? (database.error ? `unknown (${database.error.split("\n")[0]})` : "not read")}`);
   }
   const blocked = blockedText(plan);
@@ -774,6 +799,10 @@ async function convergeFarm(kind: "farm-preparation" | "farm-completion", news: 
             if (wanted === "Stopped" && !stopped.includes(m!)) stopped.push(m!);
             return;
           }
+          case "drain-sessions": {
+            await drainClientSessions(inputs, m!, sessions.get(m!.name)!, scale, onLine);
+            return;
+          }
           case "backup-database": {
             backup.taken = true;
             const r = (await invokeSqlBackup(db!, { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), backupPath: backup.path!, secrets: sqlSecrets(inputs) }, { onLine, deadlineSeconds: 3600 / Math.max(1, scale) + 120 })).result;
@@ -821,6 +850,35 @@ async function convergeFarm(kind: "farm-preparation" | "farm-completion", news: 
     if (overran) say(resource, overran, secrets);
   }
   return { id: `appv-${kind}:${inputs.farmName.toLowerCase()}`, outs: clean(outs) };
+}
+
+/**
+ * Waits for a server's App-V clients to disconnect (seed 002: "User sessions should be shut down before you begin"), up
+ * to `userSessions.drainMinutes` of host time; then stops anyway with `userSessions.proceed`, or refuses before any
+ * service is stopped (the drains run before every stop).
+ */
+async function drainClientSessions(inputs: AppVFarmInputs, m: AppVMemberFacts, session: Session, scale: number, onLine: (line: string) => void): Promise<void> {
+  const limitMs = ((inputs.userSessions?.drainMinutes ?? DEFAULT_USER_SESSION_DRAIN_MINUTES) * 60_000) / scale;
+  const pollMs = Math.max(50, (30_000 / scale));
+  const started = Date.now();
+  let remotes: string[] = [];
+  for (;;) {
+    const c = await readClientSessions(inputs, m.role, session);
+    if (c && "error" in c) throw new Error(`the client connections on ${m.name} could not be read: ${c.error}; no service was stopped`);
+    remotes = c?.remotes ?? [];
+    if (remotes.length === 0) {
+      onLine(`no client connection left on ${m.name}`);
+      return;
+    }
+    if (Date.now() - started >= limitMs) break;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  const which = `${remotes.length} client connection(s) still active on ${m.name} after ${inputs.userSessions?.drainMinutes ?? DEFAULT_USER_SESSION_DRAIN_MINUTES} min (${remotes.slice(0, 5).join(", ")})`;
+  if (inputs.userSessions?.proceed) {
+    onLine(`${which}: stopping anyway, as userSessions.proceed says; those users lose their sessions`);
+    return;
+  }
+  throw new Error(`${which}; no service was stopped: ask the users to close their virtual applications, raise userSessions.drainMinutes, or set userSessions.proceed`);
 }
 
 /** The completion's report when the farm finished outside its window (the rollout ran to the end past it). */

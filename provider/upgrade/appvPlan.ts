@@ -32,6 +32,8 @@ export interface AppVMemberFacts extends AppVHostFacts {
   role: AppVRole;
   /** The service pattern, for messages when the service was not found. */
   service: string;
+  /** App-V clients connected now (`Get-ClientSessions`), when read; or why they could not be. */
+  clientSessions?: { remotes: string[] } | { error: string };
 }
 
 /** What was read about the farm's configuration database. */
@@ -75,6 +77,11 @@ export interface AppVFarmIntent {
    * undefined when not read.
    */
   databaseClients?: { undeclared: { hostName: string; programName: string }[] } | { error: string };
+  /**
+   * What to do about users still connected (seed 002: "User sessions should be shut down before you begin"): wait up
+   * to `drainMinutes` for them to end, then refuse, or stop anyway when `proceed`.
+   */
+  userSessions?: { drainMinutes: number; proceed: boolean };
 }
 
 function parsed(text: string) {
@@ -200,11 +207,26 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
 
   const upgraded = schemaUpgraded(members, database, intent.targetVersion);
   const toStop = members.filter((m) => (upgraded ? isBelow(m.liveVersion, intent.targetVersion) : true) && m.serviceStatus !== "Stopped" && m.serviceStatus !== "missing");
-  const steps: PlannedStep[] = toStop.map((m) => ({
+  // Users first (seed 002 note 1): every server about to be stopped waits for its clients before any service stops.
+  const drains: PlannedStep[] = toStop.flatMap((m): PlannedStep[] => {
+    const c = m.clientSessions;
+    if (!c || !("remotes" in c) || c.remotes.length === 0) return [];
+    const u = intent.userSessions ?? { drainMinutes: 15, proceed: false };
+    return [
+      {
+        name: "drain-sessions",
+        host: m.host,
+        detail:
+          `wait up to ${u.drainMinutes} min for ${c.remotes.length} client connection(s) on ${m.name} to end (${c.remotes.slice(0, 5).join(", ")}${c.remotes.length > 5 ? ", ..." : ""}); ` +
+          (u.proceed ? "then stop anyway (userSessions.proceed)" : "then refuse, stopping nothing"),
+      },
+    ];
+  });
+  const steps: PlannedStep[] = [...drains, ...toStop.map((m): PlannedStep => ({
     name: "stop-services",
     host: m.host,
     detail: `stop "${m.serviceDisplayName ?? m.service}" on ${m.name} (it is ${m.serviceStatus ?? "unknown"}): ${upgraded ? "it cannot serve the upgraded schema" : "every server sharing the database goes offline before the schema upgrade"}`,
-  }));
+  }))];
   if (!upgraded && intent.backupPath) {
     steps.push({ name: "backup-database", host: intent.sqlHost, detail: `full backup of ${database.label} to ${intent.backupPath} on ${intent.sqlHost} (BACKUP DATABASE ... WITH INIT)` });
     steps.push({ name: "verify-backup", host: intent.sqlHost, detail: `verify ${intent.backupPath} (RESTORE VERIFYONLY) before any server is upgraded` });

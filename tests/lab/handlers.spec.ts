@@ -370,6 +370,16 @@ describe("lab handlers: App-V", () => {
     assert.equal(r.result.sqlHost, "SQL1");
   });
 
+  it("lists the clients streaming from a server, and cuts those still connected when its service stops", async () => {
+    lab.openClientSessions("appv1", [{ remoteAddress: "10.0.0.5" }, { remoteAddress: "10.0.0.6", endsAfterSimSeconds: 1 }]);
+    await new Promise((r) => setTimeout(r, 20));
+    const r = await op(lab, "appv1", "Get-ClientSessions", { ports: [554, 322] });
+    assert.deepEqual(r.result.connections, [{ remoteAddress: "10.0.0.5", localPort: 554 }]);
+    await stop("appv1");
+    assert.equal(lab.host("appv1").state.clientSessions.dropped, 1);
+    assert.deepEqual((await op(lab, "appv1", "Get-ClientSessions", { ports: [554] })).result.connections, []);
+  });
+
   it("ignores a running streaming server: it does not use the database", async () => {
     await stop("appv2");
     assert.equal(lab.host("appv3").state.services[0].status, "Running");

@@ -426,6 +426,60 @@ describe("AppVFarm through the real engine against the lab", function () {
     });
   });
 
+  describe("users still streaming from a server", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"], { userSessionsDrainMinutes: { value: "480" } });
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("are reported per server in preview", async function () {
+      s.lab.openClientSessions("appv1", [{ remoteAddress: "10.0.0.5" }, { remoteAddress: "10.0.0.6" }]);
+      const { events } = await s.stack.preview();
+      const text = diagnostics(events).join("\n");
+      assert.match(text, /active client connections: appv1 2 \(10\.0\.0\.5, 10\.0\.0\.6\), appv2 0, appv3 0/);
+      assert.match(text, /drain-sessions on APPV1: wait up to 480 min for 2 client connection\(s\) on appv1 to end/);
+    });
+
+    it("are waited for: up stops the server only once they have ended", async function () {
+      s.lab.host("appv1").state.clientSessions.open.splice(0);
+      // Four hours of the lab's clock: the users log off while up waits.
+      s.lab.openClientSessions("appv1", [{ remoteAddress: "10.0.0.5", endsAfterSimSeconds: 4 * 3600 }, { remoteAddress: "10.0.0.6", endsAfterSimSeconds: 4 * 3600 }]);
+      const { result } = await s.stack.up();
+      assert.equal(result.summary.result, "succeeded");
+      assert.equal(s.lab.host("appv1").state.clientSessions.dropped, 0, "a user lost a session");
+      for (const name of SERVERS) assert.equal(version(s.lab, name), TARGET_BUILD);
+    });
+  });
+
+  describe("users who stay connected past the declared wait", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"], { userSessionsDrainMinutes: { value: "30" } });
+      s.lab.openClientSessions("appv2", [{ remoteAddress: "10.0.0.7" }]);
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("make up refuse before any service stops", async function () {
+      const { text } = await failure(s.stack.up());
+      assert.match(text, /\[farm1-preparation\] step 1\/\d+ drain-sessions on APPV2 failed: 1 client connection\(s\) still active on appv2 after 30 min \(10\.0\.0\.7\); no service was stopped/);
+      assert.deepEqual(mutating(s.lab.audit()), []);
+      assert.equal(s.lab.host("appv2").state.clientSessions.dropped, 0);
+    });
+
+    it("are cut once the operator declares the farm may proceed", async function () {
+      await s.stack.stack.setConfig("userSessionsProceed", { value: "true" });
+      const { result } = await s.stack.up();
+      assert.equal(result.summary.result, "succeeded");
+      assert.equal(s.lab.host("appv2").state.clientSessions.dropped, 1);
+      for (const name of SERVERS) assert.equal(version(s.lab, name), TARGET_BUILD);
+    });
+  });
+
   describe("a server on the database that the program does not declare", function () {
     let s: Setup;
     before(async function () {

@@ -246,3 +246,14 @@ describe("planAppVFarm and the servers on the database", () => {
     assert.equal(after.blocked, undefined);
   });
 });
+
+describe("planAppVFarm and users still connected", () => {
+  it("waits for each server's clients before any service stops", () => {
+    const plan = planAppVFarm([member("appv1", { clientSessions: { remotes: ["10.0.0.5"] } }), member("appv2", { clientSessions: { remotes: [] } })], db(), {
+      ...farmIntent,
+      userSessions: { drainMinutes: 20, proceed: false },
+    });
+    assert.deepEqual(names(plan).slice(0, 3), ["drain-sessions@APPV1", "stop-services@APPV1", "stop-services@APPV2"]);
+    assert.match(plan.steps[0].detail, /wait up to 20 min for 1 client connection\(s\) on appv1 to end \(10\.0\.0\.5\); then refuse, stopping nothing/);
+  });
+});
