@@ -124,7 +124,9 @@ function secretIfSet(value: pulumi.Input<string> | undefined): pulumi.Input<stri
  *    and upgrades the schema; the others follow one at a time in the order given, or all at once after the first with
  *    `order: "parallel-after-first"`. Each reads its live facts only after the previous one is done (order through
  *    outputs);
- * 3. `<farm>-completion`: once every server runs the target, every service runs again.
+ * 3. `<farm>-completion`: once every server runs the target, any service still stopped is started. Each server's own
+ *    service already started right after its own setup (seed 002: "services will be restarted automatically on each
+ *    computer after it has been upgraded"); the servers not yet upgraded stay stopped until their turn.
  * A failure stops the run with the farm's exact state (backup and where, schema upgraded or not, servers stopped, the
  * command that brings service back); the next `up` resumes from live facts. Database credentials and SSH passwords are
  * secrets: they never appear in logs, errors, outputs or plaintext state.

@@ -7,8 +7,9 @@
  *   upgraded") and a full backup of the database is taken and verified, unless the operator waived it.
  * - The server plan (`planAppVServer`): preflight, the setup, the service, the version. The first server upgraded
  *   upgrades the schema.
- * - The completion plan (`planAppVFarmCompletion`): normal operation resumes only when every server is done; any
- *   service still stopped is started.
+ * - The completion plan (`planAppVFarmCompletion`): once every server runs the target, any service still stopped is
+ *   started. Each server's own service already started after its own setup (seed 002: "services will be restarted
+ *   automatically on each computer after it has been upgraded").
  * Every step is idempotent and the plans are recomputed from live facts each run, so a second `up` finds nothing to
  * do and an `up` after a failure resumes where the hosts really are.
  */
@@ -325,7 +326,10 @@ export function describeFarmOrder(members: readonly AppVMemberFacts[], database:
   });
 }
 
-/** The farm's completion (seed 002, last note): every server runs the target, then every service runs. */
+/**
+ * The farm's completion (seed 002, last note: "After upgrading the data store, you can resume normal operation"): once
+ * every server runs the target, any service still stopped is started (each started after its own setup already).
+ */
 export function planAppVFarmCompletion(members: readonly AppVMemberFacts[], target: string): Plan {
   const steps: PlannedStep[] = members
     .filter((m) => m.reachable && m.serviceStatus !== "Running")
@@ -338,7 +342,7 @@ export function planAppVFarmCompletion(members: readonly AppVMemberFacts[], targ
   if (behind.length > 0) {
     const waiting: Blocked = {
       code: "servers-behind",
-      reason: `${behind.map((m) => `${m.name} (${m.liveVersion ?? "unknown"})`).join(", ")} ${behind.length === 1 ? "does" : "do"} not run ${target} yet; normal operation resumes only when every server is done`,
+      reason: `${behind.map((m) => `${m.name} (${m.liveVersion ?? "unknown"})`).join(", ")} ${behind.length === 1 ? "does" : "do"} not run ${target} yet; each server's service starts after its own setup, and the completion checks every one once all are done`,
     };
     const all = members.map((m) => ({ name: "start-service" as const, host: m.host, detail: `make sure "${m.serviceDisplayName ?? m.service}" runs on ${m.name}` }));
     return { steps: all, blocked: waiting, after: `every server of the farm reaches ${target}` };

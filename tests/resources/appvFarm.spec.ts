@@ -159,6 +159,12 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.deepEqual(before.filter((e) => e.operation === "Test-SqlBackup").length, 1);
       assert.ok(before.findIndex((e) => e.operation === "Invoke-SqlBackup") > before.findIndex((e) => e.host === "appv3" && stopOf(e)), "backup after the quiesce");
       assert.equal(audit[firstInstall].host, "appv1");
+      // Each server serves again right after its own setup (seed 002), not when the whole farm is done.
+      const appv2Install = audit.find((e) => e.operation === "Invoke-Installer" && e.host === "appv2")!;
+      const appv1Back = s.lab.timeline().find((e) => e.host === "appv1" && e.primary && e.to === "Running");
+      assert.ok(appv1Back && appv1Back.atMs <= Date.parse(appv2Install.simTime), "appv1 served again before appv2's setup started");
+      const appv3Back = s.lab.timeline().find((e) => e.host === "appv3" && e.primary && e.to === "Running")!;
+      assert.ok(appv3Back.atMs >= Date.parse(audit.find((e) => e.operation === "Invoke-Installer" && e.host === "appv3")!.simTime), "appv3 stayed stopped until its turn");
       assert.equal(audit.filter((e) => e.operation === "Invoke-Installer").length, 3);
       assert.deepEqual(stepOps(events, SERVER_TYPE), { "farm1-appv1": "create", "farm1-appv2": "create", "farm1-appv3": "create" });
       const outputs = result.outputs.farms.value as { farm1: { versions: Record<string, string>; backupPath: string } };
