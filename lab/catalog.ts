@@ -14,6 +14,7 @@ export type HostRole =
   | "appv-management"
   | "appv-streaming"
   | "appv-management-service"
+  | "appv-console"
   | "sql"
   | "plain";
 
@@ -90,6 +91,9 @@ export function productDisplayName(role: HostRole, version: string): string | un
       return "Microsoft Application Virtualization Streaming Server";
     case "appv-management-service":
       return "Microsoft Application Virtualization Management Service";
+    case "appv-console":
+      // Lab convention (the server DisplayNames are UNCONFIRMED, §C8); the same setup installs it (seed 002 step 13).
+      return "Microsoft Application Virtualization Management Console";
     default:
       return undefined;
   }
@@ -107,6 +111,8 @@ export function installLocation(role: HostRole): string {
       return "C:\\Program Files (x86)\\Microsoft System Center App Virt Streaming Server\\";
     case "appv-management-service":
       return "C:\\Program Files (x86)\\Microsoft System Center App Virt Management Service\\";
+    case "appv-console":
+      return "C:\\Program Files (x86)\\Microsoft System Center App Virt Management Console\\";
     default:
       return "";
   }
@@ -115,7 +121,7 @@ export function installLocation(role: HostRole): string {
 /** The installer product family that upgrades a role, if any. */
 export function installerProductFor(role: HostRole): InstallerProduct | undefined {
   if (role === "connection-server" || role === "security-server") return "horizon-connection-server";
-  if (role === "appv-management" || role === "appv-streaming" || role === "appv-management-service") {
+  if (role === "appv-management" || role === "appv-streaming" || role === "appv-management-service" || role === "appv-console") {
     return "appv-server";
   }
   return undefined;
@@ -200,6 +206,9 @@ export function servicesFor(role: HostRole, version: string | undefined): Servic
           runningWhenHealthy: true,
         },
       ];
+    case "appv-console":
+      // The Management Console is an MMC snap-in: no Windows service (seed 002 step 13 lists it apart from the servers).
+      return [];
     case "sql":
       return [
         {

@@ -227,7 +227,7 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
     const dbName = farm.database ?? "APPVIRT";
     const members: string[] = [];
     for (const s of farm.servers) {
-      const role = s.role === "management" ? "appv-management" : s.role === "streaming" ? "appv-streaming" : "appv-management-service";
+      const role = ({ management: "appv-management", streaming: "appv-streaming", "management-service": "appv-management-service", console: "appv-console" } as const)[s.role];
       const host = world.addHost(s, role, s.version, { database: { sql: farm.sql, name: dbName } });
       if (isDatabaseMember(host)) members.push(s.name);
       specs.push(s);

@@ -71,7 +71,8 @@ export interface PodSpec {
 
 /** An App-V server in a farm. */
 export interface AppVServerSpec extends HostSpecBase {
-  readonly role: "management" | "streaming" | "management-service";
+  /** `console`: a host with only the Management Console (seed 002 step 13), no service and no database. */
+  readonly role: "management" | "streaming" | "management-service" | "console";
   readonly version: string;
 }
 

@@ -67,6 +67,7 @@ const ROLES: Record<string, AppVFarmServer["role"]> = {
   "appv-management": "management",
   "appv-streaming": "streaming",
   "appv-management-service": "management-service",
+  "appv-console": "console",
 };
 
 const config = new pulumi.Config();
@@ -141,7 +142,7 @@ for (const farmName of farmNames) {
     timeScale: inventory.timeFactor,
   });
   summary[farmName] = pulumi.output({
-    versions: pulumi.all(farm.servers.map((s) => pulumi.all([s.urn, s.installedVersion]))).apply((pairs) => Object.fromEntries(pairs.map(([urn, v]) => [urn.split("::").pop()!, v]))),
+    versions: pulumi.all([...farm.servers, ...farm.consoles].map((s) => pulumi.all([s.urn, s.installedVersion]))).apply((pairs) => Object.fromEntries(pairs.map(([urn, v]) => [urn.split("::").pop()!, v]))),
     backupPath: farm.preparation.backupPath,
   });
 }

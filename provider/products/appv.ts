@@ -5,7 +5,7 @@
  */
 
 /** Which App-V 4.x component a server runs. */
-export type AppVRole = "management" | "streaming" | "management-service";
+export type AppVRole = "management" | "streaming" | "management-service" | "console";
 
 /**
  * Uninstall-registry DisplayName patterns of the App-V server products. UNCONFIRMED (§B2, §C8): the exact server
@@ -23,7 +23,20 @@ export const APPV_SERVICES: Readonly<Record<AppVRole, string>> = {
   management: "Application Virtualization Management Server",
   streaming: "Application Virtualization Streaming Server",
   "management-service": "IIS application pool of the App-V Management Web Service",
+  console: "(none: the Management Console has no service)",
 };
+
+/**
+ * Uninstall-registry DisplayName patterns of a Management Console host's product (seed 002 step 13: the same setup
+ * upgrades "all other computers where you installed the Application Virtualization Management Console"). UNCONFIRMED
+ * like the servers' (§C8); override `overrides.productDisplayNames`.
+ */
+export const APPV_CONSOLE_PATTERNS: readonly string[] = ["*Application Virtualization*Management Console*"];
+
+/** The product patterns of a role. */
+export function appvProductPatterns(role: AppVRole | undefined): readonly string[] {
+  return role === "console" ? APPV_CONSOLE_PATTERNS : APPV_PRODUCT_PATTERNS;
+}
 
 /**
  * The physical path (a `-like` pattern) of the Management Web Service's IIS application, by which its application pool

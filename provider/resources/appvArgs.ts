@@ -6,7 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs, MaintenanceWindowArgs } from "./horizonArgs";
 
 /** Which App-V 4.x component a server runs. */
-export type AppVRoleArg = "management" | "streaming" | "management-service";
+/**
+ * Which App-V 4.x component a server runs. `console`: a host with only the Management Console (seed 002 step 13),
+ * upgraded after the servers and never stopped with them.
+ */
+export type AppVRoleArg = "management" | "streaming" | "management-service" | "console";
 
 /** The App-V server setup on the host. */
 export interface AppVInstallerArgs {

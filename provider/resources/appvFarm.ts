@@ -135,6 +135,8 @@ export class AppVFarm extends pulumi.ComponentResource {
   readonly preparation: AppVFarmPreparation;
   /** The servers, in upgrade order. */
   readonly servers: AppVServer[] = [];
+  /** The Management Console hosts, upgraded after the servers. */
+  readonly consoles: AppVServer[];
   readonly completion: AppVFarmCompletion;
 
   constructor(name: string, args: AppVFarmArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -148,10 +150,16 @@ export class AppVFarm extends pulumi.ComponentResource {
       throw new Error(`[order] AppVFarm ${name}: "${String(args.order)}" is not an order; use "sequential" or "parallel-after-first".`);
     }
 
-    // Seed 002: one server upgrades the schema first; a streaming server does not use the database, so it cannot.
-    const firstMember = args.servers.findIndex((s) => (s.role ?? "management") !== "streaming");
-    const ordered: AppVFarmServer[] = firstMember > 0 ? [args.servers[firstMember], ...args.servers.filter((_, i) => i !== firstMember)] : [...args.servers];
-    const schemaServer = firstMember >= 0 ? args.servers[firstMember].name : undefined;
+    // Seed 002 step 13: the Management Console hosts are upgraded after the servers and are not servers: they are never
+    // stopped with them and never upgrade the schema.
+    const consoles = args.servers.filter((s) => s.role === "console");
+    const servers = args.servers.filter((s) => s.role !== "console");
+    if (servers.length === 0) throw new Error(`[servers] AppVFarm ${name} lists only Management Console hosts; list the servers sharing the database too.`);
+    // Seed 002: one server upgrades the schema first; a streaming server does not use the database, so it cannot. Any
+    // database member can: "The data store is upgraded when you upgrade any server or the App-V Management Web Service".
+    const firstMember = servers.findIndex((s) => (s.role ?? "management") !== "streaming");
+    const ordered: AppVFarmServer[] = firstMember > 0 ? [servers[firstMember], ...servers.filter((_, i) => i !== firstMember)] : [...servers];
+    const schemaServer = firstMember >= 0 ? servers[firstMember].name : undefined;
 
     const members: FarmMemberArgs[] = ordered.map((s) => ({
       name: s.name,
@@ -225,13 +233,22 @@ export class AppVFarm extends pulumi.ComponentResource {
       previous = server.installedVersion;
     }
 
+    /** The Management Console hosts, each once every server runs its target (in parallel with one another). */
+    this.consoles = consoles.map(({ name: consoleName, targetVersion, ...consoleArgs }) =>
+      new AppVServer(
+        `${name}-${consoleName}`,
+        { ...consoleArgs, targetVersion: targetVersion ?? args.targetVersion, ...common, upgradeAfter: this.servers.map((s) => s.installedVersion) },
+        { parent: this },
+      ),
+    );
+
     this.completion = new AppVFarmCompletion(
       `${name}-completion`,
       {
         farmName: name,
         targetVersion: args.targetVersion,
         servers: members,
-        upgradeAfter: this.servers.map((s) => s.installedVersion),
+        upgradeAfter: [...this.servers, ...this.consoles].map((s) => s.installedVersion),
         maintenanceWindow: args.maintenanceWindow,
         timeScale: args.timeScale,
       },

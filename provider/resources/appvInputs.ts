@@ -121,7 +121,9 @@ export interface AppVFarmInputs {
 }
 
 const installer = z.object({ path: windowsPath, sha256, arguments: z.string().min(1).max(4_000).optional() }).strict();
-const role = z.enum(["management", "streaming", "management-service"]);
+const role = z.enum(["management", "streaming", "management-service", "console"]);
+/** The farm-level resources take the servers only: `AppVFarm` upgrades the console hosts after them. */
+const farmRole = z.enum(["management", "streaming", "management-service"]);
 const overrides = z
   .object({
     serviceDisplayName: z.string().min(1).max(256).optional(),
@@ -198,7 +200,7 @@ const farmSchema = z
         z
           .object({
             name: z.string().min(1).max(255),
-            role: role.optional(),
+            role: farmRole.optional(),
             connection: z.unknown(),
             targetVersion: z.string().optional(),
             overrides: overrides.optional(),

@@ -12,7 +12,6 @@
  */
 import { getClientSessions, getDatabaseSessions, getServiceState, invokeSqlBackup, setServiceState, setWebAppPoolState, testSqlBackup, testSqlLogin } from "../operations";
 import {
-  APPV_PRODUCT_PATTERNS,
   APPV_CLIENT_PORTS,
   DEFAULT_USER_SESSION_DRAIN_MINUTES,
   APPV_DB_ADMIN_PROPERTIES,
@@ -20,6 +19,7 @@ import {
   appvDbAdminArguments,
   APPV_SERVICES,
   APPV_WEB_APPLICATION_PATH,
+  appvProductPatterns,
   appvServiceCommand,
   APPV_SERVICE_TIMEOUT_MINUTES,
   APPV_DEFAULT_DATABASE,
@@ -171,7 +171,7 @@ async function observeServer(inputs: AppVServerInputs, session: Session, deadlin
   const service = serviceOf(inputs.role, inputs.overrides);
   const facts = await readAppVHost(session, {
     label: inputs.connection.host,
-    productPatterns: inputs.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
+    productPatterns: inputs.overrides?.productDisplayNames ?? appvProductPatterns(inputs.role),
     servicePattern: service,
     webApplicationPath: webPathOf(inputs.role, inputs.overrides),
     installerPath: inputs.installer.path,
@@ -183,6 +183,7 @@ async function observeServer(inputs: AppVServerInputs, session: Session, deadlin
     installerPath: inputs.installer.path,
     installerSha256: inputs.installer.sha256,
     service,
+    hasService: inputs.role !== "console",
   });
   return { facts, plan, service };
 }
@@ -270,7 +271,7 @@ async function farmStateText(inputs: AppVServerInputs, session: Session, step: s
   try {
     live = await readAppVHost(session, {
       label: inputs.connection.host,
-      productPatterns: inputs.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
+      productPatterns: inputs.overrides?.productDisplayNames ?? appvProductPatterns(inputs.role),
       servicePattern: service,
       webApplicationPath: webPathOf(inputs.role, inputs.overrides),
       target: inputs.targetVersion,
@@ -431,7 +432,7 @@ async function runServerStep(
     }
     case "verify-version": {
       state.liveVersion = await verifyInstalledVersion(session, step.host, {
-        patterns: inputs.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
+        patterns: inputs.overrides?.productDisplayNames ?? appvProductPatterns(inputs.role),
         target: inputs.targetVersion,
         scheme: APPV_VERSIONS,
         product: "App-V server",
@@ -514,7 +515,7 @@ async function readMembers(inputs: AppVFarmInputs, sessions: Map<string, Session
       const service = serviceOf(m.role, m.overrides);
       const facts = await readAppVHost(sessions.get(m.name)!, {
         label: m.name,
-        productPatterns: m.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
+        productPatterns: m.overrides?.productDisplayNames ?? appvProductPatterns(m.role),
         servicePattern: service,
         webApplicationPath: webPathOf(m.role, m.overrides),
         installerPath: hashSetups ? m.installer?.path : undefined,

@@ -55,6 +55,8 @@ export interface AppVServerIntent {
   installerSha256: string;
   /** The service pattern, for messages. */
   service: string;
+  /** False for a Management Console host: no service to wait for or start. @default true */
+  hasService?: boolean;
 }
 
 /** The declared side of the farm's preparation. */
@@ -132,14 +134,14 @@ export function planAppVServer(facts: AppVHostFacts, intent: AppVServerIntent): 
   const host = facts.host;
   const service = facts.serviceDisplayName ?? intent.service;
   if (!isBelow(facts.liveVersion, intent.targetVersion)) {
-    return facts.serviceStatus === "Running"
+    return facts.serviceStatus === "Running" || intent.hasService === false
       ? { steps: [] }
       : { steps: [{ name: "start-service", host, detail: `start "${service}" (it is ${facts.serviceStatus ?? "not running"})` }] };
   }
   const steps: PlannedStep[] = [
     { name: "preflight", host, detail: "check administrator rights, the setup's SHA-256, the maintenance window and the time budget" },
     { name: "install", host, detail: `run ${intent.installerPath} silently: ${formatAppVVersion(parsed(facts.liveVersion!)!)} -> ${intent.targetVersion}` },
-    { name: "wait-service", host, detail: `wait for "${service}" to run` },
+    ...(intent.hasService === false ? [] : [{ name: "wait-service" as const, host, detail: `wait for "${service}" to run` }]),
     { name: "verify-version", host, detail: `verify the installed version is ${intent.targetVersion}` },
   ];
   const pre = preflightBlock(facts, intent, "setup");

@@ -380,6 +380,17 @@ describe("lab handlers: App-V", () => {
     assert.deepEqual((await op(lab, "appv1", "Get-ClientSessions", { ports: [554] })).result.connections, []);
   });
 
+  it("upgrades a Management Console host with the same setup: no service, no database", async () => {
+    await lab.stop();
+    lab = await startLab({ timeFactor: FAST, farms: [{ name: "f", sql: "sql1", servers: [{ name: "con", role: "console", version: APPV_41SP1 }] }] });
+    assert.deepEqual(lab.host("con").state.services, []);
+    assert.equal(lab.host("con").state.products[0].displayName, "Microsoft Application Virtualization Management Console");
+    lab.addInstaller("con", { path: APPV_INSTALLER, product: "appv-server", version: APPV_45SP2 });
+    assert.equal((await install("con", null)).result.exitCode, 0);
+    assert.equal(versionOf(lab, "con"), APPV_45SP2);
+    assert.equal(lab.database("sql1", "APPVIRT").schemaVersion, APPV_41SP1);
+  });
+
   it("ignores a running streaming server: it does not use the database", async () => {
     await stop("appv2");
     assert.equal(lab.host("appv3").state.services[0].status, "Running");

@@ -38,7 +38,7 @@ async function setUp(
   engine: Engine,
   version: string,
   extraConfig: Record<string, { value: string; secret?: boolean }> = {},
-  servers: { name: string; role: "management" | "streaming" | "management-service" }[] = [
+  servers: { name: string; role: "management" | "streaming" | "management-service" | "console" }[] = [
     { name: "appv1", role: "management" },
     { name: "appv2", role: "management" },
     { name: "appv3", role: "streaming" },
@@ -357,6 +357,59 @@ describe("AppVFarm through the real engine against the lab", function () {
       const iis = s.lab.host("appv4").state;
       assert.equal(iis.services.find((x) => x.name === "W3SVC")?.status, "Running");
       assert.deepEqual(iis.iis?.pools, { DefaultAppPool: "Started", AppVirtManagementService: "Started", IntranetAppPool: "Started" });
+    });
+  });
+
+  describe("a farm with a Management Console host", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"], {}, [
+        { name: "appv1", role: "management" },
+        { name: "appv3", role: "streaming" },
+        { name: "con1", role: "console" },
+      ]);
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("upgrades the console host after every server, and never stops anything on it with them", async function () {
+      const { result, events } = await s.stack.up();
+      assert.equal(result.summary.result, "succeeded");
+      for (const name of ["appv1", "appv3", "con1"]) assert.equal(version(s.lab, name), TARGET_BUILD, `${name} version`);
+      const installs = s.lab.audit().filter((e) => e.operation === "Invoke-Installer");
+      const consoleInstall = installs.find((e) => e.host === "con1")!;
+      for (const server of installs.filter((e) => e.host !== "con1")) {
+        assert.ok(Date.parse(server.simEndTime!) <= Date.parse(consoleInstall.simTime), `${server.host}'s setup ended before the console's started`);
+      }
+      assert.deepEqual(s.lab.audit().filter((e) => e.host === "con1" && e.operation === "Set-ServiceState"), []);
+      assert.doesNotMatch(diagnostics(events).join("\n"), /stop-services on CON1/);
+      assert.equal(stepOps(events, SERVER_TYPE)["farm1-con1"], "create");
+    });
+  });
+
+  describe("a farm whose only database member is the Management Web Service", function () {
+    let s: Setup;
+    before(async function () {
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"], {}, [
+        { name: "appv3", role: "streaming" },
+        { name: "web1", role: "management-service" },
+      ]);
+    });
+    after(async function () {
+      await tearDown(s);
+    });
+
+    it("upgrades the data store through the web service's setup, first", async function () {
+      const { events } = await s.stack.preview();
+      assert.match(diagnostics(events).join("\n"), /web1 management-service: 4\.1 SP1 -> 4\.5 SP2 \(upgrades the database schema\), first/);
+      const { result } = await s.stack.up();
+      assert.equal(result.summary.result, "succeeded");
+      const installs = s.lab.audit().filter((e) => e.operation === "Invoke-Installer");
+      assert.equal(installs[0].host, "web1");
+      assert.deepEqual((installs[0].params as { secrets?: Record<string, string> }).secrets, { dbAdminUser: "***", dbAdminPassword: "***" });
+      assert.equal(s.lab.database("sql1", "APPVIRT").schemaVersion, TARGET_BUILD);
+      for (const name of ["appv3", "web1"]) assert.equal(version(s.lab, name), TARGET_BUILD);
     });
   });
 

@@ -257,3 +257,13 @@ describe("planAppVFarm and users still connected", () => {
     assert.match(plan.steps[0].detail, /wait up to 20 min for 1 client connection\(s\) on appv1 to end \(10\.0\.0\.5\); then refuse, stopping nothing/);
   });
 });
+
+describe("planAppVServer for a Management Console host", () => {
+  const console_ = { ...intent, hasService: false };
+  it("runs the setup and verifies the version, with no service to wait for", () => {
+    assert.deepEqual(names(planAppVServer(host({ serviceStatus: "missing" }), console_)), ["preflight@APPV1", "install@APPV1", "verify-version@APPV1"]);
+  });
+  it("has nothing to do at the target, though it has no service", () => {
+    assert.deepEqual(planAppVServer(host({ liveVersion: "4.5.2.17140", serviceStatus: "missing" }), console_), { steps: [] });
+  });
+});
