@@ -35,5 +35,6 @@ export type {
   AppVOverrides,
   AppVRoleArg,
   AppVServerArgs,
+  AppVUserSessionsArgs,
 } from "./resources/appvArgs";
 export { parseAppVVersion, formatAppVVersion, compareAppVVersions, type AppVVersion } from "./versions/appv";

@@ -237,6 +237,15 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
   if (notReady.length > 0) {
     return { steps, blocked: { code: "server-not-ready", reason: `not every server can be upgraded, so no service is stopped: ${notReady.join("; ")}` } };
   }
+  // Seed 002 step 7: the schema upgrade needs the database administrative credentials; credentials SQL refuses would
+  // fail the first setup after every service is stopped.
+  if (!upgraded && intent.adminLogin && !intent.adminLogin.ok) {
+    return { steps, blocked: { code: "database-credentials", reason: `[${intent.adminLogin.property}] ${intent.adminLogin.reason}; no service is stopped` } };
+  }
+  // Without a backup nothing is done on the database, so an unreachable SQL Server blocks only a run that backs up.
+  if (!upgraded && intent.backupPath && !database.reachable) {
+    return { steps, blocked: { code: "database-unreachable", reason: `the database ${database.label} could not be read: ${database.error ?? "no answer"}; the backup cannot be taken` } };
+  }
   // Seed 002: "all those servers must be taken offline while the database is being upgraded": a server on the database
   // that the program does not declare would stay online through the schema upgrade.
   const clients = intent.databaseClients;
@@ -254,15 +263,6 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
           "every server sharing the database must be taken offline before the schema upgrade; add it to servers, or list it in database.otherClients if it is not an App-V server; no service is stopped",
       },
     };
-  }
-  // Seed 002 step 7: the schema upgrade needs the database administrative credentials; credentials SQL refuses would
-  // fail the first setup after every service is stopped.
-  if (!upgraded && intent.adminLogin && !intent.adminLogin.ok) {
-    return { steps, blocked: { code: "database-credentials", reason: `[${intent.adminLogin.property}] ${intent.adminLogin.reason}; no service is stopped` } };
-  }
-  // Without a backup nothing is done on the database, so an unreachable SQL Server blocks only a run that backs up.
-  if (!upgraded && intent.backupPath && !database.reachable) {
-    return { steps, blocked: { code: "database-unreachable", reason: `the database ${database.label} could not be read: ${database.error ?? "no answer"}; the backup cannot be taken` } };
   }
   return { steps };
 }

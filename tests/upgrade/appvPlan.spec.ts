@@ -267,3 +267,14 @@ describe("planAppVServer for a Management Console host", () => {
     assert.deepEqual(planAppVServer(host({ liveVersion: "4.5.2.17140", serviceStatus: "missing" }), console_), { steps: [] });
   });
 });
+
+describe("planAppVFarm refusals in order", () => {
+  it("names refused credentials before sessions that the same login could not read", () => {
+    const plan = planAppVFarm([member("appv1")], db(), {
+      ...farmIntent,
+      adminLogin: { ok: false, property: "database.sqlPassword", reason: "cannot log in" },
+      databaseClients: { error: "Login failed" },
+    });
+    assert.equal(plan.blocked?.code, "database-credentials");
+  });
+});
