@@ -541,8 +541,11 @@ async function observeFarm(kind: AppVKind, inputs: AppVFarmInputs, sessions: Map
     anyBelow && dbSession
       ? await readAppVDatabase(dbSession, { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), secrets: sqlSecrets(inputs), body: inputs.database!.schemaScript, deadlineSeconds })
       : { label, reachable: true };
-  const adminLogin = anyBelow && dbSession && database.reachable && !schemaUpgraded(members, database, inputs.targetVersion) ? await checkAdminLogin(inputs, dbSession, deadlineSeconds) : undefined;
-  const databaseClients = adminLogin ? await readDatabaseClients(inputs, members, dbSession!, deadlineSeconds) : undefined;
+  // Before the schema upgrade: the credentials it needs and who else is on the database, read side by side.
+  const beforeSchema = anyBelow && dbSession && database.reachable && !schemaUpgraded(members, database, inputs.targetVersion);
+  const [adminLogin, databaseClients] = beforeSchema
+    ? await Promise.all([checkAdminLogin(inputs, dbSession!, deadlineSeconds), readDatabaseClients(inputs, members, dbSession!, deadlineSeconds)])
+    : [undefined, undefined];
   const plan = planAppVFarm(members, database, {
     userSessions: { drainMinutes: inputs.userSessions?.drainMinutes ?? DEFAULT_USER_SESSION_DRAIN_MINUTES, proceed: inputs.userSessions?.proceed ?? false },
     adminLogin,
