@@ -742,15 +742,24 @@ async function checkFarm(kind: "farm-preparation" | "farm-completion", news: Pro
 }
 
 /** The farm's state in words after a failed preparation step. */
-function preparationStateText(inputs: AppVFarmInputs, stopped: readonly AppVMemberFacts[], backup: { path?: string; verified: boolean; taken: boolean }): string {
+function preparationStateText(
+  inputs: AppVFarmInputs,
+  members: readonly AppVMemberFacts[],
+  upgraded: boolean,
+  stopped: readonly AppVMemberFacts[],
+  backup: { path?: string; verified: boolean; taken: boolean },
+): string {
   const backupText = inputs.backup?.waive
     ? `no backup (waived: ${inputs.backup.waive.reason})`
     : backup.taken
       ? `a backup was written to ${backup.path} on ${inputs.database?.sqlServer} but ${backup.verified ? "verified" : "NOT verified: do not rely on it"}`
       : "no backup was taken by this run";
   const starts = stopped.map((m) => `${m.name}: ${appvServiceCommand("Start", m.role, m.serviceDisplayName ?? m.service, m.appPool)}`);
+  // Each server as this run left it (its service's state is updated by every stop the run made).
+  const servers = members.map((m) => `${m.name}: ${versionText(m)}, service ${m.serviceStatus ?? "unknown"}`).join("; ");
+  const schema = upgraded ? "the schema was upgraded by an earlier run" : "the schema is not upgraded (no server was upgraded)";
   return (
-    ` Farm ${inputs.farmName} (${databaseLabel(inputs)}): ${backupText}; the schema is not upgraded (no server was upgraded); ` +
+    ` Farm ${inputs.farmName} (${databaseLabel(inputs)}): ${servers}. ${backupText}; ${schema}; ` +
     `stopped: ${stopped.map((m) => m.name).join(", ") || "none"}. To bring service back: ${starts.length > 0 ? starts.join("; ") : "nothing to start"}; ` +
     "or fix the cause and run `pulumi up` again, which resumes."
   );
@@ -828,7 +837,7 @@ async function convergeFarm(kind: "farm-preparation" | "farm-completion", news: 
       { budgetMs: (budgetMinutes * 60_000) / scale, log: (line) => say(resource, line, secrets) },
     );
   } catch (e) {
-    const extra = kind === "farm-preparation" ? preparationStateText(inputs, stopped, backup) : "";
+    const extra = kind === "farm-preparation" ? preparationStateText(inputs, members, schemaUpgraded(members, database, inputs.targetVersion), stopped, backup) : "";
     throw new Error(redactText(`${(e as Error).message}${extra}`, secrets));
   }
   const tookBackup = plan.steps.some((s) => s.name === "backup-database");

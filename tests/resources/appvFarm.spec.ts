@@ -319,6 +319,7 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.match(text, /NOT verified/);
       assert.match(text, /the schema is not upgraded/);
       assert.match(text, /stopped: appv1, appv2, appv3/);
+      assert.match(text, /appv1: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped; appv2: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped; appv3: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped/);
       assert.match(text, /appv1: Start-Service -DisplayName 'Application Virtualization Management Server'/);
       assert.match(text, /appv3: Start-Service -DisplayName 'Application Virtualization Streaming Server'/);
       for (const name of SERVERS) assert.equal(version(s.lab, name), APPV_VERSIONS["4.1 SP1"]);
