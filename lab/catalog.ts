@@ -14,6 +14,7 @@ export type HostRole =
   | "appv-management"
   | "appv-streaming"
   | "appv-management-service"
+  | "appv-console"
   | "sql"
   | "plain";
 
@@ -90,6 +91,9 @@ export function productDisplayName(role: HostRole, version: string): string | un
       return "Microsoft Application Virtualization Streaming Server";
     case "appv-management-service":
       return "Microsoft Application Virtualization Management Service";
+    case "appv-console":
+      // Lab convention (the server DisplayNames are UNCONFIRMED, §C8); the same setup installs it (seed 002 step 13).
+      return "Microsoft Application Virtualization Management Console";
     default:
       return undefined;
   }
@@ -107,6 +111,8 @@ export function installLocation(role: HostRole): string {
       return "C:\\Program Files (x86)\\Microsoft System Center App Virt Streaming Server\\";
     case "appv-management-service":
       return "C:\\Program Files (x86)\\Microsoft System Center App Virt Management Service\\";
+    case "appv-console":
+      return "C:\\Program Files (x86)\\Microsoft System Center App Virt Management Console\\";
     default:
       return "";
   }
@@ -115,7 +121,7 @@ export function installLocation(role: HostRole): string {
 /** The installer product family that upgrades a role, if any. */
 export function installerProductFor(role: HostRole): InstallerProduct | undefined {
   if (role === "connection-server" || role === "security-server") return "horizon-connection-server";
-  if (role === "appv-management" || role === "appv-streaming" || role === "appv-management-service") {
+  if (role === "appv-management" || role === "appv-streaming" || role === "appv-management-service" || role === "appv-console") {
     return "appv-server";
   }
   return undefined;
@@ -189,16 +195,20 @@ export function servicesFor(role: HostRole, version: string | undefined): Servic
         },
       ];
     case "appv-management-service":
-      // The Management Web Service is an IIS application (lab convention): its "service" is IIS itself.
+      // The Management Web Service is an IIS application (domain-facts §B2: "...\App Virt Management Service\
+      // SftMgmt.udl"); IIS itself serves other sites too, so it is not the App-V service: the App-V application's pool
+      // is (iisFor).
       return [
         {
           name: "W3SVC",
           displayName: "World Wide Web Publishing Service",
           startType: "Automatic",
           runningWhenHealthy: true,
-          primary: true,
         },
       ];
+    case "appv-console":
+      // The Management Console is an MMC snap-in: no Windows service (seed 002 step 13 lists it apart from the servers).
+      return [];
     case "sql":
       return [
         {
@@ -234,4 +244,43 @@ export function companionServices(role: HostRole, displayName: string): string[]
 /** Whether a role's host shares an App-V database (streaming servers do not use the database). */
 export function usesAppVDatabase(role: HostRole): boolean {
   return role === "appv-management" || role === "appv-management-service";
+}
+
+/**
+ * The MSI properties through which the lab's App-V setup takes the database administrative credentials its Database
+ * Upgrade Required page asks for (002_d640911b67db555d.txt step 7: "Enter the database administrative credentials").
+ * Lab convention: Microsoft documents no silent command line for the server setup (domain-facts §B1, UNCONFIRMED), so
+ * these names are the lab's, and a real farm's may differ.
+ */
+export const APPV_DB_ADMIN_PROPERTIES = { user: "DBADMINUSER", password: "DBADMINPASSWORD" } as const;
+
+/** An IIS application: the site it belongs to, its path, where its files are, and its application pool. */
+export interface IisApplicationDefinition {
+  readonly site: string;
+  readonly path: string;
+  readonly physicalPath: string;
+  readonly pool: string;
+}
+
+/** The IIS application pool of the App-V Management Web Service (lab convention; the real name is UNCONFIRMED). */
+export const APPV_APP_POOL = "AppVirtManagementService";
+
+/**
+ * What IIS serves on a host of a role: the App-V Management Web Service beside IIS's Default Web Site and another
+ * site, each application in its own pool, so stopping IIS (W3SVC) would take every site down and stopping the App-V
+ * pool takes only the App-V application down. The App-V application's physical path is the web service's folder
+ * (domain-facts §B2); its site path and pool name are lab conventions (UNCONFIRMED).
+ */
+export function iisFor(role: HostRole): IisApplicationDefinition[] {
+  if (role !== "appv-management-service") return [];
+  return [
+    { site: "Default Web Site", path: "/", physicalPath: "C:\\inetpub\\wwwroot", pool: "DefaultAppPool" },
+    {
+      site: "Default Web Site",
+      path: "/AppVirtManagementService",
+      physicalPath: "C:\\Program Files (x86)\\Microsoft System Center App Virt Management Service\\App Virt Management Service",
+      pool: APPV_APP_POOL,
+    },
+    { site: "Intranet", path: "/", physicalPath: "D:\\Sites\\Intranet", pool: "IntranetAppPool" },
+  ];
 }

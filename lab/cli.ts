@@ -109,6 +109,9 @@ export interface LabDescription {
       registeredAs?: string;
       /** Current product version. */
       version?: string;
+      /** SQL hosts: a sysadmin SQL login (the database administrative credentials the App-V schema upgrade needs). */
+      sqlUser?: string;
+      sqlPassword?: string;
       /** App-V servers: the farm, and the SQL host (lab name) and database it shares. */
       farm?: string;
       sql?: string;
@@ -134,6 +137,7 @@ export function stageAndDescribe(lab: Lab): LabDescription {
       installers.push({ path: staged.path, sha256: staged.sha256, version });
     }
     const link = state.pod ? lab.pod(state.pod).securityServers[name] : undefined;
+    const login = state.role === "sql" ? lab.sqlLogins(name)[0] : undefined;
     hosts[name] = {
       ...lab.endpoint(name),
       role: state.role,
@@ -145,6 +149,7 @@ export function stageAndDescribe(lab: Lab): LabDescription {
       ...(state.database && state.role.startsWith("appv-")
         ? { farm: lab.database(state.database.sql, state.database.name).farm, sql: state.database.sql, database: state.database.name }
         : {}),
+      ...(login ? { sqlUser: login.user, sqlPassword: login.password } : {}),
       installers,
     };
   }

@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import {
+  APPV_APP_POOL,
+  APPV_DB_ADMIN_PROPERTIES,
   VDMADMIN_PATH,
   companionServices,
   installLocation,
@@ -216,6 +218,59 @@ const setServiceState: Handler<{ displayName: string; state: "Running" | "Stoppe
     }
     ctx.progress(`Service '${svc.displayName}' is Running.`);
     return { displayName: svc.displayName, status: svc.status, waitedSeconds: wait };
+  },
+};
+
+/**
+ * `Get-WebApplicationPool`: the IIS applications whose physical path is `-like` the pattern, each with its pool's state
+ * (WebAdministration's Get-WebApplication and Get-WebAppPoolState), and whether IIS (W3SVC) runs. A host without IIS
+ * has no WebAdministration module: the import fails as it would there.
+ */
+const getWebApplicationPool: Handler<{ physicalPathLike: string }> = {
+  schema: z.object({ physicalPathLike: z.string().min(1) }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const iis = ctx.host.iis;
+    if (!iis) throw new Error("Import-Module : The specified module 'WebAdministration' was not loaded because no valid module file was found in any module directory.");
+    const w3 = ctx.host.services.find((s) => s.name === "W3SVC");
+    return {
+      iisRunning: w3?.status === "Running",
+      applications: iis.applications
+        .filter((a) => like(a.physicalPath, ctx.params.physicalPathLike))
+        .map((a) => ({ site: a.site, path: a.path, physicalPath: a.physicalPath, applicationPool: a.pool, poolState: iis.pools[a.pool] })),
+    };
+  },
+};
+
+/** `Set-WebAppPoolState`: Start-WebAppPool / Stop-WebAppPool on one pool; IIS and the other pools are left alone. */
+const setWebAppPoolState: Handler<{ name: string; state: "Started" | "Stopped"; timeoutSeconds: number }> = {
+  schema: z.object({ name: z.string().min(1), state: z.enum(["Started", "Stopped"]), timeoutSeconds: z.number().positive() }),
+  admin: true,
+  async run(ctx) {
+    const iis = ctx.host.iis;
+    if (!iis || !(ctx.params.name in iis.pools)) throw new Error(`Stop-WebAppPool : Cannot find path 'IIS:\\AppPools\\${ctx.params.name}' because it does not exist.`);
+    ctx.during();
+    if (iis.pools[ctx.params.name] === ctx.params.state) return { name: ctx.params.name, state: ctx.params.state, waitedSeconds: 0 };
+    const w3 = ctx.host.services.find((s) => s.name === "W3SVC");
+    if (ctx.params.state === "Started" && w3?.status !== "Running") {
+      throw new Error(`Start-WebAppPool : The World Wide Web Publishing Service (W3SVC) is stopped; application pool '${ctx.params.name}' cannot start.`);
+    }
+    await ctx.world.clock.sleep(ctx.durations.quick);
+    ctx.world.setAppPoolState(ctx.host, ctx.params.name, ctx.params.state);
+    return { name: ctx.params.name, state: ctx.params.state, waitedSeconds: ctx.durations.quick };
+  },
+};
+
+/**
+ * `Get-ClientSessions`: established TCP connections on the given local ports (App-V clients stream over RTSP, port 554,
+ * or RTSPS 322: KB 2615139, domain-facts §B2), while the App-V service serves.
+ */
+const getClientSessions: Handler<{ ports: number[] }> = {
+  schema: z.object({ ports: z.array(z.number().int().positive()) }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const live = ctx.world.isServing(ctx.host) ? ctx.world.liveClientSessions(ctx.host) : [];
+    return { connections: live.filter((s) => ctx.params.ports.includes(s.localPort)).map((s) => ({ remoteAddress: s.remoteAddress, localPort: s.localPort })) };
   },
 };
 
@@ -520,10 +575,17 @@ async function installWithMutex(
         ? db.members
             .filter((m) => m !== host.name)
             .map((m) => world.host(m))
-            .filter((peer) => peer.services.some((s) => s.primary && s.status === "Running"))
+            .filter((peer) => world.isServing(peer))
             .map((peer) => peer.computerName)
         : [];
-      const verdict = checkAppVInstall({ installed, target: info.version, schemaVersion: db?.schemaVersion, runningPeers });
+      const adminUser = parsed.properties[APPV_DB_ADMIN_PROPERTIES.user];
+      const adminLogin = (() => {
+        if (!db || !adminUser) return { state: "missing" as const };
+        const r = world.sqlLogin(db.sql, adminUser, parsed.properties[APPV_DB_ADMIN_PROPERTIES.password] ?? "");
+        if (!r.ok) return { state: "refused" as const, user: adminUser, message: r.message };
+        return { state: r.sysadmin ? ("ok" as const) : ("not-admin" as const), user: adminUser };
+      })();
+      const verdict = checkAppVInstall({ installed, target: info.version, schemaVersion: db?.schemaVersion, runningPeers, adminLogin });
       violations.push(...verdict.violations);
       upgradesSchema = verdict.upgradesSchema;
     }
@@ -533,9 +595,13 @@ async function installWithMutex(
     return fail(ctx, log, violations, productDisplayName(host.role, info.version));
   }
 
-  // The installer stops the product's services (seed 000 step 1, seed 002 note), installs, then starts them.
-  const before = host.services.map((s) => ({ svc: s, status: s.status }));
-  for (const s of host.services) world.setServiceStatus(host, s, "Stopped");
+  // The installer stops the product's services (seed 000 step 1, seed 002 note), installs, then starts them. The
+  // Management Web Service's are its IIS application pool, not IIS, which serves other sites (lab convention).
+  const web = host.iis ? APPV_APP_POOL : undefined;
+  const poolBefore = web ? host.iis!.pools[web] : undefined;
+  const before = web ? [] : host.services.map((s) => ({ svc: s, status: s.status }));
+  if (web) world.setAppPoolState(host, web, "Stopped");
+  else for (const s of host.services) world.setServiceStatus(host, s, "Stopped");
   log.push("Action start: StopServices. The product's services were stopped.");
   world.writeTextFile(host, ctx.params.logPath, log.join("\r\n"));
   ctx.progress("Services stopped; installing");
@@ -557,6 +623,7 @@ async function installWithMutex(
     for (const b of before) {
       if (b.status === "Running") startService(ctx, b.svc);
     }
+    if (web && poolBefore === "Started") world.setAppPoolState(host, web, "Started");
     log.push("Action ended: INSTALL. Return value 3.", `MSI (s): Product: ${productName} -- Installation operation failed.`);
     log.push(`MSI (s): Windows Installer installed the product. Installation success or error status: ${exitCode}.`);
     return finish(ctx, log, exitCode);
@@ -570,7 +637,7 @@ async function installWithMutex(
     host.products = [
       { displayName: productName, displayVersion: info.version, installLocation: installLocation(host.role) },
     ];
-    world.replaceServices(
+    if (!web) world.replaceServices(
       host,
       servicesFor(host.role, info.version).map((d) => ({
         name: d.name,
@@ -582,7 +649,8 @@ async function installWithMutex(
     );
     if (host.role === "security-server") repair(ctx, info.version);
   }
-  for (const d of servicesFor(host.role, world.installedVersion(host))) {
+  if (web) world.setAppPoolState(host, web, "Started");
+  else for (const d of servicesFor(host.role, world.installedVersion(host))) {
     const svc = world.service(host, d.displayName);
     if (svc && d.runningWhenHealthy && svc.status !== "Running") startService(ctx, svc);
   }
@@ -780,12 +848,30 @@ function databaseFor(ctx: OperationContext<{ sqlServer: string; database: string
   return db;
 }
 
+/**
+ * Logs in as sqlcmd would: `-U` with the password in SQLCMDPASSWORD when the params carry a login, otherwise Windows
+ * authentication (-E) as the SSH account, accepted for a local administrator (see SqlLoginSpec). A refused login is
+ * what sqlcmd prints, and exits 1.
+ */
+function authenticate(ctx: OperationContext<{ secrets?: Record<string, string> }>): { user: string; sysadmin: boolean } {
+  const user = ctx.params.secrets?.sqlUser;
+  if (user === undefined) {
+    if (!ctx.user.admin) throw new Error(`Sqlcmd: Error: Microsoft SQL Server Native Client 10.0 : Login failed for user '${ctx.host.computerName}\\${ctx.user.user}'..`);
+    return { user: `${ctx.host.computerName}\\${ctx.user.user}`, sysadmin: true };
+  }
+  const r = ctx.world.sqlLogin(ctx.host.name, user, ctx.params.secrets?.sqlPassword ?? "");
+  if (!r.ok) throw new Error(`Sqlcmd: Error: Microsoft SQL Server Native Client 10.0 : ${r.message}.`);
+  return { user, sysadmin: r.sysadmin };
+}
+
 const invokeSqlBackup: Handler<{ sqlServer: string; database: string; backupPath: string; secrets?: Record<string, string> }> = {
   schema: z.object({ sqlServer: z.string(), database: z.string(), backupPath: z.string().min(1), secrets: secretsSchema }),
   where: "sql",
   admin: true,
   async run(ctx) {
     const db = databaseFor(ctx);
+    const login = authenticate(ctx);
+    if (!login.sysadmin) throw new Error(`Msg 262, Level 14: BACKUP DATABASE permission denied in database '${db.name}'.`);
     await work(ctx, ctx.durations.sqlBackup);
     const valid = !hasFault(ctx, "backup-invalid");
     const finishedUtc = ctx.world.clock.nowIso();
@@ -812,6 +898,7 @@ const testSqlBackup: Handler<{ sqlServer: string; backupPath: string; secrets?: 
     if (ctx.world.findHost(ctx.params.sqlServer) !== ctx.host) {
       throw new Error(`[sqlServer] "${ctx.params.sqlServer}" is not this SQL Server (${ctx.host.computerName}).`);
     }
+    authenticate(ctx);
     await work(ctx, ctx.durations.quick * 5);
     const key = fileKey(ctx.params.backupPath);
     const backup = [...ctx.world.databases.values()].filter((d) => d.sql === ctx.host.name).map((d) => d.backups[key]).find(Boolean);
@@ -832,8 +919,40 @@ const getAppVDatabase: Handler<{ sqlServer: string; database: string; secrets?: 
   where: "sql",
   async run(ctx) {
     const db = databaseFor(ctx);
+    authenticate(ctx);
     await work(ctx, ctx.durations.quick);
     return { schemaVersion: db.schemaVersion };
+  },
+};
+
+/**
+ * `Get-DatabaseSessions`: who holds sessions on the database (sys.sysprocesses filtered to its dbid, the caller's own
+ * session left out), and the SQL host's computer name.
+ */
+const getDatabaseSessions: Handler<{ sqlServer: string; database: string; secrets?: Record<string, string> }> = {
+  schema: z.object({ sqlServer: z.string(), database: z.string(), secrets: secretsSchema }),
+  where: "sql",
+  async run(ctx) {
+    const db = databaseFor(ctx);
+    authenticate(ctx);
+    await work(ctx, ctx.durations.quick);
+    return { sqlHost: ctx.host.computerName, sessions: ctx.world.databaseSessions(db) };
+  },
+};
+
+/** `Test-SqlLogin`: a read-only login (`SELECT IS_SRVROLEMEMBER('sysadmin')`); a refused login is a result, not an error. */
+const testSqlLogin: Handler<{ sqlServer: string; database: string; secrets?: Record<string, string> }> = {
+  schema: z.object({ sqlServer: z.string(), database: z.string(), secrets: secretsSchema }),
+  where: "sql",
+  async run(ctx) {
+    databaseFor(ctx);
+    await work(ctx, ctx.durations.quick);
+    try {
+      const login = authenticate(ctx);
+      return { canLogIn: true, sysadmin: login.sysadmin, message: `logged in as ${login.user}` };
+    } catch (e) {
+      return { canLogIn: false, sysadmin: false, message: (e as Error).message };
+    }
   },
 };
 
@@ -857,6 +976,9 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Get-ServiceState": getServiceState,
   "Set-ServiceState": setServiceState,
   "Get-FileHash": getFileHash,
+  "Get-ClientSessions": getClientSessions,
+  "Get-WebApplicationPool": getWebApplicationPool,
+  "Set-WebAppPoolState": setWebAppPoolState,
   "Invoke-Installer": invokeInstaller,
   "Start-Installer": startInstaller,
   "Get-InstallerRun": getInstallerRun,
@@ -868,6 +990,8 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Invoke-SqlBackup": invokeSqlBackup,
   "Test-SqlBackup": testSqlBackup,
   "Get-AppVDatabase": getAppVDatabase,
+  "Test-SqlLogin": testSqlLogin,
+  "Get-DatabaseSessions": getDatabaseSessions,
   "Invoke-Hook": invokeHook,
 };
 

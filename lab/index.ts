@@ -28,6 +28,7 @@ import {
   type PlainHostSpec,
   type PodSpec,
   type PodState,
+  type SqlLoginSpec,
   World,
   fileKey,
   isDatabaseMember,
@@ -50,8 +51,10 @@ export type {
   PodSpec,
   PodState,
   SecurityServerSpec,
+  SqlLoginSpec,
   AppVDatabaseState,
 } from "./state";
+export { APPV_DB_ADMIN_PROPERTIES } from "./catalog";
 
 /** What to build. */
 export interface LabOptions {
@@ -120,6 +123,19 @@ export interface Lab {
   host(name: string): LabHostView;
   pod(name: string): PodState;
   database(sqlHost: string, name: string): AppVDatabaseState;
+  /** Opens a session on a database from a host that is not one of its farm's servers (e.g. an undeclared App-V server). */
+  addDatabaseSession(sqlHost: string, database: string, session: { hostName: string; programName?: string; loginName?: string }): void;
+  /**
+   * Opens App-V client streaming sessions on a server (RTSP, port 554); each ends after `endsAfterSimSeconds` (the
+   * user logs off) or stays until the App-V service stops, which cuts it.
+   */
+  openClientSessions(host: string, sessions: readonly { remoteAddress: string; endsAfterSimSeconds?: number }[]): void;
+  /** Closes the sessions `addDatabaseSession` opened on a database. */
+  clearDatabaseSessions(sqlHost: string, database: string): void;
+  /** The SQL logins of a SQL host (sysadmin first). */
+  sqlLogins(sqlHost: string): readonly SqlLoginSpec[];
+  /** Adds a SQL login to a SQL host, or replaces the one of the same name. */
+  addSqlLogin(sqlHost: string, login: SqlLoginSpec): void;
   /** Stages an installer file on a host. `genuine: false` stages a tampered copy. */
   addInstaller(
     host: string,
@@ -232,7 +248,7 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
     const dbName = farm.database ?? "APPVIRT";
     const members: string[] = [];
     for (const s of farm.servers) {
-      const role = s.role === "management" ? "appv-management" : s.role === "streaming" ? "appv-streaming" : "appv-management-service";
+      const role = ({ management: "appv-management", streaming: "appv-streaming", "management-service": "appv-management-service", console: "appv-console" } as const)[s.role];
       const host = world.addHost(s, role, s.version, { database: { sql: farm.sql, name: dbName } });
       if (isDatabaseMember(host)) members.push(s.name);
       specs.push(s);
@@ -241,6 +257,11 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
     const lowest = versions.sort(compareVersions)[0] ?? farm.servers[0]?.version ?? "4.1.1.1";
     const key = `${farm.sql}/${dbName}`.toLowerCase();
     if (world.databases.has(key)) throw new Error(`[database] ${farm.sql}/${dbName} is used by two farms.`);
+    const logins = [...(world.sqlLogins.get(farm.sql) ?? [])];
+    for (const l of farm.logins ?? (logins.length === 0 ? [{ user: "appv-admin", password: randomBytes(12).toString("base64url"), sysadmin: true }] : [])) {
+      if (!logins.some((x) => x.user.toLowerCase() === l.user.toLowerCase())) logins.push(l);
+    }
+    world.sqlLogins.set(farm.sql, logins);
     world.databases.set(key, {
       farm: farm.name,
       sql: farm.sql,
@@ -248,6 +269,7 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
       schemaVersion: farm.schemaVersion ?? lowest,
       members,
       backups: {},
+      otherSessions: [],
       sizeBytes: 734_003_200,
     });
   }
@@ -323,6 +345,32 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       const d = world.database(sqlHost, name);
       if (!d) throw new Error(`[database] ${sqlHost}/${name} does not exist.`);
       return d;
+    },
+    addDatabaseSession(sqlHost, database, session) {
+      const d = world.database(sqlHost, database);
+      if (!d) throw new Error(`[database] ${sqlHost}/${database} does not exist.`);
+      d.otherSessions.push({ hostName: session.hostName, programName: session.programName ?? "Application Virtualization Management Server", loginName: session.loginName ?? `${session.hostName}$` });
+    },
+    openClientSessions(name, sessions) {
+      const h = get(name).state;
+      const now = clock.now();
+      for (const s of sessions) {
+        h.clientSessions.open.push({ remoteAddress: s.remoteAddress, localPort: 554, endsAtMs: s.endsAfterSimSeconds === undefined ? undefined : now + s.endsAfterSimSeconds * 1000 });
+      }
+    },
+    clearDatabaseSessions(sqlHost, database) {
+      const d = world.database(sqlHost, database);
+      if (!d) throw new Error(`[database] ${sqlHost}/${database} does not exist.`);
+      d.otherSessions.splice(0);
+    },
+    sqlLogins(sqlHost) {
+      if (get(sqlHost).state.role !== "sql") throw new Error(`[sqlHost] "${sqlHost}" is not a SQL host.`);
+      return [...(world.sqlLogins.get(sqlHost) ?? [])].sort((a, b) => Number(b.sysadmin ?? true) - Number(a.sysadmin ?? true));
+    },
+    addSqlLogin(sqlHost, login) {
+      if (get(sqlHost).state.role !== "sql") throw new Error(`[sqlHost] "${sqlHost}" is not a SQL host.`);
+      const others = (world.sqlLogins.get(sqlHost) ?? []).filter((l) => l.user.toLowerCase() !== login.user.toLowerCase());
+      world.sqlLogins.set(sqlHost, [...others, login]);
     },
     addInstaller(name, inst) {
       const h = get(name);

@@ -166,6 +166,11 @@ export interface AppVInstallFacts {
   readonly schemaVersion?: string;
   /** Other servers on the same database whose App-V service is Running. */
   readonly runningPeers: readonly string[];
+  /**
+   * The database administrative credentials the setup was given, as SQL Server judged them: missing, refused (the
+   * message), not an administrator, or accepted. Only a schema upgrade asks for them (seed 002 step 7).
+   */
+  readonly adminLogin?: { readonly state: "missing" | "refused" | "not-admin" | "ok"; readonly user?: string; readonly message?: string };
 }
 
 /** Outcome of the App-V rules: violations, and whether this run upgrades the database schema. */
@@ -192,6 +197,22 @@ export function checkAppVInstall(f: AppVInstallFacts): AppVVerdict {
       message:
         `Database Upgrade Required: the schema (${f.schemaVersion}) cannot be upgraded to ${f.target} while other servers ` +
         `sharing the database are online: ${f.runningPeers.join(", ")}. Stop their App-V services first.`,
+    });
+  }
+  // Seed 002 step 7: "If the Database Upgrade Required page is displayed ... Enter the database administrative
+  // credentials". The silent setup has no page to ask on: without them, or with credentials SQL refuses, it fails.
+  const login = f.adminLogin ?? { state: "missing" as const };
+  if (upgradesSchema && login.state !== "ok") {
+    const why =
+      login.state === "missing"
+        ? "no database administrative credentials were given"
+        : login.state === "refused"
+          ? `the database administrative credentials were refused: ${login.message ?? "Login failed"}`
+          : `the login '${login.user}' is not a database administrator (sysadmin)`;
+    violations.push({
+      exitCode: 1603,
+      code: "schema-upgrade-credentials",
+      message: `Database Upgrade Required: the schema (${f.schemaVersion}) must be upgraded to ${f.target}, and ${why}.`,
     });
   }
   return { violations, upgradesSchema };

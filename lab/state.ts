@@ -9,6 +9,8 @@ import {
   type HostRole,
   type InstallerProduct,
   type StartType,
+  APPV_APP_POOL,
+  iisFor,
   installLocation,
   productDisplayName,
   servicesFor,
@@ -76,8 +78,22 @@ export interface PodSpec {
 
 /** An App-V server in a farm. */
 export interface AppVServerSpec extends HostSpecBase {
-  readonly role: "management" | "streaming" | "management-service";
+  /** `console`: a host with only the Management Console (seed 002 step 13), no service and no database. */
+  readonly role: "management" | "streaming" | "management-service" | "console";
   readonly version: string;
+}
+
+/**
+ * A SQL Server login (SQL authentication). The lab's logins are server-wide; `sysadmin` stands for the "database
+ * administrative credentials" the App-V setup asks for on its Database Upgrade Required page (seed 002 step 7) and for
+ * the rights BACKUP DATABASE needs. Windows authentication (no login given) is accepted for a local administrator of the
+ * SQL host, as BUILTIN\Administrators is a sysadmin on SQL Server 2005, the App-V 4.5 era's default (lab convention).
+ */
+export interface SqlLoginSpec {
+  readonly user: string;
+  readonly password: string;
+  /** @default true */
+  readonly sysadmin?: boolean;
 }
 
 /** App-V servers sharing one database on a SQL host. */
@@ -90,6 +106,8 @@ export interface FarmSpec {
   /** @default the lowest version among the servers that use the database */
   readonly schemaVersion?: string;
   readonly servers: readonly AppVServerSpec[];
+  /** SQL logins on the SQL host. @default one sysadmin login `appv-admin` with a generated password */
+  readonly logins?: readonly SqlLoginSpec[];
 }
 
 /** A host with no product (for hooks, jump hosts, file checks). */
@@ -161,6 +179,13 @@ export interface HostState {
    * %ProgramData% with an administrators-only ACL and `Get-InstallerRun` reads back.
    */
   readonly runRecords: Record<string, InstallerRunRecord>;
+  /**
+   * App-V clients streaming from this server (RTSP, port 554): each ends by itself at `endsAtMs` (the user logs off),
+   * or is cut when the App-V service stops (seed 002 "Session Loss Warning"; the cut ones are counted in `dropped`).
+   */
+  readonly clientSessions: { open: ClientSession[]; dropped: number };
+  /** IIS applications and the state of their pools (a Management Web Service host). */
+  readonly iis?: { readonly applications: readonly IisApplication[]; readonly pools: Record<string, "Started" | "Stopped"> };
 }
 
 /**
@@ -193,6 +218,23 @@ export interface InstallerRunRecord {
   readonly logPath: string;
   readonly pid: number;
   readonly startedUtc: string;
+}
+
+
+/** An App-V client's streaming connection to a server. */
+export interface ClientSession {
+  readonly remoteAddress: string;
+  readonly localPort: number;
+  /** Simulated ms when the user logs off; undefined: stays until cut. */
+  readonly endsAtMs?: number;
+}
+
+/** An IIS application as the lab keeps it. */
+export interface IisApplication {
+  readonly site: string;
+  readonly path: string;
+  readonly physicalPath: string;
+  readonly pool: string;
 }
 
 /** IPsec state of a security server. */
@@ -254,6 +296,13 @@ export interface BackupRecord {
   readonly finishedUtc: string;
 }
 
+/** A session on a database as sys.sysprocesses shows it. */
+export interface DatabaseSession {
+  readonly hostName: string;
+  readonly programName: string;
+  readonly loginName: string;
+}
+
 /** An App-V database. */
 export interface AppVDatabaseState {
   /** The farm (FarmSpec.name) whose servers share it. */
@@ -264,6 +313,11 @@ export interface AppVDatabaseState {
   /** Lab names of the servers that use it. */
   readonly members: string[];
   readonly backups: Record<string, BackupRecord>;
+  /**
+   * Sessions on the database from hosts that are not lab members of its farm (an App-V server the program does not
+   * declare, a reporting tool): the members' own sessions follow their App-V service (`World.databaseSessions`).
+   */
+  readonly otherSessions: DatabaseSession[];
   readonly sizeBytes: number;
 }
 
@@ -291,6 +345,8 @@ export class World {
   readonly pods = new Map<string, PodState>();
   /** Keyed by `${sqlHost}/${database}` lower-cased. */
   readonly databases = new Map<string, AppVDatabaseState>();
+  /** SQL logins, keyed by the SQL host's lab name. */
+  readonly sqlLogins = new Map<string, SqlLoginSpec[]>();
   readonly timeline: TimelineEvent[] = [];
   private lastPid = 4000;
 
@@ -345,7 +401,12 @@ export class World {
       powershellVersion: spec.powershellVersion ?? "5.1.17763.1852",
       installers: [],
       runRecords: {},
+      clientSessions: { open: [], dropped: 0 },
     };
+    const apps = iisFor(role);
+    if (apps.length > 0) {
+      (host as { iis?: HostState["iis"] }).iis = { applications: apps, pools: Object.fromEntries(apps.map((a) => [a.pool, "Started" as const])) };
+    }
     this.hosts.set(spec.name, host);
     return host;
   }
@@ -361,11 +422,48 @@ export class World {
     return host.services.find((s) => s.displayName.toLowerCase() === n);
   }
 
+  /** The client sessions still open on a host (those whose user has not logged off yet). */
+  liveClientSessions(host: HostState): ClientSession[] {
+    const now = this.clock.now();
+    return host.clientSessions.open.filter((s) => s.endsAtMs === undefined || s.endsAtMs > now);
+  }
+
+  /** Stopping the App-V service cuts every client still streaming from it. */
+  private cutClientSessions(host: HostState): void {
+    host.clientSessions.dropped += this.liveClientSessions(host).length;
+    host.clientSessions.open.splice(0);
+  }
+
   /** Sets a service's status and records the change on the timeline. */
   setServiceStatus(host: HostState, svc: ServiceStatus, status: "Running" | "Stopped"): void {
     if (svc.status === status) return;
+    if (svc.primary && status === "Stopped") this.cutClientSessions(host);
     this.record(host.name, svc.displayName, svc.status, status, svc.primary);
     svc.status = status;
+  }
+
+  /**
+   * Starts or stops an IIS application pool and records it on the timeline as `AppPool:<name>`; the App-V pool is the
+   * host's primary: it says whether the Management Web Service serves.
+   */
+  setAppPoolState(host: HostState, pool: string, state: "Started" | "Stopped"): void {
+    const pools = host.iis?.pools;
+    if (!pools || !(pool in pools) || pools[pool] === state) return;
+    if (pool === APPV_APP_POOL && state === "Stopped") this.cutClientSessions(host);
+    this.record(host.name, `AppPool:${pool}`, pools[pool] === "Started" ? "Running" : "Stopped", state === "Started" ? "Running" : "Stopped", pool === APPV_APP_POOL);
+    pools[pool] = state;
+  }
+
+  /**
+   * Whether a host serves App-V: its primary service runs, or, for a Management Web Service, IIS runs and the App-V
+   * application's pool is started.
+   */
+  isServing(host: HostState): boolean {
+    if (host.iis) {
+      const w3 = host.services.find((s) => s.name === "W3SVC");
+      return w3?.status === "Running" && host.iis.pools[APPV_APP_POOL] === "Started";
+    }
+    return host.services.some((s) => s.primary && s.status === "Running");
   }
 
   /** Replaces a host's services (a major upgrade renames them), recording removals and additions. */
@@ -406,6 +504,28 @@ export class World {
   nextPid(): number {
     this.lastPid += 4 * 37;
     return this.lastPid;
+  }
+
+  /**
+   * Logs in to the SQL Server on `sqlHost` as SQL Server does: a login that does not exist and a wrong password both
+   * answer "Login failed for user" (error 18456, the same message for either, by design).
+   */
+  sqlLogin(sqlHost: string, user: string, password: string): { ok: true; sysadmin: boolean } | { ok: false; message: string } {
+    const login = (this.sqlLogins.get(sqlHost) ?? []).find((l) => l.user.toLowerCase() === user.toLowerCase());
+    if (!login || login.password !== password) return { ok: false, message: `Login failed for user '${user}'. (Microsoft SQL Server, Error: 18456)` };
+    return { ok: true, sysadmin: login.sysadmin ?? true };
+  }
+
+  /**
+   * The sessions on an App-V database: one per member server whose App-V service serves (it keeps a connection to its
+   * configuration database, seed 002), and the database's other sessions.
+   */
+  databaseSessions(db: AppVDatabaseState): DatabaseSession[] {
+    const members = db.members
+      .map((m) => this.host(m))
+      .filter((h) => this.isServing(h))
+      .map((h) => ({ hostName: h.computerName, programName: h.iis ? "w3wp.exe" : (h.services.find((s) => s.primary)?.displayName ?? "App-V"), loginName: `${h.computerName}$` }));
+    return [...members, ...db.otherSessions];
   }
 
   /** Adds or replaces a file. */

@@ -35,6 +35,7 @@ export type {
   AppVOverrides,
   AppVRoleArg,
   AppVServerArgs,
+  AppVUserSessionsArgs,
 } from "./resources/appvArgs";
 export { parseAppVVersion, formatAppVVersion, compareAppVVersions, type AppVVersion } from "./versions/appv";
 export type { PlanStep, ServerStatus } from "./report/status";

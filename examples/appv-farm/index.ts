@@ -12,11 +12,18 @@
 //   password           (secret) SSH password for hosts whose inventory entry has none
 //   database           the App-V database name                             default: APPVIRT
 //   backupPath         backup file on the SQL Server                       default: C:\Backup\<db>-before-<target>.bak
-//   sqlUser, sqlPassword (secrets) SQL login for the backup                default: Windows authentication
+//   sqlUser, sqlPassword (secrets) SQL login for the backup                default: the SQL host's inventory login, else
+//                      Windows authentication
+//   dbAdminUser, dbAdminPassword (secrets) the database administrative credentials the schema upgrade needs
+//                                                                          default: sqlUser and sqlPassword
 //   backupWaiveReason  go on without a backup, and why (not recommended)
 //   order              "sequential" or "parallel-after-first"             default: sequential
 //   maintenanceWindow  e.g. {"days":["Sat"],"from":"22:00","to":"04:00","utcOffset":"+01:00"}   default: always open
+//   appvMaintenanceWindow  the farm's own window, when it differs from the pod's  default: maintenanceWindow
 //   timeBudgetMinutes  minutes each server's upgrade may take              default: 30
+//   farmTimeBudgetMinutes  minutes the whole farm may take                 default: the servers' budgets added up
+//   userSessionsDrainMinutes  minutes to wait for App-V clients to disconnect before stopping  default: 15
+//   userSessionsProceed  "true": stop the farm anyway once that wait is over (users lose their sessions)
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -36,6 +43,9 @@ interface InventoryHost {
   database?: string;
   /** SQL hosts: the instance name sqlcmd takes; default the computer name. */
   sqlServer?: string;
+  /** SQL hosts: a SQL login (the lab writes a sysadmin login here). */
+  sqlUser?: string;
+  sqlPassword?: string;
   installers: { path: string; sha256: string; version: string }[];
 }
 
@@ -57,6 +67,7 @@ const ROLES: Record<string, AppVFarmServer["role"]> = {
   "appv-management": "management",
   "appv-streaming": "streaming",
   "appv-management-service": "management-service",
+  "appv-console": "console",
 };
 
 const config = new pulumi.Config();
@@ -92,6 +103,13 @@ function sqlHostOf(farmName: string, members: [string, InventoryHost][]): Invent
   }
   return sqlHosts[0][1];
 }
+/** The SQL login from config, or else the SQL host's inventory login. */
+function sqlLogin(sql: InventoryHost): { sqlUser?: pulumi.Output<string>; sqlPassword?: pulumi.Output<string> } {
+  const user = config.getSecret("sqlUser");
+  const password = config.getSecret("sqlPassword");
+  if (user !== undefined || password !== undefined || sql.sqlUser === undefined || sql.sqlPassword === undefined) return { sqlUser: user, sqlPassword: password };
+  return { sqlUser: pulumi.secret(sql.sqlUser), sqlPassword: pulumi.secret(sql.sqlPassword) };
+}
 const summary: Record<string, pulumi.Output<unknown>> = {};
 
 for (const farmName of farmNames) {
@@ -111,17 +129,20 @@ for (const farmName of farmNames) {
       sqlServer: sql.sqlServer ?? sql.computerName,
       name: config.get("database") ?? members.map(([, h]) => h.database).find((d) => d !== undefined),
       backupPath: config.get("backupPath"),
-      sqlUser: config.getSecret("sqlUser"),
-      sqlPassword: config.getSecret("sqlPassword"),
+      ...sqlLogin(sql),
+      adminUser: config.getSecret("dbAdminUser"),
+      adminPassword: config.getSecret("dbAdminPassword"),
     },
     backup: waiveReason ? { waive: { reason: waiveReason } } : undefined,
     order: config.get("order") as "sequential" | "parallel-after-first" | undefined,
-    maintenanceWindow: config.getObject<Record<string, unknown>>("maintenanceWindow") as never,
+    maintenanceWindow: (config.getObject<Record<string, unknown>>("appvMaintenanceWindow") ?? config.getObject<Record<string, unknown>>("maintenanceWindow")) as never,
     timeBudgetMinutes: config.getNumber("timeBudgetMinutes"),
+    farmTimeBudgetMinutes: config.getNumber("farmTimeBudgetMinutes"),
+    userSessions: { drainMinutes: config.getNumber("userSessionsDrainMinutes"), proceed: config.getBoolean("userSessionsProceed") },
     timeScale: inventory.timeFactor,
   });
   summary[farmName] = pulumi.output({
-    versions: pulumi.all(farm.servers.map((s) => pulumi.all([s.urn, s.installedVersion]))).apply((pairs) => Object.fromEntries(pairs.map(([urn, v]) => [urn.split("::").pop()!, v]))),
+    versions: pulumi.all([...farm.servers, ...farm.consoles].map((s) => pulumi.all([s.urn, s.installedVersion]))).apply((pairs) => Object.fromEntries(pairs.map(([urn, v]) => [urn.split("::").pop()!, v]))),
     backupPath: farm.preparation.backupPath,
   });
 }

@@ -17,12 +17,16 @@ import {
   INVOKE_VDMADMIN,
   SET_PAIRING_PASSWORD,
 } from "./horizonOperations";
-import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP } from "./sqlOperations";
+import { GET_WEB_APPLICATION_POOL, SET_WEB_APP_POOL_STATE } from "./iisOperations";
+import { GET_CLIENT_SESSIONS } from "./appvOperations";
+import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP, TEST_SQL_LOGIN, GET_DATABASE_SESSIONS } from "./sqlOperations";
 
 export * from "./operation";
 export * from "./hostOperations";
 export * from "./horizonOperations";
 export * from "./sqlOperations";
+export * from "./iisOperations";
+export * from "./appvOperations";
 
 /** Every operation, by name, in the order of the protocol's table. */
 export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>> = Object.fromEntries(
@@ -34,6 +38,9 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>>
     GET_FILE_HASH,
     START_INSTALLER,
     GET_INSTALLER_RUN,
+    GET_WEB_APPLICATION_POOL,
+    SET_WEB_APP_POOL_STATE,
+    GET_CLIENT_SESSIONS,
     INVOKE_VDMADMIN,
     GET_SECURITY_SERVER_LIST,
     SET_PAIRING_PASSWORD,
@@ -42,6 +49,8 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>>
     INVOKE_SQL_BACKUP,
     TEST_SQL_BACKUP,
     GET_APPV_DATABASE,
+    TEST_SQL_LOGIN,
+    GET_DATABASE_SESSIONS,
     INVOKE_HOOK,
   ].map((d) => [d.name, d]),
 );

@@ -175,3 +175,99 @@ export function getAppVDatabase(
 ): Promise<RunResult<z.infer<typeof appVDatabaseResultSchema>>> {
   return runOperation(session, GET_APPV_DATABASE, params, options);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Test-SqlLogin
+
+/** Params of `Test-SqlLogin`. */
+export const testSqlLoginParamsSchema = z
+  .object({ sqlServer: z.string().min(1), database: z.string().min(1), secrets: sqlSecrets })
+  .strict();
+/** Result of `Test-SqlLogin`. */
+export const testSqlLoginResultSchema = z.object({ canLogIn: z.boolean(), sysadmin: z.boolean(), message: z.string() });
+
+/**
+ * `Test-SqlLogin`: logs in with the given login (or Windows authentication) and asks `IS_SRVROLEMEMBER('sysadmin')`,
+ * read-only. The App-V setup asks for "the database administrative credentials" when it upgrades the schema (seed 002
+ * step 7); this tells at preview, before any service is stopped, whether they would be accepted. A refused login is a
+ * result (`canLogIn: false` with sqlcmd's message), not an error.
+ */
+export const TEST_SQL_LOGIN: OperationDefinition<z.infer<typeof testSqlLoginParamsSchema>, z.infer<typeof testSqlLoginResultSchema>> = {
+  name: "Test-SqlLogin",
+  overridable: false,
+  params: testSqlLoginParamsSchema,
+  result: testSqlLoginResultSchema,
+  deadlineSeconds: () => 120,
+  body:
+    SQL_HELPERS +
+    "\n" +
+    String.raw`$db = ConvertTo-SqlIdentifier ([string]$p.database)
+$run = Invoke-VdiSqlcmd ('SET NOCOUNT ON; USE ' + $db + '; SELECT IS_SRVROLEMEMBER(''sysadmin'')')
+if ($run.exitCode -ne 0) {
+  Write-VdiResult @{ canLogIn = $false; sysadmin = $false; message = (($run.output | Where-Object { $_ -ne '' }) -join ' ').Trim() }
+  return
+}
+$flag = @($run.output | Where-Object { $_ -match '^\s*[01]\s*$' }) | Select-Object -First 1
+Write-VdiResult @{ canLogIn = $true; sysadmin = (([string]$flag).Trim() -eq '1'); message = 'logged in' }`,
+};
+
+/** Tests a SQL login (read-only). */
+export function testSqlLogin(
+  session: Session,
+  params: z.infer<typeof testSqlLoginParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof testSqlLoginResultSchema>>> {
+  return runOperation(session, TEST_SQL_LOGIN, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Get-DatabaseSessions (overridable)
+
+/** Params of `Get-DatabaseSessions`. */
+export const databaseSessionsParamsSchema = z
+  .object({ sqlServer: z.string().min(1), database: z.string().min(1), secrets: sqlSecrets })
+  .strict();
+/** Result of `Get-DatabaseSessions`. */
+export const databaseSessionsResultSchema = z.object({
+  /** The SQL host's computer name (its own jobs' sessions come from it). */
+  sqlHost: z.string(),
+  sessions: z.array(z.object({ hostName: z.string(), programName: z.string(), loginName: z.string() })),
+});
+
+/**
+ * `Get-DatabaseSessions` (overridable): which hosts hold sessions on the App-V database, so a server sharing it that
+ * the program does not declare is found before the farm is taken offline (seed 002: "If you have more than one server
+ * that is sharing access to the Application Virtualization database, all those servers must be taken offline").
+ * `sys.sysprocesses` filtered to the database's id (it has `dbid` on every SQL Server version App-V 4.5 supports,
+ * unlike `sys.dm_exec_sessions.database_id`, SQL Server 2012+), without this query's own session. Read-only.
+ */
+export const GET_DATABASE_SESSIONS: OperationDefinition<z.infer<typeof databaseSessionsParamsSchema>, z.infer<typeof databaseSessionsResultSchema>> = {
+  name: "Get-DatabaseSessions",
+  overridable: true,
+  params: databaseSessionsParamsSchema,
+  result: databaseSessionsResultSchema,
+  deadlineSeconds: () => 120,
+  body:
+    SQL_HELPERS +
+    "\n" +
+    String.raw`$name = ConvertTo-SqlLiteral ([string]$p.database)
+$query = 'SET NOCOUNT ON; SELECT DISTINCT ''VDI|'' + RTRIM(hostname) + ''|'' + RTRIM(program_name) + ''|'' + RTRIM(loginame) FROM master.sys.sysprocesses WHERE dbid = DB_ID(' + $name + ') AND spid <> @@SPID'
+$run = Invoke-VdiSqlcmd $query
+if ($run.exitCode -ne 0) { throw "Could not read the sessions on '$($p.database)' (sqlcmd exit $($run.exitCode)): $($run.output -join ' ')" }
+$sessions = New-Object System.Collections.ArrayList
+foreach ($line in $run.output) {
+  if (-not $line.StartsWith('VDI|')) { continue }
+  $f = $line.Substring(4).Split('|')
+  [void]$sessions.Add(@{ hostName = [string]$f[0]; programName = [string]$f[1]; loginName = [string]$f[2] })
+}
+Write-VdiResult @{ sqlHost = [string]$env:COMPUTERNAME; sessions = @($sessions.ToArray()) }`,
+};
+
+/** Reads who holds sessions on a database (read-only). */
+export function getDatabaseSessions(
+  session: Session,
+  params: z.infer<typeof databaseSessionsParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof databaseSessionsResultSchema>>> {
+  return runOperation(session, GET_DATABASE_SESSIONS, params, options);
+}

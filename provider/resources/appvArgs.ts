@@ -6,7 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs, MaintenanceWindowArgs } from "./horizonArgs";
 
 /** Which App-V 4.x component a server runs. */
-export type AppVRoleArg = "management" | "streaming" | "management-service";
+/**
+ * Which App-V 4.x component a server runs. `console`: a host with only the Management Console (seed 002 step 13),
+ * upgraded after the servers and never stopped with them.
+ */
+export type AppVRoleArg = "management" | "streaming" | "management-service" | "console";
 
 /** The App-V server setup on the host. */
 export interface AppVInstallerArgs {
@@ -17,7 +21,8 @@ export interface AppVInstallerArgs {
     /**
      * The setup's silent arguments. UNCONFIRMED default: Microsoft documents no silent command line for the App-V 4.5
      * server setup (domain-facts §B1), so the default is the InstallShield form `/s /v"/qn /l*v ""{{log}}"""`; test it on
-     * a lab copy of your farm and set what works there. `{{log}}` stands for the log path.
+     * a lab copy of your farm and set what works there. `{{log}}` stands for the log path, `{{dbAdmin}}` for the
+     * database administrative credentials on the server that upgrades the schema (empty elsewhere).
      */
     arguments?: pulumi.Input<string>;
 }
@@ -27,8 +32,9 @@ export interface AppVInstallerArgs {
  */
 export interface AppVOverrides {
     /**
-     * The display name (a `-like` pattern) of the role's service. @default "Application Virtualization Management Server",
-     * "Application Virtualization Streaming Server", or "World Wide Web Publishing Service" for the Management Web Service
+     * The display name (a `-like` pattern) of the role's service. @default "Application Virtualization Management Server"
+     * or "Application Virtualization Streaming Server"; not used for the Management Web Service, whose IIS application
+     * pool is found by `webApplicationPath`
      */
     serviceDisplayName?: pulumi.Input<string>;
     /**
@@ -43,6 +49,16 @@ export interface AppVOverrides {
      * during the installer").
      */
     startInstallerScript?: pulumi.Input<string>;
+    /**
+     * For a Management Web Service: the physical path (a `-like` pattern) of its IIS application, whose application
+     * pool is stopped and started instead of IIS (UNCONFIRMED, found live). @default "*\App Virt Management Service*"
+     */
+    webApplicationPath?: pulumi.Input<string>;
+    /**
+     * The setup's MSI properties for the database administrative credentials (UNCONFIRMED).
+     * @default { user: "DBADMINUSER", password: "DBADMINPASSWORD" }
+     */
+    databaseAdminProperties?: pulumi.Input<{ user: pulumi.Input<string>; password: pulumi.Input<string> }>;
 }
 
 /** What the farm tells each of its servers, so a failure can state the farm's exact state. Filled in by `AppVFarm`. */
@@ -61,6 +77,14 @@ export interface AppVFarmContextArgs {
     schemaServer?: pulumi.Input<string>;
     /** The servers upgraded after this one, which stay stopped until their turn, each with the command that starts it. */
     later?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Every server of the farm, in upgrade order, with its role and its service's display name. */
+    members?: pulumi.Input<pulumi.Input<{ name: string; role: string; service: string }>[]>;
+    /** The SQL Server instance as sqlcmd `-S` takes it, for the restore command. */
+    sqlServer?: pulumi.Input<string>;
+    /** The servers upgraded before this one, with the version and service state their resources verified. */
+    done?: pulumi.Input<pulumi.Input<{ name: string; version?: string; service?: string }>[]>;
+    /** Each server's version when the preparation read it. */
+    before?: pulumi.Input<Record<string, string>>;
 }
 
 /** One App-V server to bring to `targetVersion`. */
@@ -79,6 +103,11 @@ export interface AppVServerArgs {
     overrides?: pulumi.Input<AppVOverrides>;
     /** Outputs that must be known first: orders this server after them (`AppVFarm` fills it in). */
     upgradeAfter?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * The database administrative credentials this server's setup passes on (seed 002 step 7), when it upgrades the
+     * schema; secrets. `AppVFarm` gives them to the farm's first database member only.
+     */
+    databaseAdmin?: pulumi.Input<{ user: pulumi.Input<string>; password: pulumi.Input<string> }>;
     /** The farm this server belongs to, for error messages. `AppVFarm` fills it in. */
     farm?: pulumi.Input<AppVFarmContextArgs>;
     /** For simulated hosts only: host-clock seconds per real second. @default 1 */
@@ -99,8 +128,24 @@ export interface AppVDatabaseArgs {
     sqlUser?: pulumi.Input<string>;
     /** Its password; a secret. */
     sqlPassword?: pulumi.Input<string>;
+    /**
+     * The database administrative credentials the schema upgrade needs (seed 002 step 7: "Enter the database
+     * administrative credentials"), a SQL login; secrets. The first server's setup receives them, and preview checks
+     * that they log in to SQL (read-only) before any service is stopped. @default sqlUser and sqlPassword
+     */
+    adminUser?: pulumi.Input<string>;
+    /** Its password; a secret. @default sqlPassword */
+    adminPassword?: pulumi.Input<string>;
     /** Replacement PowerShell body of Get-AppVDatabase (where App-V 4.x records its schema version is UNCONFIRMED). */
     schemaScript?: pulumi.Input<string>;
+    /**
+     * Hosts known to hold sessions on the App-V database that are not App-V servers (a reporting server, a DBA's
+     * workstation). Any other host with a session that is not one of the farm's servers blocks the farm at preview:
+     * every server sharing the database must be taken offline before the schema upgrade (seed 002). @default none
+     */
+    otherClients?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Replacement PowerShell body of Get-DatabaseSessions (default: `sys.sysprocesses` filtered to the database). */
+    sessionsScript?: pulumi.Input<string>;
 }
 
 /** The backup before the schema upgrade. */
@@ -113,7 +158,7 @@ export interface AppVBackupArgs {
 }
 
 /** A server of the farm. */
-export interface AppVFarmServer extends Omit<AppVServerArgs, "targetVersion" | "upgradeAfter" | "farm" | "timeScale" | "maintenanceWindow" | "timeBudgetMinutes"> {
+export interface AppVFarmServer extends Omit<AppVServerArgs, "targetVersion" | "upgradeAfter" | "farm" | "databaseAdmin" | "timeScale" | "maintenanceWindow" | "timeBudgetMinutes"> {
     /** Its name in the farm (the child is named `<farm>-<name>`). */
     name: string;
     /** Must equal the farm's target (all servers sharing a database run one version). @default the farm's targetVersion */
@@ -138,6 +183,30 @@ export interface AppVFarmArgs {
     maintenanceWindow?: pulumi.Input<MaintenanceWindowArgs>;
     /** Minutes each server's upgrade (and the preparation) may take. @default 30 */
     timeBudgetMinutes?: pulumi.Input<number>;
+    /**
+     * Minutes the whole farm may take, from the preparation to the last server. The preparation starts only when the
+     * maintenance window's remaining time covers it: once the schema is upgraded the rollout runs to the end even if the
+     * window closes (stopping would leave the farm down). @default the servers' budgets added up (timeBudgetMinutes
+     * times the servers still below the target)
+     */
+    farmTimeBudgetMinutes?: pulumi.Input<number>;
+    /** Users still connected when the farm is about to be stopped (seed 002: "User sessions should be shut down before you begin"). */
+    userSessions?: pulumi.Input<AppVUserSessionsArgs>;
     /** For simulated hosts only: host-clock seconds per real second. @default 1 */
     timeScale?: pulumi.Input<number>;
+}
+
+/** What to do about App-V clients still connected before the preparation stops the farm. */
+export interface AppVUserSessionsArgs {
+    /** Minutes `up` waits for the connections to end before it refuses (or, with `proceed`, stops anyway). @default 15 */
+    drainMinutes?: pulumi.Input<number>;
+    /** Stop the servers even with users still connected once `drainMinutes` is over (they lose their sessions). @default false */
+    proceed?: pulumi.Input<boolean>;
+    /**
+     * The ports whose established connections count as client sessions. UNCONFIRMED as the measure of user sessions:
+     * App-V clients stream over RTSP (554) or RTSPS (322), KB 2615139. @default [554, 322]
+     */
+    ports?: pulumi.Input<pulumi.Input<number>[]>;
+    /** Replacement PowerShell body of Get-ClientSessions (it must print `{ connections: [{ remoteAddress, localPort }] }`). */
+    script?: pulumi.Input<string>;
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlanStep, ServerStatus } from "../report/status";
-import { APPV_SERVICES } from "../products/appv";
-import type { AppVBackupArgs, AppVDatabaseArgs, AppVFarmArgs, AppVFarmServer, AppVInstallerArgs, AppVOverrides, AppVRoleArg } from "./appvArgs";
+import { APPV_SERVICES, appvServiceCommand } from "../products/appv";
+import type { AppVUserSessionsArgs, AppVBackupArgs, AppVDatabaseArgs, AppVFarmArgs, AppVFarmServer, AppVInstallerArgs, AppVOverrides, AppVRoleArg } from "./appvArgs";
 import type { MaintenanceWindowArgs } from "./horizonArgs";
 import { appvFarmOutputs, appvProvider } from "./appvProviders";
 import { AppVServer } from "./appvServer";
@@ -26,6 +26,10 @@ export interface AppVFarmPreparationArgs {
   order?: pulumi.Input<"sequential" | "parallel-after-first">;
   maintenanceWindow?: pulumi.Input<MaintenanceWindowArgs>;
   timeBudgetMinutes?: pulumi.Input<number>;
+  /** Minutes the whole farm may take. @default the servers' budgets added up */
+  farmTimeBudgetMinutes?: pulumi.Input<number>;
+  /** Users still connected before the farm is stopped. */
+  userSessions?: pulumi.Input<AppVUserSessionsArgs>;
   timeScale?: pulumi.Input<number>;
 }
 
@@ -76,6 +80,8 @@ export interface AppVFarmCompletionArgs {
   servers: FarmMemberArgs[];
   /** Every server's `installedVersion`: the completion runs after all of them. */
   upgradeAfter: pulumi.Input<pulumi.Input<string>[]>;
+  /** The farm's window: the completion reports when the rollout ran past it. */
+  maintenanceWindow?: pulumi.Input<MaintenanceWindowArgs>;
   timeScale?: pulumi.Input<number>;
 }
 
@@ -109,6 +115,11 @@ export class AppVFarmCompletion extends pulumi.dynamic.Resource {
   }
 }
 
+/** A member's service display name; the Management Web Service's is its IIS application pool, found live. */
+function memberService(role: AppVRoleArg | undefined, override: string | undefined): string {
+  return role === "management-service" ? APPV_SERVICES[role] : (override ?? APPV_SERVICES[role ?? "management"]);
+}
+
 function secretIfSet(value: pulumi.Input<string> | undefined): pulumi.Input<string> | undefined {
   return value === undefined ? undefined : pulumi.secret(value);
 }
@@ -122,7 +133,9 @@ function secretIfSet(value: pulumi.Input<string> | undefined): pulumi.Input<stri
  *    and upgrades the schema; the others follow one at a time in the order given, or all at once after the first with
  *    `order: "parallel-after-first"`. Each reads its live facts only after the previous one is done (order through
  *    outputs);
- * 3. `<farm>-completion`: once every server runs the target, every service runs again.
+ * 3. `<farm>-completion`: once every server runs the target, any service still stopped is started. Each server's own
+ *    service already started right after its own setup (seed 002: "services will be restarted automatically on each
+ *    computer after it has been upgraded"); the servers not yet upgraded stay stopped until their turn.
  * A failure stops the run with the farm's exact state (backup and where, schema upgraded or not, servers stopped, the
  * command that brings service back); the next `up` resumes from live facts. Database credentials and SSH passwords are
  * secrets: they never appear in logs, errors, outputs or plaintext state.
@@ -131,6 +144,8 @@ export class AppVFarm extends pulumi.ComponentResource {
   readonly preparation: AppVFarmPreparation;
   /** The servers, in upgrade order. */
   readonly servers: AppVServer[] = [];
+  /** The Management Console hosts, upgraded after the servers. */
+  readonly consoles: AppVServer[];
   readonly completion: AppVFarmCompletion;
 
   constructor(name: string, args: AppVFarmArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -144,10 +159,16 @@ export class AppVFarm extends pulumi.ComponentResource {
       throw new Error(`[order] AppVFarm ${name}: "${String(args.order)}" is not an order; use "sequential" or "parallel-after-first".`);
     }
 
-    // Seed 002: one server upgrades the schema first; a streaming server does not use the database, so it cannot.
-    const firstMember = args.servers.findIndex((s) => (s.role ?? "management") !== "streaming");
-    const ordered: AppVFarmServer[] = firstMember > 0 ? [args.servers[firstMember], ...args.servers.filter((_, i) => i !== firstMember)] : [...args.servers];
-    const schemaServer = firstMember >= 0 ? args.servers[firstMember].name : undefined;
+    // Seed 002 step 13: the Management Console hosts are upgraded after the servers and are not servers: they are never
+    // stopped with them and never upgrade the schema.
+    const consoles = args.servers.filter((s) => s.role === "console");
+    const servers = args.servers.filter((s) => s.role !== "console");
+    if (servers.length === 0) throw new Error(`[servers] AppVFarm ${name} lists only Management Console hosts; list the servers sharing the database too.`);
+    // Seed 002: one server upgrades the schema first; a streaming server does not use the database, so it cannot. Any
+    // database member can: "The data store is upgraded when you upgrade any server or the App-V Management Web Service".
+    const firstMember = servers.findIndex((s) => (s.role ?? "management") !== "streaming");
+    const ordered: AppVFarmServer[] = firstMember > 0 ? [servers[firstMember], ...servers.filter((_, i) => i !== firstMember)] : [...servers];
+    const schemaServer = firstMember >= 0 ? servers[firstMember].name : undefined;
 
     const members: FarmMemberArgs[] = ordered.map((s) => ({
       name: s.name,
@@ -162,31 +183,40 @@ export class AppVFarm extends pulumi.ComponentResource {
       connection: pulumi.secret(args.database.connection),
       sqlUser: secretIfSet(args.database.sqlUser),
       sqlPassword: secretIfSet(args.database.sqlPassword),
+      adminUser: secretIfSet(args.database.adminUser),
+      adminPassword: secretIfSet(args.database.adminPassword),
     };
+    // Seed 002 step 7: the setup that upgrades the schema asks for the database administrative credentials.
+    const adminUser = args.database.adminUser ?? args.database.sqlUser;
+    const adminPassword = args.database.adminPassword ?? args.database.sqlPassword;
+    const databaseAdmin = adminUser !== undefined && adminPassword !== undefined ? pulumi.secret(pulumi.all([adminUser, adminPassword]).apply(([user, password]) => ({ user, password }))) : undefined;
     const common = { maintenanceWindow: args.maintenanceWindow, timeBudgetMinutes: args.timeBudgetMinutes, timeScale: args.timeScale };
 
     this.preparation = new AppVFarmPreparation(
       `${name}-preparation`,
-      { farmName: name, targetVersion: args.targetVersion, servers: members, database, backup: args.backup, order: args.order, ...common },
+      { farmName: name, targetVersion: args.targetVersion, servers: members, database, backup: args.backup, order: args.order, farmTimeBudgetMinutes: args.farmTimeBudgetMinutes, userSessions: args.userSessions, ...common },
       { parent: this },
     );
 
     const startCommand = (s: AppVFarmServer): pulumi.Output<string> =>
-      pulumi.all([s.role, s.overrides]).apply(([role, o]) => `${s.name}: Start-Service -DisplayName '${o?.serviceDisplayName ?? APPV_SERVICES[role ?? "management"]}'`);
+      pulumi.all([s.role, s.overrides]).apply(([role, o]) => `${s.name}: ${appvServiceCommand("Start", role, memberService(role, o?.serviceDisplayName), undefined, o?.webApplicationPath)}`);
     const parallel = args.order === "parallel-after-first";
     const waiver = args.backup?.waive ? pulumi.output(args.backup.waive).apply((w) => w.reason) : undefined;
     let previous: pulumi.Output<string> = this.preparation.ready;
     let first: pulumi.Output<string> | undefined;
+    const verified: pulumi.Output<{ name: string; version?: string; service?: string }>[] = [];
     for (const [i, entry] of ordered.entries()) {
       const { name: serverName, targetVersion, ...serverArgs } = entry;
       const later = parallel ? (i === 0 ? ordered.slice(1) : []) : ordered.slice(i + 1);
       const after = parallel && first ? first : previous;
+      const done = parallel ? verified.slice(0, 1) : [...verified];
       const server = new AppVServer(
         `${name}-${serverName}`,
         {
           ...serverArgs,
           targetVersion: targetVersion ?? args.targetVersion,
           ...common,
+          ...(serverName === schemaServer && databaseAdmin ? { databaseAdmin } : {}),
           upgradeAfter: [after],
           farm: {
             name,
@@ -196,18 +226,41 @@ export class AppVFarm extends pulumi.ComponentResource {
             self: serverName,
             schemaServer,
             later: pulumi.all(later.map(startCommand)),
+            members: ordered.map((o) =>
+              pulumi.all([o.role, o.overrides]).apply(([role, ov]) => ({ name: o.name, role: role ?? "management", service: memberService(role, ov?.serviceDisplayName) })),
+            ),
+            sqlServer: args.database.sqlServer,
+            done: pulumi.all(done),
+            before: this.preparation.liveVersions,
           },
         },
         { parent: this },
       );
       this.servers.push(server);
+      verified.push(pulumi.all([server.installedVersion, server.serviceStatus]).apply(([v, st]) => ({ name: serverName, version: v, service: st })));
       first ??= server.installedVersion;
       previous = server.installedVersion;
     }
 
+    /** The Management Console hosts, each once every server runs its target (in parallel with one another). */
+    this.consoles = consoles.map(({ name: consoleName, targetVersion, ...consoleArgs }) =>
+      new AppVServer(
+        `${name}-${consoleName}`,
+        { ...consoleArgs, targetVersion: targetVersion ?? args.targetVersion, ...common, upgradeAfter: this.servers.map((s) => s.installedVersion) },
+        { parent: this },
+      ),
+    );
+
     this.completion = new AppVFarmCompletion(
       `${name}-completion`,
-      { farmName: name, targetVersion: args.targetVersion, servers: members, upgradeAfter: this.servers.map((s) => s.installedVersion), timeScale: args.timeScale },
+      {
+        farmName: name,
+        targetVersion: args.targetVersion,
+        servers: members,
+        upgradeAfter: [...this.servers, ...this.consoles].map((s) => s.installedVersion),
+        maintenanceWindow: args.maintenanceWindow,
+        timeScale: args.timeScale,
+      },
       { parent: this },
     );
     this.registerOutputs({});

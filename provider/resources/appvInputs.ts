@@ -34,6 +34,8 @@ export interface AppVOverrideInputs {
   serviceDisplayName?: string;
   productDisplayNames?: string[];
   startInstallerScript?: string;
+  databaseAdminProperties?: { user: string; password: string };
+  webApplicationPath?: string;
 }
 
 /** The farm context a server carries for its error messages. */
@@ -47,6 +49,14 @@ export interface AppVFarmContextInputs {
   schemaServer?: string;
   /** How to start each server upgraded after this one, e.g. `appv3: Start-Service -DisplayName '...'`. */
   later?: string[];
+  /** Every server of the farm, in upgrade order, with its role and its service's display name. */
+  members?: { name: string; role: string; service: string }[];
+  /** The SQL Server instance (sqlcmd -S), for the restore command. */
+  sqlServer?: string;
+  /** The servers upgraded before this one, with the version and service state their resources verified. */
+  done?: { name: string; version?: string; service?: string }[];
+  /** Each server's version when the preparation read it (the preparation's `liveVersions`). */
+  before?: Record<string, string>;
 }
 
 /** Inputs of an `AppVServer`. */
@@ -60,6 +70,8 @@ export interface AppVServerInputs {
   timeBudgetMinutes?: number;
   overrides?: AppVOverrideInputs;
   upgradeAfter?: unknown[];
+  /** The database administrative credentials, on the server that upgrades the schema. */
+  databaseAdmin?: { user: string; password: string };
   farm?: AppVFarmContextInputs;
   timeScale?: number;
 }
@@ -83,7 +95,11 @@ export interface AppVDatabaseInputs {
   backupPath?: string;
   sqlUser?: string;
   sqlPassword?: string;
+  adminUser?: string;
+  adminPassword?: string;
   schemaScript?: string;
+  otherClients?: string[];
+  sessionsScript?: string;
 }
 
 /** Inputs of the farm's preparation and completion resources. */
@@ -98,17 +114,28 @@ export interface AppVFarmInputs {
   order?: "sequential" | "parallel-after-first";
   maintenanceWindow?: unknown;
   timeBudgetMinutes?: number;
+  /** Minutes the whole farm may take (preparation to last server). @default the servers' budgets added up */
+  farmTimeBudgetMinutes?: number;
+  /** Users still connected before the farm is stopped. */
+  userSessions?: { drainMinutes?: number; proceed?: boolean; ports?: number[]; script?: string };
   upgradeAfter?: unknown[];
   timeScale?: number;
 }
 
 const installer = z.object({ path: windowsPath, sha256, arguments: z.string().min(1).max(4_000).optional() }).strict();
-const role = z.enum(["management", "streaming", "management-service"]);
+const role = z.enum(["management", "streaming", "management-service", "console"]);
+/** The farm-level resources take the servers only: `AppVFarm` upgrades the console hosts after them. */
+const farmRole = z.enum(["management", "streaming", "management-service"]);
 const overrides = z
   .object({
     serviceDisplayName: z.string().min(1).max(256).optional(),
     productDisplayNames: z.array(z.string().min(1).max(256)).min(1).optional(),
     startInstallerScript: z.string().min(1).max(50_000).optional(),
+    webApplicationPath: z.string().min(1).max(512).optional(),
+    databaseAdminProperties: z
+      .object({ user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be an MSI property name"), password: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be an MSI property name") })
+      .strict()
+      .optional(),
   })
   .strict();
 const timeBudgetMinutes = z.number().int("must be whole minutes").min(5, "must be at least 5 minutes").max(1440, "must be at most 1440 minutes (a day)");
@@ -145,6 +172,7 @@ const serverSchema = z
     timeBudgetMinutes: timeBudgetMinutes.optional(),
     overrides: overrides.optional(),
     upgradeAfter: z.array(z.unknown()).optional(),
+    databaseAdmin: z.object({ user: z.string().min(1).max(128), password: z.string().min(1).max(256) }).strict().optional(),
     farm: z
       .object({
         name: z.string(),
@@ -154,6 +182,10 @@ const serverSchema = z
         self: z.string().optional(),
         schemaServer: z.string().optional(),
         later: z.array(z.string()).optional(),
+        members: z.array(z.object({ name: z.string(), role: z.string(), service: z.string() }).strict()).optional(),
+        sqlServer: z.string().optional(),
+        done: z.array(z.object({ name: z.string(), version: z.string().optional(), service: z.string().optional() }).strict()).optional(),
+        before: z.record(z.string()).optional(),
       })
       .strict()
       .optional(),
@@ -173,7 +205,7 @@ const farmSchema = z
         z
           .object({
             name: z.string().min(1).max(255),
-            role: role.optional(),
+            role: farmRole.optional(),
             connection: z.unknown(),
             targetVersion: z.string().optional(),
             overrides: overrides.optional(),
@@ -190,7 +222,11 @@ const farmSchema = z
         backupPath: windowsPath.optional(),
         sqlUser: z.string().min(1).max(128).optional(),
         sqlPassword: z.string().min(1).max(256).optional(),
+        adminUser: z.string().min(1).max(128).optional(),
+        adminPassword: z.string().min(1).max(256).optional(),
         schemaScript: z.string().min(1).max(50_000).optional(),
+        otherClients: z.array(z.string().min(1).max(255)).max(100).optional(),
+        sessionsScript: z.string().min(1).max(50_000).optional(),
       })
       .strict()
       .optional(),
@@ -201,6 +237,16 @@ const farmSchema = z
     order: z.enum(["sequential", "parallel-after-first"]).optional(),
     maintenanceWindow: z.unknown().optional(),
     timeBudgetMinutes: timeBudgetMinutes.optional(),
+    userSessions: z
+      .object({
+        drainMinutes: z.number().int("must be whole minutes").min(0).max(1440, "must be at most 1440 minutes (a day)").optional(),
+        proceed: z.boolean().optional(),
+        ports: z.array(z.number().int().min(1).max(65_535)).min(1).max(16).optional(),
+        script: z.string().min(1).max(50_000).optional(),
+      })
+      .strict()
+      .optional(),
+    farmTimeBudgetMinutes: z.number().int("must be whole minutes").min(5, "must be at least 5 minutes").max(10_080, "must be at most 10080 minutes (a week)").optional(),
     upgradeAfter: z.array(z.unknown()).optional(),
     timeScale: timeScale.optional(),
     __provider: z.unknown().optional(),

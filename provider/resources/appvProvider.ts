@@ -10,11 +10,17 @@
  * `pulumi preview` shows what `up` will do; `create` and `update` re-read, re-plan and run the plan; `read` refreshes;
  * `remove` only stops managing.
  */
-import { getServiceState, invokeSqlBackup, setServiceState, testSqlBackup } from "../operations";
+import { getClientSessions, getDatabaseSessions, getServiceState, invokeSqlBackup, setServiceState, setWebAppPoolState, testSqlBackup, testSqlLogin } from "../operations";
 import {
-  APPV_PRODUCT_PATTERNS,
+  APPV_CLIENT_PORTS,
+  DEFAULT_USER_SESSION_DRAIN_MINUTES,
+  APPV_DB_ADMIN_PROPERTIES,
   APPV_SERVER_ARGUMENTS,
+  appvDbAdminArguments,
   APPV_SERVICES,
+  APPV_WEB_APPLICATION_PATH,
+  appvProductPatterns,
+  appvServiceCommand,
   APPV_SERVICE_TIMEOUT_MINUTES,
   APPV_DEFAULT_DATABASE,
   DEFAULT_APPV_TIME_BUDGET_MINUTES,
@@ -24,7 +30,7 @@ import {
 } from "../products/appv";
 import { scriptInputFailures } from "../powershell/scriptCheck";
 import { APPV_FARM_SCRIPT_INPUTS } from "../powershell/scriptInputs";
-import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
+import { type MaintenanceWindow, describeWindow, evaluateWindow } from "../schedule/maintenanceWindow";
 import { redactText } from "../transport/redact";
 import { type Session, openSession } from "../transport/session";
 import { APPV_VERSIONS, readAppVDatabase, readAppVHost } from "../upgrade/appvFacts";
@@ -34,9 +40,13 @@ import {
   type AppVHostFacts,
   type AppVMemberFacts,
   describeFarmOrder,
+  isBelow,
+  farmBudget,
+  farmWindowVerdict,
   planAppVFarm,
   planAppVFarmCompletion,
   planAppVServer,
+  schemaServerOf,
   schemaUpgraded,
 } from "../upgrade/appvPlan";
 import { isHostKeyError } from "../upgrade/hostFacts";
@@ -67,17 +77,52 @@ function secretsOf(inputs: Partial<AppVServerInputs & AppVFarmInputs>): string[]
   const out = connectionSecretValues(inputs.connection);
   for (const s of Array.isArray(inputs.servers) ? inputs.servers : []) out.push(...connectionSecretValues(s?.connection));
   const db = inputs.database;
+  const logins: [unknown, unknown][] = [];
   if (db) {
     out.push(...connectionSecretValues(db.connection));
-    if (typeof db.sqlPassword === "string" && db.sqlPassword.length > 0) out.push(db.sqlPassword);
+    logins.push([db.sqlUser, db.sqlPassword], [db.adminUser, db.adminPassword]);
+  }
+  if (inputs.databaseAdmin) logins.push([inputs.databaseAdmin.user, inputs.databaseAdmin.password]);
+  for (const [user, password] of logins) {
+    if (typeof password === "string" && password.length > 0) out.push(password);
     // A login name shorter than 4 characters ("sa") would blank out ordinary words; it is kept out of outputs anyway.
-    if (typeof db.sqlUser === "string" && db.sqlUser.length >= 4) out.push(db.sqlUser);
+    if (typeof user === "string" && user.length >= 4) out.push(user);
   }
   return out;
 }
 
 function serviceOf(role: AppVRole | undefined, overrides: { serviceDisplayName?: string } | undefined): string {
-  return overrides?.serviceDisplayName ?? APPV_SERVICES[role ?? "management"];
+  return role === "management-service" ? APPV_SERVICES[role] : (overrides?.serviceDisplayName ?? APPV_SERVICES[role ?? "management"]);
+}
+
+/** For a Management Web Service, the physical path of its IIS application (whose pool is its service). */
+function webPathOf(role: AppVRole | undefined, overrides: { webApplicationPath?: string } | undefined): string | undefined {
+  return role === "management-service" ? (overrides?.webApplicationPath ?? APPV_WEB_APPLICATION_PATH) : undefined;
+}
+
+/**
+ * Brings a server's App-V service to `wanted`: the Windows service by display name, or for a Management Web Service its
+ * IIS application pool (never IIS itself, which serves other sites).
+ */
+async function setAppVServiceState(
+  session: Session,
+  host: string,
+  member: { role?: AppVRole; service: string; appPool?: string; webPath?: string },
+  wanted: "Running" | "Stopped",
+  timeoutSeconds: number,
+  scale: number,
+  onLine: (line: string) => void,
+): Promise<{ status: string; displayName: string }> {
+  if (member.role === "management-service") {
+    if (!member.appPool) throw new Error(`no IIS application under '${member.webPath ?? APPV_WEB_APPLICATION_PATH}' was found on ${host}; set overrides.webApplicationPath to the Management Web Service's folder`);
+    const r = (await setWebAppPoolState(session, { name: member.appPool, state: wanted === "Running" ? "Started" : "Stopped", timeoutSeconds }, { onLine, deadlineSeconds: timeoutSeconds / scale + 60 })).result;
+    return { status: r.state === "Started" ? "Running" : "Stopped", displayName: `IIS application pool '${r.name}'` };
+  }
+  if (wanted === "Running") return ensureServiceRunning(session, host, member.service, timeoutSeconds, scale, onLine);
+  const found = (await getServiceState(session, { displayNames: [member.service] })).result.services[0];
+  if (!found) throw new Error(`no service matching "${member.service}" exists on ${host}; set overrides.serviceDisplayName`);
+  const r = (await setServiceState(session, { displayName: found.displayName, state: wanted, timeoutSeconds }, { onLine, deadlineSeconds: timeoutSeconds / scale + 60 })).result;
+  return { status: r.status, displayName: r.displayName };
 }
 
 /** Failures that come from live facts but mean the program is wrong: a downgrade, an unsupported path. */
@@ -132,8 +177,9 @@ async function observeServer(inputs: AppVServerInputs, session: Session, deadlin
   const service = serviceOf(inputs.role, inputs.overrides);
   const facts = await readAppVHost(session, {
     label: inputs.connection.host,
-    productPatterns: inputs.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
+    productPatterns: inputs.overrides?.productDisplayNames ?? appvProductPatterns(inputs.role),
     servicePattern: service,
+    webApplicationPath: webPathOf(inputs.role, inputs.overrides),
     installerPath: inputs.installer.path,
     target: inputs.targetVersion,
     installerProduct: APPV_INSTALLER_PRODUCT,
@@ -144,6 +190,7 @@ async function observeServer(inputs: AppVServerInputs, session: Session, deadlin
     installerPath: inputs.installer.path,
     installerSha256: inputs.installer.sha256,
     service,
+    hasService: inputs.role !== "console",
   });
   return { facts, plan: whileInstallerRuns(plan, facts), service };
 }
@@ -175,17 +222,39 @@ async function checkServer(news: Props): Promise<{ inputs?: unknown; failures?: 
   }
   const { facts, plan } = observed;
   const failures = [...powershellFailures(facts), ...pathFailures(facts, inputs.targetVersion, `host ${facts.host}`)];
+  let overrun: string | undefined;
   if (failures.length === 0 && plan.steps.length > 0) {
     const closed = windowVerdict(validated.window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES);
-    if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] ${facts.host}: ${closed}.` });
+    // After the schema upgrade the farm runs to the end: refusing here would leave it down (issue 14).
+    if (closed && followsSchemaUpgrade(inputs)) overrun = `${closed}; this server follows the schema upgrade of ${inputs.farm!.database}, so it runs anyway (an overrun)`;
+    else if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] ${facts.host}: ${closed}.` });
   }
   if (failures.length > 0) return { failures };
   printServerPlan(inputs.resourceName, facts, inputs.targetVersion, plan, secrets);
+  if (overrun) say(inputs.resourceName, `overrun ahead: ${overrun}`, secrets);
   return { inputs: clean({ ...inputs, liveVersion: facts.liveVersion, plan: planLines(plan), blockedReason: blockedText(plan) }) };
 }
 
-/** The farm's state in words, for an error raised while upgrading one of its servers. */
-function farmStateText(inputs: AppVServerInputs, step: string | undefined): string {
+/**
+ * Whether this server is upgraded after the farm's schema upgrade (it follows the schema server): from then on the
+ * farm runs to the end even if the window closes, since stopping would leave it down (issue 14).
+ */
+function followsSchemaUpgrade(inputs: AppVServerInputs): boolean {
+  const farm = inputs.farm;
+  return !!farm?.schemaServer && (farm.self ?? inputs.resourceName) !== farm.schemaServer;
+}
+
+function versionOf(text: string | undefined): string {
+  const v = text ? parseAppVVersion(text) : undefined;
+  return v ? `${formatAppVVersion(v)} (${text})` : (text ?? "unknown");
+}
+
+/**
+ * The farm's state in words, for an error raised while upgrading one of its servers: each server's version and service
+ * state (the servers before this one as their resources verified them, this one read again now, the ones after as the
+ * preparation left them), the backup, whether the schema was upgraded, and the exact commands to resume or go back.
+ */
+async function farmStateText(inputs: AppVServerInputs, session: Session, step: string | undefined): Promise<string> {
   const farm = inputs.farm;
   if (!farm) return "";
   const self = farm.self ?? inputs.resourceName;
@@ -204,12 +273,85 @@ function farmStateText(inputs: AppVServerInputs, step: string | undefined): stri
       ? `the schema of ${farm.database} was upgraded by ${farm.schemaServer}`
       : `the schema of ${farm.database} is unchanged by streaming servers`;
   const service = serviceOf(inputs.role, inputs.overrides);
-  const stopped = [`${self}: Start-Service -DisplayName '${service}'`, ...(farm.later ?? [])];
+  const laterNames = (farm.later ?? []).map((l) => l.split(":")[0]);
+  let live: AppVHostFacts | undefined;
+  try {
+    live = await readAppVHost(session, {
+      label: inputs.connection.host,
+      productPatterns: inputs.overrides?.productDisplayNames ?? appvProductPatterns(inputs.role),
+      servicePattern: service,
+      webApplicationPath: webPathOf(inputs.role, inputs.overrides),
+      target: inputs.targetVersion,
+      deadlineSeconds: CHECK_READ_DEADLINE_SECONDS,
+    });
+  } catch {
+    live = undefined;
+  }
+  const servers: string[] = [];
+  const doneNames = new Set((farm.done ?? []).map((d) => d.name));
+  for (const name of farm.members?.map((m) => m.name) ?? [self, ...laterNames]) {
+    const done = (farm.done ?? []).find((d) => d.name === name);
+    if (done) servers.push(`${name}: ${versionOf(done.version)}, service ${done.service ?? "unknown"} (upgraded)`);
+    else if (name === self) {
+      servers.push(live?.reachable ? `${name}: ${versionText(live)}, service ${live.serviceStatus ?? "unknown"} (read after the failure)` : `${name}: unknown (could not be read after the failure)`);
+    } else if (laterNames.includes(name)) servers.push(`${name}: ${farm.before?.[name] ?? "below the target"} when prepared, service Stopped by the preparation until its turn`);
+    else if (!doneNames.has(name)) servers.push(`${name}: upgrading beside ${self} (its own resource reports its state)`);
+  }
+  const stopped = [`${self}: ${appvServiceCommand("Start", inputs.role, service, live?.appPool, webPathOf(inputs.role, inputs.overrides))}`, ...(farm.later ?? [])];
   const upgraded = !(isFirst && beforeInstallDone) && farm.schemaServer !== undefined;
-  const back = upgraded
-    ? `\`pulumi up\` resumes the upgrade and starts each service as its server is done; servers still on the old version cannot serve the upgraded schema, so to go back instead restore the backup (RESTORE DATABASE ... FROM DISK = N'${farm.backupPath ?? "<backup>"}' WITH REPLACE) and start them`
-    : `\`pulumi up\` resumes the upgrade; to bring service back without upgrading, run on each stopped server: ${stopped.join("; ")}`;
-  return ` Farm ${farm.name} (${farm.database}): ${backup}; ${schema}; stopped until upgraded: ${stopped.map((s) => s.split(":")[0]).join(", ")}. To recover: ${back}.`;
+  const resume =
+    "To resume: fix the cause, then run `pulumi up`: it re-reads every server and goes on from where each one is (no second backup, no setup run twice), " +
+    "and each server's service starts as soon as its own setup is done";
+  if (!upgraded) return ` Farm ${farm.name} (${farm.database}): ${servers.join("; ")}. ${cap(backup)}; ${schema}. ${resume}. Otherwise, to bring service back without upgrading, run on each stopped server: ${stopped.join("; ")}.`;
+  // This server runs the target once its setup completed (a failed setup rolls back).
+  const selfUpgraded = live?.liveVersion !== undefined && !isBelow(live.liveVersion, inputs.targetVersion);
+  const onTarget = [...(farm.done ?? []).map((d) => d.name), ...(selfUpgraded ? [self] : [])];
+  return ` Farm ${farm.name} (${farm.database}): ${servers.join("; ")}. ${cap(backup)}; ${schema}. ${resume}. ${rollbackText(farm, self, service, onTarget)}`;
+}
+
+/**
+ * How to go back after the schema upgrade, in the order of seed 002: "When you want to restore a database with VSS, you
+ * must first stop the App-V Server Service on the Management Server. This should be done on every Management server if
+ * there is more than one server connected to the same database." Then the restore, then the servers: one already on
+ * the new version cannot serve the restored schema and the vendor documents no downgrade in place, so it stays stopped
+ * (and disabled, so no reboot starts it) until the previous version is reinstalled; only the others are started.
+ */
+function rollbackText(farm: NonNullable<AppVServerInputs["farm"]>, self: string, selfService: string, onTarget: readonly string[]): string {
+  if (!farm.backupPath) {
+    return `There is no verified backup to roll back to (${farm.backupWaived ? `waived: ${farm.backupWaived}` : "none recorded"}): the seed warns that without it "you will lose the configuration data"; resume instead.`;
+  }
+  const members = farm.members ?? [{ name: self, role: "management", service: selfService }];
+  const serviceOf = (name: string) => members.find((m) => m.name === name)?.service ?? selfService;
+  const dbMembers = members.filter((m) => m.role !== "streaming");
+  const slash = farm.database.lastIndexOf("/");
+  const sqlServer = farm.sqlServer ?? farm.database.slice(0, slash);
+  const db = farm.database.slice(slash + 1).replace(/]/g, "]]");
+  const restore = `sqlcmd -S ${sqlServer} -E -b -Q "RESTORE DATABASE [${db}] FROM DISK = N'${farm.backupPath.replace(/'/g, "''")}' WITH REPLACE"`;
+  const newer = members.filter((m) => onTarget.includes(m.name));
+  const older = members.filter((m) => !onTarget.includes(m.name));
+  const steps = [
+    `1) stop the App-V service on every management server connected to ${farm.database}: ${dbMembers.map((m) => `${m.name}: ${appvServiceCommand("Stop", m.role, m.service)}`).join("; ")}`,
+    `2) restore the verified backup on ${sqlServer}: ${restore} (add -U <login> with SQLCMDPASSWORD set instead of -E for a SQL login)`,
+    newer.length > 0
+      ? `3) ${newer.map((m) => m.name).join(", ")} already run${newer.length === 1 ? "s" : ""} the new version, which cannot serve the restored schema, and the vendor documents no downgrade in place: ` +
+        `keep their service stopped: ${newer
+          .map((m) =>
+            m.role === "management-service"
+              ? `${m.name}: ${appvServiceCommand("Stop", m.role, m.service)} (and set the pool's autoStart to False)`
+              : `${m.name}: Get-Service -DisplayName '${serviceOf(m.name)}' | Stop-Service -PassThru | Set-Service -StartupType Disabled`,
+          )
+          .join("; ")}; ` +
+        "reinstall the previous version on them before they serve again"
+      : "3) no server runs the new version",
+    older.length > 0
+      ? `4) only then start the servers still on the old version: ${older.map((m) => `${m.name}: ${appvServiceCommand("Start", m.role, m.service)}`).join("; ")}`
+      : "4) no server is left on the old version",
+  ];
+  return `To roll back instead, in this order (never restore and start while a server on the new version runs): ${steps.join("; ")}.`;
+}
+
+function cap(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 async function convergeServer(news: Props): Promise<{ id: string; outs: Props }> {
@@ -224,7 +366,7 @@ async function convergeServer(news: Props): Promise<{ id: string; outs: Props }>
   const failures = pathFailures(facts, inputs.targetVersion, `host ${facts.host}`);
   if (failures.length > 0) throw new Error(failures.map((f) => f.reason).join("\n"));
   if (plan.blocked) {
-    throw new Error(redactText(`[${resource}] cannot upgrade ${facts.host}: ${plan.blocked.reason}. Nothing was changed on the host; fix the cause, then run \`pulumi up\` again.${farmStateText(inputs, undefined)}`, secrets));
+    throw new Error(redactText(`[${resource}] cannot upgrade ${facts.host}: ${plan.blocked.reason}. Nothing was changed on the host; fix the cause, then run \`pulumi up\` again.${await farmStateText(inputs, session, undefined)}`, secrets));
   }
   if (stable(planLines(plan)) !== stable(news.plan)) printServerPlan(resource, facts, inputs.targetVersion, plan, secrets);
   const scale = inputs.timeScale ?? 1;
@@ -237,7 +379,7 @@ async function convergeServer(news: Props): Promise<{ id: string; outs: Props }>
     });
   } catch (e) {
     const failedStep = (e as { step?: string }).step;
-    const err = new Error(redactText(`${(e as Error).message}${farmStateText(inputs, failedStep)}`, secrets));
+    const err = new Error(redactText(`${(e as Error).message}${await farmStateText(inputs, session, failedStep)}`, secrets));
     throw err;
   }
   if (plan.steps.length > 0) say(resource, `${state.host} runs ${versionText(state)}; done`, secrets);
@@ -261,12 +403,23 @@ async function runServerStep(
     case "preflight": {
       if (facts.isAdmin === false) throw new Error(`${facts.user} is not an elevated administrator on ${facts.host}`);
       const closed = windowVerdict(window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES);
-      if (closed) throw new Error(closed);
+      if (closed && followsSchemaUpgrade(inputs)) {
+        // Seed 002: the farm is offline until its servers are upgraded; once the schema is, the rollout runs to the end.
+        say(
+          inputs.resourceName,
+          `overrun: ${closed}; going on because the schema of ${inputs.farm!.database} was upgraded by ${inputs.farm!.schemaServer} and stopping now would leave the farm down`,
+          secretsOf(inputs),
+        );
+      } else if (closed) throw new Error(closed);
       return;
     }
     case "install": {
       const log = appvInstallerLogPath(inputs.resourceName);
-      const template = (inputs.installer.arguments ?? APPV_SERVER_ARGUMENTS).split("{{log}}").join(log);
+      // Seed 002 step 7: the setup that upgrades the schema gets the database administrative credentials, as secrets.
+      const admin = inputs.databaseAdmin;
+      const adminArgs = appvDbAdminArguments(admin !== undefined, inputs.overrides?.databaseAdminProperties ?? APPV_DB_ADMIN_PROPERTIES);
+      const template = (inputs.installer.arguments ?? APPV_SERVER_ARGUMENTS).split("{{log}}").join(log).split("{{dbAdmin}}").join(adminArgs);
+      const secrets = admin && template.includes("{{secret:dbAdmin") ? { dbAdminUser: admin.user, dbAdminPassword: admin.password } : undefined;
       await runInstaller(
         session,
         step.host,
@@ -280,6 +433,7 @@ async function runServerStep(
           remainingMs,
           startScript: inputs.overrides?.startInstallerScript,
           noun: "setup",
+          ...(secrets ? { secrets } : {}),
         },
         onLine,
       );
@@ -287,14 +441,15 @@ async function runServerStep(
     }
     case "wait-service":
     case "start-service": {
-      const r = await ensureServiceRunning(session, step.host, service, APPV_SERVICE_TIMEOUT_MINUTES * 60, scale, onLine);
+      const member = { role: inputs.role, service, appPool: facts.appPool, webPath: webPathOf(inputs.role, inputs.overrides) };
+      const r = await setAppVServiceState(session, step.host, member, "Running", APPV_SERVICE_TIMEOUT_MINUTES * 60, scale, onLine);
       state.serviceStatus = r.status;
       state.serviceDisplayName = r.displayName;
       return;
     }
     case "verify-version": {
       state.liveVersion = await verifyInstalledVersion(session, step.host, {
-        patterns: inputs.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
+        patterns: inputs.overrides?.productDisplayNames ?? appvProductPatterns(inputs.role),
         target: inputs.targetVersion,
         scheme: APPV_VERSIONS,
         product: "App-V server",
@@ -359,20 +514,36 @@ function sqlSecrets(inputs: AppVFarmInputs): { sqlUser: string; sqlPassword: str
   return db?.sqlUser && db.sqlPassword ? { sqlUser: db.sqlUser, sqlPassword: db.sqlPassword } : undefined;
 }
 
+/** The App-V clients connected to a server now (`Get-ClientSessions`); the web service has no streaming clients. */
+async function readClientSessions(inputs: AppVFarmInputs, role: AppVRole, session: Session, deadlineSeconds?: number): Promise<AppVMemberFacts["clientSessions"]> {
+  if (role === "management-service") return undefined;
+  try {
+    const r = (await getClientSessions(session, { ports: [...(inputs.userSessions?.ports ?? APPV_CLIENT_PORTS)] }, { body: inputs.userSessions?.script, deadlineSeconds })).result;
+    return { remotes: r.connections.map((c) => c.remoteAddress) };
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
+    return { error: (e as Error).message.split("\n")[0] };
+  }
+}
+
 async function readMembers(inputs: AppVFarmInputs, sessions: Map<string, Session>, hashSetups: boolean, deadlineSeconds?: number): Promise<AppVMemberFacts[]> {
   return Promise.all(
     inputs.servers.map(async (m: AppVFarmMemberInputs) => {
       const service = serviceOf(m.role, m.overrides);
       const facts = await readAppVHost(sessions.get(m.name)!, {
         label: m.name,
-        productPatterns: m.overrides?.productDisplayNames ?? APPV_PRODUCT_PATTERNS,
+        productPatterns: m.overrides?.productDisplayNames ?? appvProductPatterns(m.role),
         servicePattern: service,
+        webApplicationPath: webPathOf(m.role, m.overrides),
         installerPath: hashSetups ? m.installer?.path : undefined,
         target: inputs.targetVersion,
         installerProduct: APPV_INSTALLER_PRODUCT,
         deadlineSeconds,
       });
-      return { ...facts, name: m.name, role: m.role ?? "management", service };
+      const role = m.role ?? "management";
+      // Seed 002: "User sessions should be shut down before you begin": who is still connected, before the stop.
+      const clientSessions = hashSetups && facts.reachable ? await readClientSessions(inputs, role, sessions.get(m.name)!, deadlineSeconds) : undefined;
+      return { ...facts, name: m.name, role, service, ...(clientSessions ? { clientSessions } : {}) };
     }),
   );
 }
@@ -388,7 +559,15 @@ async function observeFarm(kind: AppVKind, inputs: AppVFarmInputs, sessions: Map
     anyBelow && dbSession
       ? await readAppVDatabase(dbSession, { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), secrets: sqlSecrets(inputs), body: inputs.database!.schemaScript, deadlineSeconds })
       : { label, reachable: true };
+  // Before the schema upgrade: the credentials it needs and who else is on the database, read side by side.
+  const beforeSchema = anyBelow && dbSession && database.reachable && !schemaUpgraded(members, database, inputs.targetVersion);
+  const [adminLogin, databaseClients] = beforeSchema
+    ? await Promise.all([checkAdminLogin(inputs, dbSession!, deadlineSeconds), readDatabaseClients(inputs, members, dbSession!, deadlineSeconds)])
+    : [undefined, undefined];
   const plan = planAppVFarm(members, database, {
+    userSessions: { drainMinutes: inputs.userSessions?.drainMinutes ?? DEFAULT_USER_SESSION_DRAIN_MINUTES, proceed: inputs.userSessions?.proceed ?? false },
+    adminLogin,
+    databaseClients,
     targetVersion: inputs.targetVersion,
     backupPath: backupPathOf(inputs),
     waivedReason: inputs.backup?.waive?.reason,
@@ -408,6 +587,82 @@ function noBackupWhileSetupRuns(plan: Plan, members: readonly AppVMemberFacts[])
   return { ...plan, steps: plan.steps.filter((s) => s.name !== "backup-database" && s.name !== "verify-backup") };
 }
 
+/** The database administrative credentials the first setup will get: adminUser/adminPassword, else the backup login. */
+function adminCredentials(inputs: AppVFarmInputs): { sqlUser: string; sqlPassword: string } | undefined {
+  const db = inputs.database;
+  const user = db?.adminUser ?? db?.sqlUser;
+  const password = db?.adminPassword ?? db?.sqlPassword;
+  return user && password ? { sqlUser: user, sqlPassword: password } : undefined;
+}
+
+/**
+ * Logs in to SQL with the credentials the schema upgrade will use (read-only, `Test-SqlLogin`), so credentials SQL
+ * refuses fail the preview instead of the first setup after the farm is stopped.
+ */
+async function checkAdminLogin(inputs: AppVFarmInputs, db: Session, deadlineSeconds?: number): Promise<{ ok: boolean; property: string; reason?: string }> {
+  const creds = adminCredentials(inputs);
+  const sql = inputs.database!.sqlServer;
+  if (!creds) {
+    return {
+      ok: false,
+      property: "database.adminUser",
+      reason:
+        `the schema upgrade needs the database administrative credentials (the setup's "Database Upgrade Required" page asks for them) and none are declared: ` +
+        "set database.adminUser and database.adminPassword (or sqlUser and sqlPassword) to a SQL login that administers the App-V database",
+    };
+  }
+  const explicit = inputs.database!.adminUser !== undefined;
+  const property = explicit ? "database.adminPassword" : "database.sqlPassword";
+  try {
+    const r = (await testSqlLogin(db, { sqlServer: sql, database: databaseName(inputs), secrets: creds }, { deadlineSeconds })).result;
+    if (!r.canLogIn) return { ok: false, property, reason: `the database administrative credentials cannot log in to ${sql}: ${r.message.split("\n")[0]}; correct ${explicit ? "database.adminUser or database.adminPassword" : "database.sqlUser or database.sqlPassword (or set database.adminUser and adminPassword)"}` };
+    if (!r.sysadmin) {
+      return {
+        ok: false,
+        property: explicit ? "database.adminUser" : "database.sqlUser",
+        reason: `the login given as the database administrative credentials logs in to ${sql} but is not a sysadmin there, which the schema upgrade needs; give a login that administers the App-V database`,
+      };
+    }
+    return { ok: true, property };
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
+    return { ok: false, property, reason: `the database administrative credentials could not be checked on ${sql}: ${(e as Error).message.split("\n")[0]}` };
+  }
+}
+
+/** A host name as compared: lower case, without a DNS suffix. */
+function shortHost(name: string): string {
+  return name.trim().toLowerCase().split(".")[0];
+}
+
+/**
+ * Reads who holds sessions on the App-V database (`Get-DatabaseSessions`, read-only) and keeps the hosts that are not
+ * the farm's servers (by computer name, program name or connection host), the SQL host itself or a declared other client.
+ */
+async function readDatabaseClients(
+  inputs: AppVFarmInputs,
+  members: readonly AppVMemberFacts[],
+  db: Session,
+  deadlineSeconds?: number,
+): Promise<{ undeclared: { hostName: string; programName: string }[] } | { error: string }> {
+  try {
+    const r = (
+      await getDatabaseSessions(db, { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), secrets: sqlSecrets(inputs) }, { body: inputs.database!.sessionsScript, deadlineSeconds })
+    ).result;
+    const known = new Set(
+      [...members.flatMap((m) => [m.host, m.name]), ...inputs.servers.map((s) => (s.connection as { host?: string })?.host ?? ""), ...(inputs.database!.otherClients ?? []), r.sqlHost]
+        .filter((h) => h.length > 0)
+        .map(shortHost),
+    );
+    const undeclared = r.sessions.filter((s) => s.hostName.trim().length > 0 && !known.has(shortHost(s.hostName)));
+    const seen = new Set<string>();
+    return { undeclared: undeclared.filter((s) => !seen.has(shortHost(s.hostName)) && !!seen.add(shortHost(s.hostName))).map((s) => ({ hostName: s.hostName, programName: s.programName })) };
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
+    return { error: (e as Error).message.split("\n")[0] };
+  }
+}
+
 function farmSessions(inputs: AppVFarmInputs, planning: boolean): { sessions: Map<string, Session>; db?: Session } {
   const sessions = new Map(inputs.servers.map((m) => [m.name, sessionFor(m.connection, planning)] as const));
   const db = inputs.database ? sessionFor(inputs.database.connection, planning) : undefined;
@@ -422,13 +677,41 @@ function liveVersions(members: readonly AppVMemberFacts[]): Record<string, strin
   return Object.fromEntries(members.map((m) => [m.name, versionText(m)]));
 }
 
-function printFarmPlan(kind: AppVKind, inputs: AppVFarmInputs, observed: FarmObserved, secrets: readonly string[]): void {
+/**
+ * The preparation's window verdict for the whole farm (issue 14): while the schema is not upgraded, the window's
+ * remaining time must cover the farm's budget; once it is, the farm runs to the end and nothing is refused.
+ */
+function preparationWindow(inputs: AppVFarmInputs, window: MaintenanceWindow | undefined, observed: FarmObserved): { refusal?: string; lines: string[] } {
+  const { members, database } = observed;
+  if (!window || schemaUpgraded(members, database, inputs.targetVersion)) return { lines: [] };
+  const budget = farmBudget(members, inputs.targetVersion, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES, inputs.farmTimeBudgetMinutes);
+  if (budget.minutes === 0) return { lines: [] };
+  const now = members.find((m) => m.hostNow)?.hostNow;
+  const verdict = farmWindowVerdict(window, now, budget);
+  const first = schemaServerOf(members, inputs.targetVersion);
+  const lines = verdict.fits ? [verdict.fits] : [];
+  if (first) {
+    lines.push(
+      `once ${first.name} has upgraded the schema, the rollout runs to the end even if the window closes (stopping half-way would leave the farm down); a server that starts after the window closed reports the overrun`,
+    );
+  }
+  return { refusal: verdict.refusal, lines };
+}
+
+function printFarmPlan(kind: AppVKind, inputs: AppVFarmInputs, observed: FarmObserved, secrets: readonly string[], windowLines: readonly string[] = []): void {
   const { members, database, plan } = observed;
   const head = plan.steps.length === 0 && !plan.blocked ? "nothing to do" : `${plan.steps.length} step(s)`;
   const what = kind === "farm-preparation" ? "preparation" : "completion";
   const lines = [`farm ${inputs.farmName} ${what} -> ${inputs.targetVersion}: ${head}`];
   lines.push(`  servers: ${members.map((m) => `${m.name} ${versionText(m)}`).join(", ")}`);
   if (kind === "farm-preparation") {
+    const clients = members
+      .filter((m) => m.clientSessions)
+      .map((m) => {
+        const c = m.clientSessions!;
+        return "error" in c ? `${m.name} unknown (${c.error})` : `${m.name} ${c.remotes.length}${c.remotes.length > 0 ? ` (${c.remotes.slice(0, 5).join(", ")})` : ""}`;
+      });
+    if (clients.length > 0) lines.push(`  active client connections: ${clients.join(", ")}`);
     lines.push(`  database ${database.label}: schema ${database.schemaVersion ?? (database.error ? `unknown (${database.error.split("\n")[0]})` : "not read")}`);
   }
   const blocked = blockedText(plan);
@@ -436,7 +719,8 @@ function printFarmPlan(kind: AppVKind, inputs: AppVFarmInputs, observed: FarmObs
   lines.push(...planLines(plan).map((l) => `  ${l}`));
   if (kind === "farm-preparation") {
     const order = describeFarmOrder(members, database, inputs.targetVersion, inputs.order === "parallel-after-first");
-    if (order.length > 0) lines.push("  then the servers, in order:", ...order.map((l) => `    ${l}`), "  then every service runs again");
+    if (order.length > 0) lines.push("  then the servers, in order:", ...order.map((l) => `    ${l}`), "  each server's service starts again as soon as its own setup is done");
+    lines.push(...windowLines.map((l) => `  ${l}`));
   }
   say(inputs.resourceName, lines, secrets);
 }
@@ -461,13 +745,22 @@ async function checkFarm(kind: "farm-preparation" | "farm-completion", news: Pro
     throw e;
   }
   const failures = farmFailures(inputs, observed.members);
+  const blocked = observed.plan.blocked;
+  // Refusals that belong to preview. The engine prints the value of a failure's property when it names a top-level
+  // input, and `servers` and `database` carry connections: each is reported on a nested property.
+  const AT_PREVIEW: Record<string, string | undefined> = { "database-credentials": undefined, "undeclared-server": "database.otherClients", "database-sessions-unreadable": "database.sessionsScript" };
+  if (blocked && blocked.code in AT_PREVIEW) {
+    const tag = /^\[([^\]]+)\]/.exec(blocked.reason)?.[1] ?? "database";
+    failures.push({ property: AT_PREVIEW[blocked.code] ?? tag, reason: redactText(`${blocked.reason.replace(/^\[[^\]]+\] /, `[${tag}] farm ${inputs.farmName}: `)}.`, secrets) });
+  }
+  let windowLines: string[] = [];
   if (failures.length === 0 && observed.plan.steps.length > 0 && kind === "farm-preparation") {
-    const now = observed.members.find((m) => m.hostNow)?.hostNow;
-    const closed = windowVerdict(validated.window, now, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES);
-    if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] farm ${inputs.farmName}: ${closed}.` });
+    const w = preparationWindow(inputs, validated.window, observed);
+    if (w.refusal) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] farm ${inputs.farmName}: ${w.refusal}.` });
+    windowLines = w.lines;
   }
   if (failures.length > 0) return { failures };
-  printFarmPlan(kind, inputs, observed, secrets);
+  printFarmPlan(kind, inputs, observed, secrets, windowLines);
   return {
     inputs: clean({
       ...inputs,
@@ -479,15 +772,24 @@ async function checkFarm(kind: "farm-preparation" | "farm-completion", news: Pro
 }
 
 /** The farm's state in words after a failed preparation step. */
-function preparationStateText(inputs: AppVFarmInputs, stopped: readonly AppVMemberFacts[], backup: { path?: string; verified: boolean; taken: boolean }): string {
+function preparationStateText(
+  inputs: AppVFarmInputs,
+  members: readonly AppVMemberFacts[],
+  upgraded: boolean,
+  stopped: readonly AppVMemberFacts[],
+  backup: { path?: string; verified: boolean; taken: boolean },
+): string {
   const backupText = inputs.backup?.waive
     ? `no backup (waived: ${inputs.backup.waive.reason})`
     : backup.taken
       ? `a backup was written to ${backup.path} on ${inputs.database?.sqlServer} but ${backup.verified ? "verified" : "NOT verified: do not rely on it"}`
       : "no backup was taken by this run";
-  const starts = stopped.map((m) => `${m.name}: Start-Service -DisplayName '${m.serviceDisplayName ?? m.service}'`);
+  const starts = stopped.map((m) => `${m.name}: ${appvServiceCommand("Start", m.role, m.serviceDisplayName ?? m.service, m.appPool)}`);
+  // Each server as this run left it (its service's state is updated by every stop the run made).
+  const servers = members.map((m) => `${m.name}: ${versionText(m)}, service ${m.serviceStatus ?? "unknown"}`).join("; ");
+  const schema = upgraded ? "the schema was upgraded by an earlier run" : "the schema is not upgraded (no server was upgraded)";
   return (
-    ` Farm ${inputs.farmName} (${databaseLabel(inputs)}): ${backupText}; the schema is not upgraded (no server was upgraded); ` +
+    ` Farm ${inputs.farmName} (${databaseLabel(inputs)}): ${servers}. ${backupText}; ${schema}; ` +
     `stopped: ${stopped.map((m) => m.name).join(", ") || "none"}. To bring service back: ${starts.length > 0 ? starts.join("; ") : "nothing to start"}; ` +
     "or fix the cause and run `pulumi up` again, which resumes."
   );
@@ -507,7 +809,14 @@ async function convergeFarm(kind: "farm-preparation" | "farm-completion", news: 
   if (plan.blocked) {
     throw new Error(redactText(`[${resource}] farm ${inputs.farmName}: ${blockedText(plan)}. Nothing was changed; fix the cause, then run \`pulumi up\` again.`, secrets));
   }
-  if (stable(planLines(plan)) !== stable(news.plan)) printFarmPlan(kind, inputs, observed, secrets);
+  let windowLines: string[] = [];
+  if (kind === "farm-preparation" && plan.steps.length > 0) {
+    // Again at up, by the host's clock now: the preparation stops the farm only if the window holds all of it.
+    const w = preparationWindow(inputs, validated.window, observed);
+    if (w.refusal) throw new Error(redactText(`[maintenanceWindow] farm ${inputs.farmName}: ${w.refusal}. Nothing was changed; no service was stopped.`, secrets));
+    windowLines = w.lines;
+  }
+  if (stable(planLines(plan)) !== stable(news.plan)) printFarmPlan(kind, inputs, observed, secrets, windowLines);
   const scale = inputs.timeScale ?? 1;
   const budgetMinutes = inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES;
   const byHost = new Map(members.map((m) => [m.host, m]));
@@ -526,12 +835,15 @@ async function convergeFarm(kind: "farm-preparation" | "farm-completion", news: 
           case "start-service": {
             const wanted = step.name === "stop-services" ? "Stopped" : "Running";
             const session = sessions.get(m!.name)!;
-            const found = (await getServiceState(session, { displayNames: [m!.service] })).result.services[0];
-            if (!found) throw new Error(`no service matching "${m!.service}" exists on ${m!.host}; set overrides.serviceDisplayName for ${m!.name}`);
-            const r = (await setServiceState(session, { displayName: found.displayName, state: wanted, timeoutSeconds }, { onLine, deadlineSeconds: timeoutSeconds / scale + 60 })).result;
+            const declared = inputs.servers.find((x) => x.name === m!.name);
+            const r = await setAppVServiceState(session, m!.host, { role: m!.role, service: m!.service, appPool: m!.appPool, webPath: webPathOf(m!.role, declared?.overrides) }, wanted, timeoutSeconds, scale, onLine);
             m!.serviceStatus = r.status;
             m!.serviceDisplayName = r.displayName;
             if (wanted === "Stopped" && !stopped.includes(m!)) stopped.push(m!);
+            return;
+          }
+          case "drain-sessions": {
+            await drainClientSessions(inputs, m!, sessions.get(m!.name)!, scale, onLine);
             return;
           }
           case "backup-database": {
@@ -555,7 +867,7 @@ async function convergeFarm(kind: "farm-preparation" | "farm-completion", news: 
       { budgetMs: (budgetMinutes * 60_000) / scale, log: (line) => say(resource, line, secrets) },
     );
   } catch (e) {
-    const extra = kind === "farm-preparation" ? preparationStateText(inputs, stopped, backup) : "";
+    const extra = kind === "farm-preparation" ? preparationStateText(inputs, members, schemaUpgraded(members, database, inputs.targetVersion), stopped, backup) : "";
     throw new Error(redactText(`${(e as Error).message}${extra}`, secrets));
   }
   const tookBackup = plan.steps.some((s) => s.name === "backup-database");
@@ -577,8 +889,47 @@ async function convergeFarm(kind: "farm-preparation" | "farm-completion", news: 
   } else {
     outs.serviceStatuses = Object.fromEntries(members.map((m) => [m.name, m.serviceStatus ?? "unknown"]));
     if (plan.steps.length > 0) say(resource, `farm ${inputs.farmName}: every server runs ${inputs.targetVersion} and every service runs; normal operation resumes`, secrets);
+    const overran = overrunText(inputs.farmName, validated.window, members.find((m) => m.hostNow)?.hostNow);
+    if (overran) say(resource, overran, secrets);
   }
   return { id: `appv-${kind}:${inputs.farmName.toLowerCase()}`, outs: clean(outs) };
+}
+
+/**
+ * Waits for a server's App-V clients to disconnect (seed 002: "User sessions should be shut down before you begin"), up
+ * to `userSessions.drainMinutes` of host time; then stops anyway with `userSessions.proceed`, or refuses before any
+ * service is stopped (the drains run before every stop).
+ */
+async function drainClientSessions(inputs: AppVFarmInputs, m: AppVMemberFacts, session: Session, scale: number, onLine: (line: string) => void): Promise<void> {
+  const limitMs = ((inputs.userSessions?.drainMinutes ?? DEFAULT_USER_SESSION_DRAIN_MINUTES) * 60_000) / scale;
+  const pollMs = Math.max(50, (30_000 / scale));
+  const started = Date.now();
+  let remotes: string[] = [];
+  for (;;) {
+    const c = await readClientSessions(inputs, m.role, session);
+    if (c && "error" in c) throw new Error(`the client connections on ${m.name} could not be read: ${c.error}; no service was stopped`);
+    remotes = c?.remotes ?? [];
+    if (remotes.length === 0) {
+      onLine(`no client connection left on ${m.name}`);
+      return;
+    }
+    if (Date.now() - started >= limitMs) break;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  const which = `${remotes.length} client connection(s) still active on ${m.name} after ${inputs.userSessions?.drainMinutes ?? DEFAULT_USER_SESSION_DRAIN_MINUTES} min (${remotes.slice(0, 5).join(", ")})`;
+  if (inputs.userSessions?.proceed) {
+    onLine(`${which}: stopping anyway, as userSessions.proceed says; those users lose their sessions`);
+    return;
+  }
+  throw new Error(`${which}; no service was stopped: ask the users to close their virtual applications, raise userSessions.drainMinutes, or set userSessions.proceed`);
+}
+
+/** The completion's report when the farm finished outside its window (the rollout ran to the end past it). */
+function overrunText(farm: string, window: MaintenanceWindow | undefined, hostNow: string | undefined): string | undefined {
+  if (!window || !hostNow) return undefined;
+  const now = new Date(hostNow);
+  if (evaluateWindow(window, now).open) return undefined;
+  return `farm ${farm} finished at ${now.toISOString()}, after the maintenance window closed: the rollout overran it (${describeWindow(window)}); once the schema was upgraded it ran to the end rather than leave the farm down`;
 }
 
 async function readFarm(kind: "farm-preparation" | "farm-completion", id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {

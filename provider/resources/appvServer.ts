@@ -35,8 +35,14 @@ export class AppVServer extends pulumi.dynamic.Resource {
     super(
       appvProvider("server"),
       name,
-      { ...args, connection: pulumi.secret(args.connection), resourceName: name, ...appvServerOutputs },
-      { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+      {
+        ...args,
+        connection: pulumi.secret(args.connection),
+        ...(args.databaseAdmin !== undefined ? { databaseAdmin: pulumi.secret(args.databaseAdmin) } : {}),
+        resourceName: name,
+        ...appvServerOutputs,
+      },
+      { ...opts, additionalSecretOutputs: ["connection", "databaseAdmin", ...(opts?.additionalSecretOutputs ?? [])] },
       "appv",
       "AppVServer",
     );

@@ -3,14 +3,17 @@
  * service, the setup's hash) and the configuration database's schema version. Read-only operations only: preview runs
  * these.
  */
-import { getAppVDatabase, getHostFacts } from "../operations";
+import { getAppVDatabase, getHostFacts, getWebApplicationPool } from "../operations";
 import type { Session } from "../transport/session";
 import { compareAppVVersions, parseAppVVersion } from "../versions/appv";
 import type { AppVDatabaseFacts, AppVHostFacts } from "./appvPlan";
 import { type HostReadOptions, type VersionScheme, isHostKeyError, readHost, reasonOf } from "./hostFacts";
 
 /** What to read on an App-V host. */
-export type AppVReadOptions = HostReadOptions;
+export type AppVReadOptions = HostReadOptions & {
+  /** For a Management Web Service: the physical path (`-like`) of its IIS application, whose pool is its service. */
+  readonly webApplicationPath?: string;
+};
 
 /** App-V's version scheme (4.1, 4.1 SP1, 4.5 SP2, builds such as 4.5.2.17140). */
 export const APPV_VERSIONS: VersionScheme<NonNullable<ReturnType<typeof parseAppVVersion>>> = {
@@ -19,8 +22,24 @@ export const APPV_VERSIONS: VersionScheme<NonNullable<ReturnType<typeof parseApp
 };
 
 /** Reads an App-V host (see `readHost`). */
-export function readAppVHost(session: Session, opts: AppVReadOptions): Promise<AppVHostFacts> {
-  return readHost(session, opts, APPV_VERSIONS);
+export async function readAppVHost(session: Session, opts: AppVReadOptions): Promise<AppVHostFacts> {
+  const facts: AppVHostFacts = await readHost(session, opts, APPV_VERSIONS);
+  if (!facts.reachable || !opts.webApplicationPath) return facts;
+  // The Management Web Service is an IIS application: its pool, found live by the application's folder, is what serves.
+  try {
+    const r = (await getWebApplicationPool(session, { physicalPathLike: opts.webApplicationPath }, { deadlineSeconds: opts.deadlineSeconds })).result;
+    const app = r.applications[0];
+    if (!app) return { ...facts, serviceStatus: "missing", serviceDisplayName: undefined };
+    return {
+      ...facts,
+      appPool: app.applicationPool,
+      serviceDisplayName: `IIS application pool '${app.applicationPool}'`,
+      serviceStatus: r.iisRunning && app.poolState === "Started" ? "Running" : "Stopped",
+    };
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
+    return { ...facts, serviceStatus: "missing", serviceDisplayName: `IIS application pool (not readable: ${reasonOf(e).split("\n")[0]})` };
+  }
 }
 
 /** What to read about the database. */

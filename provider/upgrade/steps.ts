@@ -9,6 +9,7 @@ export type StepName =
     | "hook-before"
     | "set-pairing-password"
     | "prepare-ipsec"
+    | "drain-sessions"
     | "stop-services"
     | "backup-database"
     | "verify-backup"

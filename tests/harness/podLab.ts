@@ -60,9 +60,15 @@ export async function podUnderTest(engine: Engine, config: Record<string, unknow
       Object.entries(config).map(([k, v]) => [k, isSecret(v) ? { value: v.secret, secret: true } : { value: typeof v === "string" ? v : JSON.stringify(v) }]),
     ),
   });
+  // The SQL login the stack is configured with exists on the SQL host (the lab's own is in the inventory).
+  const sqlUser = config.sqlUser, sqlPassword = config.sqlPassword;
+  if (isSecret(sqlUser) && isSecret(sqlPassword)) {
+    for (const h of lab.hostNames().filter((n) => lab.host(n).state.role === "sql")) lab.addSqlLogin(h, { user: sqlUser.secret, password: sqlPassword.secret });
+  }
   const secrets = [
     description.pairingPassword,
     ...Object.values(description.hosts).map((h) => h.password!).filter(Boolean),
+    ...Object.values(description.hosts).map((h) => h.sqlPassword!).filter(Boolean),
     ...Object.values(config).filter(isSecret).map((v) => v.secret),
   ];
   return { lab, stack, secrets, dir };

@@ -274,8 +274,15 @@ describe("lab handlers: App-V", () => {
   });
   afterEach(() => lab.stop());
 
-  const install = (host: string) =>
-    op(lab, host, "Invoke-Installer", { path: APPV_INSTALLER, argumentTemplate: "", logPath: "C:\\Temp\\appv.log", timeoutSeconds: 3600 });
+  /** The setup, with the database administrative credentials of the lab's sysadmin login unless `admin` says otherwise. */
+  const install = (host: string, admin: { user: string; password: string } | null = lab.sqlLogins("sql1")[0]) =>
+    op(lab, host, "Invoke-Installer", {
+      path: APPV_INSTALLER,
+      argumentTemplate: admin ? '/s /v"/qn DBADMINUSER=""{{secret:u}}"" DBADMINPASSWORD=""{{secret:p}}"""' : "",
+      logPath: "C:\\Temp\\appv.log",
+      timeoutSeconds: 3600,
+      ...(admin ? { secrets: { u: admin.user, p: admin.password } } : {}),
+    });
   const stop = (host: string, displayName = "Application Virtualization Management Server") =>
     op(lab, host, "Set-ServiceState", { displayName, state: "Stopped", timeoutSeconds: 120 });
 
@@ -295,6 +302,99 @@ describe("lab handlers: App-V", () => {
     const second = await install("appv2");
     assert.equal(second.result.exitCode, 0);
     assert.equal(versionOf(lab, "appv2"), APPV_45SP2);
+  });
+
+  const credentialCases: [string, () => { user: string; password: string } | null, RegExp][] = [
+    ["without the database administrative credentials", () => null, /no database administrative credentials were given/],
+    ["with a password SQL refuses", () => ({ user: lab.sqlLogins("sql1")[0].user, password: "wrong" }), /Login failed for user 'appv-admin'/],
+    ["with a login that is not a sysadmin", () => (lab.addSqlLogin("sql1", { user: "reader", password: "r-pass", sysadmin: false }), { user: "reader", password: "r-pass" }), /'reader' is not a database administrator/],
+  ];
+  for (const [what, admin, message] of credentialCases) {
+    it(`refuses the schema upgrade ${what} (seed 002 step 7), changing nothing`, async () => {
+      await stop("appv2");
+      const r = await install("appv1", admin());
+      assert.equal(r.result.exitCode, 1603);
+      assert.match(r.result.logTail.join("\n"), message);
+      assert.equal(lab.database("sql1", "APPVIRT").schemaVersion, APPV_41SP1);
+      assert.equal(versionOf(lab, "appv1"), APPV_41SP1);
+      assert.equal(lab.host("appv1").state.services[0].status, "Running");
+    });
+  }
+
+  it("needs no database credentials once the schema is upgraded", async () => {
+    await stop("appv2");
+    assert.equal((await install("appv1")).result.exitCode, 0);
+    assert.equal((await install("appv2", null)).result.exitCode, 0);
+  });
+
+  it("logs in to SQL as sqlcmd does: a refused login fails every SQL operation, Test-SqlLogin reports it", async () => {
+    const { user, password } = lab.sqlLogins("sql1")[0];
+    const ok = await op(lab, "sql1", "Test-SqlLogin", { sqlServer: "SQL1", database: "APPVIRT", secrets: { sqlUser: user, sqlPassword: password } });
+    assert.deepEqual(ok.result, { canLogIn: true, sysadmin: true, message: `logged in as ${user}` });
+    const refused = await op(lab, "sql1", "Test-SqlLogin", { sqlServer: "SQL1", database: "APPVIRT", secrets: { sqlUser: "nobody", sqlPassword: "x" } });
+    assert.equal(refused.result.canLogIn, false);
+    assert.match(refused.result.message, /Login failed for user 'nobody'/);
+    const backup = await op(lab, "sql1", "Invoke-SqlBackup", { sqlServer: "SQL1", database: "APPVIRT", backupPath: "D:\\b.bak", secrets: { sqlUser: user, sqlPassword: "wrong" } });
+    assert.equal(backup.exitCode, 1);
+    assert.match(backup.error ?? "", /Login failed for user/);
+  });
+
+  it("serves the Management Web Service from its own IIS application pool beside other sites", async () => {
+    await lab.stop();
+    lab = await startLab({ timeFactor: FAST, farms: [{ name: "f", sql: "sql1", servers: [{ name: "web", role: "management-service", version: APPV_41SP1 }] }] });
+    const found = await op(lab, "web", "Get-WebApplicationPool", { physicalPathLike: "*\\App Virt Management Service*" });
+    assert.deepEqual(found.result.applications.map((a: { applicationPool: string; poolState: string }) => [a.applicationPool, a.poolState]), [["AppVirtManagementService", "Started"]]);
+    assert.equal(found.result.iisRunning, true);
+    const stopped = await op(lab, "web", "Set-WebAppPoolState", { name: "AppVirtManagementService", state: "Stopped", timeoutSeconds: 60 });
+    assert.equal(stopped.result.state, "Stopped");
+    assert.deepEqual(lab.host("web").state.iis?.pools, { DefaultAppPool: "Started", AppVirtManagementService: "Stopped", IntranetAppPool: "Started" });
+    assert.equal(lab.host("web").state.services[0].status, "Running", "IIS keeps running");
+    const missing = await op(lab, "sql1", "Get-WebApplicationPool", { physicalPathLike: "*" });
+    assert.equal(missing.exitCode, 1);
+    assert.match(missing.error ?? "", /WebAdministration/);
+  });
+
+  it("counts a Management Web Service whose pool runs as online for the schema upgrade, and not once it is stopped", async () => {
+    await lab.stop();
+    lab = await startLab({
+      timeFactor: FAST,
+      farms: [{ name: "f", sql: "sql1", servers: [{ name: "appv1", role: "management", version: APPV_41SP1 }, { name: "web", role: "management-service", version: APPV_41SP1 }] }],
+    });
+    lab.addInstaller("appv1", { path: APPV_INSTALLER, product: "appv-server", version: APPV_45SP2 });
+    const blocked = await install("appv1");
+    assert.equal(blocked.result.exitCode, 1603);
+    assert.match(blocked.result.logTail.join("\n"), /online: WEB/);
+    await op(lab, "web", "Set-WebAppPoolState", { name: "AppVirtManagementService", state: "Stopped", timeoutSeconds: 60 });
+    assert.equal((await install("appv1")).result.exitCode, 0);
+  });
+
+  it("lists the sessions on the database: each serving member, and a host the farm does not know", async () => {
+    lab.addDatabaseSession("sql1", "APPVIRT", { hostName: "APPV9" });
+    await stop("appv2");
+    const r = await op(lab, "sql1", "Get-DatabaseSessions", { sqlServer: "SQL1", database: "APPVIRT" });
+    assert.deepEqual(r.result.sessions.map((x: { hostName: string }) => x.hostName), ["APPV1", "APPV9"]);
+    assert.equal(r.result.sqlHost, "SQL1");
+  });
+
+  it("lists the clients streaming from a server, and cuts those still connected when its service stops", async () => {
+    lab.openClientSessions("appv1", [{ remoteAddress: "10.0.0.5" }, { remoteAddress: "10.0.0.6", endsAfterSimSeconds: 1 }]);
+    await new Promise((r) => setTimeout(r, 20));
+    const r = await op(lab, "appv1", "Get-ClientSessions", { ports: [554, 322] });
+    assert.deepEqual(r.result.connections, [{ remoteAddress: "10.0.0.5", localPort: 554 }]);
+    await stop("appv1");
+    assert.equal(lab.host("appv1").state.clientSessions.dropped, 1);
+    assert.deepEqual((await op(lab, "appv1", "Get-ClientSessions", { ports: [554] })).result.connections, []);
+  });
+
+  it("upgrades a Management Console host with the same setup: no service, no database", async () => {
+    await lab.stop();
+    lab = await startLab({ timeFactor: FAST, farms: [{ name: "f", sql: "sql1", servers: [{ name: "con", role: "console", version: APPV_41SP1 }] }] });
+    assert.deepEqual(lab.host("con").state.services, []);
+    assert.equal(lab.host("con").state.products[0].displayName, "Microsoft Application Virtualization Management Console");
+    lab.addInstaller("con", { path: APPV_INSTALLER, product: "appv-server", version: APPV_45SP2 });
+    assert.equal((await install("con", null)).result.exitCode, 0);
+    assert.equal(versionOf(lab, "con"), APPV_45SP2);
+    assert.equal(lab.database("sql1", "APPVIRT").schemaVersion, APPV_41SP1);
   });
 
   it("ignores a running streaming server: it does not use the database", async () => {

@@ -65,12 +65,21 @@ describe("lab rules: product, version, Connection Server, App-V", () => {
     });
   }
 
+  const admin = { state: "ok" as const, user: "appv-admin" };
   const appvCases: [string, AppVInstallFacts, string[], boolean][] = [
-    ["4.1 SP1 to 4.5 SP2, peers stopped", { installed: "4.1.1.1", target: "4.5.2.17140", schemaVersion: "4.1.1.1", runningPeers: [] }, [], true],
-    ["4.1 SP1 to 4.5 SP2, a peer running", { installed: "4.1.1.1", target: "4.5.2.17140", schemaVersion: "4.1.1.1", runningPeers: ["APPV2"] }, ["schema-upgrade-peers-online"], true],
+    ["4.1 SP1 to 4.5 SP2, peers stopped", { installed: "4.1.1.1", target: "4.5.2.17140", schemaVersion: "4.1.1.1", runningPeers: [], adminLogin: admin }, [], true],
+    ["4.1 SP1 to 4.5 SP2, a peer running", { installed: "4.1.1.1", target: "4.5.2.17140", schemaVersion: "4.1.1.1", runningPeers: ["APPV2"], adminLogin: admin }, ["schema-upgrade-peers-online"], true],
     ["second server after the schema upgrade", { installed: "4.1.1.1", target: "4.5.2.17140", schemaVersion: "4.5.2.17140", runningPeers: ["APPV1"] }, [], false],
-    ["4.0 to 4.5", { installed: "4.0.1.1850", target: "4.5.0.1485", schemaVersion: "4.0.1.1850", runningPeers: [] }, ["appv-source-too-old"], true],
-    ["4.0 to 4.1 SP1", { installed: "4.0.1.1850", target: "4.1.1.1", schemaVersion: "4.0.1.1850", runningPeers: [] }, [], true],
+    ["4.0 to 4.5", { installed: "4.0.1.1850", target: "4.5.0.1485", schemaVersion: "4.0.1.1850", runningPeers: [], adminLogin: admin }, ["appv-source-too-old"], true],
+    ["4.0 to 4.1 SP1", { installed: "4.0.1.1850", target: "4.1.1.1", schemaVersion: "4.0.1.1850", runningPeers: [], adminLogin: admin }, [], true],
+    ["a schema upgrade without the database administrative credentials", { installed: "4.1.1.1", target: "4.5.2.17140", schemaVersion: "4.1.1.1", runningPeers: [] }, ["schema-upgrade-credentials"], true],
+    [
+      "a schema upgrade whose credentials SQL refuses",
+      { installed: "4.1.1.1", target: "4.5.2.17140", schemaVersion: "4.1.1.1", runningPeers: [], adminLogin: { state: "refused", user: "x", message: "Login failed for user 'x'." } },
+      ["schema-upgrade-credentials"],
+      true,
+    ],
+    ["a schema upgrade by a login that is not sysadmin", { installed: "4.1.1.1", target: "4.5.2.17140", schemaVersion: "4.1.1.1", runningPeers: [], adminLogin: { state: "not-admin", user: "x" } }, ["schema-upgrade-credentials"], true],
     ["a streaming server (no database)", { installed: "4.1.1.1", target: "4.5.2.17140", runningPeers: [] }, [], false],
   ];
   for (const [what, facts, codes, upgradesSchema] of appvCases) {

@@ -62,6 +62,8 @@ describe("operations", () => {
   it("lets an operator override only the bodies that rest on unconfirmed facts", () => {
     assert.deepEqual([...OVERRIDABLE_OPERATIONS].sort(), [
       "Get-AppVDatabase",
+      "Get-ClientSessions",
+      "Get-DatabaseSessions",
       "Get-SecurityServerList",
       "Invoke-PrepareSecurityServer",
       "Set-PairingPassword",

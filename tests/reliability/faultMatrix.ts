@@ -37,6 +37,13 @@ export interface Scenario {
   during?(p: PodUnderTest, abort: AbortController): boolean;
   /** Each must match the failure's text (the error, the engine's output and the provider's lines). */
   expect: RegExp[];
+  /**
+   * The first `up` must succeed instead (a fault the rollout rides out, such as a window closing after the farm's schema
+   * upgrade); `expect` is matched against its output and `failedClearly` means it succeeded and said so.
+   */
+  succeeds?: boolean;
+  /** Problems with the hosts right after the first `up` (e.g. a service stopped that a refusal must not stop). */
+  verify?(p: PodUnderTest): string[];
   /** Clears the fault before the resuming `up`. */
   clear(p: PodUnderTest): Promise<void> | void;
   /** Also check that every server ran exactly one installer process across all the runs (no second start, no restart). */
@@ -77,6 +84,13 @@ const INSTALLER_OPERATION = "Start-Installer";
 /** What the plan of a run that finds the slow installer still running says, and what its install step does. */
 const STILL_RUNNING = /install on CS1: an installer started at \S+ is still running on CS1 \(PID \d+/;
 const WAITED = /CS1: an installer started at \S+ \(PID \d+\) was still running: waiting for it instead of starting a second one/;
+const WRONG_SQL_PASSWORD = "Wr0ng-Sq1-Pa55-Not-In-Logs";
+/** A farm refused at preview: no App-V host or SQL host changed anything. */
+const farmUntouched = (p: PodUnderTest): string[] => {
+  const changed = p.lab.audit().filter((e) => ["appv1", "appv2", "appv3", "sql1"].includes(e.host) && CHANGING_FARM.has(e.operation));
+  return changed.length ? [`the refused farm changed hosts: ${changed.map((e) => `${e.host}:${e.operation}`).join(", ")}`] : [];
+};
+const CHANGING_FARM = new Set(["Set-ServiceState", "Start-Installer", "Invoke-SqlBackup"]);
 
 /**
  * The dynamic provider process (node running @pulumi/pulumi's cmd/dynamic-provider) that this stack's engine started:
@@ -187,6 +201,58 @@ export const SCENARIOS: Scenario[] = [
     arm: (p) => p.lab.inject("appv2", { kind: "exit-code", exitCode: 1603, operation: "Start-Installer", times: 1 }),
     expect: [/\[farm1-appv2\] step \d+\/\d+ install on \S+ failed: .*1603/, /C:\\Backup\\APPVIRT-before-4\.5-SP2\.bak/],
     clear: (p) => p.lab.clearFaults(),
+  },
+  {
+    // Issue 14: once appv1 has upgraded the schema the farm runs to the end; the window closes (host clock) right after.
+    name: "maintenance window closes after the farm's schema upgrade",
+    estate: "estate",
+    succeeds: true,
+    config: { sqlUser: { secret: "appv-backup" }, sqlPassword: SQL_LOGIN, farmTimeBudgetMinutes: "270" },
+    async arm(p) {
+      // Room for the farm's declared 270 minutes however fast the lab's clock runs before the preparation.
+      const now = p.lab.now().getTime();
+      const window = { start: new Date(now - 3600_000).toISOString(), end: new Date(now + 30 * 3600_000).toISOString() };
+      await p.stack.stack.setConfig("appvMaintenanceWindow", { value: JSON.stringify(window) });
+    },
+    during(p) {
+      if (!installerFinished(p, "appv1")) return false;
+      // Not while a security server holds a pairing password it has not used yet: the jump would expire it.
+      const pairings = ["cs1", "cs2"].flatMap((h) => p.lab.host(h).audit).filter((e) => e.operation === "Set-PairingPassword").length;
+      const paired = ["ss1", "ss2"].filter((h) => installerFinished(p, h)).length;
+      if (pairings !== paired) return false;
+      p.lab.advance(40 * 3600);
+      return true;
+    },
+    expect: [
+      /\[farm1-appv[23]\] overrun: the maintenance window .* is closed at \S+ by the host's clock.*; going on because the schema of \S+ was upgraded by appv1/,
+      /\[farm1-completion\] farm farm1 finished at \S+, after the maintenance window closed: the rollout overran it/,
+    ],
+    clear: () => undefined,
+  },
+  {
+    // Issue 14: a server sharing the database that the program does not declare is found at preview (its session on
+    // the database), before any App-V service is stopped.
+    name: "an undeclared server on the database",
+    estate: "estate",
+    arm: (p) => p.lab.addDatabaseSession("sql1", "APPVIRT", { hostName: "APPV9", programName: "Application Virtualization Management Server" }),
+    verify: farmUntouched,
+    expect: [/\[servers\] farm farm1: APPV9 \(Application Virtualization Management Server\) holds a session on \S+ but is not a server of this farm/, /no service is stopped/],
+    clear: (p) => p.lab.clearDatabaseSessions("sql1", "APPVIRT"),
+  },
+  {
+    // Issue 14: credentials SQL refuses are found at preview (a read-only login), before any App-V service is stopped.
+    name: "wrong database credentials",
+    estate: "estate",
+    config: { sqlUser: { secret: "appv-backup" }, sqlPassword: SQL_LOGIN },
+    async arm(p) {
+      p.secrets.push(WRONG_SQL_PASSWORD);
+      await p.stack.stack.setConfig("sqlPassword", { value: WRONG_SQL_PASSWORD, secret: true });
+    },
+    verify: farmUntouched,
+    expect: [/\[database\.sqlPassword\] farm farm1: the database administrative credentials cannot log in to \S+: .*Login failed for user/, /no service is stopped/],
+    async clear(p) {
+      await p.stack.stack.setConfig("sqlPassword", { value: SQL_LOGIN.secret, secret: true });
+    },
   },
   {
     name: "up cancelled part-way",
@@ -310,14 +376,17 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
     } finally {
       clearInterval(watcher);
     }
-    const text = failure ? errorText(failure) : "";
+    const text = failure ? errorText(failure) : scenario.succeeds ? errorText(runs[0]) : "";
     const unmatched = scenario.expect.filter((re) => !re.test(text));
-    const failedClearly = !!failure && unmatched.length === 0 && acted;
-    if (!failure) problems.push("the first up succeeded");
+    const failedClearly = !!failure === !scenario.succeeds && unmatched.length === 0 && acted && (scenario.verify?.(p) ?? []).length === 0;
+    if (!failure && !scenario.succeeds) problems.push("the first up succeeded");
+    if (failure && scenario.succeeds) problems.push(`the first up failed: ${(failure as Error).message.slice(0, 300)}`);
     if (!acted) problems.push("the fault never acted");
     for (const re of unmatched) problems.push(`the failure does not say ${re}: ${text.split("\n").filter((l) => l.includes("[pod1-") || l.includes("rror")).slice(0, 6).join(" / ")}`);
     const stateBad = stateProblems(p);
     problems.push(...stateBad);
+    const verified = scenario.verify?.(p) ?? [];
+    problems.push(...verified);
 
     await scenario.clear(p);
     let resumed = false;

@@ -49,7 +49,7 @@ describe("validateAppVServerInputs and validateAppVFarmInputs", () => {
     const reasons = validateAppVServerInputs({ ...rest, role: 5 }).failures.map((f) => f.reason);
     assert.ok(reasons.includes("[installer] is required: give an object (received nothing)."), reasons.join("\n"));
     assert.ok(
-      reasons.includes('[role] must be one of "management", "streaming", "management-service", not a number (received 5).'),
+      reasons.includes('[role] must be one of "management", "streaming", "management-service", "console", not a number (received 5).'),
       reasons.join("\n"),
     );
   });

@@ -4,9 +4,12 @@ import {
   type AppVHostFacts,
   type AppVMemberFacts,
   describeFarmOrder,
+  farmBudget,
+  farmWindowVerdict,
   planAppVFarm,
   planAppVFarmCompletion,
   planAppVServer,
+  schemaServerOf,
   schemaUpgraded,
 } from "../../provider/upgrade/appvPlan";
 
@@ -178,5 +181,100 @@ describe("planAppVFarmCompletion", () => {
 
   it("plans nothing when every server runs the target and every service runs", () => {
     assert.deepEqual(planAppVFarmCompletion([member("appv1", { liveVersion: "4.5.2.17140" })], "4.5 SP2"), { steps: [] });
+  });
+});
+
+describe("farmBudget and farmWindowVerdict", () => {
+  const members = [member("appv1"), member("appv2"), member("appv3", { role: "streaming" })];
+  const window = { kind: "one-off" as const, startMs: Date.parse("2024-01-08T07:00:00Z"), endMs: Date.parse("2024-01-08T12:00:00Z") };
+
+  it("adds up the budgets of the servers still below the target unless the farm's budget is declared", () => {
+    assert.deepEqual(farmBudget(members, "4.5 SP2", 30), { minutes: 90, basis: "3 servers below the target, 30 minutes each" });
+    assert.equal(farmBudget([member("appv1", { liveVersion: "4.5.2.17140" }), ...members.slice(1)], "4.5 SP2", 30).minutes, 60);
+    assert.deepEqual(farmBudget(members, "4.5 SP2", 30, 45), { minutes: 45, basis: "farmTimeBudgetMinutes" });
+  });
+
+  const cases: Array<[string, number, "refusal" | "fits"]> = [
+    ["a window with more time left than the farm needs", 200, "fits"],
+    ["a window with exactly the farm's budget left", 240, "fits"],
+    ["a window that holds one server's budget but not the farm's", 241, "refusal"],
+  ];
+  for (const [what, minutes, verdict] of cases) {
+    it(`judges ${what}`, () => {
+      const now = new Date(window.endMs - 240 * 60_000).toISOString();
+      const r = farmWindowVerdict(window, now, { minutes, basis: "test" });
+      assert.ok(r[verdict], JSON.stringify(r));
+      assert.equal(r[verdict === "fits" ? "refusal" : "fits"], undefined);
+    });
+  }
+
+  it("refuses a closed window and says nothing without a window", () => {
+    assert.match(farmWindowVerdict(window, "2024-01-08T13:00:00Z", { minutes: 30, basis: "x" }).refusal!, /is closed at 2024-01-08T13:00:00\.000Z/);
+    assert.deepEqual(farmWindowVerdict(undefined, "2024-01-08T08:00:00Z", { minutes: 30, basis: "x" }), {});
+  });
+
+  it("names the first management server below the target as the schema server", () => {
+    assert.equal(schemaServerOf([member("appv3", { role: "streaming" }), ...members.slice(0, 2)], "4.5 SP2")?.name, "appv1");
+  });
+});
+
+describe("planAppVFarm and the Management Web Service", () => {
+  it("stops a Management Web Service through its IIS application pool, named as read", () => {
+    const web = member("web", { role: "management-service", service: "IIS application pool of the App-V Management Web Service", serviceDisplayName: "IIS application pool 'AppVirtManagementService'", appPool: "AppVirtManagementService" });
+    const plan = planAppVFarm([member("appv1"), web], db(), farmIntent);
+    assert.match(plan.steps.find((s) => s.host === "WEB")!.detail, /stop "IIS application pool 'AppVirtManagementService'" on web/);
+  });
+
+  it("blocks the farm when a server sharing the database has no App-V service to stop", () => {
+    const web = member("web", { role: "management-service", serviceStatus: "missing", serviceDisplayName: undefined });
+    const plan = planAppVFarm([member("appv1"), web], db(), farmIntent);
+    assert.equal(plan.blocked?.code, "service-not-found");
+    assert.match(plan.blocked!.reason, /web .*overrides\.webApplicationPath/);
+  });
+});
+
+describe("planAppVFarm and the servers on the database", () => {
+  it("blocks the schema upgrade, naming the host, when an undeclared host holds a session on the database", () => {
+    const plan = planAppVFarm([member("appv1")], db(), { ...farmIntent, databaseClients: { undeclared: [{ hostName: "APPV9", programName: "x" }] } });
+    assert.equal(plan.blocked?.code, "undeclared-server");
+    assert.match(plan.blocked!.reason, /^\[servers\] APPV9 \(x\) holds a session on SQL1\/APPVIRT/);
+  });
+
+  it("blocks it when the sessions could not be read, and not once the schema is upgraded", () => {
+    assert.equal(planAppVFarm([member("appv1")], db(), { ...farmIntent, databaseClients: { error: "denied" } }).blocked?.code, "database-sessions-unreadable");
+    const after = planAppVFarm([member("appv1", { liveVersion: "4.5.2.17140" }), member("appv2")], db({ schemaVersion: "4.5.2.17140" }), { ...farmIntent, databaseClients: { undeclared: [{ hostName: "APPV9", programName: "x" }] } });
+    assert.equal(after.blocked, undefined);
+  });
+});
+
+describe("planAppVFarm and users still connected", () => {
+  it("waits for each server's clients before any service stops", () => {
+    const plan = planAppVFarm([member("appv1", { clientSessions: { remotes: ["10.0.0.5"] } }), member("appv2", { clientSessions: { remotes: [] } })], db(), {
+      ...farmIntent,
+      userSessions: { drainMinutes: 20, proceed: false },
+    });
+    assert.deepEqual(names(plan).slice(0, 3), ["drain-sessions@APPV1", "stop-services@APPV1", "stop-services@APPV2"]);
+    assert.match(plan.steps[0].detail, /wait up to 20 min for 1 client connection\(s\) on appv1 to end \(10\.0\.0\.5\); then refuse, stopping nothing/);
+  });
+});
+
+describe("planAppVServer for a Management Console host", () => {
+  const console_ = { ...intent, hasService: false };
+  it("runs the setup and verifies the version, with no service to wait for", () => {
+    assert.deepEqual(names(planAppVServer(host({ serviceStatus: "missing" }), console_)), ["preflight@APPV1", "install@APPV1", "verify-version@APPV1"]);
+  });
+  it("has nothing to do at the target, though it has no service", () => {
+    assert.deepEqual(planAppVServer(host({ liveVersion: "4.5.2.17140", serviceStatus: "missing" }), console_), { steps: [] });
+  });
+});
+
+describe("planAppVFarm refusals in order", () => {
+  it("names refused credentials before sessions that the same login could not read", () => {
+    const plan = planAppVFarm([member("appv1")], db(), {
+      ...farmIntent,
+      adminLogin: { ok: false, property: "database.sqlPassword", reason: "cannot log in" },
+      databaseClients: { error: "Login failed" },
+    });
+    assert.equal(plan.blocked?.code, "database-credentials");
   });
 });
