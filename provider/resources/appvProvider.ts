@@ -66,6 +66,7 @@ import {
   validateAppVServerInputs,
 } from "./appvInputs";
 import { blockedText, clean, connectionSecretValues, planLines, planningSession, say, sessionFor, stable, windowVerdict } from "./providerSupport";
+import { safeFailures } from "./inputSupport";
 
 /** Seconds each read may take while planning in `check` (preview must not hang on a dead host). */
 const CHECK_READ_DEADLINE_SECONDS = 30;
@@ -952,7 +953,9 @@ async function readFarm(kind: "farm-preparation" | "farm-completion", id: string
 
 /** `check`: validate, then plan from live facts where the connections are known. */
 export async function check(kind: AppVKind, _olds: unknown, news: Props): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
-  return kind === "server" ? checkServer(news) : checkFarm(kind, news);
+  const r = kind === "server" ? await checkServer(news) : await checkFarm(kind, news);
+  // Whatever step found it, a failure is never attached to a property whose printed value would hold a secret.
+  return r.failures ? { ...r, failures: safeFailures(r.failures, news) } : r;
 }
 
 /** `create`: adopt the existing installation and bring it to the target (or prepare / complete the farm). */
