@@ -299,8 +299,7 @@ async function runInstallation(ctx: OperationContext<InstallerParams>, args: str
       violations.push(
         ...checkSecurityServerInstall({
           target: info.version,
-          useIpsec: pod.useIpsec,
-          ipsec: link.ipsec,
+          remainingIpsecRules: cs ? world.pairingRules(host, cs).map((r) => r.displayName) : [],
           passwordGiven: parsed.properties.VDM_SERVER_SS_PWD,
           pairing: pod.pairing[link.pairedWith],
           nowMs: world.clock.now(),
@@ -392,6 +391,9 @@ function repair(ctx: OperationContext<InstallerParams>, version: string): void {
   const pod = world.podOf(host);
   const link = pod.securityServers[host.name];
   delete pod.pairing[link.pairedWith]; // the pairing password is one-time
+  const paired = world.hosts.get(link.pairedWith);
+  // A pairing made while the global setting is on creates the rules on both hosts (domain-facts §A3; seed 001).
+  if (pod.useIpsec && paired) world.createPairingRules(host, paired);
   world.setIpsec(link, pod.useIpsec ? "active" : "none");
   // Pairing registers the server under its full computer name; an entry under another original name stays behind.
   link.registeredAs = host.computerName;
@@ -522,21 +524,67 @@ const setPairingPassword: Handler<{ connectionServer: string; timeoutMinutes: nu
   },
 };
 
-const invokePrepareSecurityServer: Handler<{ securityServer: string }> = {
-  schema: z.object({ securityServer: z.string().min(1) }),
-  where: "connection-server",
+/** The pair a Horizon host belongs to, with the partner whose address is given, if any. */
+function pairOf(ctx: OperationContext<unknown>, partnerAddresses: readonly string[]) {
+  const { world, host } = ctx;
+  const pod = host.pod ? world.pods.get(host.pod) : undefined;
+  if (!pod) return undefined;
+  for (const link of Object.values(pod.securityServers)) {
+    const ss = world.host(link.host);
+    const cs = world.host(link.pairedWith);
+    if (host === ss && partnerAddresses.includes(cs.address)) return { pod, link, ss, cs };
+    if (host === cs && partnerAddresses.includes(ss.address)) return { pod, link, ss, cs };
+  }
+  return undefined;
+}
+
+const rulesView = (rules: readonly { displayName: string; remoteAddress: string; store: string }[]) =>
+  rules.map((r) => ({ displayName: r.displayName, remoteAddresses: [r.remoteAddress], store: r.store }));
+
+/**
+ * `Get-IpsecRules`: the host's names and addresses and its connection security rules, as `Get-NetIPsecRule` and
+ * `Get-NetIPsecAddressFilter` list them (domain-facts §A3, "Removing the IPsec rules without the Flex console").
+ */
+const getIpsecRules: Handler<Record<string, never>> = {
+  schema: z.object({}).passthrough() as unknown as z.ZodType<Record<string, never>>,
+  async run(ctx) {
+    if (ctx.host.role !== "connection-server" && ctx.host.role !== "security-server") {
+      throw new Error(`Get-IpsecRules reads a Horizon server; ${ctx.host.computerName} is a ${ctx.host.role} host.`);
+    }
+    await work(ctx, ctx.durations.quick);
+    return {
+      computerName: ctx.host.computerName,
+      fqdn: ctx.host.fqdn,
+      addresses: [ctx.host.address],
+      rules: rulesView(ctx.host.ipsecRules),
+    };
+  },
+};
+
+/**
+ * `Invoke-PrepareSecurityServer` without the console (domain-facts §A3, "Removing the IPsec rules without the Flex
+ * console": delete "VMware View Security Server QM Pairing with <IP address>" on the security server and on its
+ * Connection Server). Run on each host of the pair: deletes the rules of that name whose remote address is the
+ * partner's, from the local store only (a Group Policy rule cannot be deleted here and stays), then re-reads.
+ */
+const invokePrepareSecurityServer: Handler<{ securityServer: string; ruleNamePrefix: string; partnerAddresses: string[] }> = {
+  schema: z.object({ securityServer: z.string().min(1), ruleNamePrefix: z.string().min(1), partnerAddresses: z.array(z.string().min(1)).min(1) }),
   admin: true,
   async run(ctx) {
-    const pod = ctx.world.podOf(ctx.host);
-    const name = ctx.params.securityServer.toLowerCase();
-    const entry = pod.registry.find((e) => e.name.toLowerCase() === name);
-    const host = entry ? ctx.world.hosts.get(entry.host) : ctx.world.findHost(ctx.params.securityServer);
-    const link = host ? pod.securityServers[host.name] : undefined;
-    if (!link) throw new Error(`[securityServer] "${ctx.params.securityServer}" is not a security server of this pod.`);
+    if (ctx.host.role !== "connection-server" && ctx.host.role !== "security-server") {
+      throw new Error(`Invoke-PrepareSecurityServer runs on a Horizon server; ${ctx.host.computerName} is a ${ctx.host.role} host.`);
+    }
     await work(ctx, ctx.durations.quick);
-    if (!pod.useIpsec) return { ipsec: "none" };
-    ctx.world.setIpsec(link, "prepared");
-    return { ipsec: "prepared" };
+    const { ruleNamePrefix, partnerAddresses } = ctx.params;
+    const matches = (r: { displayName: string; remoteAddress: string }) => r.displayName.startsWith(ruleNamePrefix) && partnerAddresses.includes(r.remoteAddress);
+    const removed = ctx.host.ipsecRules.filter((r) => matches(r) && r.store === "Local");
+    ctx.host.ipsecRules = ctx.host.ipsecRules.filter((r) => !removed.includes(r));
+    for (const r of removed) ctx.progress(`Removed connection security rule '${r.displayName}' (remote ${r.remoteAddress}).`);
+    const remaining = ctx.host.ipsecRules.filter(matches);
+    // Communication with the security server is lost as soon as a rule of its pair is gone (seed 001, Caution).
+    const pair = pairOf(ctx, partnerAddresses);
+    if (pair && removed.length > 0) ctx.world.setIpsec(pair.link, "prepared");
+    return { ipsec: removed.length > 0 ? "prepared" : "none", removed: rulesView(removed), remaining: rulesView(remaining) };
   },
 };
 
@@ -656,6 +704,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Get-SecurityServerList": getSecurityServerList,
   "Set-PairingPassword": setPairingPassword,
   "Invoke-PrepareSecurityServer": invokePrepareSecurityServer,
+  "Get-IpsecRules": getIpsecRules,
   "Get-ReplicationHealth": getReplicationHealth,
   "Invoke-SqlBackup": invokeSqlBackup,
   "Test-SqlBackup": testSqlBackup,

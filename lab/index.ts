@@ -129,6 +129,11 @@ export interface Lab {
   setReachable(host: string, reachable: boolean): Promise<void>;
   /** Sets a pod's LDAP replication health. */
   setReplicationHealthy(pod: string, healthy: boolean): void;
+  /**
+   * Changes a pod's global "Use IPsec for Security Server Connections" setting. Rules made at earlier pairings stay
+   * (seed 001: the setting governs pairings made after it; existing rules go only through Prepare for Upgrade).
+   */
+  setUseIpsec(pod: string, on: boolean): void;
   /** Arms a fault on a host. */
   inject(host: string, fault: Fault): void;
   /** Disarms faults on one host, or on every host. */
@@ -192,6 +197,7 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
       const host = world.addHost(ss, "security-server", ss.version, { pod: pod.name });
       const registeredAs = ss.registeredAs ?? host.computerName;
       state.securityServers[ss.name] = { host: ss.name, pairedWith: ss.pairedWith, registeredAs, ipsec: useIpsec ? "active" : "none" };
+      if (useIpsec) world.createPairingRules(host, world.host(ss.pairedWith));
       state.registry.push({
         name: registeredAs,
         host: ss.name,
@@ -328,6 +334,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     },
     setReplicationHealthy(pod, healthy) {
       podOf(pod).replicationHealthy = healthy;
+    },
+    setUseIpsec(pod, on) {
+      podOf(pod).useIpsec = on;
     },
     inject(name, fault) {
       get(name).inject(fault);

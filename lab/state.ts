@@ -35,6 +35,11 @@ export interface HostSpecBase {
   readonly computerName?: string;
   /** Extra accounts besides the default `administrator`. */
   readonly accounts?: readonly AccountSpec[];
+  /**
+   * DNS domain of the host: its full system name is `<computerName>.<domain>`, the name a security server pairs under
+   * (seed 000, step 5). @default none (the full system name is the computer name)
+   */
+  readonly domain?: string;
 }
 
 /** A Connection Server. */
@@ -123,6 +128,24 @@ export interface FileEntry {
   readonly installer?: InstallerInfo;
 }
 
+/**
+ * A Windows Firewall connection security rule (Windows Firewall with Advanced Security > Connection Security Rules),
+ * as `Get-NetIPsecRule` and `Get-NetIPsecAddressFilter` show it.
+ */
+export interface IpsecRule {
+  readonly displayName: string;
+  readonly remoteAddress: string;
+  /** `PolicyStoreSourceType`: "Local" (the persistent store, deletable) or "GroupPolicy" (not editable on the host). */
+  readonly store: "Local" | "GroupPolicy";
+}
+
+/**
+ * The connection security rule a security server pairing creates on each host of the pair, named after the other
+ * host's address ("Removing the IPsec rules without the Flex console", domain-facts §A3: a VMware staff architect's
+ * README, chrisdhalstead/horizon-security-server-management, "Preparing Security Server for Upgrade or Reinstallation").
+ */
+export const PAIRING_RULE_PREFIX = "VMware View Security Server QM Pairing with ";
+
 /** A hook the host ran. */
 export interface HookRecord {
   readonly phase: string;
@@ -134,6 +157,10 @@ export interface HookRecord {
 export interface HostState {
   readonly name: string;
   readonly computerName: string;
+  /** Full system name: `<computerName>.<domain>`, or the computer name without a domain. */
+  readonly fqdn: string;
+  /** The host's (simulated) IPv4 address, which IPsec rules name. */
+  readonly address: string;
   readonly role: HostRole;
   readonly pod?: string;
   /** App-V database this host uses, if any. */
@@ -143,6 +170,8 @@ export interface HostState {
   services: ServiceStatus[];
   readonly files: Record<string, FileEntry>;
   readonly hooks: HookRecord[];
+  /** Connection security rules (IPsec) on this host. */
+  ipsecRules: IpsecRule[];
   /** An installer is running (the MSI mutex). */
   installing: boolean;
 }
@@ -272,9 +301,12 @@ export class World {
   ): HostState {
     if (this.hosts.has(spec.name)) throw new Error(`[name] host "${spec.name}" is defined twice.`);
     const displayName = version ? productDisplayName(role, version) : undefined;
+    const computerName = spec.computerName ?? spec.name.toUpperCase();
     const host: HostState = {
       name: spec.name,
-      computerName: spec.computerName ?? spec.name.toUpperCase(),
+      computerName,
+      fqdn: spec.domain ? `${computerName}.${spec.domain}` : computerName,
+      address: `10.20.0.${this.hosts.size + 11}`,
       role,
       pod: extra.pod,
       database: extra.database,
@@ -292,6 +324,7 @@ export class World {
       })),
       files: {},
       hooks: [],
+      ipsecRules: [],
       installing: false,
     };
     this.hosts.set(spec.name, host);
@@ -336,6 +369,27 @@ export class World {
     if (link.ipsec === state) return;
     this.record(link.host, "IPsec", link.ipsec, state, false);
     link.ipsec = state;
+  }
+
+  /**
+   * Pairs a security server with its Connection Server while "Use IPsec for Security Server Connections" is on: each
+   * host gets a connection security rule naming the other's address (domain-facts §A3, "Removing the IPsec rules
+   * without the Flex console"). The rules stay when the global setting changes later: seed 001 says only that a pairing
+   * made with IPsec off has no rules, and removing them is the separate "Prepare for Upgrade" step.
+   */
+  createPairingRules(ss: HostState, cs: HostState): void {
+    for (const [host, other] of [[ss, cs], [cs, ss]] as const) {
+      const displayName = `${PAIRING_RULE_PREFIX}${other.address}`;
+      if (!host.ipsecRules.some((r) => r.displayName === displayName)) host.ipsecRules.push({ displayName, remoteAddress: other.address, store: "Local" });
+    }
+  }
+
+  /** The pairing rules of a pair still on either host. */
+  pairingRules(ss: HostState, cs: HostState): IpsecRule[] {
+    return [
+      ...ss.ipsecRules.filter((r) => r.displayName.startsWith(PAIRING_RULE_PREFIX) && r.remoteAddress === cs.address),
+      ...cs.ipsecRules.filter((r) => r.displayName.startsWith(PAIRING_RULE_PREFIX) && r.remoteAddress === ss.address),
+    ];
   }
 
   /** The pod a host belongs to, or a thrown error. */

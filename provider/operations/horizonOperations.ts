@@ -232,28 +232,90 @@ export function setPairingPassword(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Get-IpsecRules
+
+/** One connection security rule. */
+export const ipsecRuleSchema = z.object({
+  displayName: z.string(),
+  remoteAddresses: z.array(z.string()),
+  /** `PolicyStoreSourceType` as `Get-NetIPsecRule -PolicyStore ActiveStore` reports it ("Local"/"PersistentStore" can be deleted here). */
+  store: z.string(),
+});
+/** A connection security rule. */
+export type IpsecRule = z.infer<typeof ipsecRuleSchema>;
+
+/** Result of `Get-IpsecRules`. */
+export const ipsecRulesSchema = z.object({
+  computerName: z.string(),
+  /** The full system name (DNS host name). */
+  fqdn: z.string(),
+  /** The host's unicast addresses, loopback excluded. */
+  addresses: z.array(z.string()),
+  rules: z.array(ipsecRuleSchema).max(500),
+});
+/** What `Get-IpsecRules` reads. */
+export type IpsecRules = z.infer<typeof ipsecRulesSchema>;
+
+/**
+ * `Get-IpsecRules`: the names the host answers to (computer name, full system name), its addresses and every connection
+ * security rule in effect (`Get-NetIPsecRule -PolicyStore ActiveStore` with `Get-NetIPsecAddressFilter`), from the
+ * NetSecurity module (Windows Server 2012 and later). Read-only: preview runs it on a security server and on its
+ * Connection Server.
+ */
+export const GET_IPSEC_RULES: OperationDefinition<Record<string, never>, IpsecRules> = {
+  name: "Get-IpsecRules",
+  overridable: false,
+  params: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
+  result: ipsecRulesSchema,
+  deadlineSeconds: () => 120,
+  body: String.raw`if ($null -eq (Get-Command Get-NetIPsecRule -ErrorAction SilentlyContinue)) {
+  throw "The NetSecurity module (Get-NetIPsecRule) is not available on $env:COMPUTERNAME; it comes with Windows Server 2012 and later."
+}
+$fqdn = [System.Net.Dns]::GetHostEntry([string]$env:COMPUTERNAME).HostName
+$addresses = @(Get-NetIPAddress -ErrorAction Stop | Where-Object { $_.IPAddress -notmatch '^(127\.|::1$|fe80:)' } | ForEach-Object { [string]$_.IPAddress })
+$rules = New-Object System.Collections.ArrayList
+foreach ($r in @(Get-NetIPsecRule -PolicyStore ActiveStore -ErrorAction Stop)) {
+  $remote = @(($r | Get-NetIPsecAddressFilter -ErrorAction Stop).RemoteAddress | ForEach-Object { [string]$_ })
+  [void]$rules.Add(@{ displayName = [string]$r.DisplayName; remoteAddresses = $remote; store = [string]$r.PolicyStoreSourceType })
+}
+Write-VdiResult @{ computerName = [string]$env:COMPUTERNAME; fqdn = [string]$fqdn; addresses = $addresses; rules = @($rules.ToArray()) }`,
+};
+
+/** Reads a Horizon host's names, addresses and connection security rules. */
+export function getIpsecRules(session: Session, options?: OperationOptions): Promise<RunResult<IpsecRules>> {
+  return runOperation(session, GET_IPSEC_RULES, {}, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Invoke-PrepareSecurityServer (overridable)
 
 /** Params of `Invoke-PrepareSecurityServer`. */
 export const prepareSecurityServerParamsSchema = z
   .object({
-    /** Name of the security server as the pod registered it. */
+    /** Name of the security server as the pod registered it (for messages). */
     securityServer: z.string().min(1),
-    secrets: z.object(viewApiSecrets).strict().optional(),
+    /** The documented rule name up to the address ("VMware View Security Server QM Pairing with "). */
+    ruleNamePrefix: z.string().min(1),
+    /** The other host of the pair: only rules whose remote address is one of these are deleted. */
+    partnerAddresses: z.array(z.string().min(1)).min(1),
   })
   .strict();
 /** Result of `Invoke-PrepareSecurityServer`. */
-export const prepareSecurityServerResultSchema = z.object({ ipsec: z.enum(["prepared", "none"]) });
+export const prepareSecurityServerResultSchema = z.object({
+  ipsec: z.enum(["prepared", "none"]),
+  removed: z.array(ipsecRuleSchema).optional(),
+  /** Rules of the pair still in effect after the deletion (read again). */
+  remaining: z.array(ipsecRuleSchema).optional(),
+});
 
 /**
- * `Invoke-PrepareSecurityServer` (overridable): "Prepare for Upgrade or Reinstallation", which removes the IPsec
- * rules between a security server and its Connection Server before the security server is upgraded.
- * UNCONFIRMED (domain-facts §A3, §C3): there is no documented API or CLI for it; the View API's SecurityServer
- * service has only Get/List/Update, and the console command is the only documented way. The default therefore
- * does only what is documented: it reads the global "Use IPsec for Security Server Connections" setting; when IPsec
- * is off there are no rules to remove and it returns `{ ipsec: "none" }`; when IPsec is on it fails with the console
- * path to follow, unless an operator override performs the step (for example a site-tested script) and prints
- * `{ "ipsec": "prepared" }`.
+ * `Invoke-PrepareSecurityServer` (overridable): "Prepare for Upgrade or Reinstallation" without the console, run on
+ * each host of the pair (the security server, then its Connection Server). It deletes the connection security rules
+ * named "VMware View Security Server QM Pairing with <IP address>" whose remote address is the partner's, from the
+ * local persistent store, then reads the rules in effect again and returns those that remain (domain-facts §A3,
+ * "Removing the IPsec rules without the Flex console"). UNCONFIRMED: the store the rules live in; a rule that a Group
+ * Policy put there is not deleted and is returned as remaining, which fails the step. An override must print the same
+ * shape (`{ "ipsec": "prepared" }` at least); the provider reads the rules again after it either way.
  */
 export const INVOKE_PREPARE_SECURITY_SERVER: OperationDefinition<
   z.infer<typeof prepareSecurityServerParamsSchema>,
@@ -264,28 +326,29 @@ export const INVOKE_PREPARE_SECURITY_SERVER: OperationDefinition<
   params: prepareSecurityServerParamsSchema,
   result: prepareSecurityServerResultSchema,
   deadlineSeconds: () => 180,
-  body:
-    CONNECT_VIEW_API +
-    "\n" +
-    String.raw`try {
-  $target = [string]$p.securityServer
-  $ss = @($api.SecurityServer.SecurityServer_List() | Where-Object { $_.General.Name -eq $target }) | Select-Object -First 1
-  if ($null -eq $ss) { throw "[securityServer] '$target' is not a security server of this pod." }
-  $useIpsec = [bool]$api.GlobalSettings.GlobalSettings_Get().SecurityData.EnableIPSecForSecurityServerPairing
-  if (-not $useIpsec) {
-    'IPsec for security server connections is off: there are no IPsec rules to remove for ' + $target + '.'
-    Write-VdiResult @{ ipsec = 'none' }
-  } else {
-    throw ("There is no documented API for 'Prepare for Upgrade or Reinstallation'. Run it in Horizon Administrator: " +
-      "View Configuration > Servers > Security Servers > " + $target + " > More Commands > Prepare for Upgrade or Reinstallation, " +
-      "then run again with an override body for Invoke-PrepareSecurityServer that prints {""ipsec"":""prepared""}.")
+  body: String.raw`$prefix = [string]$p.ruleNamePrefix
+$partners = @($p.partnerAddresses | ForEach-Object { [string]$_ })
+function Get-PairRules([string]$Store) {
+  foreach ($r in @(Get-NetIPsecRule -PolicyStore $Store -ErrorAction Stop)) {
+    if (-not ([string]$r.DisplayName).StartsWith($prefix)) { continue }
+    $remote = @(($r | Get-NetIPsecAddressFilter -ErrorAction Stop).RemoteAddress | ForEach-Object { [string]$_ })
+    if (@($remote | Where-Object { $partners -contains $_ }).Count -eq 0) { continue }
+    @{ name = [string]$r.Name; displayName = [string]$r.DisplayName; remoteAddresses = $remote; store = [string]$r.PolicyStoreSourceType }
   }
-} finally {
-  Disconnect-HVServer -Server $hv -Force -Confirm:$false
-}`,
+}
+$removed = @()
+foreach ($rule in @(Get-PairRules 'PersistentStore')) {
+  Remove-NetIPsecRule -PolicyStore PersistentStore -Name $rule.name -ErrorAction Stop
+  "Removed connection security rule '$($rule.displayName)' (remote $($rule.remoteAddresses -join ', ')) on $env:COMPUTERNAME."
+  $removed += @{ displayName = $rule.displayName; remoteAddresses = $rule.remoteAddresses; store = $rule.store }
+}
+$remaining = @(Get-PairRules 'ActiveStore' | ForEach-Object { @{ displayName = $_.displayName; remoteAddresses = $_.remoteAddresses; store = $_.store } })
+$state = 'none'
+if ($removed.Count -gt 0) { $state = 'prepared' }
+Write-VdiResult @{ ipsec = $state; removed = $removed; remaining = $remaining }`,
 };
 
-/** Prepares a security server for upgrade (removes its IPsec rules). */
+/** Removes a pair's IPsec rules on the host of `session`. */
 export function invokePrepareSecurityServer(
   session: Session,
   params: z.infer<typeof prepareSecurityServerParamsSchema>,

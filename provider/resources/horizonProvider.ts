@@ -22,6 +22,7 @@ import {
   DEFAULT_PAIRING_TIMEOUT_MINUTES,
   DEFAULT_TIME_BUDGET_MINUTES,
   HORIZON_PRODUCT_PATTERNS,
+  IPSEC_RULE_PREFIX,
   SECURITY_SERVER_ARGUMENTS,
   SECURITY_SERVER_SERVICE,
   SERVICE_START_TIMEOUT_MINUTES,
@@ -32,8 +33,8 @@ import type { Session } from "../transport/session";
 import { describeConnection, resolveConnectionArgs } from "../transport/connectionArgs";
 import { redactText } from "../transport/redact";
 import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
-import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readPairingFacts } from "../upgrade/horizonFacts";
-import { type HostFacts, type PairingFacts, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
+import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readHostIpsec, readPairIpsec, readPairingFacts } from "../upgrade/horizonFacts";
+import { type HostFacts, type PairingFacts, pairRules, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
@@ -118,6 +119,9 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     securityServerListScript: inputs.overrides?.securityServerListScript,
     deadlineSeconds,
   });
+  if (facts.reachable && pairing.connectionServer.reachable) {
+    pairing.ipsec = await readPairIpsec(ctx.session, ctx.csSession!, { ss: facts.host, cs: ss.connectionServer.name }, deadlineSeconds);
+  }
   const csTarget = ss.connectionServer.targetVersion;
   const plan = planSecurityServer(facts, pairing, {
     ...intent,
@@ -261,17 +265,38 @@ async function converge(kind: HorizonKind, news: Record<string, any>): Promise<{
   return { id: idFor(kind, after), outs: clean(outputsFor(inputs, after, extra)) };
 }
 
-/** This security server's entries in the pod's list and its IPsec state, for outputs and refresh. */
-async function pairingState(ctx: Context, computerName: string): Promise<{ ipsec?: string; entries: string[] } | undefined> {
+/** What outputs and refresh say about a security server's pairing: its entries in the pod's list and its IPsec state. */
+export interface PairingStateOutput {
+  /** "active" while a rule of the pair remains on either host, "none" when none does, "unknown" when unreadable. */
+  ipsec: string;
+  /** The rules of the pair, "<name> on <host>". */
+  ipsecRules: string[];
+  /** The global "Use IPsec for Security Server Connections" setting, shown beside the rules. */
+  useIpsec?: boolean;
+  /** Entries of the pod's Security Servers list under a name this host answers to. */
+  entries: string[];
+}
+
+/** This security server's pairing state, for outputs and refresh. */
+async function pairingState(ctx: Context, computerName: string): Promise<PairingStateOutput | undefined> {
   const ss = ctx.inputs as SecurityServerInputs;
   try {
     const list = (await getSecurityServerList(ctx.csSession!, {}, { body: ss.overrides?.securityServerListScript })).result;
     const mine = list.securityServers.filter(
       (e) => e.name.toLowerCase() === computerName.toLowerCase() || (ss.registeredName && e.name.toLowerCase() === ss.registeredName.toLowerCase()),
     );
-    const live = mine.find((e) => e.name.toLowerCase() === computerName.toLowerCase()) ?? mine[0];
-    return { ipsec: live?.ipsec, entries: mine.map((e) => e.name) };
-  } catch {
+    let ipsec = "unknown";
+    let ipsecRules: string[] = [];
+    try {
+      const found = pairRules({ securityServer: await readHostIpsec(ctx.session), connectionServer: await readHostIpsec(ctx.csSession!) }, IPSEC_RULE_PREFIX);
+      ipsecRules = found.rules.map((r) => `${r.displayName} on ${r.host}`);
+      ipsec = found.rules.length > 0 ? "active" : "none";
+    } catch (e) {
+      if (isHostKeyError(e)) throw e;
+    }
+    return { ipsec, ipsecRules, useIpsec: list.useIpsec, entries: mine.map((e) => e.name) };
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
     return undefined;
   }
 }
@@ -339,14 +364,27 @@ async function runStep(
       return;
     }
     case "prepare-ipsec": {
-      const list = observed.pairing?.securityServers ?? [];
-      const own = list.find((e) => ss!.registeredName && e.name.toLowerCase() === ss!.registeredName.toLowerCase()) ??
-        list.find((e) => e.name.toLowerCase() === observed.facts.host.toLowerCase());
-      await invokePrepareSecurityServer(
-        ctx.csSession!,
-        { securityServer: own?.name ?? ss!.registeredName ?? observed.facts.host },
-        { body: inputs.overrides?.prepareSecurityServerScript, onLine },
-      );
+      // Prepare for Upgrade without the console (domain-facts §A3): on the security server, then on its Connection
+      // Server, delete the pair's "VMware View Security Server QM Pairing with <IP address>" rules whose remote address
+      // is the other host's; then read both hosts again and stop unless none remain.
+      const ipsec = observed.pairing?.ipsec;
+      const ssHost = ipsec?.securityServer;
+      const csHost = ipsec?.connectionServer;
+      if (!ssHost || !csHost) throw new Error(`the IPsec rules of this pair were not read${ipsec?.readError ? ` (${ipsec.readError})` : ""}; nothing was removed`);
+      const securityServer = ss!.registeredName ?? observed.facts.host;
+      for (const [session, partner] of [[ctx.session, csHost], [ctx.csSession!, ssHost]] as const) {
+        await invokePrepareSecurityServer(
+          session,
+          { securityServer, ruleNamePrefix: IPSEC_RULE_PREFIX, partnerAddresses: partner.addresses },
+          { body: inputs.overrides?.prepareSecurityServerScript, onLine },
+        );
+      }
+      const after = pairRules({ securityServer: await readHostIpsec(ctx.session), connectionServer: await readHostIpsec(ctx.csSession!) }, IPSEC_RULE_PREFIX);
+      if (after.rules.length > 0 || after.ambiguous.length > 0) {
+        const left = [...after.rules.map((r) => `"${r.displayName}" on ${r.host}`), ...after.ambiguous];
+        throw new Error(`IPsec rules of this pair remain after Prepare for Upgrade: ${left.join(", ")}; the installer would fail to pair. Remove them (Windows Firewall with Advanced Security > Connection Security Rules)`);
+      }
+      onLine(`no IPsec rule of this pair remains on ${ssHost.computerName} or ${csHost.computerName}`);
       return;
     }
     case "install": {

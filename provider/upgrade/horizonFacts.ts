@@ -3,11 +3,11 @@
  * service, the installer's hash) and, for a security server, what its paired Connection Server says about the pod.
  * Read-only operations only: preview runs these.
  */
-import { getSecurityServerList } from "../operations";
+import { getIpsecRules, getSecurityServerList } from "../operations";
 import type { Session } from "../transport/session";
 import { compareHorizonVersions, parseHorizonVersion } from "../versions/horizon";
 import { type HostFacts, type HostReadOptions, type VersionScheme, isHostKeyError, readHost, reasonOf } from "./hostFacts";
-import type { PairingFacts } from "./horizonPlan";
+import type { HostIpsecFacts, PairIpsecFacts, PairingFacts } from "./horizonPlan";
 
 export { isHostKeyError, type HostReadOptions } from "./hostFacts";
 
@@ -39,4 +39,26 @@ export async function readPairingFacts(session: Session, opts: PairingReadOption
     if (isHostKeyError(e)) throw e;
     return { connectionServer, listError: reasonOf(e) };
   }
+}
+
+/** Reads one host's names, addresses and connection security rules; a host-key refusal is thrown. */
+export async function readHostIpsec(session: Session, deadlineSeconds?: number): Promise<HostIpsecFacts> {
+  return (await getIpsecRules(session, { deadlineSeconds })).result;
+}
+
+/**
+ * Reads the connection security rules on both hosts of a pair (read-only: preview runs it). A read that fails comes
+ * back as `readError` naming the host, so the plan can refuse instead of guessing.
+ */
+export async function readPairIpsec(ssSession: Session, csSession: Session, labels: { ss: string; cs: string }, deadlineSeconds?: number): Promise<PairIpsecFacts> {
+  const out: PairIpsecFacts = {};
+  for (const [key, session, label] of [["securityServer", ssSession, labels.ss], ["connectionServer", csSession, labels.cs]] as const) {
+    try {
+      out[key] = await readHostIpsec(session, deadlineSeconds);
+    } catch (e) {
+      if (isHostKeyError(e)) throw e;
+      return { ...out, readError: `on ${label}: ${reasonOf(e)}` };
+    }
+  }
+  return out;
 }

@@ -5,6 +5,7 @@
  * the plan is recomputed from live facts each time, so a second `up` finds nothing to do and an `up` after a failure
  * resumes where the host really is.
  */
+import { IPSEC_RULE_PREFIX } from "../products/horizon";
 import { compareHorizonVersions, parseHorizonVersion } from "../versions/horizon";
 import type { HostFacts } from "./hostFacts";
 import { preflightBlock } from "./preflight";
@@ -20,13 +21,88 @@ export interface SecurityServerEntry {
   ipsec: "active" | "prepared" | "none";
 }
 
+/** A connection security rule as `Get-IpsecRules` reads it. */
+export interface IpsecRuleFact {
+  displayName: string;
+  remoteAddresses: string[];
+  /** `PolicyStoreSourceType`: "Local" (or "PersistentStore") can be deleted on the host; anything else cannot. */
+  store: string;
+}
+
+/** What one host of a pair says about its names, addresses and connection security rules. */
+export interface HostIpsecFacts {
+  computerName: string;
+  fqdn: string;
+  addresses: string[];
+  rules: IpsecRuleFact[];
+}
+
+/** The connection security rules of a pair, read on both hosts. */
+export interface PairIpsecFacts {
+  securityServer?: HostIpsecFacts;
+  connectionServer?: HostIpsecFacts;
+  /** Why the rules could not be read (on which host). */
+  readError?: string;
+}
+
 /** What the paired Connection Server says about the pod. */
 export interface PairingFacts {
   connectionServer: HostFacts;
   securityServers?: SecurityServerEntry[];
+  /** The global "Use IPsec for Security Server Connections" setting: shown beside the pair's rules, never decisive. */
   useIpsec?: boolean;
   /** Why the Security Servers list could not be read. */
   listError?: string;
+  /** The pair's connection security rules; each pair's IPsec state comes from them. */
+  ipsec?: PairIpsecFacts;
+}
+
+/** A rule of the pair on one host, as preview shows it. */
+export interface PairRule {
+  host: string;
+  displayName: string;
+  remoteAddress: string;
+}
+
+/** The pair's IPsec rules found on both hosts, and what makes the read ambiguous. */
+export interface PairRules {
+  rules: PairRule[];
+  /** Why the rules cannot be told apart safely: a rule to the partner under another name, a rule the host cannot delete. */
+  ambiguous: string[];
+}
+
+const DELETABLE_STORES = new Set(["local", "persistentstore"]);
+
+/**
+ * The rules of this pair: on each host, the rules named "VMware View Security Server QM Pairing with <IP address>"
+ * (`prefix`) whose remote address is the other host's (domain-facts §A3, "Removing the IPsec rules without the Flex
+ * console"). A rule to the partner under another name (a localised name?) or one the host cannot delete (a Group
+ * Policy's) makes the read ambiguous: the step refuses rather than guesses.
+ */
+export function pairRules(ipsec: PairIpsecFacts, prefix: string): PairRules {
+  const out: PairRules = { rules: [], ambiguous: [] };
+  const sides: [HostIpsecFacts | undefined, HostIpsecFacts | undefined][] = [
+    [ipsec.securityServer, ipsec.connectionServer],
+    [ipsec.connectionServer, ipsec.securityServer],
+  ];
+  for (const [host, partner] of sides) {
+    if (!host || !partner) continue;
+    const partnerAddresses = new Set(partner.addresses.map((a) => a.toLowerCase()));
+    for (const r of host.rules) {
+      const toPartner = r.remoteAddresses.find((a) => partnerAddresses.has(a.toLowerCase()));
+      if (!toPartner) continue;
+      if (!r.displayName.startsWith(prefix)) {
+        out.ambiguous.push(`${host.computerName} has the connection security rule "${r.displayName}" to ${toPartner}, not named "${prefix}<IP address>"`);
+        continue;
+      }
+      if (!DELETABLE_STORES.has(r.store.toLowerCase())) {
+        out.ambiguous.push(`${host.computerName}'s rule "${r.displayName}" comes from the ${r.store} store, which cannot be changed on the host`);
+        continue;
+      }
+      out.rules.push({ host: host.computerName, displayName: r.displayName, remoteAddress: toPartner });
+    }
+  }
+  return out;
 }
 
 /** The declared side of a Connection Server upgrade. */
@@ -47,7 +123,10 @@ export interface SecurityServerIntent extends ConnectionServerIntent {
   connectionServerName: string;
   /** The name the pod listed this server under before the upgrade, when it differs from its computer name. */
   registeredName?: string;
+  /** "detect": from the pair's rules; "on": always run Prepare for Upgrade (an override's job); "off": never. */
   ipsec: "detect" | "on" | "off";
+  /** The documented rule name up to the address. @default IPSEC_RULE_PREFIX */
+  ipsecRulePrefix?: string;
   /** The paired Connection Server's declared target, for "after CS1 reaches ...". */
   connectionServerTarget?: string;
 }
@@ -167,13 +246,18 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
   const middle: PlannedStep[] = [
     { name: "set-pairing-password", host: csName, detail: `set a security server pairing password on ${csName}, valid for a limited time` },
   ];
-  const ipsecInUse = intent.ipsec === "on" || (intent.ipsec === "detect" && pairing.useIpsec === true);
-  // Rules exist only while the pairing uses IPsec; "prepared" means an earlier run already removed them.
-  if (ipsecInUse && own?.ipsec !== "prepared" && own?.ipsec !== "none") {
+  // Each pair's IPsec state comes from its rules on both hosts, not from the global setting: a server paired while
+  // IPsec was on keeps its rules after the setting is turned off, and the pairing fails while they remain (seed 001).
+  const found = pairing.ipsec && !pairing.ipsec.readError ? pairRules(pairing.ipsec, intent.ipsecRulePrefix ?? IPSEC_RULE_PREFIX) : undefined;
+  const ipsecBlock = intent.ipsec === "detect" ? ipsecReadBlock(pairing, found, csName) : undefined;
+  if (intent.ipsec === "on" || (intent.ipsec === "detect" && found && found.rules.length > 0)) {
+    const listed = found && found.rules.length > 0 ? found.rules.map((r) => `"${r.displayName}" on ${r.host} (remote ${r.remoteAddress})`).join(", ") : "the rules the override removes";
     middle.push({
       name: "prepare-ipsec",
-      host: csName,
-      detail: `remove the IPsec rules of ${own?.name ?? ownName} (Prepare for Upgrade or Reinstallation); it is out of service until installed`,
+      host: `${facts.host} and ${csName}`,
+      detail:
+        `Prepare for Upgrade or Reinstallation: delete ${listed}, then read again that none remain ` +
+        `(global IPsec setting: ${pairing.useIpsec === undefined ? "unknown" : pairing.useIpsec ? "on" : "off"}); ${own?.name ?? ownName} is out of service until installed`,
     });
   }
   // Re-pairing registers the server under its computer name; an entry under another name stays behind (seed 000 step 5).
@@ -191,6 +275,7 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
       },
     };
   }
+  if (ipsecBlock) return { steps, blocked: ipsecBlock };
   const csLive = cs.liveVersion ? parseHorizonVersion(cs.liveVersion) : undefined;
   if (!csLive || compareHorizonVersions(csLive, parseHorizonVersion(intent.targetVersion)!) < 0) {
     const waiting: Blocked = {
@@ -205,6 +290,25 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
   }
   const pre = preflightBlock(facts, intent, "installer");
   return pre ? { steps, blocked: pre } : { steps };
+}
+
+/** Why the pair's IPsec state cannot be known for sure ("detect"): unreadable rules, or an ambiguous read. */
+function ipsecReadBlock(pairing: PairingFacts, found: PairRules | undefined, csName: string): Blocked | undefined {
+  if (!pairing.ipsec || pairing.ipsec.readError) {
+    return {
+      code: "ipsec-state-unknown",
+      reason:
+        `the connection security rules of this pair could not be read${pairing.ipsec?.readError ? `: ${pairing.ipsec.readError}` : ""}; ` +
+        `the NetSecurity module (Get-NetIPsecRule) is needed on the security server and on ${csName}, or set ipsec to "on" with overrides.prepareSecurityServerScript, or "off" if the pair has no IPsec rules`,
+    };
+  }
+  if (found && found.ambiguous.length > 0) {
+    return {
+      code: "ipsec-rules-ambiguous",
+      reason: `the IPsec rules of this pair cannot be told apart safely: ${found.ambiguous.join("; ")}; remove them by hand (Windows Firewall with Advanced Security > Connection Security Rules) or set ipsec with an override`,
+    };
+  }
+  return undefined;
 }
 
 function removeDuplicatesStep(csName: string, names: string[]): PlannedStep {

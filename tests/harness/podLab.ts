@@ -88,10 +88,11 @@ export function previewPlans(events: EngineEvent[]): Record<string, string[]> {
 
 /** `[host, operation]` of each step of a plan that changes something, in order. */
 export function changesOf(plan: readonly string[]): [string, string][] {
+  // A step on a pair ("prepare-ipsec on SS1 and CS1") runs its operation on each host in turn.
   return plan
     .map((line) => /^\d+\. ([a-z-]+) on ([^:]+):/.exec(line))
     .filter((m): m is RegExpExecArray => !!m && m[1] in STEP_OPERATIONS)
-    .map((m) => [m[2].toLowerCase(), STEP_OPERATIONS[m[1]]]);
+    .flatMap((m) => m[2].split(" and ").map((h): [string, string] => [h.toLowerCase(), STEP_OPERATIONS[m[1]]]));
 }
 
 export function changingAudit(entries: readonly AuditEntry[]): [string, string][] {

@@ -12,6 +12,8 @@ import {
   V85,
   horizonInstall,
   op,
+  RULE_PREFIX,
+  prepareIpsec,
   readyForSecurityServer,
   stageHorizon,
   standardLab,
@@ -142,13 +144,54 @@ describe("lab handlers: Security Server rules", () => {
     });
   });
 
-  it("fails while the security server's IPsec rules are still in place", async () => {
-    await readyForSecurityServer(lab);
-    lab.pod("pod1").securityServers.ss1.ipsec = "active";
+  for (const host of ["ss1", "cs1"]) {
+    it(`fails while a connection security rule of the pair remains on ${host}`, async () => {
+      await readyForSecurityServer(lab);
+      const other = host === "ss1" ? "cs1" : "ss1";
+      lab.host(host).state.ipsecRules.push({ displayName: `${RULE_PREFIX}${lab.host(other).state.address}`, remoteAddress: lab.host(other).state.address, store: "Local" });
+      const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+      assert.equal(r.result.exitCode, 1603);
+      assert.match(r.result.logTail.join("\n"), /IPsec rules .*QM Pairing with 10\./);
+      assert.equal(versionOf(lab, "ss1"), V712);
+    });
+  }
+
+  it("creates a rule on each host at pairing, named after the other's address, and keeps them when IPsec is turned off later", async () => {
+    const ss = lab.host("ss1").state;
+    const cs = lab.host("cs1").state;
+    assert.deepEqual(ss.ipsecRules.map((r) => [r.displayName, r.remoteAddress]), [[`${RULE_PREFIX}${cs.address}`, cs.address]]);
+    assert.deepEqual(cs.ipsecRules.map((r) => [r.displayName, r.remoteAddress]), [[`${RULE_PREFIX}${ss.address}`, ss.address]]);
+    lab.setUseIpsec("pod1", false);
+    stageHorizon(lab, ["cs1", "ss1"]);
+    await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "cs1", timeoutMinutes: 1440, secrets: { pairingPassword: PAIRING } });
     const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
-    assert.equal(r.result.exitCode, 1603);
-    assert.match(r.result.logTail.join("\n"), /IPsec rules/);
-    assert.equal(versionOf(lab, "ss1"), V712);
+    assert.equal(r.result.exitCode, 1603, "the installer paired although the old rules were still in place");
+    assert.match(r.result.logTail.join("\n"), /ipsec-rules-present/);
+  });
+
+  it("deletes only the pair's rules of the documented name whose remote address is the partner's, and reports what remains", async () => {
+    const cs = lab.host("cs1").state;
+    const ss1 = lab.host("ss1").state.address;
+    cs.ipsecRules.push({ displayName: "Some other rule", remoteAddress: ss1, store: "Local" });
+    cs.ipsecRules.push({ displayName: `${RULE_PREFIX}10.99.0.1`, remoteAddress: "10.99.0.1", store: "Local" });
+    const r = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1", ruleNamePrefix: RULE_PREFIX, partnerAddresses: [ss1] });
+    assert.equal(r.exitCode, 0, r.error);
+    assert.deepEqual(r.result.removed.map((x: { displayName: string }) => x.displayName), [`${RULE_PREFIX}${ss1}`]);
+    assert.deepEqual(r.result.remaining, []);
+    assert.deepEqual(cs.ipsecRules.map((x) => x.displayName).sort(), ["Some other rule", `${RULE_PREFIX}10.99.0.1`]);
+    const read = await op(lab, "ss1", "Get-IpsecRules");
+    assert.deepEqual(read.result.addresses, [ss1]);
+    assert.equal(read.result.rules.length, 1, "the security server's own rule was touched by the Connection Server's run");
+  });
+
+  it("cannot delete a rule a Group Policy put there: it remains and is reported", async () => {
+    const cs = lab.host("cs1").state;
+    const ss1 = lab.host("ss1").state.address;
+    cs.ipsecRules = cs.ipsecRules.map((x) => ({ ...x, store: "GroupPolicy" as const }));
+    const r = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1", ruleNamePrefix: RULE_PREFIX, partnerAddresses: [ss1] });
+    assert.deepEqual(r.result.removed, []);
+    assert.equal(r.result.remaining.length, 1);
   });
 
   it("needs no preparation when the pod does not use IPsec", async () => {
@@ -159,8 +202,9 @@ describe("lab handlers: Security Server rules", () => {
     }));
     stageHorizon(lab, ["cs1", "ss1"]);
     await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
-    const prep = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1" });
-    assert.deepEqual(prep.result, { ipsec: "none" });
+    assert.deepEqual(lab.host("cs1").state.ipsecRules, []);
+    const prep = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1", ruleNamePrefix: RULE_PREFIX, partnerAddresses: [lab.host("ss1").state.address] });
+    assert.deepEqual(prep.result, { ipsec: "none", removed: [], remaining: [] });
     await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "cs1", timeoutMinutes: 1440, secrets: { pairingPassword: PAIRING } });
     const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
     assert.equal(r.result.exitCode, 0);
@@ -199,7 +243,7 @@ describe("lab handlers: Security Server rules", () => {
   it("fails when the paired Connection Server is older than the installer", async () => {
     stageHorizon(lab, ["ss1"]);
     await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "cs1", timeoutMinutes: 1440, secrets: { pairingPassword: PAIRING } });
-    await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1" });
+    await prepareIpsec(lab);
     const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
     assert.equal(r.result.exitCode, 1603);
     assert.match(r.result.logTail.join("\n"), /upgrade the Connection Server first/);
@@ -239,7 +283,7 @@ describe("lab handlers: Security Server rules", () => {
 
   it("marks a prepared security server out of service until it is upgraded", async () => {
     stageHorizon(lab, ["cs1", "ss1"]);
-    await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1" });
+    await prepareIpsec(lab);
     assert.equal(lab.maxOutOfService(["ss1", "ss2"]), 1);
     const list = await op(lab, "cs1", "Get-SecurityServerList");
     assert.equal(list.result.securityServers[0].ipsec, "prepared");

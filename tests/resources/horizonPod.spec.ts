@@ -47,11 +47,11 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       const cs1 = plans["pod1-cs1"].map((l) => l.split(":")[0]);
       assert.deepEqual(cs1, ["1. preflight on CS1", "2. install on CS1", "3. wait-service on CS1", "4. verify-version on CS1"]);
       assert.match(plans["pod1-cs1"][1], /7\.12\.0\.15770369 -> 7\.13\.2/);
-      const ss2 = plans["pod1-ss2"].map((l) => /^\d+\. ([a-z-]+) on (\S+):/.exec(l)!.slice(1).join("@"));
+      const ss2 = plans["pod1-ss2"].map((l) => /^\d+\. ([a-z-]+) on ([^:]+):/.exec(l)!.slice(1).join("@"));
       assert.deepEqual(ss2, [
         "preflight@SS2",
         "set-pairing-password@CS2",
-        "prepare-ipsec@CS2",
+        "prepare-ipsec@SS2 and CS2",
         "install@SS2",
         "wait-service@SS2",
         "verify-version@SS2",
@@ -85,15 +85,17 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       assert.deepEqual(p.removals.map((r) => [r.name, r.live]), [["DMZ-SS2", false]]);
     });
 
-    it("prepares each security server's IPsec rules once, right before its own installer", () => {
+    it("prepares each security server's IPsec rules once, on both hosts of the pair, right before its own installer", () => {
       const seq = pod.lab.audit().filter((e) => ["Invoke-PrepareSecurityServer", "Invoke-Installer"].includes(e.operation));
       assert.deepEqual(
         seq.map((e) => `${e.operation}:${e.host}:${(e.params as { securityServer?: string }).securityServer ?? ""}`),
         [
           "Invoke-Installer:cs1:",
+          "Invoke-PrepareSecurityServer:ss1:SS1",
           "Invoke-PrepareSecurityServer:cs1:SS1",
           "Invoke-Installer:ss1:",
           "Invoke-Installer:cs2:",
+          "Invoke-PrepareSecurityServer:ss2:DMZ-SS2",
           "Invoke-PrepareSecurityServer:cs2:DMZ-SS2",
           "Invoke-Installer:ss2:",
         ],
@@ -191,6 +193,42 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       assert.ok(pod.lab.maxOutOfService(POD) <= 1);
       const again = await pod.stack.up({ expectNoChanges: true });
       assert.equal(again.result.summary.result, "succeeded");
+    });
+  });
+
+  describe("a pair still holding IPsec rules after the global setting was turned off", function () {
+    let pod: PodUnderTest;
+    before(async () => {
+      pod = await podUnderTest(engine);
+      // Paired while "Use IPsec for Security Server Connections" was on; the setting was turned off since (seed 001).
+      pod.lab.setUseIpsec("pod1", false);
+    });
+    after(() => dispose(pod));
+
+    it("previews Prepare for Upgrade naming every rule it will delete, per host, with its remote address", async () => {
+      const preview = await pod.stack.preview();
+      const ss1 = previewPlans(preview.events)["pod1-ss1"];
+      const step = ss1.find((l) => /^\d+\. prepare-ipsec on SS1 and CS1: /.test(l));
+      assert.ok(step, `no prepare-ipsec step in ${ss1.join(" | ")}`);
+      const cs1 = pod.lab.host("cs1").state.address;
+      const ssAddress = pod.lab.host("ss1").state.address;
+      assert.ok(step.includes(`"VMware View Security Server QM Pairing with ${cs1}" on SS1 (remote ${cs1})`), step);
+      assert.ok(step.includes(`"VMware View Security Server QM Pairing with ${ssAddress}" on CS1 (remote ${ssAddress})`), step);
+      assert.match(step, /global IPsec setting: off/);
+      assert.deepEqual(changingAudit(pod.lab.audit()), []);
+    });
+
+    it("removes the rules on both hosts without the console, proves none remain, and upgrades the pair", async () => {
+      const up = await pod.stack.up();
+      assert.equal(up.result.summary.result, "succeeded");
+      for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000", `${h} was not upgraded`);
+      for (const h of POD) assert.deepEqual(pod.lab.host(h).state.ipsecRules, [], `${h} still has IPsec rules`);
+      const reads = pod.lab.audit().filter((e) => e.operation === "Get-IpsecRules" && e.host === "ss1");
+      const prepared = pod.lab.audit().find((e) => e.operation === "Invoke-PrepareSecurityServer" && e.host === "cs1")!;
+      assert.ok(reads.some((e) => e.seq > prepared.seq), "the rules were not read again after their removal");
+      assert.ok(pod.lab.maxOutOfService(POD) <= 1);
+      const ss1 = up.events.find((e) => e.resOutputsEvent?.metadata.urn.endsWith("::pod1-ss1"))!.resOutputsEvent!.metadata;
+      assert.deepEqual(ss1.new?.outputs?.pairingState, { ipsec: "none", ipsecRules: [], useIpsec: false, entries: ["SS1"] });
     });
   });
 

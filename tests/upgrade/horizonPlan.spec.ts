@@ -2,6 +2,9 @@ import * as assert from "node:assert/strict";
 import {
   ConnectionServerIntent,
   HostFacts,
+  IpsecRuleFact,
+  PairIpsecFacts,
+  pairRules,
   PairingFacts,
   SecurityServerEntry,
   SecurityServerIntent,
@@ -51,12 +54,29 @@ function entry(name: string, ipsec: SecurityServerEntry["ipsec"] = "active"): Se
   return { name, version: "7.12.0", connectionServer: "CS1", ipsec };
 }
 
-/** The paired Connection Server already at the target, listing SS2 with IPsec rules in place. */
+const RULE = "VMware View Security Server QM Pairing with ";
+const SS_IP = "10.0.0.22";
+const CS_IP = "10.0.0.11";
+
+/** The pair's connection security rules: by default the pairing rule on each host, naming the other's address. */
+function ipsecFacts(ssRules: IpsecRuleFact[] = [rule(CS_IP)], csRules: IpsecRuleFact[] = [rule(SS_IP)]): PairIpsecFacts {
+  return {
+    securityServer: { computerName: "SS2", fqdn: "SS2.corp.example", addresses: [SS_IP], rules: ssRules },
+    connectionServer: { computerName: "CS1", fqdn: "CS1.corp.example", addresses: [CS_IP], rules: csRules },
+  };
+}
+
+function rule(remote: string, displayName = `${RULE}${remote}`, store = "Local"): IpsecRuleFact {
+  return { displayName, remoteAddresses: [remote], store };
+}
+
+/** The paired Connection Server already at the target, listing SS2, with the pair's IPsec rules in place. */
 function pairing(over: Partial<PairingFacts> = {}): PairingFacts {
   return {
     connectionServer: hostFacts({ host: "CS1", liveVersion: "7.13.2", installer: undefined }),
     securityServers: [entry("SS2")],
     useIpsec: true,
+    ipsec: ipsecFacts(),
     ...over,
   };
 }
@@ -212,7 +232,7 @@ describe("planSecurityServer", () => {
       [
         ["preflight", "SS2"],
         ["set-pairing-password", "CS1"],
-        ["prepare-ipsec", "CS1"],
+        ["prepare-ipsec", "SS2 and CS1"],
         ["install", "SS2"],
         ["wait-service", "SS2"],
         ["verify-version", "SS2"],
@@ -347,30 +367,29 @@ describe("planSecurityServer", () => {
     assert.equal(plan.blocked, undefined);
   });
 
-  const ipsecCases: Array<[SecurityServerIntent["ipsec"], boolean | undefined, SecurityServerEntry["ipsec"], boolean]> = [
-    ["detect", true, "active", true],
-    ["detect", true, "prepared", false],
-    ["detect", true, "none", false],
-    ["detect", false, "active", false],
-    ["detect", undefined, "active", false],
-    ["off", true, "active", false],
-    ["off", false, "none", false],
-    ["on", false, "active", true],
-    ["on", true, "active", true],
-    ["on", true, "prepared", false],
-    ["on", false, "none", false],
+  // The pair's IPsec state comes from its rules on both hosts; the global setting is shown, never decisive.
+  const ipsecCases: Array<[string, SecurityServerIntent["ipsec"], boolean | undefined, PairIpsecFacts, boolean]> = [
+    ["rules on both hosts", "detect", true, ipsecFacts(), true],
+    ["rules on both hosts, the global setting turned off since pairing", "detect", false, ipsecFacts(), true],
+    ["rules on both hosts, the global setting unknown", "detect", undefined, ipsecFacts(), true],
+    ["a rule left on the security server only", "detect", false, ipsecFacts([rule(CS_IP)], []), true],
+    ["a rule left on the Connection Server only", "detect", true, ipsecFacts([], [rule(SS_IP)]), true],
+    ["no rules on either host, the global setting on", "detect", true, ipsecFacts([], []), false],
+    ["only rules of another pair", "detect", true, ipsecFacts([rule("10.9.9.9")], [rule("10.9.9.8")]), false],
+    ["rules present, ipsec off", "off", true, ipsecFacts(), false],
+    ["no rules, ipsec on (an override's job)", "on", false, ipsecFacts([], []), true],
   ];
-  for (const [mode, useIpsec, state, expected] of ipsecCases) {
-    it(`${expected ? "removes" : "does not remove"} IPsec rules with ipsec "${mode}", useIpsec ${useIpsec} and the entry "${state}"`, () => {
-      const plan = planSecurityServer(ssFacts(), pairing({ useIpsec, securityServers: [entry("SS2", state)] }), ssIntent({ ipsec: mode }));
+  for (const [what, mode, useIpsec, ipsec, expected] of ipsecCases) {
+    it(`${expected ? "removes" : "does not remove"} IPsec rules with ipsec "${mode}" and ${what}`, () => {
+      const plan = planSecurityServer(ssFacts(), pairing({ useIpsec, ipsec }), ssIntent({ ipsec: mode }));
       assert.equal(plan.blocked, undefined);
       const list = names(plan);
       if (expected) {
         const at = list.indexOf("prepare-ipsec");
         assert.equal(list[at - 1], "set-pairing-password", list.join(", "));
         assert.equal(list[at + 1], "install", list.join(", "));
-        assert.equal(plan.steps[at].host, "CS1");
-        assert.ok(plan.steps[at].detail.includes("SS2"), plan.steps[at].detail);
+        assert.equal(plan.steps[at].host, "SS2 and CS1");
+        assert.match(plan.steps[at].detail, new RegExp(`global IPsec setting: ${useIpsec === undefined ? "unknown" : useIpsec ? "on" : "off"}`));
       } else {
         assert.ok(!list.includes("prepare-ipsec"), list.join(", "));
         assert.deepEqual(list.slice(1, 3), ["set-pairing-password", "install"]);
@@ -378,11 +397,43 @@ describe("planSecurityServer", () => {
     });
   }
 
+  it("names every rule it will delete in the step, per host, with its remote address", () => {
+    const plan = planSecurityServer(ssFacts(), pairing(), ssIntent());
+    const step = plan.steps.find((s) => s.name === "prepare-ipsec")!;
+    assert.ok(step.detail.includes(`"${RULE}${CS_IP}" on SS2 (remote ${CS_IP})`), step.detail);
+    assert.ok(step.detail.includes(`"${RULE}${SS_IP}" on CS1 (remote ${SS_IP})`), step.detail);
+  });
+
+  const ambiguous: Array<[string, PairIpsecFacts, RegExp]> = [
+    ["a rule to the partner under another (localised?) name", ipsecFacts([rule(CS_IP, "Règle d'appariement QM")], [rule(SS_IP)]), /SS2 has the connection security rule "Règle d'appariement QM" to 10\.0\.0\.11/],
+    ["a pairing rule from a Group Policy", ipsecFacts([rule(CS_IP)], [rule(SS_IP, undefined, "GroupPolicy")]), /CS1's rule .* GroupPolicy store/],
+  ];
+  for (const [what, ipsec, reason] of ambiguous) {
+    it(`refuses rather than guesses when the read is ambiguous: ${what}`, () => {
+      const plan = planSecurityServer(ssFacts(), pairing({ ipsec }), ssIntent());
+      assert.equal(plan.blocked?.code, "ipsec-rules-ambiguous");
+      assert.match(plan.blocked!.reason, reason);
+      assert.equal(plan.after, undefined);
+    });
+  }
+
+  it("refuses when the rules could not be read, naming the host, and says how to proceed", () => {
+    const plan = planSecurityServer(ssFacts(), pairing({ ipsec: { readError: "on SS2: The term 'Get-NetIPsecRule' is not recognized" } }), ssIntent());
+    assert.equal(plan.blocked?.code, "ipsec-state-unknown");
+    assert.match(plan.blocked!.reason, /on SS2: The term 'Get-NetIPsecRule'/);
+    assert.match(plan.blocked!.reason, /set ipsec to "on" with overrides\.prepareSecurityServerScript/);
+  });
+
+  it("needs no rule read when ipsec is declared off", () => {
+    const plan = planSecurityServer(ssFacts(), pairing({ ipsec: { readError: "on SS2: no NetSecurity" } }), ssIntent({ ipsec: "off" }));
+    assert.equal(plan.blocked, undefined);
+  });
+
   it("removes the entry the pod lists under the registered name after the upgrade re-pairs the server under its computer name", () => {
     const plan = planSecurityServer(ssFacts(), pairing({ securityServers: [entry("DMZ-SS2")] }), ssIntent({ registeredName: "DMZ-SS2" }));
     assert.equal(plan.blocked, undefined);
     assert.deepEqual(names(plan), ["preflight", "set-pairing-password", "prepare-ipsec", "install", "wait-service", "verify-version", "remove-duplicates"]);
-    assert.ok(plan.steps[2].detail.includes("DMZ-SS2"), "the IPsec rules are removed from the registered entry");
+    assert.ok(plan.steps[2].detail.includes("DMZ-SS2"), "the step names the registered entry that goes out of service");
     const last = plan.steps[plan.steps.length - 1];
     assert.equal(last.host, "CS1");
     assert.ok(last.detail.includes("DMZ-SS2"), last.detail);
@@ -430,6 +481,14 @@ describe("planSecurityServer", () => {
   it("leaves an entry under an unrelated name alone when no registeredName says it is this server", () => {
     const plan = planSecurityServer(ssFacts({ liveVersion: "7.13.2" }), pairing({ securityServers: [entry("SS2", "none"), entry("DMZ-SS2")] }), ssIntent());
     assert.deepEqual(plan, { steps: [] });
+  });
+});
+
+describe("pairRules", () => {
+  it("keeps the documented rules to the partner on each host and nothing else", () => {
+    const found = pairRules(ipsecFacts([rule(CS_IP), rule("10.1.1.1"), rule(CS_IP, "Domain isolation", "Local")], [rule(SS_IP)]), RULE);
+    assert.deepEqual(found.rules.map((r) => `${r.host}:${r.remoteAddress}`), [`SS2:${CS_IP}`, `CS1:${SS_IP}`]);
+    assert.equal(found.ambiguous.length, 1);
   });
 });
 
