@@ -395,12 +395,14 @@ function repair(ctx: OperationContext<InstallerParams>, version: string): void {
   // A pairing made while the global setting is on creates the rules on both hosts (domain-facts §A3; seed 001).
   if (pod.useIpsec && paired) world.createPairingRules(host, paired);
   world.setIpsec(link, pod.useIpsec ? "active" : "none");
-  // Pairing registers the server under its full computer name; an entry under another original name stays behind.
-  link.registeredAs = host.computerName;
-  const entry = pod.registry.find((e) => e.name.toLowerCase() === host.computerName.toLowerCase());
+  // Pairing registers the server under its full system name; an entry under the name it was originally created under
+  // stays behind when the two differ (seed 000, step 5: "duplicate entries ... if the full system name does not match
+  // the name that was assigned when the security server was originally created"). With a domain, that is the FQDN.
+  link.registeredAs = host.fqdn;
+  const entry = pod.registry.find((e) => e.name.toLowerCase() === host.fqdn.toLowerCase());
   const cs = world.hosts.get(link.pairedWith);
   if (entry) entry.version = version;
-  else pod.registry.push({ name: host.computerName, host: host.name, connectionServer: cs?.computerName ?? link.pairedWith, version });
+  else pod.registry.push({ name: host.fqdn, host: host.name, connectionServer: cs?.computerName ?? link.pairedWith, version });
 }
 
 function fail(
@@ -448,6 +450,18 @@ const invokeVdmadmin: Handler<{ vdmadminPath: string; arguments: string[] }> = {
     const pod = ctx.world.podOf(ctx.host);
     const idx = pod.registry.findIndex((e) => e.name.toLowerCase() === parsed.server.toLowerCase());
     if (idx < 0) return { exitCode: 1, output: [`Server ${parsed.server} was not found in the configuration.`] };
+    const target = pod.registry[idx];
+    const targetLink = pod.securityServers[target.host];
+    const targetHost = ctx.world.hosts.get(target.host);
+    // The entry of a running, paired server is its live registration: removing it is for a server removed for good
+    // (seed 001, Note: "Remove a security server ... only if you intend to remove the security server permanently").
+    // The lab refuses it, so a removal that would cut a working server off shows as a failure.
+    if (targetLink && targetLink.registeredAs.toLowerCase() === target.name.toLowerCase() && targetHost?.services.some((x) => x.primary && x.status === "Running")) {
+      return {
+        exitCode: 1,
+        output: [`Server ${target.name} is a running security server paired with ${target.connectionServer}; stop it or uninstall it before removing its entry.`],
+      };
+    }
     const [entry] = pod.registry.splice(idx, 1);
     const link = pod.securityServers[entry.host];
     const live = !!link && link.registeredAs.toLowerCase() === entry.name.toLowerCase();
@@ -485,11 +499,15 @@ const getSecurityServerList: Handler<Record<string, never>> = {
         const link = pod.securityServers[e.host];
         const live = !!link && link.registeredAs.toLowerCase() === e.name.toLowerCase();
         const host = ctx.world.hosts.get(e.host);
+        // SecurityServerHealth_List status (domain-facts §A3): OK for the live registration of a running server; an
+        // entry left behind by a re-pairing answers for no server.
+        const running = !!host && host.services.some((x) => x.primary && x.status === "Running");
         return {
           name: e.name,
           version: live && host ? (ctx.world.installedVersion(host) ?? e.version) : e.version,
           connectionServer: e.connectionServer,
           ipsec: live ? link.ipsec : "none",
+          status: live && running ? "OK" : "NOT_RESPONDING",
         };
       }),
       useIpsec: pod.useIpsec,

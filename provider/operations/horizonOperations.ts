@@ -113,7 +113,14 @@ export const ipsecStateSchema = z.enum(["active", "prepared", "none"]);
 /** Result of `Get-SecurityServerList`. */
 export const securityServerListSchema = z.object({
   securityServers: z.array(
-    z.object({ name: z.string(), version: z.string(), connectionServer: z.string(), ipsec: ipsecStateSchema }),
+    z.object({
+      name: z.string(),
+      version: z.string(),
+      connectionServer: z.string(),
+      ipsec: ipsecStateSchema,
+      /** `SecurityServerHealthInfo.status` ("OK", "NOT_RESPONDING", "UNKNOWN"): with the version, what tells the live entry. */
+      status: z.string().optional(),
+    }),
   ),
   useIpsec: z.boolean(),
 });
@@ -122,7 +129,7 @@ export type SecurityServerList = z.infer<typeof securityServerListSchema>;
 
 /**
  * `Get-SecurityServerList` (overridable). Default: the View API through PowerCLI: `SecurityServer_List` (names,
- * `general.version`, `general.connectionServer`), `GlobalSettings_Get().SecurityData.EnableIPSecForSecurityServerPairing`
+ * `general.version`, `general.connectionServer`), `SecurityServerHealth_List` for each server's `status`, `GlobalSettings_Get().SecurityData.EnableIPSecForSecurityServerPairing`
  * for `useIpsec`, and `SecurityServerHealth_List` for each server's IPsec status.
  * UNCONFIRMED (domain-facts §A3, §C3): the values of `SecurityServerHealthInfo.ipSecStatus`; the default maps a status
  * mentioning PREPARED/UPGRADE to "prepared", any other status to "active" when IPsec is on, and "none" when it is off.
@@ -152,7 +159,9 @@ export const GET_SECURITY_SERVER_LIST: OperationDefinition<z.infer<typeof securi
       if ($health.ContainsKey($name) -and ([string]$health[$name].IpSecStatus) -match 'PREPARED|UPGRADE') { $ipsec = 'prepared' }
     }
     $csName = [string]$csNames[[string]$ss.General.ConnectionServer.Id]
-    [void]$list.Add(@{ name = $name; version = [string]$ss.General.Version; connectionServer = $csName; ipsec = $ipsec })
+    $status = 'UNKNOWN'
+    if ($health.ContainsKey($name)) { $status = [string]$health[$name].Status }
+    [void]$list.Add(@{ name = $name; version = [string]$ss.General.Version; connectionServer = $csName; ipsec = $ipsec; status = $status })
   }
   Write-VdiResult @{ securityServers = @($list.ToArray()); useIpsec = $useIpsec }
 } finally {

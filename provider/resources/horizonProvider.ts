@@ -34,7 +34,16 @@ import { describeConnection, resolveConnectionArgs } from "../transport/connecti
 import { redactText } from "../transport/redact";
 import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
 import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readHostIpsec, readPairIpsec, readPairingFacts } from "../upgrade/horizonFacts";
-import { type HostFacts, type PairingFacts, pairRules, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
+import {
+  type HostFacts,
+  type PairingFacts,
+  describeEntry,
+  hostNames,
+  pairRules,
+  planConnectionServer,
+  planSecurityServer,
+  staleEntries,
+} from "../upgrade/horizonPlan";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
@@ -148,6 +157,7 @@ function printPlan(resource: string, facts: HostFacts, target: string, plan: Pla
   const blocked = blockedText(plan);
   if (blocked) lines.push(plan.after ? blocked : `blocked (${blocked})`);
   lines.push(...planLines(plan).map((line) => `  ${line}`));
+  for (const note of plan.notes ?? []) lines.push(`  note: ${note}`);
   say(resource, lines, secrets);
 }
 
@@ -413,17 +423,25 @@ async function runStep(
       return;
     }
     case "remove-duplicates": {
+      // Decided from the live pairing after the upgrade (the entry at the verified version with status OK, under a
+      // name this host answers to), never from the form of a name: removing the live entry cuts the server off.
       const list = (await getSecurityServerList(ctx.csSession!, {}, { body: inputs.overrides?.securityServerListScript })).result;
-      const stale = staleEntries(list.securityServers, observed.facts.host, ss!.registeredName);
-      if (stale.length === 0) {
+      const names = hostNames(observed.facts.host, observed.pairing?.ipsec?.securityServer?.fqdn, ss!.registeredName);
+      const verdict = staleEntries(list.securityServers, { names, installedVersion: state.facts.liveVersion ?? inputs.targetVersion });
+      if (verdict.ambiguous) {
+        onLine(`left alone: ${verdict.ambiguous}`);
+        return;
+      }
+      if (verdict.stale.length === 0) {
         onLine("no stale entry to remove");
         return;
       }
-      for (const name of stale) {
+      for (const e of verdict.stale) {
+        onLine(`removing the stale entry ${describeEntry(e)}; the live entry is ${describeEntry(verdict.live!)}`);
         const r = (
-          await invokeVdmadmin(ctx.csSession!, { vdmadminPath: inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE, arguments: ["-S", "-r", "-s", name] }, { onLine })
+          await invokeVdmadmin(ctx.csSession!, { vdmadminPath: inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE, arguments: ["-S", "-r", "-s", e.name] }, { onLine })
         ).result;
-        if (r.exitCode !== 0) throw new Error(`vdmadmin -S -r -s ${name} exited with ${r.exitCode}: ${r.output.slice(-3).join(" | ")}`);
+        if (r.exitCode !== 0) throw new Error(`vdmadmin -S -r -s ${e.name} exited with ${r.exitCode}: ${r.output.slice(-3).join(" | ")}`);
       }
       return;
     }

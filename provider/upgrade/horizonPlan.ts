@@ -19,6 +19,8 @@ export interface SecurityServerEntry {
   version?: string;
   connectionServer?: string;
   ipsec: "active" | "prepared" | "none";
+  /** Health as `SecurityServerHealth_List` reports it: "OK", "NOT_RESPONDING", "UNKNOWN"; absent when not read. */
+  status?: string;
 }
 
 /** A connection security rule as `Get-IpsecRules` reads it. */
@@ -232,13 +234,14 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
     };
   }
   const entries = pairing.securityServers;
-  const stale = staleEntries(entries, facts.host, intent.registeredName);
+  const names = hostNames(facts.host, pairing.ipsec?.securityServer?.fqdn, intent.registeredName);
 
   if (c === 0) {
     const steps: PlannedStep[] = [];
     if (facts.serviceStatus !== "Running") steps.push(serviceStep(facts, intent));
-    if (stale.length > 0) steps.push(removeDuplicatesStep(csName, stale));
-    return { steps };
+    const verdict = staleEntries(entries, { names, installedVersion: facts.liveVersion! });
+    if (verdict.stale.length > 0) steps.push(removeDuplicatesStep(csName, `remove ${verdict.stale.map(describeEntry).join(", ")}, beside the live entry ${describeEntry(verdict.live!)}`));
+    return verdict.ambiguous ? { steps, notes: [verdict.ambiguous] } : { steps };
   }
 
   const ownName = intent.registeredName ?? facts.host;
@@ -260,10 +263,15 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
         `(global IPsec setting: ${pairing.useIpsec === undefined ? "unknown" : pairing.useIpsec ? "on" : "off"}); ${own?.name ?? ownName} is out of service until installed`,
     });
   }
-  // Re-pairing registers the server under its computer name; an entry under another name stays behind (seed 000 step 5).
-  const leftBehind = own && own.name.toLowerCase() !== facts.host.toLowerCase() ? [own.name] : [];
-  const duplicates = [...new Set([...stale, ...leftBehind])];
-  const tail = duplicates.length > 0 ? [removeDuplicatesStep(csName, duplicates)] : [];
+  // Re-pairing registers the server under its full system name; an entry under any other name stays behind (seed 000
+  // step 5). Which entries are stale is decided after the upgrade from the live pairing (the entry at the installed
+  // version with status OK), never from the form of a name; here preview says which entries that will likely be.
+  const fullName = pairing.ipsec?.securityServer?.fqdn ?? facts.host;
+  const mine = entries.filter((e) => names.some((n) => n.toLowerCase() === e.name.toLowerCase()));
+  const likely = mine.filter((e) => e.name.toLowerCase() !== fullName.toLowerCase());
+  const tail = likely.length > 0
+    ? [removeDuplicatesStep(csName, `after the upgrade, remove ${likely.map(describeEntry).join(", ")} if the re-paired entry (${intent.targetVersion}, status OK) is another; an entry that cannot be told apart is left alone and reported`)]
+    : [];
   const steps = upgradeSteps(facts, intent, middle, tail);
 
   if (!own) {
@@ -311,8 +319,13 @@ function ipsecReadBlock(pairing: PairingFacts, found: PairRules | undefined, csN
   return undefined;
 }
 
-function removeDuplicatesStep(csName: string, names: string[]): PlannedStep {
-  return { name: "remove-duplicates", host: csName, detail: `remove the stale security server entries ${names.join(", ")} (vdmadmin -S -r -s)` };
+function removeDuplicatesStep(csName: string, detail: string): PlannedStep {
+  return { name: "remove-duplicates", host: csName, detail: `${detail} (vdmadmin -S -r -s)` };
+}
+
+/** An entry as preview shows it: name, version, health. */
+export function describeEntry(e: SecurityServerEntry): string {
+  return `${e.name} (${e.version ?? "version unknown"}, ${e.status ?? "status unknown"})`;
 }
 
 /** NetBIOS names compare case-insensitively; an FQDN matches its first label. */
@@ -320,16 +333,52 @@ export function sameName(a: string, b: string): boolean {
   return a.split(".")[0].toLowerCase() === b.split(".")[0].toLowerCase();
 }
 
+/** The names a security server answers to: its computer name, its full system name, the name the pod registered. */
+export function hostNames(computerName: string, fqdn?: string, registeredName?: string): string[] {
+  const out: string[] = [];
+  for (const n of [computerName, fqdn, registeredName]) if (n && !out.some((o) => o.toLowerCase() === n.toLowerCase())) out.push(n);
+  return out;
+}
+
+/** What identifies a security server's live pairing after its upgrade. */
+export interface LiveIdentity {
+  /** The names the host answers to (`hostNames`). */
+  names: readonly string[];
+  /** The version verified on the host. */
+  installedVersion: string;
+}
+
+/** Which of a server's entries are stale, the live one, and why none can be removed when that is so. */
+export interface StaleVerdict {
+  stale: SecurityServerEntry[];
+  live?: SecurityServerEntry;
+  /** Set when the entries cannot be told apart: nothing is removed, and this says why. */
+  ambiguous?: string;
+}
+
 /**
- * Entries that are this security server under a stale name, present while its live entry (its computer name) is
- * present too: the duplicate the automated pairing leaves when the full system name differs from the name the server
- * was created under (000_af3e1762bc73176d.txt, step 5). Never the live entry.
+ * The entries of this security server that are stale: the duplicates the automated pairing leaves when the full system
+ * name differs from the name the server was created under (000_af3e1762bc73176d.txt, step 5). Decided from what
+ * identifies the live pairing after the upgrade: among the entries under a name the host answers to, the live one is
+ * the only entry at the installed version whose health is OK; every other is stale. With no such entry, or more than
+ * one, nothing is removed and the verdict says why. Never decided from the form of a name (NetBIOS or FQDN).
  */
-export function staleEntries(entries: readonly SecurityServerEntry[], computerName: string, registeredName?: string): string[] {
-  const isLive = (e: SecurityServerEntry) => e.name.toLowerCase() === computerName.toLowerCase();
-  if (!entries.some(isLive)) return [];
-  return entries
-    .filter((e) => !isLive(e))
-    .filter((e) => (registeredName !== undefined && e.name.toLowerCase() === registeredName.toLowerCase()) || sameName(e.name, computerName))
-    .map((e) => e.name);
+export function staleEntries(entries: readonly SecurityServerEntry[], identity: LiveIdentity): StaleVerdict {
+  const installed = parseHorizonVersion(identity.installedVersion);
+  const mine = entries.filter((e) => identity.names.some((n) => n.toLowerCase() === e.name.toLowerCase()));
+  if (mine.length <= 1) return { stale: [], live: mine[0] };
+  const isLive = (e: SecurityServerEntry) => {
+    const v = e.version ? parseHorizonVersion(e.version) : undefined;
+    return !!installed && !!v && compareHorizonVersions(v, installed) === 0 && e.status?.toUpperCase() === "OK";
+  };
+  const live = mine.filter(isLive);
+  if (live.length !== 1) {
+    return {
+      stale: [],
+      ambiguous:
+        `the Security Servers list has ${mine.map(describeEntry).join(", ")} for this server and ${live.length === 0 ? "none" : live.length} ` +
+        `at ${identity.installedVersion} with status OK: which one is live cannot be told, so none was removed; remove the stale one with vdmadmin -S -r -s <name> once you know`,
+    };
+  }
+  return { stale: mine.filter((e) => e !== live[0]), live: live[0] };
 }

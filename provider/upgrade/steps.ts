@@ -41,6 +41,8 @@ export interface Plan {
     blocked?: Blocked;
     /** A condition that another resource of the same run satisfies first, e.g. "cs1 reaches 7.13.2". */
     after?: string;
+    /** Things preview reports that block nothing (e.g. a duplicate entry left alone because it is ambiguous). */
+    notes?: string[];
 }
 
 /** The plan as the lines preview shows, e.g. `3. install on cs1: run ...`. */

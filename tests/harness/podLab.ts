@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { type AuditEntry, type Lab, startLab } from "../../lab";
+import { type AuditEntry, type Lab, type LabOptions, startLab } from "../../lab";
 import { cliLabOptions, stageAndDescribe } from "../../lab/cli";
 import { diagnostics, type Engine, type TestStack } from "./engine";
 
@@ -45,8 +45,14 @@ export type Estate = "pod" | "estate";
  * A fresh lab and a stack of an example program pointed at it: the pod alone by default, or the pod and the App-V farm
  * (`estate`). Secret config values count as secrets the audits search for.
  */
-export async function podUnderTest(engine: Engine, config: Record<string, unknown | SecretConfig> = {}, estate: Estate = "pod"): Promise<PodUnderTest> {
-  const lab = await startLab(estate === "pod" ? { ...cliLabOptions(1200), farms: [] } : cliLabOptions(1200));
+export async function podUnderTest(
+  engine: Engine,
+  config: Record<string, unknown | SecretConfig> = {},
+  estate: Estate = "pod",
+  /** Changes the lab's layout before it starts (e.g. a host with a DNS domain). */
+  tweak: (options: LabOptions) => LabOptions = (o) => o,
+): Promise<PodUnderTest> {
+  const lab = await startLab(tweak(estate === "pod" ? { ...cliLabOptions(1200), farms: [] } : cliLabOptions(1200)));
   const description = stageAndDescribe(lab);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vdi-pod-"));
   const inventory = path.join(dir, "lab.json");
@@ -134,3 +140,14 @@ export function errorText(err: unknown): string {
   return `${e.message ?? ""}\n${e.output ?? ""}\n${diagnostics(e.events ?? []).join("\n")}`;
 }
 
+
+/** The lab layout with one security server changed (e.g. `{ domain: "corp.example", registeredAs: undefined }`). */
+export function withSecurityServer(name: string, change: Record<string, unknown>): (o: LabOptions) => LabOptions {
+  return (o) => ({
+    ...o,
+    pods: (o.pods ?? []).map((p) => ({
+      ...p,
+      securityServers: (p.securityServers ?? []).map((s) => (s.name === name ? ({ ...s, ...change } as typeof s) : s)),
+    })),
+  });
+}

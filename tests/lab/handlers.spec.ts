@@ -141,6 +141,7 @@ describe("lab handlers: Security Server rules", () => {
       version: V7132,
       connectionServer: "CS1",
       ipsec: "active",
+      status: "OK",
     });
   });
 
@@ -259,16 +260,41 @@ describe("lab handlers: Security Server rules", () => {
     assert.deepEqual(names, [`SS1@${V712}`, `SS2-OLD@${V712}`, `SS2@${V7132}`]);
   });
 
-  it("removes an entry with vdmadmin -S -r -s and records whether it was live", async () => {
+  it("removes a stale entry with vdmadmin -S -r -s, and refuses the entry of a running, paired server", async () => {
     await readyForSecurityServer(lab, "ss2", "cs2");
     await op(lab, "ss2", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
     const vdmadmin = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
     const dup = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-S", "-r", "-s", "SS2-OLD"] });
     assert.equal(dup.result.exitCode, 0);
     const live = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-S", "-r", "-s", "ss1"] });
-    assert.equal(live.result.exitCode, 0);
-    assert.deepEqual(lab.pod("pod1").removals.map((x) => [x.name, x.live]), [["SS2-OLD", false], ["SS1", true]]);
-    assert.deepEqual(lab.pod("pod1").registry.map((e) => e.name), ["SS2"]);
+    assert.equal(live.result.exitCode, 1);
+    assert.match(live.result.output.join("\n"), /running security server paired with CS1/);
+    assert.deepEqual(lab.pod("pod1").removals.map((x) => [x.name, x.live]), [["SS2-OLD", false]]);
+    assert.deepEqual(lab.pod("pod1").registry.map((e) => e.name), ["SS1", "SS2"]);
+  });
+
+  it("removes the entry of a server that is not running, recording that it was live", async () => {
+    await op(lab, "ss1", "Set-ServiceState", { displayName: "VMware Horizon View Security Server", state: "Stopped", timeoutSeconds: 60 });
+    const vdmadmin = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
+    const r = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-S", "-r", "-s", "SS1"] });
+    assert.equal(r.result.exitCode, 0);
+    assert.deepEqual(lab.pod("pod1").removals.map((x) => [x.name, x.live]), [["SS1", true]]);
+  });
+
+  it("re-pairs under the full system name when the pod registered the server under its NetBIOS name", async () => {
+    await lab.stop();
+    lab = await startLab(standardLab({
+      pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712 }], securityServers: [{ name: "ss1", version: V712, pairedWith: "cs1", domain: "corp.example" }] }],
+      farms: [],
+    }));
+    await readyForSecurityServer(lab);
+    const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+    assert.equal(r.result.exitCode, 0, r.result.logTail.join("\n"));
+    const list = await op(lab, "cs1", "Get-SecurityServerList");
+    const shown = list.result.securityServers.map((e: { name: string; version: string; status: string }) => `${e.name}@${e.version}@${e.status}`);
+    assert.deepEqual(shown, [`SS1@${V712}@NOT_RESPONDING`, `SS1.corp.example@${V7132}@OK`]);
+    const facts = await op(lab, "ss1", "Get-IpsecRules");
+    assert.equal(facts.result.fqdn, "SS1.corp.example");
   });
 
   it("answers vdmadmin usage with a non-zero exit code for unknown arguments", async () => {

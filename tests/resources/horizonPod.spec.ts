@@ -17,6 +17,7 @@ import {
   podUnderTest,
   previewPlans,
   version,
+  withSecurityServer,
 } from "../harness/podLab";
 import { op } from "../lab/fixtures";
 
@@ -229,6 +230,27 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       assert.ok(pod.lab.maxOutOfService(POD) <= 1);
       const ss1 = up.events.find((e) => e.resOutputsEvent?.metadata.urn.endsWith("::pod1-ss1"))!.resOutputsEvent!.metadata;
       assert.deepEqual(ss1.new?.outputs?.pairingState, { ipsec: "none", ipsecRules: [], useIpsec: false, entries: ["SS1"] });
+    });
+  });
+
+  describe("a security server the pod registered under its NetBIOS name, re-paired under its FQDN", function () {
+    it("removes the stale NetBIOS entry and never the live FQDN entry", async () => {
+      // ss2 was created as "SS2"; its full system name is SS2.corp.example, which the re-pairing registers (seed 000).
+      const pod = await podUnderTest(engine, {}, "pod", withSecurityServer("ss2", { domain: "corp.example", registeredAs: undefined }));
+      try {
+        const preview = await pod.stack.preview();
+        const ss2 = previewPlans(preview.events)["pod1-ss2"];
+        assert.match(ss2[ss2.length - 1], /remove-duplicates on CS2: after the upgrade, remove SS2 \(7\.12\.0\.15770369, OK\) if the re-paired entry/);
+        const up = await pod.stack.up();
+        assert.equal(up.result.summary.result, "succeeded");
+        const p = pod.lab.pod("pod1");
+        assert.deepEqual(p.removals.map((r) => [r.name, r.live]), [["SS2", false]]);
+        assert.deepEqual(p.registry.map((e) => e.name).sort(), ["SS1", "SS2.corp.example"]);
+        assert.ok(pod.lab.maxOutOfService(POD) <= 1);
+        await pod.stack.up({ expectNoChanges: true });
+      } finally {
+        await dispose(pod);
+      }
     });
   });
 

@@ -4,6 +4,7 @@ import {
   HostFacts,
   IpsecRuleFact,
   PairIpsecFacts,
+  hostNames,
   pairRules,
   PairingFacts,
   SecurityServerEntry,
@@ -61,8 +62,8 @@ const CS_IP = "10.0.0.11";
 /** The pair's connection security rules: by default the pairing rule on each host, naming the other's address. */
 function ipsecFacts(ssRules: IpsecRuleFact[] = [rule(CS_IP)], csRules: IpsecRuleFact[] = [rule(SS_IP)]): PairIpsecFacts {
   return {
-    securityServer: { computerName: "SS2", fqdn: "SS2.corp.example", addresses: [SS_IP], rules: ssRules },
-    connectionServer: { computerName: "CS1", fqdn: "CS1.corp.example", addresses: [CS_IP], rules: csRules },
+    securityServer: { computerName: "SS2", fqdn: "SS2", addresses: [SS_IP], rules: ssRules },
+    connectionServer: { computerName: "CS1", fqdn: "CS1", addresses: [CS_IP], rules: csRules },
   };
 }
 
@@ -458,21 +459,41 @@ describe("planSecurityServer", () => {
   it("plans only the duplicate removal for a running server at the target listed under both names", () => {
     const plan = planSecurityServer(
       ssFacts({ liveVersion: "7.13.2" }),
-      pairing({ securityServers: [entry("SS2", "none"), entry("DMZ-SS2")] }),
+      pairing({ securityServers: [{ ...entry("SS2", "none"), version: "7.13.2", status: "OK" }, { ...entry("DMZ-SS2"), status: "NOT_RESPONDING" }] }),
       ssIntent({ registeredName: "DMZ-SS2" }),
     );
     assert.equal(plan.blocked, undefined);
     assert.equal(plan.steps.length, 1);
     assert.equal(plan.steps[0].name, "remove-duplicates");
     assert.equal(plan.steps[0].host, "CS1");
-    assert.ok(plan.steps[0].detail.includes("DMZ-SS2"), plan.steps[0].detail);
-    assert.ok(!plan.steps[0].detail.replaceAll("DMZ-SS2", "").includes("SS2"), "the live entry is not removed");
+    assert.match(plan.steps[0].detail, /^remove DMZ-SS2 \(7\.12\.0, NOT_RESPONDING\), beside the live entry SS2 \(7\.13\.2, OK\)/);
+  });
+
+  it("expects the NetBIOS entry to be left behind when the host's full system name is an FQDN, deciding only after the upgrade", () => {
+    const ipsec = ipsecFacts();
+    ipsec.securityServer!.fqdn = "SS2.corp.example";
+    const plan = planSecurityServer(ssFacts(), pairing({ ipsec, securityServers: [{ ...entry("SS2"), status: "OK" }] }), ssIntent());
+    const last = plan.steps[plan.steps.length - 1];
+    assert.equal(last.name, "remove-duplicates");
+    assert.match(last.detail, /^after the upgrade, remove SS2 \(7\.12\.0, OK\) if the re-paired entry \(7\.13\.2, status OK\) is another/);
+  });
+
+  it("leaves entries it cannot tell apart alone and reports them in a note", () => {
+    const ipsec = ipsecFacts();
+    ipsec.securityServer!.fqdn = "SS2.corp.example";
+    const plan = planSecurityServer(
+      ssFacts({ liveVersion: "7.13.2" }),
+      pairing({ ipsec, securityServers: [{ ...entry("SS2"), status: "OK" }, { ...entry("SS2.corp.example"), status: "OK" }] }),
+      ssIntent(),
+    );
+    assert.deepEqual(plan.steps, []);
+    assert.match(plan.notes?.[0] ?? "", /SS2 \(7\.12\.0, OK\), SS2\.corp\.example \(7\.12\.0, OK\) .* none at 7\.13\.2 with status OK/);
   });
 
   it("starts the service and then removes the duplicate for a stopped server at the target listed under both names", () => {
     const plan = planSecurityServer(
       ssFacts({ liveVersion: "7.13.2", serviceStatus: "Stopped" }),
-      pairing({ securityServers: [entry("SS2", "none"), entry("DMZ-SS2")] }),
+      pairing({ securityServers: [{ ...entry("SS2", "none"), version: "7.13.2", status: "OK" }, entry("DMZ-SS2")] }),
       ssIntent({ registeredName: "DMZ-SS2" }),
     );
     assert.deepEqual(names(plan), ["start-service", "remove-duplicates"]);
@@ -493,27 +514,40 @@ describe("pairRules", () => {
 });
 
 describe("staleEntries", () => {
-  const cases: Array<[string, string[], string, string | undefined, string[]]> = [
-    ["nothing from an empty list", [], "SS2", "DMZ-SS2", []],
-    ["nothing while the live entry is absent", ["DMZ-SS2"], "SS2", "DMZ-SS2", []],
-    ["nothing while the live entry is absent, even with an FQDN entry", ["SS2.corp.example"], "SS2", undefined, []],
-    ["the registered name beside the live entry", ["SS2", "DMZ-SS2"], "SS2", "DMZ-SS2", ["DMZ-SS2"]],
-    ["the registered name in another case", ["SS2", "dmz-ss2"], "SS2", "DMZ-SS2", ["dmz-ss2"]],
-    ["the registered name when the live entry is listed in another case", ["ss2", "DMZ-SS2"], "SS2", "DMZ-SS2", ["DMZ-SS2"]],
-    ["an FQDN whose first label is the computer name", ["SS2", "SS2.corp.example"], "SS2", undefined, ["SS2.corp.example"]],
-    ["an FQDN whose first label differs only in case", ["SS2", "ss2.CORP.example"], "SS2", undefined, ["ss2.CORP.example"]],
-    ["nothing for other servers, prefixes included", ["SS2", "SS3", "SS20", "CS1", "SS2X.corp"], "SS2", undefined, []],
-    ["nothing for a different name when no registeredName is given", ["SS2", "DMZ-SS2"], "SS2", undefined, []],
-    ["nothing when the registered name is the computer name", ["SS2", "ss2"], "SS2", "SS2", []],
-    ["every stale entry, in list order", ["SS2.corp.example", "SS2", "DMZ-SS2"], "SS2", "DMZ-SS2", ["SS2.corp.example", "DMZ-SS2"]],
+  const V = "7.13.2.21000000";
+  const OLD = "7.12.0.15770369";
+  const e = (name: string, version: string, status?: string): SecurityServerEntry => ({ name, version, connectionServer: "CS1", ipsec: "none", status });
+  const cases: Array<[string, SecurityServerEntry[], string[], string[], string | undefined]> = [
+    ["nothing from an empty list", [], ["SS2"], [], undefined],
+    ["nothing when only one entry names the host", [e("SS2", OLD, "OK")], ["SS2", "SS2.corp.example"], [], undefined],
+    // The issue's case: the pod registered SS2; the re-pairing registered the full system name, which is the live one.
+    ["the NetBIOS entry, never the live FQDN entry", [e("SS2", OLD, "NOT_RESPONDING"), e("SS2.corp.example", V, "OK")], ["SS2", "SS2.corp.example"], ["SS2"], undefined],
+    ["the FQDN entry when the NetBIOS one is live", [e("SS2.corp.example", OLD, "NOT_RESPONDING"), e("SS2", V, "OK")], ["SS2", "SS2.corp.example"], ["SS2.corp.example"], undefined],
+    ["the registered name beside the live entry", [e("SS2", V, "OK"), e("DMZ-SS2", OLD, "OK")], ["SS2", "DMZ-SS2"], ["DMZ-SS2"], undefined],
+    ["the registered name in another case", [e("ss2", V, "OK"), e("dmz-ss2", OLD, "UNKNOWN")], ["SS2", "DMZ-SS2"], ["dmz-ss2"], undefined],
+    ["an entry at the installed version whose health is not OK", [e("SS2", V, "NOT_RESPONDING"), e("SS2.corp.example", V, "OK")], ["SS2", "SS2.corp.example"], ["SS2"], undefined],
+    ["the installed version without its build", [e("SS2", "7.13.2", "OK"), e("DMZ-SS2", OLD, "OK")], ["SS2", "DMZ-SS2"], ["DMZ-SS2"], undefined],
+    ["nothing for other servers, prefixes and first labels included", [e("SS2", V, "OK"), e("SS20", OLD, "OK"), e("SS2.other.example", OLD, "OK"), e("CS1", V, "OK")], ["SS2", "SS2.corp.example"], [], undefined],
+    ["nothing when no entry is live (ambiguous)", [e("SS2", OLD, "OK"), e("SS2.corp.example", OLD, "OK")], ["SS2", "SS2.corp.example"], [], "none at"],
+    ["nothing when two entries look live (ambiguous)", [e("SS2", V, "OK"), e("SS2.corp.example", V, "OK")], ["SS2", "SS2.corp.example"], [], "2 at"],
+    ["nothing when the health was not read (ambiguous)", [e("SS2", V), e("DMZ-SS2", OLD)], ["SS2", "DMZ-SS2"], [], "none at"],
   ];
-  for (const [what, list, computerName, registeredName, expected] of cases) {
+  for (const [what, list, names, expected, ambiguous] of cases) {
     it(`returns ${what}`, () => {
-      const result = staleEntries(list.map((n) => entry(n)), computerName, registeredName);
-      assert.deepEqual(result, expected);
-      assert.ok(result.every((n) => n.toLowerCase() !== computerName.toLowerCase()), "never the live entry");
+      const verdict = staleEntries(list, { names, installedVersion: V });
+      assert.deepEqual(verdict.stale.map((x) => x.name), expected);
+      if (ambiguous) assert.ok(verdict.ambiguous?.includes(ambiguous), verdict.ambiguous);
+      else assert.equal(verdict.ambiguous, undefined);
+      if (verdict.live) assert.ok(!verdict.stale.includes(verdict.live), "the live entry is stale too");
     });
   }
+});
+
+describe("hostNames", () => {
+  it("lists the computer name, the full system name and the registered name once each", () => {
+    assert.deepEqual(hostNames("SS2", "ss2.corp.example", "ss2"), ["SS2", "ss2.corp.example"]);
+    assert.deepEqual(hostNames("SS2", undefined, "DMZ-SS2"), ["SS2", "DMZ-SS2"]);
+  });
 });
 
 describe("sameName", () => {
