@@ -134,6 +134,17 @@ export function checkSecurityServerInstall(f: SecurityServerInstallFacts): Viola
       message: `The security server pairing password was rejected by ${f.pairedWith}.`,
     });
   }
+  // §A6: an older security server cannot pair with a newer Connection Server, and a newer one with an older Connection
+  // Server is not supported: the pairing needs the same version on both.
+  if (f.connectionServerVersion && compareVersions(f.connectionServerVersion, f.target) > 0) {
+    out.push({
+      exitCode: 1603,
+      code: "connection-server-newer",
+      message:
+        `The paired Connection Server ${f.pairedWith} runs ${f.connectionServerVersion}, newer than ${f.target}; a security server ` +
+        "pairs only with a Connection Server of the same version.",
+    });
+  }
   if (f.connectionServerVersion && compareVersions(f.connectionServerVersion, f.target) < 0) {
     out.push({
       exitCode: 1603,

@@ -7,7 +7,10 @@ import { SecurityServer } from "./securityServer";
 export interface HorizonPodSecurityServer extends Omit<SecurityServerArgs, "connectionServer" | "upgradeAfter" | "targetVersion"> {
     /** Resource name (the child is named `<pod>-<name>`). */
     name: string;
-    /** @default the pod's targetVersion */
+    /**
+     * @default its Connection Server's target. A security server pairs only with a Connection Server of exactly its
+     * version, so another value fails preview.
+     */
     targetVersion?: pulumi.Input<string>;
 }
 
@@ -73,7 +76,8 @@ export class HorizonPod extends pulumi.ComponentResource {
                     `${name}-${ssName}`,
                     {
                         ...ssArgs,
-                        targetVersion: ssTarget ?? args.targetVersion,
+                        // A security server pairs only with a Connection Server of its own version (domain-facts §A6).
+                        targetVersion: ssTarget ?? csTarget,
                         connectionServer: {
                             name: netbiosName ?? csName.toUpperCase(),
                             connection: csArgs.connection,

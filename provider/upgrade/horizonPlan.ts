@@ -285,15 +285,28 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
   }
   if (ipsecBlock) return { steps, blocked: ipsecBlock };
   const csLive = cs.liveVersion ? parseHorizonVersion(cs.liveVersion) : undefined;
+  // Versions are paired exactly (domain-facts §A6): no IPsec rule is removed and no installer runs unless the
+  // Connection Server runs exactly the target. One already past it is not waited for: the target must change.
+  if (csLive && compareHorizonVersions(csLive, parseHorizonVersion(intent.targetVersion)!) > 0) {
+    return {
+      steps,
+      blocked: {
+        code: "connection-server-version-differs",
+        reason:
+          `the paired Connection Server ${csName} runs ${cs.liveVersion}, newer than this security server's target ${intent.targetVersion}; ` +
+          `a security server pairs only with a Connection Server of its own version: set targetVersion to ${cs.liveVersion}`,
+      },
+    };
+  }
   if (!csLive || compareHorizonVersions(csLive, parseHorizonVersion(intent.targetVersion)!) < 0) {
     const waiting: Blocked = {
       code: "waiting-for-connection-server",
       reason:
         `the paired Connection Server ${csName} runs ${cs.liveVersion ?? "an unknown version"}; a security server is upgraded only ` +
-        `after its Connection Server runs at least ${intent.targetVersion}`,
+        `once its Connection Server runs exactly ${intent.targetVersion}`,
     };
     const declared = intent.connectionServerTarget ? parseHorizonVersion(intent.connectionServerTarget) : undefined;
-    const catchesUp = declared && compareHorizonVersions(declared, parseHorizonVersion(intent.targetVersion)!) >= 0;
+    const catchesUp = declared && compareHorizonVersions(declared, parseHorizonVersion(intent.targetVersion)!) === 0;
     return catchesUp ? { steps, blocked: waiting, after: `${csName} reaches ${intent.connectionServerTarget}` } : { steps, blocked: waiting };
   }
   const pre = preflightBlock(facts, intent, "installer");

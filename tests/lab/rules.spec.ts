@@ -29,6 +29,8 @@ describe("lab rules: security server installer", () => {
     ["a wrong password", { passwordGiven: "other" }, ["pairing-password-wrong"]],
     ["no password on the command line", { passwordGiven: undefined }, ["pairing-password-missing"]],
     ["an older paired CS", { connectionServerVersion: V712 }, ["connection-server-older"]],
+    ["a newer paired CS", { target: V712, connectionServerVersion: V7132 }, ["connection-server-newer"]],
+    ["a newer paired CS by build only", { connectionServerVersion: "7.13.2.21000001" }, ["connection-server-newer"]],
     ["a Horizon 8 target", { target: "8.0.0.16592062", connectionServerVersion: "8.0.0.16592062" }, ["security-server-unsupported"]],
     ["everything wrong at once", { remainingIpsecRules: ["r"], pairing: undefined, connectionServerVersion: V712 }, ["ipsec-rules-present", "pairing-password-not-set", "connection-server-older"]],
   ];

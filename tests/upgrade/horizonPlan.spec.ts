@@ -308,8 +308,9 @@ describe("planSecurityServer", () => {
   const waiting: Array<[string, string | undefined, string | undefined, string | undefined]> = [
     // [what, Connection Server's live version, its declared target, expected `after`]
     ["declares the same target", "7.12.0", "7.13.2", "CS1 reaches 7.13.2"],
-    ["declares a newer target", "7.12.0", "7.13.3", "CS1 reaches 7.13.3"],
-    ["declares a Horizon 8 target", "7.12.0", "2312", "CS1 reaches 2312"],
+    // Only the same version pairs: a Connection Server headed elsewhere is not waited for with an `after`.
+    ["declares a newer target", "7.12.0", "7.13.3", undefined],
+    ["declares a Horizon 8 target", "7.12.0", "2312", undefined],
     ["declares an older target", "7.12.0", "7.13.1", undefined],
     ["declares no target", "7.12.0", undefined, undefined],
     ["runs one patch behind and declares no target", "7.13.1", undefined, undefined],
@@ -324,16 +325,25 @@ describe("planSecurityServer", () => {
         ssIntent({ connectionServerTarget: csTarget }),
       );
       assert.equal(plan.blocked?.code, "waiting-for-connection-server");
-      assert.ok(plan.blocked.reason.includes("at least 7.13.2"), plan.blocked.reason);
+      assert.ok(plan.blocked.reason.includes("runs exactly 7.13.2"), plan.blocked.reason);
       assert.equal(plan.after, after);
       assert.ok(plan.steps.some((s) => s.name === "install"), "the steps are still shown");
     });
   }
 
-  for (const csLive of ["7.13.2", "7.13.2.21000000", "7.13.3", "8.0.0"]) {
+  for (const csLive of ["7.13.2", "7.13.2.21000000"]) {
     it(`does not wait for a Connection Server that already runs ${csLive}`, () => {
       const plan = planSecurityServer(ssFacts(), pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: csLive }) }), ssIntent());
       assert.equal(plan.blocked, undefined);
+      assert.equal(plan.after, undefined);
+    });
+  }
+
+  for (const csLive of ["7.13.3", "8.0.0"]) {
+    it(`refuses, without waiting, a Connection Server that already runs ${csLive}, past the security server's target`, () => {
+      const plan = planSecurityServer(ssFacts(), pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: csLive }) }), ssIntent());
+      assert.equal(plan.blocked?.code, "connection-server-version-differs");
+      assert.match(plan.blocked!.reason, new RegExp(`set targetVersion to ${csLive.replaceAll(".", "\\.")}`));
       assert.equal(plan.after, undefined);
     });
   }
