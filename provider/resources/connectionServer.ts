@@ -20,6 +20,11 @@ export class ConnectionServer extends pulumi.dynamic.Resource {
   declare readonly plan: pulumi.Output<string[]>;
   /** Why `up` cannot run the plan now, if it cannot. */
   declare readonly blockedReason: pulumi.Output<string | undefined>;
+  /**
+   * The stable code of that reason (e.g. `waiting-for-connection-server`, `installer-hash-mismatch`), for a pipeline
+   * to gate on; docs/horizon.md lists them.
+   */
+  declare readonly blockedCode: pulumi.Output<string | undefined>;
   /** Status of the Connection Server service when last read. */
   declare readonly serviceStatus: pulumi.Output<string | undefined>;
   /** The declared target, normalised (a release name such as 2312 becomes 8.12.0). */

@@ -104,7 +104,7 @@ const common = {
 };
 
 /** Output-only properties the class seeds as undefined; a stored state may carry them back in. */
-const OUTPUT_KEYS = ["liveVersion", "installedVersion", "plan", "blockedReason", "serviceStatus", "pairingState"];
+const OUTPUT_KEYS = ["liveVersion", "installedVersion", "plan", "blockedReason", "blockedCode", "serviceStatus", "pairingState"];
 const outputs = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, z.unknown().optional()]));
 
 const connectionServerSchema = z

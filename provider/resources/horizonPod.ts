@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectionServer } from "./connectionServer";
 import { ConnectionServerArgs, SecurityServerArgs } from "./horizonArgs";
+import { HorizonPodReadiness, type PodReadinessMember } from "./horizonPodReadiness";
 import { SecurityServer } from "./securityServer";
 
 /** A security server of the pod: its arguments without the pairing, which the pod fills in. */
@@ -48,12 +49,36 @@ export interface HorizonPodArgs {
 export class HorizonPod extends pulumi.ComponentResource {
     readonly connectionServers: ConnectionServer[] = [];
     readonly securityServers: SecurityServer[] = [];
+    /** The gate every server of the pod is ordered after: its `check` assesses the whole pod first. */
+    readonly readiness: HorizonPodReadiness;
 
     constructor(name: string, args: HorizonPodArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vdi-upgrade:horizon:HorizonPod", name, {}, opts);
         if (!args.connectionServers?.length) {
             throw new Error(`[connectionServers] HorizonPod ${name} needs at least one Connection Server (received none)`);
         }
+        // Every server's inputs first, for the readiness gate: it assesses the whole pod before any server is touched.
+        const members: PodReadinessMember[] = [];
+        for (const entry of args.connectionServers) {
+            const { name: csName, netbiosName, securityServers, targetVersion, ...csArgs } = entry;
+            const csTarget = targetVersion ?? args.targetVersion;
+            members.push({ kind: "connection-server", inputs: { ...csArgs, targetVersion: csTarget, resourceName: `${name}-${csName}` } as Record<string, unknown> });
+            for (const ssEntry of securityServers ?? []) {
+                const { name: ssName, targetVersion: ssTarget, pairingPassword: _secret, ...ssArgs } = ssEntry;
+                members.push({
+                    kind: "security-server",
+                    inputs: {
+                        ...ssArgs,
+                        targetVersion: ssTarget ?? csTarget,
+                        connectionServer: { name: netbiosName ?? csName.toUpperCase(), connection: csArgs.connection, targetVersion: csTarget },
+                        resourceName: `${name}-${ssName}`,
+                    } as Record<string, unknown>,
+                });
+            }
+        }
+        this.readiness = new HorizonPodReadiness(`${name}-readiness`, members, { parent: this });
+        const gate = this.readiness.ready.apply((r) => (r ?? []).join(","));
+
         let previous: pulumi.Output<string> | undefined;
         let firstConnectionServer: pulumi.Output<string> | undefined;
         for (const [index, entry] of args.connectionServers.entries()) {
@@ -63,7 +88,7 @@ export class HorizonPod extends pulumi.ComponentResource {
             const parallel = !!args.parallelConnectionServers && index > 0;
             const cs = new ConnectionServer(
                 `${name}-${csName}`,
-                { ...csArgs, targetVersion: csTarget, upgradeAfter: after ? [after] : undefined, checkReplication: parallel || csArgs.checkReplication },
+                { ...csArgs, targetVersion: csTarget, upgradeAfter: [after ?? gate], checkReplication: parallel || csArgs.checkReplication },
                 { parent: this },
             );
             this.connectionServers.push(cs);

@@ -161,8 +161,23 @@ function printPlan(resource: string, facts: HostFacts, target: string, plan: Pla
   say(resource, lines, secrets);
 }
 
-/** `check`: validate, then plan from live facts where the connection is known. */
-export async function check(kind: HorizonKind, _olds: unknown, news: Record<string, any>): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
+/**
+ * Why the operator must act before `up` can upgrade this server, as a failure naming the resource, the host, the stable
+ * code and the fix; undefined when the plan can run, or only waits for a predecessor of the same run ("after ...").
+ */
+function operatorFailure(resource: string, facts: HostFacts, plan: Plan): CheckFailure | undefined {
+  if (!plan.blocked || plan.after) return undefined;
+  const { code, reason } = plan.blocked;
+  const next = code === "host-unreachable" ? "check the host and the connection, then run `pulumi up` again" : "fix the cause, then run `pulumi up` again";
+  return { property: `blocked.${code}`, reason: `[${resource}] cannot upgrade ${facts.host}: ${reason} (${code}). Nothing was changed on the host; ${next}.` };
+}
+
+/**
+ * Validates and plans from live facts. Failures are returned for bad input, for what the host says is wrong with the
+ * program (a downgrade, a closed window) and for every state an operator must act on (`operatorFailure`), so a preview
+ * that passes against a real estate is the readiness check. `quiet` leaves the plan unprinted (the pod's gate).
+ */
+export async function assess(kind: HorizonKind, news: Record<string, any>, quiet = false): Promise<{ inputs?: Record<string, unknown>; failures?: CheckFailure[] }> {
   const validated = validateHorizonInputs(kind, news);
   if (!validated.inputs) return { failures: validated.failures };
   const inputs = validated.inputs;
@@ -170,7 +185,7 @@ export async function check(kind: HorizonKind, _olds: unknown, news: Record<stri
   const secrets = secretsOf(inputs);
   const ss = kind === "security-server" ? (inputs as SecurityServerInputs) : undefined;
   if (isUnknown(inputs.connection) || (ss && isUnknown(ss.connectionServer.connection)) || isUnknown(inputs.installer)) {
-    say(resource, "the plan is computed once the connection and installer are known");
+    if (!quiet) say(resource, "the plan is computed once the connection and installer are known");
     return { inputs: clean({ ...inputs, plan: ["(computed once the connection and the installer are known)"] }) };
   }
   let observed: Observed;
@@ -191,18 +206,50 @@ export async function check(kind: HorizonKind, _olds: unknown, news: Record<stri
     const closed = windowVerdict(validated.window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES);
     if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] ${facts.host}: ${closed}.` });
   }
+  const blocked = operatorFailure(resource, facts, plan);
+  if (blocked && failures.length === 0) failures.push({ property: blocked.property, reason: redactText(blocked.reason, secrets) });
   if (failures.length > 0) return { failures };
-  printPlan(resource, facts, inputs.targetVersion, plan, secrets);
+  if (!quiet) printPlan(resource, facts, inputs.targetVersion, plan, secrets);
   return {
     inputs: clean({
       ...inputs,
       liveVersion: facts.liveVersion,
       plan: planLines(plan),
       blockedReason: blockedText(plan),
+      blockedCode: plan.blocked?.code,
     }),
   };
 }
 
+/** `check`: validate, then plan from live facts where the connection is known (`assess`). */
+export async function check(kind: HorizonKind, _olds: unknown, news: Record<string, any>): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
+  return assess(kind, news);
+}
+
+/** One server of a pod as the pod's readiness gate receives it: its kind and inputs, without ordering links or secrets it does not need. */
+export interface PodMemberInputs {
+  kind: HorizonKind;
+  inputs: Record<string, any>;
+}
+
+/**
+ * `check` of a pod's readiness gate (`HorizonPod`): assesses every server of the pod before the first is touched and
+ * fails naming each one an operator must act on. Waiting for a predecessor of the same run is not a failure.
+ */
+export async function checkPod(_olds: unknown, news: Record<string, any>): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
+  const members = (Array.isArray(news.servers) ? news.servers : []) as PodMemberInputs[];
+  const failures: CheckFailure[] = [];
+  const ready: string[] = [];
+  for (const m of members) {
+    // Reading needs no pairing password; the gate never receives it.
+    const inputs = m.kind === "security-server" ? { ...m.inputs, pairingPassword: "not-needed-for-reading" } : m.inputs;
+    const r = await assess(m.kind, inputs, true);
+    if (r.failures?.length) failures.push(...r.failures);
+    else ready.push(String(m.inputs.resourceName));
+  }
+  if (failures.length > 0) return { failures };
+  return { inputs: { ...news, ready } };
+}
 /** The desired state of a resource: a change to it means work. Ordering links and write-only secrets are left out. */
 function desired(props: Record<string, any>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -227,7 +274,11 @@ export async function diff(_kind: HorizonKind, _id: string, olds: Record<string,
 
 /** The outputs stored after a successful run: the inputs minus write-only secrets, plus what was verified. */
 function outputsFor(inputs: AnyHorizonInputs, facts: HostFacts, extra: Record<string, unknown>): Record<string, unknown> {
-  const { pairingPassword: _secret, plan: _p, blockedReason: _b, ...rest } = inputs as SecurityServerInputs & { plan?: unknown; blockedReason?: unknown };
+  const { pairingPassword: _secret, plan: _p, blockedReason: _b, blockedCode: _c, ...rest } = inputs as SecurityServerInputs & {
+    plan?: unknown;
+    blockedReason?: unknown;
+    blockedCode?: unknown;
+  };
   return {
     ...rest,
     liveVersion: facts.liveVersion,
@@ -488,6 +539,7 @@ export async function read(kind: HorizonKind, id: string, props: Record<string, 
   inputs.liveVersion = facts.liveVersion;
   inputs.plan = planLines(plan);
   inputs.blockedReason = blockedText(plan);
+  inputs.blockedCode = plan.blocked?.code;
   return { id, props: clean(refreshed), inputs: clean(inputs) };
 }
 

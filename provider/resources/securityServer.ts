@@ -18,6 +18,11 @@ export class SecurityServer extends pulumi.dynamic.Resource {
   declare readonly plan: pulumi.Output<string[]>;
   /** Why `up` cannot run the plan now, if it cannot. */
   declare readonly blockedReason: pulumi.Output<string | undefined>;
+  /**
+   * The stable code of that reason (e.g. `waiting-for-connection-server`, `installer-hash-mismatch`), for a pipeline
+   * to gate on; docs/horizon.md lists them.
+   */
+  declare readonly blockedCode: pulumi.Output<string | undefined>;
   /** Status of the Security Server service when last read. */
   declare readonly serviceStatus: pulumi.Output<string | undefined>;
   /** The declared target, normalised. */

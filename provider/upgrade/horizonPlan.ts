@@ -284,6 +284,9 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
     };
   }
   if (ipsecBlock) return { steps, blocked: ipsecBlock };
+  // What the operator must fix on this host is reported now, not after the Connection Server is done: preview names it.
+  const pre = preflightBlock(facts, intent, "installer");
+  if (pre) return { steps, blocked: pre };
   const csLive = cs.liveVersion ? parseHorizonVersion(cs.liveVersion) : undefined;
   // Versions are paired exactly (domain-facts §A6): no IPsec rule is removed and no installer runs unless the
   // Connection Server runs exactly the target. One already past it is not waited for: the target must change.
@@ -309,8 +312,7 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
     const catchesUp = declared && compareHorizonVersions(declared, parseHorizonVersion(intent.targetVersion)!) === 0;
     return catchesUp ? { steps, blocked: waiting, after: `${csName} reaches ${intent.connectionServerTarget}` } : { steps, blocked: waiting };
   }
-  const pre = preflightBlock(facts, intent, "installer");
-  return pre ? { steps, blocked: pre } : { steps };
+  return { steps };
 }
 
 /** Why the pair's IPsec state cannot be known for sure ("detect"): unreadable rules, or an ambiguous read. */

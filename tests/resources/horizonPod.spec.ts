@@ -20,6 +20,8 @@ import {
   withSecurityServer,
 } from "../harness/podLab";
 import { op } from "../lab/fixtures";
+import { CLI_INSTALLERS } from "../../lab/cli";
+import { HORIZON_VERSIONS } from "../../lab";
 
 describe("HorizonPod through the real engine against a lab pod", function () {
   let engine: Engine;
@@ -251,6 +253,46 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       } finally {
         await dispose(pod);
       }
+    });
+  });
+
+  describe("a pod an operator must fix first", function () {
+    let pod: PodUnderTest;
+    before(async () => {
+      pod = await podUnderTest(engine);
+      // CS2's installer is not the vendor's file; SS2's was never staged.
+      pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"], genuine: false });
+      pod.lab.removeFile("ss2", CLI_INSTALLERS.horizon);
+    });
+    after(() => dispose(pod));
+
+    it("fails preview naming every such server with its stable code, and waiting for a predecessor is not a failure", async () => {
+      const err = await pod.stack.preview().then(
+        () => assert.fail("preview passed with a tampered installer on CS2 and none on SS2"),
+        (e: unknown) => e,
+      );
+      const text = errorText(err);
+      assert.match(text, /\[pod1-cs2\] cannot upgrade CS2: .* has SHA-256 \S+, not the declared .* \(installer-hash-mismatch\)/);
+      assert.match(text, /\[pod1-ss2\] cannot upgrade SS2: the installer \S+ is not on SS2; stage it there first \(installer-missing\)/);
+      assert.doesNotMatch(text, /\[pod1-ss1\] cannot upgrade/, "waiting for CS1 was reported as a failure");
+      assert.deepEqual(changingAudit(pod.lab.audit()), []);
+    });
+
+    it("touches no server of the pod on up", async () => {
+      await pod.stack.up().then(
+        () => assert.fail("up passed"),
+        (e: unknown) => e,
+      );
+      assert.deepEqual(changingAudit(pod.lab.audit()), [], "a server was changed before the pod was found not ready");
+      for (const h of POD) assert.equal(version(pod.lab, h), "7.12.0.15770369");
+    });
+
+    it("passes preview once fixed, with a stable code beside each blocked state", async () => {
+      pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"] });
+      pod.lab.addInstaller("ss2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"] });
+      const preview = await pod.stack.preview();
+      const ss1 = preview.events.find((e) => e.resourcePreEvent?.metadata.urn.endsWith("::pod1-ss1"))!.resourcePreEvent!.metadata;
+      assert.equal(ss1.new?.inputs?.blockedCode, "waiting-for-connection-server");
     });
   });
 

@@ -373,6 +373,16 @@ describe("planSecurityServer", () => {
     });
   }
 
+  it("reports a missing installer at once, not only after its Connection Server is done (waiting is not what blocks it)", () => {
+    const plan = planSecurityServer(
+      ssFacts({ installer: { exists: false, sha256: null } }),
+      pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: "7.12.0" }) }),
+      ssIntent(),
+    );
+    assert.equal(plan.blocked?.code, "installer-missing");
+    assert.equal(plan.after, undefined);
+  });
+
   it("accepts the installer's hash in another case", () => {
     const plan = planSecurityServer(ssFacts({ installer: { exists: true, sha256: SHA.toUpperCase() } }), pairing(), ssIntent());
     assert.equal(plan.blocked, undefined);
