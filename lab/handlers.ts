@@ -207,6 +207,21 @@ const setServiceState: Handler<{ displayName: string; state: "Running" | "Stoppe
   },
 };
 
+/**
+ * `Get-InstallerVersion`: an installer file's own product version (`VersionInfo.ProductVersion`), the build it
+ * installs; files that are not installers have none.
+ */
+const getInstallerVersion: Handler<{ path: string }> = {
+  schema: z.object({ path: z.string().min(1) }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const f = ctx.host.files[fileKey(ctx.params.path)];
+    if (!f) return { exists: false, productVersion: null, fileVersion: null };
+    const v = f.installer ? (f.installer.productVersion ?? f.installer.version) : null;
+    return { exists: true, productVersion: v, fileVersion: v };
+  },
+};
+
 const getFileHash: Handler<{ path: string }> = {
   schema: z.object({ path: z.string().min(1) }),
   async run(ctx) {
@@ -717,6 +732,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Get-ServiceState": getServiceState,
   "Set-ServiceState": setServiceState,
   "Get-FileHash": getFileHash,
+  "Get-InstallerVersion": getInstallerVersion,
   "Invoke-Installer": invokeInstaller,
   "Invoke-Vdmadmin": invokeVdmadmin,
   "Get-SecurityServerList": getSecurityServerList,

@@ -113,6 +113,8 @@ export interface ServiceStatus {
 export interface InstallerInfo {
   readonly product: InstallerProduct;
   readonly version: string;
+  /** The file's `VersionInfo.ProductVersion` text. @default `version` */
+  readonly productVersion?: string;
   /** The hash the vendor publishes for this build; a file whose hash differs is not genuine. */
   readonly vendorSha256: string;
 }

@@ -367,6 +367,52 @@ export function invokePrepareSecurityServer(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Get-InstallerVersion
+
+/** Params of `Get-InstallerVersion`. */
+export const installerVersionParamsSchema = z.object({ path: z.string().min(1) }).strict();
+/** Result of `Get-InstallerVersion`. */
+export const installerVersionSchema = z.object({
+  exists: z.boolean(),
+  /** The file's `VersionInfo.ProductVersion`, null when it has none. */
+  productVersion: z.string().nullable(),
+  /** The file's `VersionInfo.FileVersion`, null when it has none. */
+  fileVersion: z.string().nullable(),
+});
+
+/**
+ * `Get-InstallerVersion`: the installer file's own product and file version (`(Get-Item <path>).VersionInfo`), read
+ * before anything runs so preview can compare it with the target. Read-only.
+ */
+export const GET_INSTALLER_VERSION: OperationDefinition<z.infer<typeof installerVersionParamsSchema>, z.infer<typeof installerVersionSchema>> = {
+  name: "Get-InstallerVersion",
+  overridable: false,
+  params: installerVersionParamsSchema,
+  result: installerVersionSchema,
+  deadlineSeconds: () => 60,
+  body: String.raw`$path = [string]$p.path
+if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
+  Write-VdiResult @{ exists = $false; productVersion = $null; fileVersion = $null }
+} else {
+  $info = (Get-Item -LiteralPath $path).VersionInfo
+  $product = $null
+  if ($info.ProductVersion) { $product = ([string]$info.ProductVersion).Trim() }
+  $file = $null
+  if ($info.FileVersion) { $file = ([string]$info.FileVersion).Trim() }
+  Write-VdiResult @{ exists = $true; productVersion = $product; fileVersion = $file }
+}`,
+};
+
+/** Reads an installer file's product version. */
+export function getInstallerVersion(
+  session: Session,
+  params: z.infer<typeof installerVersionParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof installerVersionSchema>>> {
+  return runOperation(session, GET_INSTALLER_VERSION, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Get-ReplicationHealth
 
 /** Result of `Get-ReplicationHealth`. */

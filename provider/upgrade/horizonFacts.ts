@@ -3,7 +3,7 @@
  * service, the installer's hash) and, for a security server, what its paired Connection Server says about the pod.
  * Read-only operations only: preview runs these.
  */
-import { getIpsecRules, getSecurityServerList } from "../operations";
+import { getInstallerVersion, getIpsecRules, getSecurityServerList } from "../operations";
 import type { Session } from "../transport/session";
 import { compareHorizonVersions, parseHorizonVersion } from "../versions/horizon";
 import { type HostFacts, type HostReadOptions, type VersionScheme, isHostKeyError, readHost, reasonOf } from "./hostFacts";
@@ -17,9 +17,18 @@ export const HORIZON_VERSIONS: VersionScheme<NonNullable<ReturnType<typeof parse
   compare: compareHorizonVersions,
 };
 
-/** Reads a Horizon host (see `readHost`). */
-export function readHorizonHost(session: Session, opts: HostReadOptions): Promise<HostFacts> {
-  return readHost(session, opts, HORIZON_VERSIONS);
+/** Reads a Horizon host (see `readHost`), and the staged installer's own product version when its hash was read. */
+export async function readHorizonHost(session: Session, opts: HostReadOptions): Promise<HostFacts> {
+  const facts = await readHost(session, opts, HORIZON_VERSIONS);
+  if (facts.installer?.exists && opts.installerPath) {
+    try {
+      facts.installer.productVersion = (await getInstallerVersion(session, { path: opts.installerPath }, { deadlineSeconds: opts.deadlineSeconds })).result.productVersion;
+    } catch (e) {
+      if (isHostKeyError(e)) throw e;
+      facts.installer.productVersionError = reasonOf(e);
+    }
+  }
+  return facts;
 }
 
 /** Options of `readPairingFacts`. */

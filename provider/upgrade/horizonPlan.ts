@@ -183,6 +183,40 @@ function upgradeSteps(facts: HostFacts, intent: ConnectionServerIntent, middle: 
   return steps;
 }
 
+/** The first dotted version in a file's product version text ("7.13.2.21000000", "7.13.2 build-21000000"). */
+export function installerProductVersion(text: string): string | undefined {
+  const m = /\d+\.\d+(?:\.\d+){0,2}/.exec(text);
+  return m && parseHorizonVersion(m[0]) ? m[0] : undefined;
+}
+
+/**
+ * Why the staged installer is not the target (its own product version, read live), or undefined. Compared like the
+ * installed version: a target without a build matches any build. The form of Horizon installers' product version text
+ * is UNCONFIRMED: the first dotted version in it is taken.
+ */
+export function installerVersionBlock(facts: HostFacts, intent: ConnectionServerIntent): Blocked | undefined {
+  const inst = facts.installer;
+  if (!inst?.exists) return undefined;
+  if (inst.productVersionError !== undefined || inst.productVersion === undefined) {
+    if (inst.productVersionError === undefined) return undefined;
+    return { code: "installer-version-unreadable", reason: `the product version of ${intent.installerPath} on ${facts.host} could not be read: ${inst.productVersionError}` };
+  }
+  const found = inst.productVersion === null ? undefined : installerProductVersion(inst.productVersion);
+  if (!found) {
+    return {
+      code: "installer-version-unreadable",
+      reason: `${intent.installerPath} on ${facts.host} reports no Horizon product version (${inst.productVersion === null ? "none" : JSON.stringify(inst.productVersion)}); stage the vendor's installer of ${intent.targetVersion}`,
+    };
+  }
+  if (compare(found, intent.targetVersion) !== 0) {
+    return {
+      code: "installer-version-mismatch",
+      reason: `${intent.installerPath} on ${facts.host} is the installer of ${found}, not of the target ${intent.targetVersion}; stage the installer of ${intent.targetVersion} (and its SHA-256), or change targetVersion`,
+    };
+  }
+  return undefined;
+}
+
 /** The Connection Server procedure: preflight, hook, silent installer, wait for the service, verify, hook. */
 export function planConnectionServer(facts: HostFacts, intent: ConnectionServerIntent): Plan {
   const block = hostBlock(facts, "Horizon Connection Server");
@@ -191,7 +225,7 @@ export function planConnectionServer(facts: HostFacts, intent: ConnectionServerI
   if (c > 0) return { steps: [], blocked: downgrade(facts, intent) };
   if (c === 0) return { steps: facts.serviceStatus === "Running" ? [] : [serviceStep(facts, intent)] };
   const steps = upgradeSteps(facts, intent, [], []);
-  const pre = preflightBlock(facts, intent, "installer");
+  const pre = preflightBlock(facts, intent, "installer") ?? installerVersionBlock(facts, intent);
   return pre ? { steps, blocked: pre } : { steps };
 }
 
@@ -285,7 +319,7 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
   }
   if (ipsecBlock) return { steps, blocked: ipsecBlock };
   // What the operator must fix on this host is reported now, not after the Connection Server is done: preview names it.
-  const pre = preflightBlock(facts, intent, "installer");
+  const pre = preflightBlock(facts, intent, "installer") ?? installerVersionBlock(facts, intent);
   if (pre) return { steps, blocked: pre };
   const csLive = cs.liveVersion ? parseHorizonVersion(cs.liveVersion) : undefined;
   // Versions are paired exactly (domain-facts §A6): no IPsec rule is removed and no installer runs unless the

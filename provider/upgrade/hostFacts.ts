@@ -24,7 +24,14 @@ export interface HostFacts {
   /** The exact display name of that service on this host. */
   serviceDisplayName?: string;
   /** Read only when the host is behind its target. */
-  installer?: { exists: boolean; sha256?: string | null };
+  installer?: {
+    exists: boolean;
+    sha256?: string | null;
+    /** The file's own product version, where the product reads it (null: the file has none). */
+    productVersion?: string | null;
+    /** Why the product version could not be read. */
+    productVersionError?: string;
+  };
 }
 
 /** How a product's versions parse and compare. */

@@ -2,6 +2,8 @@
 // program examples/horizon-pod against a lab pod (two Connection Servers, two paired Security Servers on 7.12.0, one
 // of them listed under an old name). The lab enforces the vendor rules on its own and records every operation.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { diagnostics, Engine, stepOps } from "../harness/engine";
 import {
@@ -293,6 +295,28 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       const preview = await pod.stack.preview();
       const ss1 = preview.events.find((e) => e.resourcePreEvent?.metadata.urn.endsWith("::pod1-ss1"))!.resourcePreEvent!.metadata;
       assert.equal(ss1.new?.inputs?.blockedCode, "waiting-for-connection-server");
+    });
+  });
+
+  describe("an installer of the wrong version", function () {
+    it("fails preview from the file's own product version, before anything runs", async () => {
+      const pod = await podUnderTest(engine);
+      try {
+        // The 7.13.1 installer staged where the 7.13.2 one belongs, with its own (matching) SHA-256 declared.
+        const staged = pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: "7.13.1.20000000" });
+        const inventoryPath = path.join(pod.dir, "lab.json");
+        const inventory = JSON.parse(fs.readFileSync(inventoryPath, "utf8"));
+        inventory.hosts.cs2.installers[0].sha256 = staged.sha256;
+        fs.writeFileSync(inventoryPath, JSON.stringify(inventory));
+        const err = await pod.stack.preview().then(
+          () => assert.fail("preview passed with the installer of 7.13.1 staged for 7.13.2"),
+          (e: unknown) => e,
+        );
+        assert.match(errorText(err), /\[pod1-cs2\] cannot upgrade CS2: \S+ on CS2 is the installer of 7\.13\.1\.20000000, not of the target 7\.13\.2.*\(installer-version-mismatch\)/);
+        assert.deepEqual(changingAudit(pod.lab.audit()), []);
+      } finally {
+        await dispose(pod);
+      }
     });
   });
 

@@ -525,6 +525,36 @@ describe("planSecurityServer", () => {
   });
 });
 
+describe("installerVersionBlock", () => {
+  const cases: Array<[string, NonNullable<HostFacts["installer"]>, string | undefined]> = [
+    ["the target's build", { exists: true, sha256: SHA, productVersion: "7.13.2.21000000" }, undefined],
+    ["the target in another form of text", { exists: true, sha256: SHA, productVersion: "7.13.2 build-21000000" }, undefined],
+    ["no product version read (an older reader)", { exists: true, sha256: SHA }, undefined],
+    ["the installer of another patch", { exists: true, sha256: SHA, productVersion: "7.13.1.20000000" }, "installer-version-mismatch"],
+    ["the installer of the version the host runs", { exists: true, sha256: SHA, productVersion: "7.12.0.15770369" }, "installer-version-mismatch"],
+    ["a file with no product version", { exists: true, sha256: SHA, productVersion: null }, "installer-version-unreadable"],
+    ["a product version that is not a Horizon version", { exists: true, sha256: SHA, productVersion: "release" }, "installer-version-unreadable"],
+    ["a failed read", { exists: true, sha256: SHA, productVersionError: "Access is denied" }, "installer-version-unreadable"],
+  ];
+  for (const [what, installer, code] of cases) {
+    it(`${code ? `blocks with ${code}` : "passes"} for ${what}`, () => {
+      const plan = planConnectionServer(hostFacts({ installer }), csIntent());
+      assert.equal(plan.blocked?.code, code);
+      if (code === "installer-version-mismatch") assert.match(plan.blocked!.reason, /is the installer of 7\.1[23]\.[0-9.]+, not of the target 7\.13\.2/);
+    });
+  }
+
+  it("blocks a security server whose installer is another version without waiting for its Connection Server", () => {
+    const plan = planSecurityServer(
+      ssFacts({ installer: { exists: true, sha256: SHA, productVersion: "7.13.1" } }),
+      pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: "7.12.0" }) }),
+      ssIntent(),
+    );
+    assert.equal(plan.blocked?.code, "installer-version-mismatch");
+    assert.equal(plan.after, undefined);
+  });
+});
+
 describe("pairRules", () => {
   it("keeps the documented rules to the partner on each host and nothing else", () => {
     const found = pairRules(ipsecFacts([rule(CS_IP), rule("10.1.1.1"), rule(CS_IP, "Domain isolation", "Local")], [rule(SS_IP)]), RULE);
