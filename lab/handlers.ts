@@ -6,6 +6,7 @@
 import { z } from "zod";
 import {
   VDMADMIN_PATH,
+  VDMEXPORT_PATH,
   companionServices,
   installLocation,
   productDisplayName,
@@ -485,6 +486,35 @@ const invokeVdmadmin: Handler<{ vdmadminPath: string; arguments: string[] }> = {
   },
 };
 
+/**
+ * `vdmexport -f <file>`: writes the View LDAP configuration of the pod as (encrypted) LDIF, as the vendor's
+ * preparation on one Connection Server of a replicated group does (domain-facts §A7, "Before the first Connection
+ * Server"). Replicas hold the same data, so any member's export covers the group.
+ */
+const invokeVdmexport: Handler<{ vdmexportPath: string; path: string }> = {
+  schema: z.object({ vdmexportPath: z.string().min(1), path: z.string().min(1) }),
+  where: "connection-server",
+  admin: true,
+  async run(ctx) {
+    if (ctx.params.vdmexportPath.toLowerCase() !== VDMEXPORT_PATH.toLowerCase()) {
+      throw new Error(
+        `The term '${ctx.params.vdmexportPath}' is not recognized as the name of a cmdlet, function, script file, or operable program.`,
+      );
+    }
+    await work(ctx, ctx.durations.quick * 5);
+    const forced = hasFault(ctx, "exit-code");
+    if (forced) return { exitCode: forced.exitCode, output: ["vdmexport failed (injected fault)."] };
+    const pod = ctx.world.podOf(ctx.host);
+    const entries = [
+      `# View LDAP export of pod ${pod.name} from ${ctx.host.computerName} at ${ctx.world.clock.nowIso()} (encrypted LDIF)`,
+      ...pod.connectionServers.map((c) => `dn: CN=${ctx.world.host(c).computerName},OU=Server,OU=Properties,DC=vdi,DC=vmware,DC=int`),
+      ...pod.registry.map((e) => `dn: CN=${e.name},OU=Security Servers,OU=Properties,DC=vdi,DC=vmware,DC=int`),
+    ];
+    ctx.world.writeTextFile(ctx.host, ctx.params.path, entries.join("\r\n"));
+    return { exitCode: 0, output: [`Exported the View configuration to ${ctx.params.path}.`] };
+  },
+};
+
 /** Accepts `-S [-b <auth...>] -r -s <server>` in any order; undefined for anything else. */
 function parseVdmadmin(args: readonly string[]): { server: string } | undefined {
   let S = false;
@@ -735,6 +765,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Get-InstallerVersion": getInstallerVersion,
   "Invoke-Installer": invokeInstaller,
   "Invoke-Vdmadmin": invokeVdmadmin,
+  "Invoke-Vdmexport": invokeVdmexport,
   "Get-SecurityServerList": getSecurityServerList,
   "Set-PairingPassword": setPairingPassword,
   "Invoke-PrepareSecurityServer": invokePrepareSecurityServer,

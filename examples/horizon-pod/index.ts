@@ -13,6 +13,8 @@
 //   hooks                      {"before": "<PowerShell>", "after": "<PowerShell>"} run on each server
 //   pairingTimeoutMinutes      minutes the pairing password set on a Connection Server stays valid      default: 30
 //   dialErrorLimit             SSH connection attempts before a host counts as unreachable             default: 10
+//   configurationBackup        {"path": "C:\\Backup\\pod.LDF"} or {"waive": {"reason": "..."}}: the vdmexport backup taken
+//                              on each pod's first Connection Server before its installer      default: taken
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -112,6 +114,7 @@ for (const podName of podNames) {
     targetVersion,
     connectionServers,
     parallelConnectionServers: config.getBoolean("parallelConnectionServers") ?? false,
+    configurationBackup: config.getObject<{ path?: string; waive?: { reason: string } }>("configurationBackup"),
   });
   summary[podName] = pulumi
     .all([...pod.connectionServers, ...pod.securityServers].map((s) => pulumi.all([s.urn, s.installedVersion])))

@@ -413,6 +413,61 @@ export function getInstallerVersion(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Invoke-Vdmexport (overridable)
+
+/** vdmexport.exe beside vdmadmin.exe on VMware-branded Connection Servers (domain-facts §A2, §A7). */
+export const VDMEXPORT_PATH_VMWARE = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe";
+
+/** Params of `Invoke-Vdmexport`. */
+export const vdmexportParamsSchema = z
+  .object({
+    vdmexportPath: z.string().min(1),
+    /** Where the export is written on the Connection Server. */
+    path: z.string().min(1),
+  })
+  .strict();
+/** Result of `Invoke-Vdmexport`. */
+export const vdmexportResultSchema = z.object({ exitCode: z.number().int(), output: z.array(z.string()) });
+
+/**
+ * `Invoke-Vdmexport` (overridable): backs up the View LDAP configuration of the pod before its first Connection Server
+ * is upgraded, with `vdmexport.exe -f <path>` (encrypted LDIF, the default), as the vendor's preparation says: "use
+ * vdmexport.exe to back up the LDAP database" on one instance of the replicated group (domain-facts §A7, "Before the
+ * first Connection Server"). UNCONFIRMED: the exact switches per version (read `vdmexport -?` on the host); the override
+ * replaces the body. The provider verifies the file afterwards (exists, not empty).
+ */
+export const INVOKE_VDMEXPORT: OperationDefinition<z.infer<typeof vdmexportParamsSchema>, z.infer<typeof vdmexportResultSchema>> = {
+  name: "Invoke-Vdmexport",
+  overridable: true,
+  params: vdmexportParamsSchema,
+  result: vdmexportResultSchema,
+  deadlineSeconds: () => 600,
+  body: String.raw`$exe = [string]$p.vdmexportPath
+if (-not (Test-Path -LiteralPath $exe -PathType Leaf)) {
+  throw "vdmexport.exe was not found at '$exe' on $env:COMPUTERNAME; set overrides.vdmexportPath to where it is."
+}
+$dir = Split-Path -Parent ([string]$p.path)
+if ($dir -and -not (Test-Path -LiteralPath $dir)) { New-Item -ItemType Directory -Path $dir -Force | Out-Null }
+$output = & {
+  $ErrorActionPreference = 'Continue'
+  & $exe '-f' ([string]$p.path) 2>&1 | ForEach-Object { [string]$_ }
+}
+$exitCode = [int]$LASTEXITCODE
+$output = @($output)
+foreach ($line in $output) { $line }
+Write-VdiResult @{ exitCode = $exitCode; output = $output }`,
+};
+
+/** Exports the pod's View LDAP configuration on a Connection Server. */
+export function invokeVdmexport(
+  session: Session,
+  params: z.infer<typeof vdmexportParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof vdmexportResultSchema>>> {
+  return runOperation(session, INVOKE_VDMEXPORT, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Get-ReplicationHealth
 
 /** Result of `Get-ReplicationHealth`. */

@@ -27,6 +27,8 @@ export class ConnectionServer extends pulumi.dynamic.Resource {
   declare readonly blockedCode: pulumi.Output<string | undefined>;
   /** Status of the Connection Server service when last read. */
   declare readonly serviceStatus: pulumi.Output<string | undefined>;
+  /** The configuration backup taken before this server's installer (`{ path, sizeBytes, sha256 }`), or `{ waived }`. */
+  declare readonly configurationBackupFile: pulumi.Output<{ path?: string; sizeBytes?: number; sha256?: string; waived?: string } | undefined>;
   /** The declared target, normalised (a release name such as 2312 becomes 8.12.0). */
   declare readonly targetVersion: pulumi.Output<string>;
 
@@ -34,7 +36,7 @@ export class ConnectionServer extends pulumi.dynamic.Resource {
     super(
       horizonProvider("connection-server"),
       name,
-      { ...args, connection: pulumi.secret(args.connection), resourceName: name, ...horizonOutputs },
+      { ...args, connection: pulumi.secret(args.connection), resourceName: name, ...horizonOutputs, configurationBackupFile: undefined },
       { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
       "horizon",
       "ConnectionServer",

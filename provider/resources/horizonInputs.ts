@@ -37,6 +37,8 @@ export interface HorizonOverrideInputs {
   securityServerListScript?: string;
   pairingPasswordScript?: string;
   prepareSecurityServerScript?: string;
+  vdmexportPath?: string;
+  vdmexportScript?: string;
 }
 
 /** Inputs both server kinds share. */
@@ -58,6 +60,8 @@ export interface HorizonServerInputs {
 export interface ConnectionServerInputs extends HorizonServerInputs {
   role?: "standard" | "replica";
   checkReplication?: boolean;
+  /** The first Connection Server of a pod: the configuration backup taken before its installer, or its waiver. */
+  configurationBackup?: { path?: string; waive?: { reason: string } };
 }
 
 /** Inputs of a Security Server. */
@@ -84,6 +88,8 @@ const overrides = z
     securityServerListScript: z.string().min(1).max(50_000).optional(),
     pairingPasswordScript: z.string().min(1).max(50_000).optional(),
     prepareSecurityServerScript: z.string().min(1).max(50_000).optional(),
+    vdmexportPath: windowsPath.optional(),
+    vdmexportScript: z.string().min(1).max(50_000).optional(),
   })
   .strict();
 
@@ -104,11 +110,27 @@ const common = {
 };
 
 /** Output-only properties the class seeds as undefined; a stored state may carry them back in. */
-const OUTPUT_KEYS = ["liveVersion", "installedVersion", "plan", "blockedReason", "blockedCode", "serviceStatus", "pairingState"];
+const OUTPUT_KEYS = ["liveVersion", "installedVersion", "plan", "blockedReason", "blockedCode", "serviceStatus", "pairingState", "configurationBackupFile"];
 const outputs = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, z.unknown().optional()]));
 
 const connectionServerSchema = z
-  .object({ ...common, ...outputs, role: z.enum(["standard", "replica"]).optional(), checkReplication: z.boolean().optional() })
+  .object({
+    ...common,
+    ...outputs,
+    role: z.enum(["standard", "replica"]).optional(),
+    checkReplication: z.boolean().optional(),
+    configurationBackup: z
+      .object({
+        path: windowsPath.optional(),
+        waive: z
+          .object({ reason: z.string().trim().min(10, "must say why going on without a configuration backup is acceptable (at least 10 characters)").max(1_000) })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .refine((b) => !(b.path && b.waive), "sets both a path and a waiver: take the backup (path) or waive it (waive.reason), not both")
+      .optional(),
+  })
   .strict();
 
 const securityServerSchema = z

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectionServer } from "./connectionServer";
-import { ConnectionServerArgs, SecurityServerArgs } from "./horizonArgs";
+import { ConfigurationBackupArgs, ConnectionServerArgs, SecurityServerArgs } from "./horizonArgs";
 import { HorizonPodReadiness, type PodReadinessMember } from "./horizonPodReadiness";
 import { SecurityServer } from "./securityServer";
 
@@ -38,6 +38,11 @@ export interface HorizonPodArgs {
      * zero-downtime order)
      */
     parallelConnectionServers?: boolean;
+    /**
+     * The backup of the pod's View LDAP configuration (vdmexport) taken on the first Connection Server before its
+     * installer. @default taken, to `C:\ProgramData\vdi-upgrade\<pod>-<cs>-before-<target>.LDF`; waive it only with a reason
+     */
+    configurationBackup?: pulumi.Input<ConfigurationBackupArgs>;
 }
 
 /**
@@ -59,10 +64,13 @@ export class HorizonPod extends pulumi.ComponentResource {
         }
         // Every server's inputs first, for the readiness gate: it assesses the whole pod before any server is touched.
         const members: PodReadinessMember[] = [];
+        // The vendor's preparation, once per replicated group, before the first Connection Server (domain-facts §A7).
+        const backup = args.configurationBackup ?? {};
         for (const entry of args.connectionServers) {
             const { name: csName, netbiosName, securityServers, targetVersion, ...csArgs } = entry;
             const csTarget = targetVersion ?? args.targetVersion;
             members.push({ kind: "connection-server", inputs: { ...csArgs, targetVersion: csTarget, resourceName: `${name}-${csName}` } as Record<string, unknown> });
+            if (members.length === 1) (members[0].inputs as Record<string, unknown>).configurationBackup = backup;
             for (const ssEntry of securityServers ?? []) {
                 const { name: ssName, targetVersion: ssTarget, pairingPassword: _secret, ...ssArgs } = ssEntry;
                 members.push({
@@ -88,7 +96,13 @@ export class HorizonPod extends pulumi.ComponentResource {
             const parallel = !!args.parallelConnectionServers && index > 0;
             const cs = new ConnectionServer(
                 `${name}-${csName}`,
-                { ...csArgs, targetVersion: csTarget, upgradeAfter: [after ?? gate], checkReplication: parallel || csArgs.checkReplication },
+                {
+                    ...csArgs,
+                    targetVersion: csTarget,
+                    upgradeAfter: [after ?? gate],
+                    checkReplication: parallel || csArgs.checkReplication,
+                    configurationBackup: index === 0 ? backup : csArgs.configurationBackup,
+                },
                 { parent: this },
             );
             this.connectionServers.push(cs);

@@ -12,9 +12,12 @@ import {
   getSecurityServerList,
   invokeHook,
   invokePrepareSecurityServer,
+  getFileHash,
   invokeVdmadmin,
+  invokeVdmexport,
   setPairingPassword,
   VDMADMIN_PATH_VMWARE,
+  VDMEXPORT_PATH_VMWARE,
 } from "../operations";
 import {
   CONNECTION_SERVER_ARGUMENTS,
@@ -99,6 +102,18 @@ interface Observed {
   plan: Plan;
 }
 
+/** Where the pod's configuration backup goes unless the program says: one file per resource and target. */
+function defaultBackupPath(inputs: AnyHorizonInputs): string {
+  return `C:\\ProgramData\\vdi-upgrade\\${inputs.resourceName.replace(/[^A-Za-z0-9_.-]/g, "_")}-before-${inputs.targetVersion}.LDF`;
+}
+
+/** The configuration backup this server takes before its installer (the first Connection Server of a pod), or its waiver. */
+function backupIntent(kind: HorizonKind, inputs: AnyHorizonInputs): { path: string } | { waived: string } | undefined {
+  const b = kind === "connection-server" ? (inputs as ConnectionServerInputs).configurationBackup : undefined;
+  if (!b) return undefined;
+  return b.waive ? { waived: b.waive.reason } : { path: b.path ?? defaultBackupPath(inputs) };
+}
+
 /** Reads the live facts and plans. Read-only. */
 async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed> {
   const { inputs } = ctx;
@@ -117,6 +132,7 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     hooks: inputs.hooks ?? {},
     service: ctx.servicePattern,
     checkReplication: (inputs as ConnectionServerInputs).checkReplication,
+    configurationBackup: backupIntent(ctx.kind, inputs),
   };
   if (ctx.kind === "connection-server") return { facts, plan: planConnectionServer(facts, intent) };
 
@@ -314,7 +330,7 @@ async function converge(kind: HorizonKind, news: Record<string, any>): Promise<{
   const budgetMinutes = inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES;
   const scale = inputs.timeScale ?? 1;
   // What the steps verified (service, version) as they run; the outputs report it.
-  const state = { facts };
+  const state: RunState = { facts };
   await runPlan(resource, plan.steps, (step, remainingMs) => runStep(ctx, validated.window, observed, step, remainingMs, state), {
     budgetMs: (budgetMinutes * 60_000) / scale,
     log: (line) => say(resource, line, secrets),
@@ -322,6 +338,10 @@ async function converge(kind: HorizonKind, news: Record<string, any>): Promise<{
   const after = state.facts;
   const extra: Record<string, unknown> = {};
   if (kind === "security-server") extra.pairingState = await pairingState(ctx, after.host);
+  const backup = backupIntent(kind, inputs);
+  if (state.backup) extra.configurationBackupFile = state.backup;
+  else if (backup && "waived" in backup) extra.configurationBackupFile = { waived: backup.waived };
+  else if (news.configurationBackupFile) extra.configurationBackupFile = news.configurationBackupFile;
   if (plan.steps.length > 0) say(resource, `${after.host} runs ${after.liveVersion}; done`, secrets);
   return { id: idFor(kind, after), outs: clean(outputsFor(inputs, after, extra)) };
 }
@@ -362,13 +382,19 @@ async function pairingState(ctx: Context, computerName: string): Promise<Pairing
   }
 }
 
+/** What the steps verified as they ran: the host's facts, and the configuration backup taken. */
+interface RunState {
+  facts: HostFacts;
+  backup?: { path: string; sizeBytes: number; sha256?: string };
+}
+
 async function runStep(
   ctx: Context,
   window: MaintenanceWindow | undefined,
   observed: Observed,
   step: PlannedStep,
   remainingMs: () => number,
-  state: { facts: HostFacts },
+  state: RunState,
 ): Promise<void> {
   const { inputs } = ctx;
   const scale = inputs.timeScale ?? 1;
@@ -392,6 +418,27 @@ async function runStep(
           );
         }
       }
+      return;
+    }
+    case "backup-configuration": {
+      // The vendor's preparation, on one Connection Server of the group: "use vdmexport.exe to back up the LDAP
+      // database" (domain-facts §A7). Verified before the installer may run: the file exists and is not empty.
+      const intent = backupIntent(ctx.kind, inputs);
+      if (!intent || !("path" in intent)) throw new Error("no configuration backup path was planned");
+      const r = (
+        await invokeVdmexport(
+          ctx.session,
+          { vdmexportPath: inputs.overrides?.vdmexportPath ?? VDMEXPORT_PATH_VMWARE, path: intent.path },
+          { body: inputs.overrides?.vdmexportScript, onLine },
+        )
+      ).result;
+      if (r.exitCode !== 0) throw new Error(`vdmexport -f ${intent.path} exited with ${r.exitCode}: ${r.output.slice(-3).join(" | ")}; nothing was upgraded`);
+      const file = (await getFileHash(ctx.session, { path: intent.path })).result;
+      if (!file.exists || !file.sizeBytes) {
+        throw new Error(`the configuration backup ${intent.path} on ${step.host} ${file.exists ? "is empty" : "was not written"}; nothing was upgraded`);
+      }
+      onLine(`configuration backup ${intent.path}: ${file.sizeBytes} bytes, verified`);
+      state.backup = { path: intent.path, sizeBytes: file.sizeBytes, sha256: file.sha256 ?? undefined };
       return;
     }
     case "hook-before":

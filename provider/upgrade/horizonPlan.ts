@@ -117,6 +117,11 @@ export interface ConnectionServerIntent {
   service: string;
   /** Preflight also reads LDAP replication health (parallel Connection Server upgrades). */
   checkReplication?: boolean;
+  /**
+   * The first Connection Server of a pod: back up the pod's View LDAP configuration with vdmexport before its
+   * installer (domain-facts §A7), or the stated reason it is waived.
+   */
+  configurationBackup?: { path: string } | { waived: string };
 }
 
 /** The declared side of a Security Server upgrade. */
@@ -174,6 +179,14 @@ function upgradeSteps(facts: HostFacts, intent: ConnectionServerIntent, middle: 
     },
   ];
   if (intent.hooks.before) steps.push({ name: "hook-before", host, detail: "run the before-upgrade hook" });
+  const backup = intent.configurationBackup;
+  if (backup && "path" in backup) {
+    steps.push({
+      name: "backup-configuration",
+      host,
+      detail: `back up the pod's View LDAP configuration with vdmexport to ${backup.path}, then verify the file exists and is not empty`,
+    });
+  }
   steps.push(...middle);
   steps.push({ name: "install", host, detail: `run ${intent.installerPath} silently: ${facts.liveVersion} -> ${intent.targetVersion}` });
   steps.push({ name: "wait-service", host, detail: `wait for "${facts.serviceDisplayName ?? intent.service}" to run` });
@@ -225,8 +238,10 @@ export function planConnectionServer(facts: HostFacts, intent: ConnectionServerI
   if (c > 0) return { steps: [], blocked: downgrade(facts, intent) };
   if (c === 0) return { steps: facts.serviceStatus === "Running" ? [] : [serviceStep(facts, intent)] };
   const steps = upgradeSteps(facts, intent, [], []);
+  const backup = intent.configurationBackup;
+  const notes = backup && "waived" in backup ? [`the configuration backup before the pod's first Connection Server is waived: ${backup.waived}`] : undefined;
   const pre = preflightBlock(facts, intent, "installer") ?? installerVersionBlock(facts, intent);
-  return pre ? { steps, blocked: pre } : { steps };
+  return { steps, ...(pre ? { blocked: pre } : {}), ...(notes ? { notes } : {}) };
 }
 
 function downgrade(facts: HostFacts, intent: ConnectionServerIntent): Blocked {

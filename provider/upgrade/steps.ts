@@ -7,6 +7,7 @@
 export type StepName =
     | "preflight"
     | "hook-before"
+    | "backup-configuration"
     | "set-pairing-password"
     | "prepare-ipsec"
     | "stop-services"

@@ -16,6 +16,7 @@ export const POD = ["cs1", "ss1", "cs2", "ss2"];
 /** The lab operation each step that changes something runs (reads are left out: preview runs them too). */
 export const STEP_OPERATIONS: Record<string, string> = {
   "hook-before": "Invoke-Hook",
+  "backup-configuration": "Invoke-Vdmexport",
   "hook-after": "Invoke-Hook",
   "set-pairing-password": "Set-PairingPassword",
   "prepare-ipsec": "Invoke-PrepareSecurityServer",
@@ -150,4 +151,20 @@ export function withSecurityServer(name: string, change: Record<string, unknown>
       securityServers: (p.securityServers ?? []).map((s) => (s.name === name ? ({ ...s, ...change } as typeof s) : s)),
     })),
   });
+}
+
+/**
+ * Stages the Horizon installer of `version` on the pod's hosts at the inventory's path and declares its SHA-256 in the
+ * inventory, as an operator preparing the next target does.
+ */
+export function stageHorizonInstaller(p: PodUnderTest, version: string, hosts: readonly string[] = POD): void {
+  const inventoryPath = path.join(p.dir, "lab.json");
+  const inventory = JSON.parse(fs.readFileSync(inventoryPath, "utf8"));
+  for (const h of hosts) {
+    const entry = inventory.hosts[h].installers[0];
+    const staged = p.lab.addInstaller(h, { path: entry.path, product: "horizon-connection-server", version });
+    entry.sha256 = staged.sha256;
+    entry.version = version;
+  }
+  fs.writeFileSync(inventoryPath, JSON.stringify(inventory));
 }

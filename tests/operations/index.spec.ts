@@ -61,6 +61,7 @@ describe("operations", () => {
       "Get-AppVDatabase",
       "Get-SecurityServerList",
       "Invoke-PrepareSecurityServer",
+      "Invoke-Vdmexport",
       "Set-PairingPassword",
     ]);
   });

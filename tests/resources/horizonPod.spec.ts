@@ -2,8 +2,6 @@
 // program examples/horizon-pod against a lab pod (two Connection Servers, two paired Security Servers on 7.12.0, one
 // of them listed under an old name). The lab enforces the vendor rules on its own and records every operation.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { diagnostics, Engine, stepOps } from "../harness/engine";
 import {
@@ -18,6 +16,7 @@ import {
   errorText,
   podUnderTest,
   previewPlans,
+  stageHorizonInstaller,
   version,
   withSecurityServer,
 } from "../harness/podLab";
@@ -50,8 +49,9 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       plans = previewPlans(preview.events);
       assert.deepEqual(Object.keys(plans).sort(), ["pod1-cs1", "pod1-cs2", "pod1-ss1", "pod1-ss2"]);
       const cs1 = plans["pod1-cs1"].map((l) => l.split(":")[0]);
-      assert.deepEqual(cs1, ["1. preflight on CS1", "2. install on CS1", "3. wait-service on CS1", "4. verify-version on CS1"]);
-      assert.match(plans["pod1-cs1"][1], /7\.12\.0\.15770369 -> 7\.13\.2/);
+      assert.deepEqual(cs1, ["1. preflight on CS1", "2. backup-configuration on CS1", "3. install on CS1", "4. wait-service on CS1", "5. verify-version on CS1"]);
+      assert.match(plans["pod1-cs1"][1], /vdmexport to C:\\ProgramData\\vdi-upgrade\\pod1-cs1-before-7\.13\.2\.LDF, then verify the file exists and is not empty/);
+      assert.match(plans["pod1-cs1"][2], /7\.12\.0\.15770369 -> 7\.13\.2/);
       const ss2 = plans["pod1-ss2"].map((l) => /^\d+\. ([a-z-]+) on ([^:]+):/.exec(l)!.slice(1).join("@"));
       assert.deepEqual(ss2, [
         "preflight@SS2",
@@ -78,6 +78,14 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       assert.deepEqual(changingAudit(pod.lab.audit()), expected);
       const installs = pod.lab.audit().filter((e) => e.operation === "Invoke-Installer").map((e) => e.host);
       assert.deepEqual(installs, ["cs1", "ss1", "cs2", "ss2"]);
+      // The configuration backup, once for the pod, on the first Connection Server, before any installer.
+      const exports = pod.lab.audit().filter((e) => e.operation === "Invoke-Vdmexport");
+      assert.deepEqual(exports.map((e) => e.host), ["cs1"]);
+      assert.ok(exports[0].seq < pod.lab.audit().find((e) => e.operation === "Invoke-Installer")!.seq);
+      const file = pod.lab.host("cs1").state.files["c:\\programdata\\vdi-upgrade\\pod1-cs1-before-7.13.2.ldf"];
+      assert.ok(file && file.sizeBytes > 0, "the backup file is not on CS1");
+      const cs1 = up.events.find((e) => e.resOutputsEvent?.metadata.urn.endsWith("::pod1-cs1"))!.resOutputsEvent!.metadata;
+      assert.deepEqual(cs1.new?.outputs?.configurationBackupFile, { path: "C:\\ProgramData\\vdi-upgrade\\pod1-cs1-before-7.13.2.LDF", sizeBytes: file.sizeBytes, sha256: file.sha256 });
       assert.equal(pod.lab.maxOutOfService(POD), 1, "two servers of the pod were out of service at once");
       assert.deepEqual(up.result.outputs.versions.value, {
         pod1: { "pod1-cs1": "7.13.2.21000000", "pod1-cs2": "7.13.2.21000000", "pod1-ss1": "7.13.2.21000000", "pod1-ss2": "7.13.2.21000000" },
@@ -118,14 +126,16 @@ describe("HorizonPod through the real engine against a lab pod", function () {
 
     it("treats a changed target as an update of each server, never a replacement", async () => {
       await pod.stack.stack.setConfig("targetVersion", { value: "7.13.3" });
+      stageHorizonInstaller(pod, "7.13.3.22000000");
       try {
         const preview = await pod.stack.preview();
         runs.push(preview);
         const ops = { ...stepOps(preview.events, CS_TYPE, "pre"), ...stepOps(preview.events, SS_TYPE, "pre") };
         assert.deepEqual(ops, { "pod1-cs1": "update", "pod1-cs2": "update", "pod1-ss1": "update", "pod1-ss2": "update" });
-        assert.match(previewPlans(preview.events)["pod1-cs1"][1], /7\.13\.2\.21000000 -> 7\.13\.3/);
+        assert.match(previewPlans(preview.events)["pod1-cs1"].find((l) => / install on /.test(l)) ?? "", /7\.13\.2\.21000000 -> 7\.13\.3/);
       } finally {
         await pod.stack.stack.removeConfig("targetVersion");
+        stageHorizonInstaller(pod, HORIZON_VERSIONS["7.13.2"]);
       }
     });
 
@@ -303,17 +313,47 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       const pod = await podUnderTest(engine);
       try {
         // The 7.13.1 installer staged where the 7.13.2 one belongs, with its own (matching) SHA-256 declared.
-        const staged = pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: "7.13.1.20000000" });
-        const inventoryPath = path.join(pod.dir, "lab.json");
-        const inventory = JSON.parse(fs.readFileSync(inventoryPath, "utf8"));
-        inventory.hosts.cs2.installers[0].sha256 = staged.sha256;
-        fs.writeFileSync(inventoryPath, JSON.stringify(inventory));
+        stageHorizonInstaller(pod, "7.13.1.20000000", ["cs2"]);
         const err = await pod.stack.preview().then(
           () => assert.fail("preview passed with the installer of 7.13.1 staged for 7.13.2"),
           (e: unknown) => e,
         );
         assert.match(errorText(err), /\[pod1-cs2\] cannot upgrade CS2: \S+ on CS2 is the installer of 7\.13\.1\.20000000, not of the target 7\.13\.2.*\(installer-version-mismatch\)/);
         assert.deepEqual(changingAudit(pod.lab.audit()), []);
+      } finally {
+        await dispose(pod);
+      }
+    });
+  });
+
+  describe("the configuration backup before the first Connection Server", function () {
+    it("stops before any installer when vdmexport fails, naming the step", async () => {
+      const pod = await podUnderTest(engine);
+      try {
+        pod.lab.inject("cs1", { kind: "exit-code", exitCode: 2, operation: "Invoke-Vdmexport", times: 1 });
+        const err = await pod.stack.up().then(
+          () => assert.fail("up succeeded without a configuration backup"),
+          (e: unknown) => e,
+        );
+        assert.match(errorText(err), /\[pod1-cs1\] step 2\/5 backup-configuration on CS1 failed: vdmexport -f \S+ exited with 2/);
+        assert.ok(!pod.lab.audit().some((e) => e.operation === "Invoke-Installer"), "an installer ran without a backup");
+      } finally {
+        await dispose(pod);
+      }
+    });
+
+    it("is waived only with a stated reason, which preview shows", async () => {
+      const pod = await podUnderTest(engine, { configurationBackup: { waive: { reason: "no" } } });
+      try {
+        const err = await pod.stack.preview().then(
+          () => assert.fail("preview accepted a waiver without a reason"),
+          (e: unknown) => e,
+        );
+        assert.match(errorText(err), /\[configurationBackup\.waive\.reason\].*must say why going on without a configuration backup is acceptable/);
+        await pod.stack.stack.setConfig("configurationBackup", { value: JSON.stringify({ waive: { reason: "VM snapshots of CS1 and CS2 taken at 21:55" } }) });
+        const preview = await pod.stack.preview();
+        assert.ok(!previewPlans(preview.events)["pod1-cs1"].some((l) => l.includes("backup-configuration")));
+        assert.match(diagnostics(preview.events).join("\n"), /\[pod1-cs1\] .*note: the configuration backup before the pod's first Connection Server is waived: VM snapshots of CS1 and CS2 taken at 21:55/s);
       } finally {
         await dispose(pod);
       }

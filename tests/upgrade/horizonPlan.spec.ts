@@ -525,6 +525,25 @@ describe("planSecurityServer", () => {
   });
 });
 
+describe("planConnectionServer: the configuration backup of the pod's first Connection Server", () => {
+  it("backs up with vdmexport after preflight and the before hook, before the installer", () => {
+    const plan = planConnectionServer(hostFacts(), csIntent({ hooks: { before: "x" }, configurationBackup: { path: "C:\\Backup\\pod1.LDF" } }));
+    assert.deepEqual(names(plan), ["preflight", "hook-before", "backup-configuration", "install", "wait-service", "verify-version"]);
+    assert.match(plan.steps[2].detail, /vdmexport to C:\\Backup\\pod1\.LDF, then verify the file exists and is not empty/);
+  });
+
+  it("takes no backup when waived, and says so with the reason", () => {
+    const plan = planConnectionServer(hostFacts(), csIntent({ configurationBackup: { waived: "VM snapshots taken at 21:55" } }));
+    assert.ok(!names(plan).includes("backup-configuration"));
+    assert.deepEqual(plan.notes, ["the configuration backup before the pod's first Connection Server is waived: VM snapshots taken at 21:55"]);
+  });
+
+  it("takes no backup on a server already at its target", () => {
+    const plan = planConnectionServer(hostFacts({ liveVersion: "7.13.2" }), csIntent({ configurationBackup: { path: "C:\\Backup\\pod1.LDF" } }));
+    assert.deepEqual(plan.steps, []);
+  });
+});
+
 describe("installerVersionBlock", () => {
   const cases: Array<[string, NonNullable<HostFacts["installer"]>, string | undefined]> = [
     ["the target's build", { exists: true, sha256: SHA, productVersion: "7.13.2.21000000" }, undefined],
