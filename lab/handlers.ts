@@ -579,11 +579,16 @@ const setPairingPassword: Handler<{ connectionServer: string; timeoutMinutes: nu
     if (hasFault(ctx, "pairing-refused")) {
       throw new Error(`The security server pairing password was rejected by ${cs.computerName}: it does not meet the password requirements.`);
     }
-    // A Connection Server off UTC writes the change time wrongly: the password is born expired (§A3).
+    // A Connection Server off UTC writes pae-SecurityServerPairingPasswordLastChangedTime in local time as if it were
+    // UTC (domain-facts §A3): west of Greenwich the password is born expired. The fault does the same on any host.
+    const offsetMs = ctx.host.utcOffsetMinutes * 60_000;
     const skewMs = hasFault(ctx, "pairing-expired") ? -(ctx.params.timeoutMinutes + 60) * 60_000 : 0;
-    const expiresMs = ctx.world.clock.now() + ctx.params.timeoutMinutes * 60_000 + skewMs;
-    pod.pairing[cs.name] = { password: ctx.params.secrets.pairingPassword, expiresMs };
-    return { expiresUtc: new Date(expiresMs).toISOString() };
+    const lastChangedMs = ctx.world.clock.now() + offsetMs + skewMs;
+    const timeoutSeconds = ctx.params.timeoutMinutes * 60;
+    const expiresMs = lastChangedMs + timeoutSeconds * 1000;
+    pod.pairing[cs.name] = { password: ctx.params.secrets.pairingPassword, expiresMs, lastChangedMs, timeoutSeconds };
+    // What the default body reports: the host's own UtcNow plus the timeout, whatever the directory holds.
+    return { expiresUtc: new Date(ctx.world.clock.now() + timeoutSeconds * 1000).toISOString() };
   },
 };
 
@@ -630,6 +635,39 @@ const getIpsecRules: Handler<Record<string, never>> = {
  * Connection Server). Run on each host of the pair: deletes the rules of that name whose remote address is the
  * partner's, from the local store only (a Group Policy rule cannot be deleted here and stays), then re-reads.
  */
+/** Generalized time as AD LDS writes it: `20240108080000.0Z`. */
+function generalizedTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:T]/g, "").replace(/\.\d+Z$/, ".0Z");
+}
+
+/**
+ * `Get-PairingPasswordState`: the pairing password's ADAM attributes on the Connection Server
+ * (`pae-SecurityServerPairingPasswordLastChangedTime`, `pae-SecurityServerPairingPasswordTimeout`, domain-facts §A3)
+ * with the host's UTC clock and time zone.
+ */
+const getPairingPasswordState: Handler<{ connectionServer: string }> = {
+  schema: z.object({ connectionServer: z.string().min(1) }),
+  where: "connection-server",
+  async run(ctx) {
+    const pod = ctx.world.podOf(ctx.host);
+    const cs = ctx.world.findHost(ctx.params.connectionServer);
+    if (!cs || cs.role !== "connection-server" || cs.pod !== pod.name) {
+      throw new Error(`[connectionServer] "${ctx.params.connectionServer}" is not a Connection Server of this pod.`);
+    }
+    await work(ctx, ctx.durations.quick);
+    const set = pod.pairing[cs.name];
+    const offset = ctx.host.utcOffsetMinutes;
+    return {
+      passwordSet: !!set,
+      lastChangedTime: set?.lastChangedMs !== undefined ? generalizedTime(set.lastChangedMs) : null,
+      timeoutSeconds: set?.timeoutSeconds ?? null,
+      utcNow: ctx.world.clock.nowIso(),
+      timeZoneId: offset === 0 ? "UTC" : `UTC${offset < 0 ? "-" : "+"}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0")}:${String(Math.abs(offset) % 60).padStart(2, "0")}`,
+      utcOffsetMinutes: offset,
+    };
+  },
+};
+
 const invokePrepareSecurityServer: Handler<{ securityServer: string; ruleNamePrefix: string; partnerAddresses: string[] }> = {
   schema: z.object({ securityServer: z.string().min(1), ruleNamePrefix: z.string().min(1), partnerAddresses: z.array(z.string().min(1)).min(1) }),
   admin: true,
@@ -768,6 +806,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Invoke-Vdmexport": invokeVdmexport,
   "Get-SecurityServerList": getSecurityServerList,
   "Set-PairingPassword": setPairingPassword,
+  "Get-PairingPasswordState": getPairingPasswordState,
   "Invoke-PrepareSecurityServer": invokePrepareSecurityServer,
   "Get-IpsecRules": getIpsecRules,
   "Get-ReplicationHealth": getReplicationHealth,

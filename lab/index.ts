@@ -134,6 +134,8 @@ export interface Lab {
    * (seed 001: the setting governs pairings made after it; existing rules go only through Prepare for Upgrade).
    */
   setUseIpsec(pod: string, on: boolean): void;
+  /** Sets a host's time zone, minutes from UTC (the vendor staff's workaround for a Connection Server off UTC sets 0). */
+  setUtcOffset(host: string, minutes: number): void;
   /** Arms a fault on a host. */
   inject(host: string, fault: Fault): void;
   /** Disarms faults on one host, or on every host. */
@@ -186,6 +188,7 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
       world.addHost(cs, "connection-server", cs.version, {
         pod: pod.name,
         csRole: cs.role ?? (i === 0 ? "standard" : "replica"),
+        utcOffsetMinutes: cs.utcOffsetMinutes,
       });
       state.connectionServers.push(cs.name);
       specs.push(cs);
@@ -337,6 +340,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     },
     setUseIpsec(pod, on) {
       podOf(pod).useIpsec = on;
+    },
+    setUtcOffset(name, minutes) {
+      get(name).state.utcOffsetMinutes = minutes;
     },
     inject(name, fault) {
       get(name).inject(fault);

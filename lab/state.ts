@@ -45,6 +45,12 @@ export interface HostSpecBase {
 /** A Connection Server. */
 export interface ConnectionServerSpec extends HostSpecBase {
   readonly version: string;
+  /**
+   * The host's time zone as minutes from UTC. A Connection Server off UTC writes the pairing password's last-changed
+   * time in local time as if it were UTC (domain-facts §A3, "Removing the IPsec rules without the Flex console").
+   * @default 0 (UTC)
+   */
+  readonly utcOffsetMinutes?: number;
   /** @default "standard" for the first CS of a pod, "replica" for the others */
   readonly role?: "standard" | "replica";
 }
@@ -168,6 +174,8 @@ export interface HostState {
   /** App-V database this host uses, if any. */
   readonly database?: { readonly sql: string; readonly name: string };
   readonly csRole?: "standard" | "replica";
+  /** Time zone, minutes from UTC (Connection Servers; 0 elsewhere). */
+  utcOffsetMinutes: number;
   products: InstalledProduct[];
   services: ServiceStatus[];
   readonly files: Record<string, FileEntry>;
@@ -212,6 +220,10 @@ export interface RemovalRecord {
 export interface PairingPassword {
   readonly password: string;
   readonly expiresMs: number;
+  /** `pae-SecurityServerPairingPasswordLastChangedTime` as written (ms; wrong by the offset on a host off UTC). */
+  readonly lastChangedMs?: number;
+  /** `pae-SecurityServerPairingPasswordTimeout`, seconds. */
+  readonly timeoutSeconds?: number;
 }
 
 /** A pod. */
@@ -299,7 +311,7 @@ export class World {
     spec: HostSpecBase,
     role: HostRole,
     version: string | undefined,
-    extra: { pod?: string; database?: { sql: string; name: string }; csRole?: "standard" | "replica" } = {},
+    extra: { pod?: string; database?: { sql: string; name: string }; csRole?: "standard" | "replica"; utcOffsetMinutes?: number } = {},
   ): HostState {
     if (this.hosts.has(spec.name)) throw new Error(`[name] host "${spec.name}" is defined twice.`);
     const displayName = version ? productDisplayName(role, version) : undefined;
@@ -313,6 +325,7 @@ export class World {
       pod: extra.pod,
       database: extra.database,
       csRole: extra.csRole,
+      utcOffsetMinutes: extra.utcOffsetMinutes ?? 0,
       products:
         displayName && version
           ? [{ displayName, displayVersion: version, installLocation: installLocation(role) }]

@@ -198,8 +198,9 @@ export const pairingPasswordResultSchema = z.object({ expiresUtc: z.string() });
  * `Set-PairingPassword` (overridable). Default: the View API, `ConnectionServer_Update(id, MapEntry{key =
  * 'securityServerPairing', value = ConnectionServerSecurityServerPairingData{pairingPassword, timeoutMinutes}})`,
  * the password as a `VMware.Hv.SecureString` built on the host (domain-facts §A3, [doc] data object, [code] PowerCLI
- * usage). UNCONFIRMED: that no other field of the pairing data must be sent; a public script warns the Connection
- * Server must be in UTC or the password is treated as expired, so the body prints a warning when it is not.
+ * usage). UNCONFIRMED: that no other field of the pairing data must be sent. Its `expiresUtc` is the host's clock
+ * plus the timeout, not what the directory holds: the provider reads the password back with Get-PairingPasswordState
+ * (a Connection Server off UTC writes the last-changed time wrongly and the password reads as expired).
  */
 export const SET_PAIRING_PASSWORD: OperationDefinition<z.infer<typeof pairingPasswordParamsSchema>, z.infer<typeof pairingPasswordResultSchema>> = {
   name: "Set-PairingPassword",
@@ -465,6 +466,75 @@ export function invokeVdmexport(
   options?: OperationOptions,
 ): Promise<RunResult<z.infer<typeof vdmexportResultSchema>>> {
   return runOperation(session, INVOKE_VDMEXPORT, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Get-PairingPasswordState (overridable)
+
+/** Params of `Get-PairingPasswordState`. */
+export const pairingPasswordStateParamsSchema = z.object({ connectionServer: z.string().min(1) }).strict();
+/** Result of `Get-PairingPasswordState`. */
+export const pairingPasswordStateSchema = z.object({
+  passwordSet: z.boolean(),
+  /** `pae-SecurityServerPairingPasswordLastChangedTime` as stored (generalized time, e.g. `20240108080000.0Z`). */
+  lastChangedTime: z.string().nullable(),
+  /** `pae-SecurityServerPairingPasswordTimeout`, seconds. */
+  timeoutSeconds: z.number().nullable(),
+  /** The Connection Server's own UTC clock. */
+  utcNow: z.string(),
+  timeZoneId: z.string(),
+  /** The Connection Server's offset from UTC now, minutes. */
+  utcOffsetMinutes: z.number(),
+});
+/** What `Get-PairingPasswordState` reads. */
+export type PairingPasswordState = z.infer<typeof pairingPasswordStateSchema>;
+
+/**
+ * `Get-PairingPasswordState` (overridable): reads back the pairing password's ADAM attributes on the Connection Server,
+ * `OU=Properties,OU=Server,CN=<server>`: `pae-SecurityServerPairingPasswordLastChangedTime` and
+ * `pae-SecurityServerPairingPasswordTimeout` (seconds), with the host's UTC clock and time zone (domain-facts §A3,
+ * "Removing the IPsec rules without the Flex console": a VMware staff architect's README). The password is valid while
+ * last-changed plus timeout is after the UTC clock. UNCONFIRMED: the naming context (`DC=vdi,DC=vmware,DC=int`, or
+ * `DC=vdi,DC=horizon,DC=internal` on Omnissa builds): both are tried. Read-only.
+ */
+export const GET_PAIRING_PASSWORD_STATE: OperationDefinition<z.infer<typeof pairingPasswordStateParamsSchema>, PairingPasswordState> = {
+  name: "Get-PairingPasswordState",
+  overridable: true,
+  params: pairingPasswordStateParamsSchema,
+  result: pairingPasswordStateSchema,
+  deadlineSeconds: () => 60,
+  body: String.raw`$cn = [string]$p.connectionServer
+$entry = $null
+foreach ($nc in @('DC=vdi,DC=vmware,DC=int', 'DC=vdi,DC=horizon,DC=internal')) {
+  $candidate = New-Object System.DirectoryServices.DirectoryEntry ('LDAP://localhost:389/CN=' + $cn + ',OU=Server,OU=Properties,' + $nc)
+  try { $candidate.RefreshCache(); $entry = $candidate; break } catch { }
+}
+if ($null -eq $entry) { throw "The View LDAP entry CN=$cn,OU=Server,OU=Properties was not found on $env:COMPUTERNAME (localhost:389)." }
+$last = $entry.Properties['pae-SecurityServerPairingPasswordLastChangedTime'].Value
+$timeout = $entry.Properties['pae-SecurityServerPairingPasswordTimeout'].Value
+$set = $null -ne $entry.Properties['pae-SecurityServerPairingPassword'].Value
+$tz = [System.TimeZoneInfo]::Local
+$lastText = $null
+if ($null -ne $last) { $lastText = [string]$last }
+$timeoutValue = $null
+if ($null -ne $timeout) { $timeoutValue = [long]$timeout }
+Write-VdiResult @{
+  passwordSet = $set
+  lastChangedTime = $lastText
+  timeoutSeconds = $timeoutValue
+  utcNow = [DateTime]::UtcNow.ToString('o')
+  timeZoneId = [string]$tz.Id
+  utcOffsetMinutes = [int]$tz.GetUtcOffset([DateTime]::UtcNow).TotalMinutes
+}`,
+};
+
+/** Reads the pairing password's state on a Connection Server. */
+export function getPairingPasswordState(
+  session: Session,
+  params: z.infer<typeof pairingPasswordStateParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<PairingPasswordState>> {
+  return runOperation(session, GET_PAIRING_PASSWORD_STATE, params, options);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -84,6 +84,8 @@ export interface HorizonOverrides {
     prepareSecurityServerScript?: pulumi.Input<string>;
     /** @default "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe" */
     vdmexportPath?: pulumi.Input<string>;
+    /** PowerShell body of Get-PairingPasswordState (reads the pairing password's ADAM attributes on the Connection Server). */
+    pairingPasswordStateScript?: pulumi.Input<string>;
     /** PowerShell body of Invoke-Vdmexport (the configuration backup; default `vdmexport.exe -f <path>`). */
     vdmexportScript?: pulumi.Input<string>;
 }

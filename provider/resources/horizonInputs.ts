@@ -39,6 +39,7 @@ export interface HorizonOverrideInputs {
   prepareSecurityServerScript?: string;
   vdmexportPath?: string;
   vdmexportScript?: string;
+  pairingPasswordStateScript?: string;
 }
 
 /** Inputs both server kinds share. */
@@ -90,6 +91,7 @@ const overrides = z
     prepareSecurityServerScript: z.string().min(1).max(50_000).optional(),
     vdmexportPath: windowsPath.optional(),
     vdmexportScript: z.string().min(1).max(50_000).optional(),
+    pairingPasswordStateScript: z.string().min(1).max(50_000).optional(),
   })
   .strict();
 

@@ -13,6 +13,7 @@ import {
   invokeHook,
   invokePrepareSecurityServer,
   getFileHash,
+  getPairingPasswordState,
   invokeVdmadmin,
   invokeVdmexport,
   setPairingPassword,
@@ -39,8 +40,10 @@ import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../u
 import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readHostIpsec, readPairIpsec, readPairingFacts } from "../upgrade/horizonFacts";
 import {
   type HostFacts,
+  NOT_UTC_WORKAROUND,
   type PairingFacts,
   describeEntry,
+  pairingPasswordProblem,
   hostNames,
   pairRules,
   planConnectionServer,
@@ -142,6 +145,7 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     productPatterns: inputs.overrides?.productDisplayNames ?? HORIZON_PRODUCT_PATTERNS,
     servicePattern: CONNECTION_SERVER_SERVICE,
     securityServerListScript: inputs.overrides?.securityServerListScript,
+    pairingPasswordStateScript: inputs.overrides?.pairingPasswordStateScript,
     deadlineSeconds,
   });
   if (facts.reachable && pairing.connectionServer.reachable) {
@@ -458,17 +462,19 @@ async function runStep(
           { body: inputs.overrides?.pairingPasswordScript, onLine },
         )
       ).result;
-      // The installer needs the password still valid when it pairs; a Connection Server whose clock or time zone is
-      // off records an expiry in the past (domain-facts §A3). Stop here, before any IPsec rule is touched.
-      const csNow = observed.pairing?.connectionServer.hostNow;
-      const expires = Date.parse(r.expiresUtc);
-      if (!Number.isFinite(expires)) throw new Error(`Set-PairingPassword returned an expiry that is not a time: ${JSON.stringify(r.expiresUtc)}`);
-      if (csNow && expires <= Date.parse(csNow)) {
-        throw new Error(
-          `the pairing password set on ${ss!.connectionServer.name} expires at ${r.expiresUtc}, before the Connection Server's own clock ` +
-            `(${csNow}): it is treated as expired. Check that ${ss!.connectionServer.name} runs in UTC with a correct clock; no IPsec rule was removed`,
-        );
+      // The installer needs the password still valid when it pairs. What the View API call reports proves nothing
+      // (it is the host's clock plus the timeout): read the directory back, by the Connection Server's UTC clock
+      // (domain-facts §A3). Stop here, before any IPsec rule is touched.
+      if (!Number.isFinite(Date.parse(r.expiresUtc))) throw new Error(`Set-PairingPassword returned an expiry that is not a time: ${JSON.stringify(r.expiresUtc)}`);
+      const state = (
+        await getPairingPasswordState(ctx.csSession!, { connectionServer: ss!.connectionServer.name }, { body: inputs.overrides?.pairingPasswordStateScript, onLine })
+      ).result;
+      const problem = pairingPasswordProblem(state, ss!.connectionServer.name);
+      if (problem) {
+        const zone = state.utcOffsetMinutes !== 0 ? `${ss!.connectionServer.name} runs in ${state.timeZoneId}, not UTC: ${NOT_UTC_WORKAROUND}` : `check that ${ss!.connectionServer.name} runs in UTC with a correct clock`;
+        throw new Error(`${problem}; ${zone}; no IPsec rule was removed`);
       }
+      onLine(`the pairing password on ${ss!.connectionServer.name} is valid for ${state.timeoutSeconds} s from ${state.lastChangedTime} (Connection Server UTC ${state.utcNow})`);
       return;
     }
     case "prepare-ipsec": {

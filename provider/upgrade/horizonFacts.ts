@@ -3,7 +3,7 @@
  * service, the installer's hash) and, for a security server, what its paired Connection Server says about the pod.
  * Read-only operations only: preview runs these.
  */
-import { getInstallerVersion, getIpsecRules, getSecurityServerList } from "../operations";
+import { getInstallerVersion, getIpsecRules, getPairingPasswordState, getSecurityServerList } from "../operations";
 import type { Session } from "../transport/session";
 import { compareHorizonVersions, parseHorizonVersion } from "../versions/horizon";
 import { type HostFacts, type HostReadOptions, type VersionScheme, isHostKeyError, readHost, reasonOf } from "./hostFacts";
@@ -35,6 +35,8 @@ export async function readHorizonHost(session: Session, opts: HostReadOptions): 
 export interface PairingReadOptions extends HostReadOptions {
   /** Operator replacement of the Get-SecurityServerList body. */
   readonly securityServerListScript?: string;
+  /** Operator replacement of the Get-PairingPasswordState body. */
+  readonly pairingPasswordStateScript?: string;
 }
 
 /** Reads the paired Connection Server: its version and the pod's Security Servers list with the IPsec setting. */
@@ -43,7 +45,14 @@ export async function readPairingFacts(session: Session, opts: PairingReadOption
   if (!connectionServer.reachable) return { connectionServer };
   try {
     const list = (await getSecurityServerList(session, {}, { body: opts.securityServerListScript, deadlineSeconds: opts.deadlineSeconds })).result;
-    return { connectionServer, securityServers: list.securityServers, useIpsec: list.useIpsec };
+    const facts: PairingFacts = { connectionServer, securityServers: list.securityServers, useIpsec: list.useIpsec };
+    try {
+      const state = (await getPairingPasswordState(session, { connectionServer: opts.label }, { body: opts.pairingPasswordStateScript, deadlineSeconds: opts.deadlineSeconds })).result;
+      facts.clock = { timeZoneId: state.timeZoneId, utcOffsetMinutes: state.utcOffsetMinutes };
+    } catch (e) {
+      if (isHostKeyError(e)) throw e;
+    }
+    return facts;
   } catch (e) {
     if (isHostKeyError(e)) throw e;
     return { connectionServer, listError: reasonOf(e) };

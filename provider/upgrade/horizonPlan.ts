@@ -57,7 +57,47 @@ export interface PairingFacts {
   listError?: string;
   /** The pair's connection security rules; each pair's IPsec state comes from them. */
   ipsec?: PairIpsecFacts;
+  /** The Connection Server's time zone, read with the pairing password's state. */
+  clock?: { timeZoneId: string; utcOffsetMinutes: number };
 }
+
+/** The pairing password's state read back on the Connection Server. */
+export interface PairingPasswordFacts {
+  lastChangedTime: string | null;
+  timeoutSeconds: number | null;
+  utcNow: string;
+}
+
+/** `20240108080000.0Z` (AD LDS generalized time) or ISO 8601 to ms; NaN when it is neither. */
+export function parseDirectoryTime(text: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,]\d+)?Z$/.exec(text.trim());
+  if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  return Date.parse(text);
+}
+
+/**
+ * Whether the pairing password just set is valid by the Connection Server's own UTC clock: its last-changed time plus
+ * its timeout must be after now (domain-facts §A3). Returns the reason it is not, or undefined.
+ */
+export function pairingPasswordProblem(state: PairingPasswordFacts, csName: string): string | undefined {
+  const last = state.lastChangedTime === null ? NaN : parseDirectoryTime(state.lastChangedTime);
+  const now = Date.parse(state.utcNow);
+  if (!Number.isFinite(last) || state.timeoutSeconds === null || !Number.isFinite(now)) {
+    return `the pairing password's last-changed time (${JSON.stringify(state.lastChangedTime)}) or timeout (${state.timeoutSeconds}) on ${csName} could not be read`;
+  }
+  const expires = last + state.timeoutSeconds * 1000;
+  if (expires <= now) {
+    return (
+      `the pairing password set on ${csName} was last changed at ${new Date(last).toISOString()} with a ${state.timeoutSeconds}-second timeout, ` +
+      `so by the Connection Server's UTC clock (${state.utcNow}) it is treated as expired`
+    );
+  }
+  return undefined;
+}
+
+/** The vendor staff's workaround for a Connection Server off UTC (domain-facts §A3). */
+export const NOT_UTC_WORKAROUND =
+  "set its time zone to UTC, restart the \"VMware Horizon View Connection Server\" service, then set the pairing password (run `pulumi up` again)";
 
 /** A rule of the pair on one host, as preview shows it. */
 export interface PairRule {
@@ -336,6 +376,19 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
   // What the operator must fix on this host is reported now, not after the Connection Server is done: preview names it.
   const pre = preflightBlock(facts, intent, "installer") ?? installerVersionBlock(facts, intent);
   if (pre) return { steps, blocked: pre };
+  // A Connection Server off UTC writes the pairing password's last-changed time in local time and the password reads as
+  // expired (domain-facts §A3): the installer would fail to pair.
+  if (pairing.clock && pairing.clock.utcOffsetMinutes !== 0) {
+    return {
+      steps,
+      blocked: {
+        code: "connection-server-not-utc",
+        reason:
+          `the paired Connection Server ${csName} runs in time zone ${pairing.clock.timeZoneId} (UTC${pairing.clock.utcOffsetMinutes > 0 ? "+" : ""}${pairing.clock.utcOffsetMinutes / 60} h), not UTC: ` +
+          `it records the pairing password's last change in local time, so the password reads as expired; ${NOT_UTC_WORKAROUND}`,
+      },
+    };
+  }
   const csLive = cs.liveVersion ? parseHorizonVersion(cs.liveVersion) : undefined;
   // Versions are paired exactly (domain-facts §A6): no IPsec rule is removed and no installer runs unless the
   // Connection Server runs exactly the target. One already past it is not waited for: the target must change.

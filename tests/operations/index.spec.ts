@@ -59,6 +59,7 @@ describe("operations", () => {
   it("lets an operator override only the bodies that rest on unconfirmed facts", () => {
     assert.deepEqual([...OVERRIDABLE_OPERATIONS].sort(), [
       "Get-AppVDatabase",
+      "Get-PairingPasswordState",
       "Get-SecurityServerList",
       "Invoke-PrepareSecurityServer",
       "Invoke-Vdmexport",

@@ -360,6 +360,29 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     });
   });
 
+  describe("a Connection Server not in UTC", function () {
+    it("fails preview for its security server with the vendor staff's workaround, and upgrades once it runs in UTC", async () => {
+      const pod = await podUnderTest(engine, {}, "pod", (o) => ({
+        ...o,
+        pods: (o.pods ?? []).map((p) => ({ ...p, connectionServers: p.connectionServers.map((c) => (c.name === "cs2" ? { ...c, utcOffsetMinutes: -300 } : c)) })),
+      }));
+      try {
+        const err = await pod.stack.preview().then(
+          () => assert.fail("preview passed with CS2 off UTC"),
+          (e: unknown) => e,
+        );
+        const text = errorText(err);
+        assert.match(text, /\[pod1-ss2\] cannot upgrade SS2: the paired Connection Server CS2 runs in time zone UTC-05:00 \(UTC-5 h\), not UTC: .*restart the "VMware Horizon View Connection Server" service.*\(connection-server-not-utc\)/);
+        pod.lab.setUtcOffset("cs2", 0);
+        const up = await pod.stack.up();
+        assert.equal(up.result.summary.result, "succeeded");
+        for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000");
+      } finally {
+        await dispose(pod);
+      }
+    });
+  });
+
   describe("the pairing password", function () {
     for (const kind of ["pairing-expired", "pairing-refused"] as const) {
       it(`fails clearly before any IPsec rule is touched when the Connection Server ${kind === "pairing-expired" ? "records it already expired" : "refuses it"}`, async () => {

@@ -6,6 +6,8 @@ import {
   PairIpsecFacts,
   hostNames,
   pairRules,
+  pairingPasswordProblem,
+  type PairingPasswordFacts,
   PairingFacts,
   SecurityServerEntry,
   SecurityServerIntent,
@@ -541,6 +543,39 @@ describe("planConnectionServer: the configuration backup of the pod's first Conn
   it("takes no backup on a server already at its target", () => {
     const plan = planConnectionServer(hostFacts({ liveVersion: "7.13.2" }), csIntent({ configurationBackup: { path: "C:\\Backup\\pod1.LDF" } }));
     assert.deepEqual(plan.steps, []);
+  });
+});
+
+describe("the pairing password read back", () => {
+  const cases: Array<[string, PairingPasswordFacts, RegExp | undefined]> = [
+    ["valid for its timeout from a last change just now", { lastChangedTime: "20240108080000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:00:05Z" }, undefined],
+    ["one second before it expires", { lastChangedTime: "20240108080000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:29:59Z" }, undefined],
+    ["at the second it expires", { lastChangedTime: "20240108080000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:30:00Z" }, /treated as expired/],
+    // A Connection Server at UTC-5 writes 03:00 for 08:00 UTC: expired at once with a 30-minute timeout.
+    ["written in local time west of UTC", { lastChangedTime: "20240108030000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:00:05Z" }, /last changed at 2024-01-08T03:00:00\.000Z with a 1800-second timeout/],
+    ["in ISO form", { lastChangedTime: "2024-01-08T08:00:00Z", timeoutSeconds: 60, utcNow: "2024-01-08T08:00:30Z" }, undefined],
+    ["without a last-changed time", { lastChangedTime: null, timeoutSeconds: 1800, utcNow: "2024-01-08T08:00:05Z" }, /could not be read/],
+    ["without a timeout", { lastChangedTime: "20240108080000.0Z", timeoutSeconds: null, utcNow: "2024-01-08T08:00:05Z" }, /could not be read/],
+    ["with a last-changed time that is not a time", { lastChangedTime: "yesterday", timeoutSeconds: 1800, utcNow: "2024-01-08T08:00:05Z" }, /could not be read/],
+  ];
+  for (const [what, state, problem] of cases) {
+    it(`${problem ? "refuses" : "accepts"} a password ${what}`, () => {
+      const found = pairingPasswordProblem(state, "CS1");
+      if (problem) assert.match(found ?? "", problem);
+      else assert.equal(found, undefined);
+    });
+  }
+
+  it("blocks a security server whose Connection Server is not in UTC, with the vendor staff's workaround", () => {
+    const plan = planSecurityServer(ssFacts(), pairing({ clock: { timeZoneId: "Eastern Standard Time", utcOffsetMinutes: -300 } }), ssIntent());
+    assert.equal(plan.blocked?.code, "connection-server-not-utc");
+    assert.match(plan.blocked!.reason, /CS1 runs in time zone Eastern Standard Time \(UTC-5 h\), not UTC/);
+    assert.match(plan.blocked!.reason, /set its time zone to UTC, restart the "VMware Horizon View Connection Server" service, then set the pairing password/);
+  });
+
+  it("does not block a security server already at its target on the Connection Server's time zone", () => {
+    const plan = planSecurityServer(ssFacts({ liveVersion: "7.13.2" }), pairing({ clock: { timeZoneId: "Eastern Standard Time", utcOffsetMinutes: -300 } }), ssIntent());
+    assert.equal(plan.blocked, undefined);
   });
 });
 
