@@ -112,7 +112,7 @@ const common = {
 };
 
 /** Output-only properties the class seeds as undefined; a stored state may carry them back in. */
-const OUTPUT_KEYS = ["liveVersion", "installedVersion", "plan", "blockedReason", "blockedCode", "serviceStatus", "pairingState", "configurationBackupFile"];
+const OUTPUT_KEYS = ["liveVersion", "installedVersion", "plan", "blockedReason", "blockedCode", "serviceStatus", "pairingState", "pairingStateVerified", "configurationBackupFile", "plannedAt", "readAt"];
 const outputs = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, z.unknown().optional()]));
 
 const connectionServerSchema = z

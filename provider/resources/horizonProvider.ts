@@ -43,6 +43,7 @@ import {
   NOT_UTC_WORKAROUND,
   type PairingFacts,
   describeEntry,
+  driftOf,
   pairingPasswordProblem,
   hostNames,
   pairRules,
@@ -237,6 +238,7 @@ export async function assess(kind: HorizonKind, news: Record<string, any>, quiet
       plan: planLines(plan),
       blockedReason: blockedText(plan),
       blockedCode: plan.blocked?.code,
+      plannedAt: new Date().toISOString(),
     }),
   };
 }
@@ -285,16 +287,24 @@ function desired(props: Record<string, any>): Record<string, unknown> {
   return out;
 }
 
-/** `diff`: a change when the plan has steps or the desired state changed. Never a replacement. */
+/**
+ * `diff`: a change when the plan has steps, the desired state changed, or the recorded live facts drifted from it
+ * (`driftOf`). Never a replacement. Refresh computes its diff here too, with the outputs it just read as `olds` and the
+ * stored inputs as `news` (whose plan is the old one): only the drift check sees what refresh found.
+ */
 export async function diff(_kind: HorizonKind, _id: string, olds: Record<string, any>, news: Record<string, any>): Promise<{ changes: boolean }> {
-  const planned = Array.isArray(news.plan) && news.plan.length > 0;
-  const blocked = typeof news.blockedReason === "string" && news.blockedReason.length > 0;
-  return { changes: planned || blocked || stable(desired(olds)) !== stable(desired(news)) };
+  // A plan made before the recorded facts were read (refresh passes the stored inputs of the last `up`) is stale.
+  const stale = typeof news.plannedAt === "string" && typeof olds.readAt === "string" && Date.parse(news.plannedAt) < Date.parse(olds.readAt);
+  const planned = !stale && Array.isArray(news.plan) && news.plan.length > 0;
+  const blocked = !stale && typeof news.blockedReason === "string" && news.blockedReason.length > 0;
+  const drifted = driftOf(olds, news.targetVersion).length > 0;
+  return { changes: planned || blocked || drifted || stable(desired(olds)) !== stable(desired(news)) };
 }
 
 /** The outputs stored after a successful run: the inputs minus write-only secrets, plus what was verified. */
 function outputsFor(inputs: AnyHorizonInputs, facts: HostFacts, extra: Record<string, unknown>): Record<string, unknown> {
-  const { pairingPassword: _secret, plan: _p, blockedReason: _b, blockedCode: _c, ...rest } = inputs as SecurityServerInputs & {
+  const { pairingPassword: _secret, plan: _p, blockedReason: _b, blockedCode: _c, plannedAt: _t, ...rest } = inputs as SecurityServerInputs & {
+    plannedAt?: unknown;
     plan?: unknown;
     blockedReason?: unknown;
     blockedCode?: unknown;
@@ -305,6 +315,7 @@ function outputsFor(inputs: AnyHorizonInputs, facts: HostFacts, extra: Record<st
     installedVersion: facts.liveVersion,
     plan: [],
     serviceStatus: facts.serviceStatus,
+    readAt: new Date().toISOString(),
     ...extra,
   };
 }
@@ -341,7 +352,11 @@ async function converge(kind: HorizonKind, news: Record<string, any>): Promise<{
   });
   const after = state.facts;
   const extra: Record<string, unknown> = {};
-  if (kind === "security-server") extra.pairingState = await pairingState(ctx, after.host);
+  if (kind === "security-server") {
+    extra.pairingState = await pairingState(ctx, after.host);
+    // What refresh compares the pairing with: a change since this run is drift.
+    extra.pairingStateVerified = extra.pairingState;
+  }
   const backup = backupIntent(kind, inputs);
   if (state.backup) extra.configurationBackupFile = state.backup;
   else if (backup && "waived" in backup) extra.configurationBackupFile = { waived: backup.waived };
@@ -580,19 +595,24 @@ export async function read(kind: HorizonKind, id: string, props: Record<string, 
     return { id, props };
   }
   const { facts, plan } = observed;
+  // The live facts replace the recorded ones; `installedVersion` and `pairingStateVerified` stay what the last `up`
+  // verified, so `diff` can tell drift (driftOf) on this server alone.
   const refreshed: Record<string, unknown> = {
     ...props,
     liveVersion: facts.liveVersion,
-    installedVersion: facts.liveVersion,
     serviceStatus: facts.serviceStatus,
+    readAt: new Date().toISOString(),
   };
   if (kind === "security-server") refreshed.pairingState = await pairingState(ctx, facts.host);
+  const drift = driftOf(refreshed, props.targetVersion);
+  if (drift.length > 0) say(props.resourceName ?? id, `drift on ${facts.host}: ${drift.join("; ")}`, secretsOf(props));
   const inputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) if (!["installedVersion", "serviceStatus", "pairingState"].includes(k)) inputs[k] = v;
+  for (const [k, v] of Object.entries(props)) if (!["installedVersion", "serviceStatus", "pairingState", "pairingStateVerified", "configurationBackupFile", "readAt"].includes(k)) inputs[k] = v;
   inputs.liveVersion = facts.liveVersion;
   inputs.plan = planLines(plan);
   inputs.blockedReason = blockedText(plan);
   inputs.blockedCode = plan.blocked?.code;
+  inputs.plannedAt = new Date().toISOString();
   return { id, props: clean(refreshed), inputs: clean(inputs) };
 }
 

@@ -499,3 +499,39 @@ export function staleEntries(entries: readonly SecurityServerEntry[], identity: 
   }
   return { stale: mine.filter((e) => e !== live[0]), live: live[0] };
 }
+
+/** What the state says about a server, as refresh leaves it: the live facts read back, and what the last `up` verified. */
+export interface RecordedServer {
+  liveVersion?: unknown;
+  serviceStatus?: unknown;
+  pairingState?: unknown;
+  /** The pairing state the last successful `up` verified. */
+  pairingStateVerified?: unknown;
+}
+
+/** Serialises with sorted keys, so key order never looks like a change. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * Drift of one server against what the program declares: the live version is not the target, the service is not
+ * running, or the pairing (entries, IPsec rules) differs from what the last `up` verified. Pure; `diff` uses it so that
+ * `pulumi refresh`, which hands `diff` the outputs it just read and the stored inputs, shows drift on the server where
+ * it happened and nowhere else.
+ */
+export function driftOf(recorded: RecordedServer, targetVersion: unknown): string[] {
+  const out: string[] = [];
+  const live = typeof recorded.liveVersion === "string" ? parseHorizonVersion(recorded.liveVersion) : undefined;
+  const target = typeof targetVersion === "string" ? parseHorizonVersion(targetVersion) : undefined;
+  if (live && target && compareHorizonVersions(live, target) !== 0) out.push(`runs ${recorded.liveVersion}, not the target ${targetVersion}`);
+  if (typeof recorded.serviceStatus === "string" && recorded.serviceStatus !== "Running") out.push(`its service is ${recorded.serviceStatus}`);
+  if (recorded.pairingState !== undefined && recorded.pairingStateVerified !== undefined && canonical(recorded.pairingState) !== canonical(recorded.pairingStateVerified)) {
+    out.push(`its pairing changed from ${canonical(recorded.pairingStateVerified)} to ${canonical(recorded.pairingState)}`);
+  }
+  return out;
+}

@@ -383,6 +383,35 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     });
   });
 
+  describe("drift seen by refresh", function () {
+    it("shows an update on the servers where drift happened, and nothing elsewhere", async () => {
+      const pod = await podUnderTest(engine);
+      try {
+        assert.equal((await pod.stack.up()).result.summary.result, "succeeded");
+        // CS2 set back to 7.12.0 by hand; SS2's service stopped; SS1's IPsec rule removed on CS1 by hand.
+        pod.lab.host("cs2").state.products[0] = { ...pod.lab.host("cs2").state.products[0], displayVersion: "7.12.0.15770369" };
+        const stop = await op(pod.lab, "ss2", "Set-ServiceState", { displayName: "VMware Horizon View Security Server", state: "Stopped", timeoutSeconds: 60 });
+        assert.equal(stop.exitCode, 0);
+        pod.lab.host("cs1").state.ipsecRules = [];
+        const refresh = await pod.stack.refresh();
+        const changes = refresh.result.summary.resourceChanges ?? {};
+        const ops = { ...stepOps(refresh.events, CS_TYPE, "pre"), ...stepOps(refresh.events, SS_TYPE, "pre") };
+        const changed = refresh.events
+          .filter((e) => e.resourcePreEvent && [CS_TYPE, SS_TYPE].includes(e.resourcePreEvent.metadata.type))
+          .filter((e) => (e.resourcePreEvent!.metadata.diffs ?? []).length > 0 || e.resourcePreEvent!.metadata.op !== "refresh" || e.resourcePreEvent!.metadata.detailedDiff)
+          .map((e) => e.resourcePreEvent!.metadata.urn.split("::").pop());
+        const text = diagnostics(refresh.events).join("\n");
+        assert.match(text, /\[pod1-cs2\] drift on CS2: runs 7\.12\.0\.15770369, not the target 7\.13\.2/);
+        assert.match(text, /\[pod1-ss2\] drift on SS2: its service is Stopped/);
+        assert.match(text, /\[pod1-ss1\] drift on SS1: its pairing changed/);
+        assert.doesNotMatch(text, /\[pod1-cs1\] drift/);
+        assert.equal(changes.update, 3, `refresh summary ${JSON.stringify(changes)}; ops ${JSON.stringify(ops)}; changed ${JSON.stringify(changed)}`);
+      } finally {
+        await dispose(pod);
+      }
+    });
+  });
+
   describe("the pairing password", function () {
     for (const kind of ["pairing-expired", "pairing-refused"] as const) {
       it(`fails clearly before any IPsec rule is touched when the Connection Server ${kind === "pairing-expired" ? "records it already expired" : "refuses it"}`, async () => {
