@@ -515,6 +515,26 @@ const invokeVdmexport: Handler<{ vdmexportPath: string; path: string }> = {
   },
 };
 
+/**
+ * `Get-HorizonPrerequisites`: a Connection Server has vdmadmin.exe and vdmexport.exe (domain-facts §A2, §A7),
+ * repadmin.exe (the AD LDS tools, §A7) and PowerCLI's HorizonView module (§A3); a security server has none of them.
+ * A host lacks what its spec says it lacks.
+ */
+const testHorizonPrerequisites: Handler<{ files: string[]; commands: string[]; modules: string[] }> = {
+  schema: z.object({ files: z.array(z.string()), commands: z.array(z.string()), modules: z.array(z.string()) }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const isCs = ctx.host.role === "connection-server";
+    const present = (item: string, onCs: boolean) => onCs && isCs && !ctx.host.absent.some((a) => a.toLowerCase() === item.toLowerCase());
+    const missing = [
+      ...ctx.params.files.filter((f) => !present(f, [VDMADMIN_PATH, VDMEXPORT_PATH].some((k) => k.toLowerCase() === f.toLowerCase())) && !ctx.host.files[fileKey(f)]),
+      ...ctx.params.commands.filter((c) => !present(c, c.toLowerCase() === "repadmin.exe")),
+      ...ctx.params.modules.filter((m) => !present(m, m.toLowerCase() === "vmware.vimautomation.horizonview")),
+    ];
+    return { missing };
+  },
+};
+
 /** Accepts `-S [-b <auth...>] -r -s <server>` in any order; undefined for anything else. */
 function parseVdmadmin(args: readonly string[]): { server: string } | undefined {
   let S = false;
@@ -804,6 +824,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Invoke-Installer": invokeInstaller,
   "Invoke-Vdmadmin": invokeVdmadmin,
   "Invoke-Vdmexport": invokeVdmexport,
+  "Get-HorizonPrerequisites": testHorizonPrerequisites,
   "Get-SecurityServerList": getSecurityServerList,
   "Set-PairingPassword": setPairingPassword,
   "Get-PairingPasswordState": getPairingPasswordState,

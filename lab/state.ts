@@ -40,6 +40,8 @@ export interface HostSpecBase {
    * (seed 000, step 5). @default none (the full system name is the computer name)
    */
   readonly domain?: string;
+  /** Tools this host lacks (a path such as vdmadmin's, "repadmin.exe", a PowerShell module name). @default none */
+  readonly absent?: readonly string[];
 }
 
 /** A Connection Server. */
@@ -182,6 +184,8 @@ export interface HostState {
   readonly hooks: HookRecord[];
   /** Connection security rules (IPsec) on this host. */
   ipsecRules: IpsecRule[];
+  /** Tools this host lacks (see HostSpecBase.absent). */
+  absent: string[];
   /** An installer is running (the MSI mutex). */
   installing: boolean;
 }
@@ -340,6 +344,7 @@ export class World {
       files: {},
       hooks: [],
       ipsecRules: [],
+      absent: [...(spec.absent ?? [])],
       installing: false,
     };
     this.hosts.set(spec.name, host);

@@ -538,6 +538,49 @@ export function getPairingPasswordState(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Get-HorizonPrerequisites
+
+/** Params of `Get-HorizonPrerequisites`. */
+export const prerequisitesParamsSchema = z
+  .object({
+    /** Files that must exist (vdmadmin.exe, vdmexport.exe). */
+    files: z.array(z.string().min(1)),
+    /** Commands that must resolve (repadmin.exe). */
+    commands: z.array(z.string().min(1)),
+    /** Modules that must be installed (PowerCLI's VMware.VimAutomation.HorizonView). */
+    modules: z.array(z.string().min(1)),
+  })
+  .strict();
+/** Result of `Get-HorizonPrerequisites`. */
+export const prerequisitesResultSchema = z.object({ missing: z.array(z.string()) });
+
+/**
+ * `Get-HorizonPrerequisites`: which of the tools a step will need are missing on the host, read in preview so an
+ * operator installs them before `up` starts rather than when the step runs. Read-only.
+ */
+export const TEST_HORIZON_PREREQUISITES: OperationDefinition<z.infer<typeof prerequisitesParamsSchema>, z.infer<typeof prerequisitesResultSchema>> = {
+  name: "Get-HorizonPrerequisites",
+  overridable: false,
+  params: prerequisitesParamsSchema,
+  result: prerequisitesResultSchema,
+  deadlineSeconds: () => 60,
+  body: String.raw`$missing = @()
+foreach ($f in @($p.files)) { if (-not (Test-Path -LiteralPath ([string]$f) -PathType Leaf)) { $missing += [string]$f } }
+foreach ($c in @($p.commands)) { if ($null -eq (Get-Command ([string]$c) -ErrorAction SilentlyContinue)) { $missing += [string]$c } }
+foreach ($m in @($p.modules)) { if ($null -eq (Get-Module -ListAvailable -Name ([string]$m))) { $missing += [string]$m } }
+Write-VdiResult @{ missing = @($missing) }`,
+};
+
+/** Lists the prerequisites missing on a host. */
+export function testHorizonPrerequisites(
+  session: Session,
+  params: z.infer<typeof prerequisitesParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof prerequisitesResultSchema>>> {
+  return runOperation(session, TEST_HORIZON_PREREQUISITES, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Get-ReplicationHealth
 
 /** Result of `Get-ReplicationHealth`. */

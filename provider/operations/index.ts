@@ -19,6 +19,7 @@ import {
   INVOKE_VDMADMIN,
   INVOKE_VDMEXPORT,
   SET_PAIRING_PASSWORD,
+  TEST_HORIZON_PREREQUISITES,
 } from "./horizonOperations";
 import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP } from "./sqlOperations";
 
@@ -44,6 +45,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>>
     GET_IPSEC_RULES,
     GET_INSTALLER_VERSION,
     INVOKE_VDMEXPORT,
+    TEST_HORIZON_PREREQUISITES,
     GET_REPLICATION_HEALTH,
     INVOKE_SQL_BACKUP,
     TEST_SQL_BACKUP,

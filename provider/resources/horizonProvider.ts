@@ -17,6 +17,7 @@ import {
   invokeVdmadmin,
   invokeVdmexport,
   setPairingPassword,
+  testHorizonPrerequisites,
   VDMADMIN_PATH_VMWARE,
   VDMEXPORT_PATH_VMWARE,
 } from "../operations";
@@ -53,7 +54,7 @@ import {
 } from "../upgrade/horizonPlan";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
-import { evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
+import { compareHorizonVersions, evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
 import {
   type AnyHorizonInputs,
   COMPUTED_KEYS,
@@ -118,6 +119,24 @@ function backupIntent(kind: HorizonKind, inputs: AnyHorizonInputs): { path: stri
   return b.waive ? { waived: b.waive.reason } : { path: b.path ?? defaultBackupPath(inputs) };
 }
 
+/** Whether a reachable host runs a version older than the target (the only case where steps need tools). */
+function isBehind(facts: HostFacts, target: string): boolean {
+  const live = facts.liveVersion ? parseHorizonVersion(facts.liveVersion) : undefined;
+  const t = parseHorizonVersion(target);
+  return !!live && !!t && compareHorizonVersions(live, t) < 0;
+}
+
+/** The tools a host lacks among those asked for; a failed read is reported as the host being unreadable, not as missing tools. */
+async function missingTools(session: Session, wanted: { files: string[]; commands: string[]; modules: string[] }, deadlineSeconds?: number): Promise<string[] | undefined> {
+  if (wanted.files.length + wanted.commands.length + wanted.modules.length === 0) return undefined;
+  try {
+    return (await testHorizonPrerequisites(session, wanted, { deadlineSeconds })).result.missing;
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
+    return undefined;
+  }
+}
+
 /** Reads the live facts and plans. Read-only. */
 async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed> {
   const { inputs } = ctx;
@@ -138,7 +157,18 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     checkReplication: (inputs as ConnectionServerInputs).checkReplication,
     configurationBackup: backupIntent(ctx.kind, inputs),
   };
-  if (ctx.kind === "connection-server") return { facts, plan: planConnectionServer(facts, intent) };
+  const behind = isBehind(facts, inputs.targetVersion);
+  if (ctx.kind === "connection-server") {
+    const backup = intent.configurationBackup;
+    if (behind) {
+      facts.missing = await missingTools(ctx.session, {
+        files: backup && "path" in backup && !inputs.overrides?.vdmexportScript ? [inputs.overrides?.vdmexportPath ?? VDMEXPORT_PATH_VMWARE] : [],
+        commands: intent.checkReplication ? ["repadmin.exe"] : [],
+        modules: [],
+      }, deadlineSeconds);
+    }
+    return { facts, plan: planConnectionServer(facts, intent) };
+  }
 
   const ss = inputs as SecurityServerInputs;
   const pairing = await readPairingFacts(ctx.csSession!, {
@@ -149,6 +179,15 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     pairingPasswordStateScript: inputs.overrides?.pairingPasswordStateScript,
     deadlineSeconds,
   });
+  if (behind && pairing.connectionServer.reachable) {
+    // What the pairing steps need on the Connection Server: vdmadmin (stale entries) and PowerCLI (the View API).
+    const usesViewApi = !inputs.overrides?.securityServerListScript || !inputs.overrides?.pairingPasswordScript;
+    pairing.connectionServer.missing = await missingTools(ctx.csSession!, {
+      files: [inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE],
+      commands: [],
+      modules: usesViewApi ? ["VMware.VimAutomation.HorizonView"] : [],
+    }, deadlineSeconds);
+  }
   if (facts.reachable && pairing.connectionServer.reachable) {
     pairing.ipsec = await readPairIpsec(ctx.session, ctx.csSession!, { ss: facts.host, cs: ss.connectionServer.name }, deadlineSeconds);
   }
@@ -262,12 +301,17 @@ export async function checkPod(_olds: unknown, news: Record<string, any>): Promi
   const members = (Array.isArray(news.servers) ? news.servers : []) as PodMemberInputs[];
   const failures: CheckFailure[] = [];
   const ready: string[] = [];
-  for (const m of members) {
-    // Reading needs no pairing password; the gate never receives it.
-    const inputs = m.kind === "security-server" ? { ...m.inputs, pairingPassword: "not-needed-for-reading" } : m.inputs;
-    const r = await assess(m.kind, inputs, true);
+  // Every server at once (reads only); the failures are reported in the pod's order.
+  const results = await Promise.all(
+    members.map((m) => {
+      // Reading needs no pairing password; the gate never receives it.
+      const inputs = m.kind === "security-server" ? { ...m.inputs, pairingPassword: "not-needed-for-reading" } : m.inputs;
+      return assess(m.kind, inputs, true);
+    }),
+  );
+  for (const [i, r] of results.entries()) {
     if (r.failures?.length) failures.push(...r.failures);
-    else ready.push(String(m.inputs.resourceName));
+    else ready.push(String(members[i].inputs.resourceName));
   }
   if (failures.length > 0) return { failures };
   return { inputs: { ...news, ready } };

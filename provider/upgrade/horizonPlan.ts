@@ -270,6 +270,15 @@ export function installerVersionBlock(facts: HostFacts, intent: ConnectionServer
   return undefined;
 }
 
+/** Why a step would fail for want of a tool on `facts.host` (read in preview), or undefined. */
+export function prerequisiteBlock(facts: HostFacts, forWhat: string): Blocked | undefined {
+  if (!facts.missing || facts.missing.length === 0) return undefined;
+  return {
+    code: "prerequisite-missing",
+    reason: `${facts.host} lacks ${facts.missing.join(", ")}, needed ${forWhat}; install it, or point the matching override (overrides.vdmadminPath, overrides.vdmexportPath) at it`,
+  };
+}
+
 /** The Connection Server procedure: preflight, hook, silent installer, wait for the service, verify, hook. */
 export function planConnectionServer(facts: HostFacts, intent: ConnectionServerIntent): Plan {
   const block = hostBlock(facts, "Horizon Connection Server");
@@ -280,7 +289,7 @@ export function planConnectionServer(facts: HostFacts, intent: ConnectionServerI
   const steps = upgradeSteps(facts, intent, [], []);
   const backup = intent.configurationBackup;
   const notes = backup && "waived" in backup ? [`the configuration backup before the pod's first Connection Server is waived: ${backup.waived}`] : undefined;
-  const pre = preflightBlock(facts, intent, "installer") ?? installerVersionBlock(facts, intent);
+  const pre = preflightBlock(facts, intent, "installer") ?? installerVersionBlock(facts, intent) ?? prerequisiteBlock(facts, "for the configuration backup or the replication check");
   return { steps, ...(pre ? { blocked: pre } : {}), ...(notes ? { notes } : {}) };
 }
 
@@ -374,7 +383,7 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
   }
   if (ipsecBlock) return { steps, blocked: ipsecBlock };
   // What the operator must fix on this host is reported now, not after the Connection Server is done: preview names it.
-  const pre = preflightBlock(facts, intent, "installer") ?? installerVersionBlock(facts, intent);
+  const pre = preflightBlock(facts, intent, "installer") ?? installerVersionBlock(facts, intent) ?? prerequisiteBlock(cs, "to pair and tidy this security server");
   if (pre) return { steps, blocked: pre };
   // A Connection Server off UTC writes the pairing password's last-changed time in local time and the password reads as
   // expired (domain-facts §A3): the installer would fail to pair.

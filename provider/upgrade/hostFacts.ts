@@ -23,6 +23,8 @@ export interface HostFacts {
   serviceStatus?: string;
   /** The exact display name of that service on this host. */
   serviceDisplayName?: string;
+  /** Tools a planned step needs that the host lacks (read only when the host is behind its target). */
+  missing?: string[];
   /** Read only when the host is behind its target. */
   installer?: {
     exists: boolean;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Lab, startLab } from "../../lab";
+import { type Lab, VDMADMIN_PATH, startLab } from "../../lab";
 import {
   APPV_41SP1,
   APPV_45SP2,
@@ -313,6 +313,15 @@ describe("lab handlers: Security Server rules", () => {
     assert.equal(lab.maxOutOfService(["ss1", "ss2"]), 1);
     const list = await op(lab, "cs1", "Get-SecurityServerList");
     assert.equal(list.result.securityServers[0].ipsec, "prepared");
+  });
+
+  it("reports the tools a host lacks: a Connection Server has vdmadmin, vdmexport, repadmin and PowerCLI; a security server none", async () => {
+    const ask = { files: [VDMADMIN_PATH, "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe"], commands: ["repadmin.exe"], modules: ["VMware.VimAutomation.HorizonView"] };
+    assert.deepEqual((await op(lab, "cs1", "Get-HorizonPrerequisites", ask)).result, { missing: [] });
+    assert.equal((await op(lab, "ss1", "Get-HorizonPrerequisites", ask)).result.missing.length, 4);
+    await lab.stop();
+    lab = await startLab(standardLab({ pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712, absent: ["repadmin.exe"] }] }], farms: [] }));
+    assert.deepEqual((await op(lab, "cs1", "Get-HorizonPrerequisites", ask)).result, { missing: ["repadmin.exe"] });
   });
 
   it("refuses Connection Server operations on a security server", async () => {

@@ -412,6 +412,25 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     });
   });
 
+  describe("a missing prerequisite", function () {
+    it("fails preview naming the server and the tool before anything runs", async () => {
+      const pod = await podUnderTest(engine, {}, "pod", (o) => ({
+        ...o,
+        pods: (o.pods ?? []).map((p) => ({ ...p, connectionServers: p.connectionServers.map((c) => (c.name === "cs2" ? { ...c, absent: ["VMware.VimAutomation.HorizonView"] } : c)) })),
+      }));
+      try {
+        const err = await pod.stack.preview().then(
+          () => assert.fail("preview passed with PowerCLI missing on CS2"),
+          (e: unknown) => e,
+        );
+        assert.match(errorText(err), /\[pod1-ss2\] cannot upgrade SS2: CS2 lacks VMware\.VimAutomation\.HorizonView, needed to pair and tidy this security server.*\(prerequisite-missing\)/);
+        assert.deepEqual(changingAudit(pod.lab.audit()), []);
+      } finally {
+        await dispose(pod);
+      }
+    });
+  });
+
   describe("the pairing password", function () {
     for (const kind of ["pairing-expired", "pairing-refused"] as const) {
       it(`fails clearly before any IPsec rule is touched when the Connection Server ${kind === "pairing-expired" ? "records it already expired" : "refuses it"}`, async () => {

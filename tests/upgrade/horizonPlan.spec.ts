@@ -579,6 +579,28 @@ describe("the pairing password read back", () => {
   });
 });
 
+describe("prerequisites read in preview", () => {
+  it("blocks a Connection Server that lacks vdmexport for its configuration backup", () => {
+    const plan = planConnectionServer(hostFacts({ missing: ["C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe"] }), csIntent({ configurationBackup: { path: "C:\\b.LDF" } }));
+    assert.equal(plan.blocked?.code, "prerequisite-missing");
+    assert.match(plan.blocked!.reason, /CS1 lacks C:\\Program Files\\.*vdmexport\.exe, needed for the configuration backup/);
+  });
+
+  it("blocks a security server whose Connection Server lacks PowerCLI, without waiting for it", () => {
+    const plan = planSecurityServer(
+      ssFacts(),
+      pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: "7.12.0", missing: ["VMware.VimAutomation.HorizonView"] }) }),
+      ssIntent(),
+    );
+    assert.equal(plan.blocked?.code, "prerequisite-missing");
+    assert.match(plan.blocked!.reason, /^CS1 lacks VMware\.VimAutomation\.HorizonView, needed to pair and tidy this security server/);
+  });
+
+  it("passes when nothing is missing", () => {
+    assert.equal(planConnectionServer(hostFacts({ missing: [] }), csIntent()).blocked, undefined);
+  });
+});
+
 describe("installerVersionBlock", () => {
   const cases: Array<[string, NonNullable<HostFacts["installer"]>, string | undefined]> = [
     ["the target's build", { exists: true, sha256: SHA, productVersion: "7.13.2.21000000" }, undefined],
