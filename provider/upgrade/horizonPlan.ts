@@ -358,7 +358,8 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
       host: `${facts.host} and ${csName}`,
       detail:
         `Prepare for Upgrade or Reinstallation: delete ${listed}, then read again that none remain ` +
-        `(global IPsec setting: ${pairing.useIpsec === undefined ? "unknown" : pairing.useIpsec ? "on" : "off"}); ${own?.name ?? ownName} is out of service until installed`,
+        `(global IPsec setting: ${pairing.useIpsec === undefined ? "unknown" : pairing.useIpsec ? "on" : "off"}; View API health of ${own?.name ?? ownName}: ` +
+        `${own?.status ?? "unknown"}); ${own?.name ?? ownName} is out of service until installed`,
     });
   }
   // Re-pairing registers the server under its full system name; an entry under any other name stays behind (seed 000

@@ -229,7 +229,7 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       const ssAddress = pod.lab.host("ss1").state.address;
       assert.ok(step.includes(`"VMware View Security Server QM Pairing with ${cs1}" on SS1 (remote ${cs1})`), step);
       assert.ok(step.includes(`"VMware View Security Server QM Pairing with ${ssAddress}" on CS1 (remote ${ssAddress})`), step);
-      assert.match(step, /global IPsec setting: off/);
+      assert.match(step, /global IPsec setting: off; View API health of SS1: OK/);
       assert.deepEqual(changingAudit(pod.lab.audit()), []);
     });
 

@@ -425,6 +425,7 @@ describe("planSecurityServer", () => {
     const step = plan.steps.find((s) => s.name === "prepare-ipsec")!;
     assert.ok(step.detail.includes(`"${RULE}${CS_IP}" on SS2 (remote ${CS_IP})`), step.detail);
     assert.ok(step.detail.includes(`"${RULE}${SS_IP}" on CS1 (remote ${SS_IP})`), step.detail);
+    assert.match(step.detail, /\(global IPsec setting: on; View API health of SS2: unknown\)/);
   });
 
   const ambiguous: Array<[string, PairIpsecFacts, RegExp]> = [
