@@ -58,6 +58,9 @@ export const HORIZON_VERSIONS = {
 /** Default path of vdmadmin.exe on a VMware-branded Connection Server (§A2). */
 export const VDMADMIN_PATH = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
 
+/** vdmexport.exe beside vdmadmin.exe (§A7: "use vdmexport.exe to back up the LDAP database"). */
+export const VDMEXPORT_PATH = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe";
+
 /** Parses a dotted version ("7.12.0.15770369") into numbers; throws on anything else. */
 export function parseVersion(version: string): number[] {
   if (!/^\d+(\.\d+){0,3}$/.test(version)) {

@@ -8,6 +8,7 @@ import {
   APPV_APP_POOL,
   APPV_DB_ADMIN_PROPERTIES,
   VDMADMIN_PATH,
+  VDMEXPORT_PATH,
   companionServices,
   installLocation,
   productDisplayName,
@@ -271,6 +272,21 @@ const getClientSessions: Handler<{ ports: number[] }> = {
     await work(ctx, ctx.durations.quick);
     const live = ctx.world.isServing(ctx.host) ? ctx.world.liveClientSessions(ctx.host) : [];
     return { connections: live.filter((s) => ctx.params.ports.includes(s.localPort)).map((s) => ({ remoteAddress: s.remoteAddress, localPort: s.localPort })) };
+  },
+};
+
+/**
+ * `Get-InstallerVersion`: an installer file's own product version (`VersionInfo.ProductVersion`), the build it
+ * installs; files that are not installers have none.
+ */
+const getInstallerVersion: Handler<{ path: string }> = {
+  schema: z.object({ path: z.string().min(1) }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const f = ctx.host.files[fileKey(ctx.params.path)];
+    if (!f) return { exists: false, productVersion: null, fileVersion: null };
+    const v = f.installer ? (f.installer.productVersion ?? f.installer.version) : null;
+    return { exists: true, productVersion: v, fileVersion: v };
   },
 };
 
@@ -558,8 +574,7 @@ async function installWithMutex(
       violations.push(
         ...checkSecurityServerInstall({
           target: info.version,
-          useIpsec: pod.useIpsec,
-          ipsec: link.ipsec,
+          remainingIpsecRules: cs ? world.pairingRules(host, cs).map((r) => r.displayName) : [],
           passwordGiven: parsed.properties.VDM_SERVER_SS_PWD,
           pairing: pod.pairing[link.pairedWith],
           nowMs: world.clock.now(),
@@ -666,13 +681,18 @@ function repair(ctx: OperationContext<InstallerParams>, version: string): void {
   const pod = world.podOf(host);
   const link = pod.securityServers[host.name];
   delete pod.pairing[link.pairedWith]; // the pairing password is one-time
+  const paired = world.hosts.get(link.pairedWith);
+  // A pairing made while the global setting is on creates the rules on both hosts (domain-facts §A3; seed 001).
+  if (pod.useIpsec && paired) world.createPairingRules(host, paired);
   world.setIpsec(link, pod.useIpsec ? "active" : "none");
-  // Pairing registers the server under its full computer name; an entry under another original name stays behind.
-  link.registeredAs = host.computerName;
-  const entry = pod.registry.find((e) => e.name.toLowerCase() === host.computerName.toLowerCase());
+  // Pairing registers the server under its full system name; an entry under the name it was originally created under
+  // stays behind when the two differ (seed 000, step 5: "duplicate entries ... if the full system name does not match
+  // the name that was assigned when the security server was originally created"). With a domain, that is the FQDN.
+  link.registeredAs = host.fqdn;
+  const entry = pod.registry.find((e) => e.name.toLowerCase() === host.fqdn.toLowerCase());
   const cs = world.hosts.get(link.pairedWith);
   if (entry) entry.version = version;
-  else pod.registry.push({ name: host.computerName, host: host.name, connectionServer: cs?.computerName ?? link.pairedWith, version });
+  else pod.registry.push({ name: host.fqdn, host: host.name, connectionServer: cs?.computerName ?? link.pairedWith, version });
 }
 
 function fail(
@@ -720,11 +740,72 @@ const invokeVdmadmin: Handler<{ vdmadminPath: string; arguments: string[] }> = {
     const pod = ctx.world.podOf(ctx.host);
     const idx = pod.registry.findIndex((e) => e.name.toLowerCase() === parsed.server.toLowerCase());
     if (idx < 0) return { exitCode: 1, output: [`Server ${parsed.server} was not found in the configuration.`] };
+    const target = pod.registry[idx];
+    const targetLink = pod.securityServers[target.host];
+    const targetHost = ctx.world.hosts.get(target.host);
+    // The entry of a running, paired server is its live registration: removing it is for a server removed for good
+    // (seed 001, Note: "Remove a security server ... only if you intend to remove the security server permanently").
+    // The lab refuses it, so a removal that would cut a working server off shows as a failure.
+    if (targetLink && targetLink.registeredAs.toLowerCase() === target.name.toLowerCase() && targetHost?.services.some((x) => x.primary && x.status === "Running")) {
+      return {
+        exitCode: 1,
+        output: [`Server ${target.name} is a running security server paired with ${target.connectionServer}; stop it or uninstall it before removing its entry.`],
+      };
+    }
     const [entry] = pod.registry.splice(idx, 1);
     const link = pod.securityServers[entry.host];
     const live = !!link && link.registeredAs.toLowerCase() === entry.name.toLowerCase();
     pod.removals.push({ name: entry.name, host: entry.host, live, at: ctx.world.clock.nowIso() });
     return { exitCode: 0, output: [`Server entry ${entry.name} removed.`] };
+  },
+};
+
+/**
+ * `vdmexport -f <file>`: writes the View LDAP configuration of the pod as (encrypted) LDIF, as the vendor's
+ * preparation on one Connection Server of a replicated group does (domain-facts §A7, "Before the first Connection
+ * Server"). Replicas hold the same data, so any member's export covers the group.
+ */
+const invokeVdmexport: Handler<{ vdmexportPath: string; path: string }> = {
+  schema: z.object({ vdmexportPath: z.string().min(1), path: z.string().min(1) }),
+  where: "connection-server",
+  admin: true,
+  async run(ctx) {
+    if (ctx.params.vdmexportPath.toLowerCase() !== VDMEXPORT_PATH.toLowerCase()) {
+      throw new Error(
+        `The term '${ctx.params.vdmexportPath}' is not recognized as the name of a cmdlet, function, script file, or operable program.`,
+      );
+    }
+    await work(ctx, ctx.durations.quick * 5);
+    const forced = hasFault(ctx, "exit-code");
+    if (forced) return { exitCode: forced.exitCode, output: ["vdmexport failed (injected fault)."] };
+    const pod = ctx.world.podOf(ctx.host);
+    const entries = [
+      `# View LDAP export of pod ${pod.name} from ${ctx.host.computerName} at ${ctx.world.clock.nowIso()} (encrypted LDIF)`,
+      ...pod.connectionServers.map((c) => `dn: CN=${ctx.world.host(c).computerName},OU=Server,OU=Properties,DC=vdi,DC=vmware,DC=int`),
+      ...pod.registry.map((e) => `dn: CN=${e.name},OU=Security Servers,OU=Properties,DC=vdi,DC=vmware,DC=int`),
+    ];
+    ctx.world.writeTextFile(ctx.host, ctx.params.path, entries.join("\r\n"));
+    return { exitCode: 0, output: [`Exported the View configuration to ${ctx.params.path}.`] };
+  },
+};
+
+/**
+ * `Get-HorizonPrerequisites`: a Connection Server has vdmadmin.exe and vdmexport.exe (domain-facts §A2, §A7),
+ * repadmin.exe (the AD LDS tools, §A7) and PowerCLI's HorizonView module (§A3); a security server has none of them.
+ * A host lacks what its spec says it lacks.
+ */
+const testHorizonPrerequisites: Handler<{ files: string[]; commands: string[]; modules: string[] }> = {
+  schema: z.object({ files: z.array(z.string()), commands: z.array(z.string()), modules: z.array(z.string()) }),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const isCs = ctx.host.role === "connection-server";
+    const present = (item: string, onCs: boolean) => onCs && isCs && !ctx.host.absent.some((a) => a.toLowerCase() === item.toLowerCase());
+    const missing = [
+      ...ctx.params.files.filter((f) => !present(f, [VDMADMIN_PATH, VDMEXPORT_PATH].some((k) => k.toLowerCase() === f.toLowerCase())) && !ctx.host.files[fileKey(f)]),
+      ...ctx.params.commands.filter((c) => !present(c, c.toLowerCase() === "repadmin.exe")),
+      ...ctx.params.modules.filter((m) => !present(m, m.toLowerCase() === "vmware.vimautomation.horizonview")),
+    ];
+    return { missing };
   },
 };
 
@@ -757,11 +838,15 @@ const getSecurityServerList: Handler<Record<string, never>> = {
         const link = pod.securityServers[e.host];
         const live = !!link && link.registeredAs.toLowerCase() === e.name.toLowerCase();
         const host = ctx.world.hosts.get(e.host);
+        // SecurityServerHealth_List status (domain-facts §A3): OK for the live registration of a running server; an
+        // entry left behind by a re-pairing answers for no server.
+        const running = !!host && host.services.some((x) => x.primary && x.status === "Running");
         return {
           name: e.name,
           version: live && host ? (ctx.world.installedVersion(host) ?? e.version) : e.version,
           connectionServer: e.connectionServer,
           ipsec: live ? link.ipsec : "none",
+          status: live && running ? "OK" : "NOT_RESPONDING",
         };
       }),
       useIpsec: pod.useIpsec,
@@ -788,29 +873,113 @@ const setPairingPassword: Handler<{ connectionServer: string; timeoutMinutes: nu
     if (hasFault(ctx, "pairing-refused")) {
       throw new Error(`The security server pairing password was rejected by ${cs.computerName}: it does not meet the password requirements.`);
     }
-    // A Connection Server off UTC writes the change time wrongly: the password is born expired (§A3).
+    // A Connection Server off UTC writes pae-SecurityServerPairingPasswordLastChangedTime in local time as if it were
+    // UTC (domain-facts §A3): west of Greenwich the password is born expired. The fault does the same on any host.
+    const offsetMs = ctx.host.utcOffsetMinutes * 60_000;
     const skewMs = hasFault(ctx, "pairing-expired") ? -(ctx.params.timeoutMinutes + 60) * 60_000 : 0;
-    const expiresMs = ctx.world.clock.now() + ctx.params.timeoutMinutes * 60_000 + skewMs;
-    pod.pairing[cs.name] = { password: ctx.params.secrets.pairingPassword, expiresMs };
-    return { expiresUtc: new Date(expiresMs).toISOString() };
+    const lastChangedMs = ctx.world.clock.now() + offsetMs + skewMs;
+    const timeoutSeconds = ctx.params.timeoutMinutes * 60;
+    const expiresMs = lastChangedMs + timeoutSeconds * 1000;
+    pod.pairing[cs.name] = { password: ctx.params.secrets.pairingPassword, expiresMs, lastChangedMs, timeoutSeconds };
+    // What the default body reports: the host's own UtcNow plus the timeout, whatever the directory holds.
+    return { expiresUtc: new Date(ctx.world.clock.now() + timeoutSeconds * 1000).toISOString() };
   },
 };
 
-const invokePrepareSecurityServer: Handler<{ securityServer: string }> = {
-  schema: z.object({ securityServer: z.string().min(1) }),
+/** The pair a Horizon host belongs to, with the partner whose address is given, if any. */
+function pairOf(ctx: OperationContext<unknown>, partnerAddresses: readonly string[]) {
+  const { world, host } = ctx;
+  const pod = host.pod ? world.pods.get(host.pod) : undefined;
+  if (!pod) return undefined;
+  for (const link of Object.values(pod.securityServers)) {
+    const ss = world.host(link.host);
+    const cs = world.host(link.pairedWith);
+    if (host === ss && partnerAddresses.includes(cs.address)) return { pod, link, ss, cs };
+    if (host === cs && partnerAddresses.includes(ss.address)) return { pod, link, ss, cs };
+  }
+  return undefined;
+}
+
+const rulesView = (rules: readonly { displayName: string; remoteAddress: string; store: string }[]) =>
+  rules.map((r) => ({ displayName: r.displayName, remoteAddresses: [r.remoteAddress], store: r.store }));
+
+/**
+ * `Get-IpsecRules`: the host's names and addresses and its connection security rules, as `Get-NetIPsecRule` and
+ * `Get-NetIPsecAddressFilter` list them (domain-facts §A3, "Removing the IPsec rules without the Flex console").
+ */
+const getIpsecRules: Handler<Record<string, never>> = {
+  schema: z.object({}).passthrough() as unknown as z.ZodType<Record<string, never>>,
+  async run(ctx) {
+    if (ctx.host.role !== "connection-server" && ctx.host.role !== "security-server") {
+      throw new Error(`Get-IpsecRules reads a Horizon server; ${ctx.host.computerName} is a ${ctx.host.role} host.`);
+    }
+    await work(ctx, ctx.durations.quick);
+    return {
+      computerName: ctx.host.computerName,
+      fqdn: ctx.host.fqdn,
+      addresses: [ctx.host.address],
+      rules: rulesView(ctx.host.ipsecRules),
+    };
+  },
+};
+
+/**
+ * `Invoke-PrepareSecurityServer` without the console (domain-facts §A3, "Removing the IPsec rules without the Flex
+ * console": delete "VMware View Security Server QM Pairing with <IP address>" on the security server and on its
+ * Connection Server). Run on each host of the pair: deletes the rules of that name whose remote address is the
+ * partner's, from the local store only (a Group Policy rule cannot be deleted here and stays), then re-reads.
+ */
+/** Generalized time as AD LDS writes it: `20240108080000.0Z`. */
+function generalizedTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:T]/g, "").replace(/\.\d+Z$/, ".0Z");
+}
+
+/**
+ * `Get-PairingPasswordState`: the pairing password's ADAM attributes on the Connection Server
+ * (`pae-SecurityServerPairingPasswordLastChangedTime`, `pae-SecurityServerPairingPasswordTimeout`, domain-facts §A3)
+ * with the host's UTC clock and time zone.
+ */
+const getPairingPasswordState: Handler<{ connectionServer: string }> = {
+  schema: z.object({ connectionServer: z.string().min(1) }),
   where: "connection-server",
-  admin: true,
   async run(ctx) {
     const pod = ctx.world.podOf(ctx.host);
-    const name = ctx.params.securityServer.toLowerCase();
-    const entry = pod.registry.find((e) => e.name.toLowerCase() === name);
-    const host = entry ? ctx.world.hosts.get(entry.host) : ctx.world.findHost(ctx.params.securityServer);
-    const link = host ? pod.securityServers[host.name] : undefined;
-    if (!link) throw new Error(`[securityServer] "${ctx.params.securityServer}" is not a security server of this pod.`);
+    const cs = ctx.world.findHost(ctx.params.connectionServer);
+    if (!cs || cs.role !== "connection-server" || cs.pod !== pod.name) {
+      throw new Error(`[connectionServer] "${ctx.params.connectionServer}" is not a Connection Server of this pod.`);
+    }
     await work(ctx, ctx.durations.quick);
-    if (!pod.useIpsec) return { ipsec: "none" };
-    ctx.world.setIpsec(link, "prepared");
-    return { ipsec: "prepared" };
+    const set = pod.pairing[cs.name];
+    const offset = ctx.host.utcOffsetMinutes;
+    return {
+      passwordSet: !!set,
+      lastChangedTime: set?.lastChangedMs !== undefined ? generalizedTime(set.lastChangedMs) : null,
+      timeoutSeconds: set?.timeoutSeconds ?? null,
+      utcNow: ctx.world.clock.nowIso(),
+      timeZoneId: offset === 0 ? "UTC" : `UTC${offset < 0 ? "-" : "+"}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0")}:${String(Math.abs(offset) % 60).padStart(2, "0")}`,
+      utcOffsetMinutes: offset,
+    };
+  },
+};
+
+const invokePrepareSecurityServer: Handler<{ securityServer: string; ruleNamePrefix: string; partnerAddresses: string[] }> = {
+  schema: z.object({ securityServer: z.string().min(1), ruleNamePrefix: z.string().min(1), partnerAddresses: z.array(z.string().min(1)).min(1) }),
+  admin: true,
+  async run(ctx) {
+    if (ctx.host.role !== "connection-server" && ctx.host.role !== "security-server") {
+      throw new Error(`Invoke-PrepareSecurityServer runs on a Horizon server; ${ctx.host.computerName} is a ${ctx.host.role} host.`);
+    }
+    await work(ctx, ctx.durations.quick);
+    const { ruleNamePrefix, partnerAddresses } = ctx.params;
+    const matches = (r: { displayName: string; remoteAddress: string }) => r.displayName.startsWith(ruleNamePrefix) && partnerAddresses.includes(r.remoteAddress);
+    const removed = ctx.host.ipsecRules.filter((r) => matches(r) && r.store === "Local");
+    ctx.host.ipsecRules = ctx.host.ipsecRules.filter((r) => !removed.includes(r));
+    for (const r of removed) ctx.progress(`Removed connection security rule '${r.displayName}' (remote ${r.remoteAddress}).`);
+    const remaining = ctx.host.ipsecRules.filter(matches);
+    // Communication with the security server is lost as soon as a rule of its pair is gone (seed 001, Caution).
+    const pair = pairOf(ctx, partnerAddresses);
+    if (pair && removed.length > 0) ctx.world.setIpsec(pair.link, "prepared");
+    return { ipsec: removed.length > 0 ? "prepared" : "none", removed: rulesView(removed), remaining: rulesView(remaining) };
   },
 };
 
@@ -979,13 +1148,18 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Get-ClientSessions": getClientSessions,
   "Get-WebApplicationPool": getWebApplicationPool,
   "Set-WebAppPoolState": setWebAppPoolState,
+  "Get-InstallerVersion": getInstallerVersion,
   "Invoke-Installer": invokeInstaller,
   "Start-Installer": startInstaller,
   "Get-InstallerRun": getInstallerRun,
   "Invoke-Vdmadmin": invokeVdmadmin,
+  "Invoke-Vdmexport": invokeVdmexport,
+  "Get-HorizonPrerequisites": testHorizonPrerequisites,
   "Get-SecurityServerList": getSecurityServerList,
   "Set-PairingPassword": setPairingPassword,
+  "Get-PairingPasswordState": getPairingPasswordState,
   "Invoke-PrepareSecurityServer": invokePrepareSecurityServer,
+  "Get-IpsecRules": getIpsecRules,
   "Get-ReplicationHealth": getReplicationHealth,
   "Invoke-SqlBackup": invokeSqlBackup,
   "Test-SqlBackup": testSqlBackup,

@@ -167,6 +167,13 @@ export interface Lab {
    * Server 2012 R2 without WMF 5.1. Below 3.0 the bootstrap itself fails (no ConvertFrom-Json).
    */
   setPowerShellVersion(host: string, version: string): void;
+  /**
+   * Changes a pod's global "Use IPsec for Security Server Connections" setting. Rules made at earlier pairings stay
+   * (seed 001: the setting governs pairings made after it; existing rules go only through Prepare for Upgrade).
+   */
+  setUseIpsec(pod: string, on: boolean): void;
+  /** Sets a host's time zone, minutes from UTC (the vendor staff's workaround for a Connection Server off UTC sets 0). */
+  setUtcOffset(host: string, minutes: number): void;
   /** Arms a fault on a host. */
   inject(host: string, fault: Fault): void;
   /** Disarms faults on one host, or on every host. */
@@ -218,6 +225,7 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
       world.addHost(cs, "connection-server", cs.version, {
         pod: pod.name,
         csRole: cs.role ?? (i === 0 ? "standard" : "replica"),
+        utcOffsetMinutes: cs.utcOffsetMinutes,
       });
       state.connectionServers.push(cs.name);
       specs.push(cs);
@@ -229,6 +237,7 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
       const host = world.addHost(ss, "security-server", ss.version, { pod: pod.name });
       const registeredAs = ss.registeredAs ?? host.computerName;
       state.securityServers[ss.name] = { host: ss.name, pairedWith: ss.pairedWith, registeredAs, ipsec: useIpsec ? "active" : "none" };
+      if (useIpsec) world.createPairingRules(host, world.host(ss.pairedWith));
       state.registry.push({
         name: registeredAs,
         host: ss.name,
@@ -417,6 +426,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     setPowerShellVersion(name, version) {
       if (!/^\d+\.\d+(\.\d+){0,2}$/.test(version)) throw new Error(`[version] "${version}" is not a PowerShell version such as 4.0 or 5.1.17763.1852.`);
       get(name).state.powershellVersion = version;
+    },
+    setUseIpsec(pod, on) {
+      podOf(pod).useIpsec = on;
+    },
+    setUtcOffset(name, minutes) {
+      get(name).state.utcOffsetMinutes = minutes;
     },
     inject(name, fault) {
       get(name).inject(fault);

@@ -8,7 +8,7 @@
  * blocks on LDAP replication errors).
  */
 import { type HostRole, type InstallerProduct, compareVersions, installerProductFor } from "./catalog";
-import type { FileEntry, IpsecState, PairingPassword } from "./state";
+import type { FileEntry, PairingPassword } from "./state";
 
 /** A rule an installer run breaks. */
 export interface Violation {
@@ -81,8 +81,8 @@ export function checkSilentHorizon(silent: boolean, switches: readonly string[])
 /** Facts a Security Server installer checks. */
 export interface SecurityServerInstallFacts {
   readonly target: string;
-  readonly useIpsec: boolean;
-  readonly ipsec: IpsecState;
+  /** Connection security rules of this pair still on the security server or its Connection Server. */
+  readonly remainingIpsecRules: readonly string[];
   /** `VDM_SERVER_SS_PWD` from the command line. */
   readonly passwordGiven: string | undefined;
   /** The pairing password set on the paired CS, if any. */
@@ -102,13 +102,15 @@ export function checkSecurityServerInstall(f: SecurityServerInstallFacts): Viola
       message: `Horizon ${f.target} has no Security Server role; replace the security server with a Unified Access Gateway.`,
     });
   }
-  if (f.useIpsec && f.ipsec === "active") {
+  // Seed 001: "If the existing IPsec rules are not removed before you upgrade or reinstall, the pairing fails", whatever
+  // the global setting says now: the rules are those of the pairing, on either host of the pair.
+  if (f.remainingIpsecRules.length > 0) {
     out.push({
       exitCode: 1603,
       code: "ipsec-rules-present",
       message:
-        `Pairing with ${f.pairedWith} failed: the existing IPsec rules for this security server are still in place. ` +
-        "Run 'Prepare for Upgrade or Reinstallation' for this security server first.",
+        `Pairing with ${f.pairedWith} failed: the existing IPsec rules for this security server are still in place ` +
+        `(${f.remainingIpsecRules.join(", ")}). Run 'Prepare for Upgrade or Reinstallation' for this security server first.`,
     });
   }
   if (!f.pairing) {
@@ -130,6 +132,17 @@ export function checkSecurityServerInstall(f: SecurityServerInstallFacts): Viola
       exitCode: 1603,
       code: "pairing-password-wrong",
       message: `The security server pairing password was rejected by ${f.pairedWith}.`,
+    });
+  }
+  // §A6: an older security server cannot pair with a newer Connection Server, and a newer one with an older Connection
+  // Server is not supported: the pairing needs the same version on both.
+  if (f.connectionServerVersion && compareVersions(f.connectionServerVersion, f.target) > 0) {
+    out.push({
+      exitCode: 1603,
+      code: "connection-server-newer",
+      message:
+        `The paired Connection Server ${f.pairedWith} runs ${f.connectionServerVersion}, newer than ${f.target}; a security server ` +
+        "pairs only with a Connection Server of the same version.",
     });
   }
   if (f.connectionServerVersion && compareVersions(f.connectionServerVersion, f.target) < 0) {

@@ -44,11 +44,24 @@ export interface HostSpecBase {
    * @default "5.1.17763.1852"
    */
   readonly powershellVersion?: string;
+  /**
+   * DNS domain of the host: its full system name is `<computerName>.<domain>`, the name a security server pairs under
+   * (seed 000, step 5). @default none (the full system name is the computer name)
+   */
+  readonly domain?: string;
+  /** Tools this host lacks (a path such as vdmadmin's, "repadmin.exe", a PowerShell module name). @default none */
+  readonly absent?: readonly string[];
 }
 
 /** A Connection Server. */
 export interface ConnectionServerSpec extends HostSpecBase {
   readonly version: string;
+  /**
+   * The host's time zone as minutes from UTC. A Connection Server off UTC writes the pairing password's last-changed
+   * time in local time as if it were UTC (domain-facts §A3, "Removing the IPsec rules without the Flex console").
+   * @default 0 (UTC)
+   */
+  readonly utcOffsetMinutes?: number;
   /** @default "standard" for the first CS of a pod, "replica" for the others */
   readonly role?: "standard" | "replica";
 }
@@ -133,6 +146,8 @@ export interface ServiceStatus {
 export interface InstallerInfo {
   readonly product: InstallerProduct;
   readonly version: string;
+  /** The file's `VersionInfo.ProductVersion` text. @default `version` */
+  readonly productVersion?: string;
   /** The hash the vendor publishes for this build; a file whose hash differs is not genuine. */
   readonly vendorSha256: string;
 }
@@ -148,6 +163,24 @@ export interface FileEntry {
   readonly installer?: InstallerInfo;
 }
 
+/**
+ * A Windows Firewall connection security rule (Windows Firewall with Advanced Security > Connection Security Rules),
+ * as `Get-NetIPsecRule` and `Get-NetIPsecAddressFilter` show it.
+ */
+export interface IpsecRule {
+  readonly displayName: string;
+  readonly remoteAddress: string;
+  /** `PolicyStoreSourceType`: "Local" (the persistent store, deletable) or "GroupPolicy" (not editable on the host). */
+  readonly store: "Local" | "GroupPolicy";
+}
+
+/**
+ * The connection security rule a security server pairing creates on each host of the pair, named after the other
+ * host's address ("Removing the IPsec rules without the Flex console", domain-facts §A3: a VMware staff architect's
+ * README, chrisdhalstead/horizon-security-server-management, "Preparing Security Server for Upgrade or Reinstallation").
+ */
+export const PAIRING_RULE_PREFIX = "VMware View Security Server QM Pairing with ";
+
 /** A hook the host ran. */
 export interface HookRecord {
   readonly phase: string;
@@ -159,15 +192,25 @@ export interface HookRecord {
 export interface HostState {
   readonly name: string;
   readonly computerName: string;
+  /** Full system name: `<computerName>.<domain>`, or the computer name without a domain. */
+  readonly fqdn: string;
+  /** The host's (simulated) IPv4 address, which IPsec rules name. */
+  readonly address: string;
   readonly role: HostRole;
   readonly pod?: string;
   /** App-V database this host uses, if any. */
   readonly database?: { readonly sql: string; readonly name: string };
   readonly csRole?: "standard" | "replica";
+  /** Time zone, minutes from UTC (Connection Servers; 0 elsewhere). */
+  utcOffsetMinutes: number;
   products: InstalledProduct[];
   services: ServiceStatus[];
   readonly files: Record<string, FileEntry>;
   readonly hooks: HookRecord[];
+  /** Connection security rules (IPsec) on this host. */
+  ipsecRules: IpsecRule[];
+  /** Tools this host lacks (see HostSpecBase.absent). */
+  absent: string[];
   /** An installer is running (the MSI mutex). */
   installing: boolean;
   /** `$PSVersionTable.PSVersion`; tests may lower it. */
@@ -271,6 +314,10 @@ export interface RemovalRecord {
 export interface PairingPassword {
   readonly password: string;
   readonly expiresMs: number;
+  /** `pae-SecurityServerPairingPasswordLastChangedTime` as written (ms; wrong by the offset on a host off UTC). */
+  readonly lastChangedMs?: number;
+  /** `pae-SecurityServerPairingPasswordTimeout`, seconds. */
+  readonly timeoutSeconds?: number;
 }
 
 /** A pod. */
@@ -373,17 +420,21 @@ export class World {
     spec: HostSpecBase,
     role: HostRole,
     version: string | undefined,
-    extra: { pod?: string; database?: { sql: string; name: string }; csRole?: "standard" | "replica" } = {},
+    extra: { pod?: string; database?: { sql: string; name: string }; csRole?: "standard" | "replica"; utcOffsetMinutes?: number } = {},
   ): HostState {
     if (this.hosts.has(spec.name)) throw new Error(`[name] host "${spec.name}" is defined twice.`);
     const displayName = version ? productDisplayName(role, version) : undefined;
+    const computerName = spec.computerName ?? spec.name.toUpperCase();
     const host: HostState = {
       name: spec.name,
-      computerName: spec.computerName ?? spec.name.toUpperCase(),
+      computerName,
+      fqdn: spec.domain ? `${computerName}.${spec.domain}` : computerName,
+      address: `10.20.0.${this.hosts.size + 11}`,
       role,
       pod: extra.pod,
       database: extra.database,
       csRole: extra.csRole,
+      utcOffsetMinutes: extra.utcOffsetMinutes ?? 0,
       products:
         displayName && version
           ? [{ displayName, displayVersion: version, installLocation: installLocation(role) }]
@@ -397,6 +448,8 @@ export class World {
       })),
       files: {},
       hooks: [],
+      ipsecRules: [],
+      absent: [...(spec.absent ?? [])],
       installing: false,
       powershellVersion: spec.powershellVersion ?? "5.1.17763.1852",
       installers: [],
@@ -486,6 +539,27 @@ export class World {
     if (link.ipsec === state) return;
     this.record(link.host, "IPsec", link.ipsec, state, false);
     link.ipsec = state;
+  }
+
+  /**
+   * Pairs a security server with its Connection Server while "Use IPsec for Security Server Connections" is on: each
+   * host gets a connection security rule naming the other's address (domain-facts §A3, "Removing the IPsec rules
+   * without the Flex console"). The rules stay when the global setting changes later: seed 001 says only that a pairing
+   * made with IPsec off has no rules, and removing them is the separate "Prepare for Upgrade" step.
+   */
+  createPairingRules(ss: HostState, cs: HostState): void {
+    for (const [host, other] of [[ss, cs], [cs, ss]] as const) {
+      const displayName = `${PAIRING_RULE_PREFIX}${other.address}`;
+      if (!host.ipsecRules.some((r) => r.displayName === displayName)) host.ipsecRules.push({ displayName, remoteAddress: other.address, store: "Local" });
+    }
+  }
+
+  /** The pairing rules of a pair still on either host. */
+  pairingRules(ss: HostState, cs: HostState): IpsecRule[] {
+    return [
+      ...ss.ipsecRules.filter((r) => r.displayName.startsWith(PAIRING_RULE_PREFIX) && r.remoteAddress === cs.address),
+      ...cs.ipsecRules.filter((r) => r.displayName.startsWith(PAIRING_RULE_PREFIX) && r.remoteAddress === ss.address),
+    ];
   }
 
   /** The pod a host belongs to, or a thrown error. */

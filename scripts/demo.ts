@@ -2,7 +2,8 @@
 // on 7.12.0 with the 7.13.2 installer staged, and an App-V farm of two management servers and a streaming server on
 // 4.1 SP1 sharing one database, with the 4.5 SP2 setup staged), writes its inventory to .lab/lab.json, then runs the
 // real `pulumi preview` and `pulumi up` of the repository's program (Pulumi.yaml) with the pinned CLI on a fresh local
-// file backend, and prints each server's version and the order in which the lab saw the work done.
+// file backend, and prints each server's version and the order in which the lab saw the work done: the configuration
+// backup on the first Connection Server, each pair's IPsec rules removed on both hosts, the installers, the stale entry.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -45,13 +46,27 @@ function report(lab: Lab): void {
   console.log("\nOrder of the upgrade (simulated time):");
   for (const e of lab.audit()) {
     const stop = e.operation === "Set-ServiceState" && (e.params as { state?: string }).state === "Stopped";
-    if (!stop && !["Start-Installer", "Set-PairingPassword", "Invoke-PrepareSecurityServer", "Invoke-Vdmadmin", "Invoke-SqlBackup", "Test-SqlBackup"].includes(e.operation)) continue;
+    const shown = ["Start-Installer", "Invoke-Vdmexport", "Set-PairingPassword", "Invoke-PrepareSecurityServer", "Invoke-Vdmadmin", "Invoke-SqlBackup", "Test-SqlBackup"];
+    if (!stop && !shown.includes(e.operation)) continue;
+    const removed = (e.result as { removed?: { displayName: string }[] } | undefined)?.removed;
     const what =
-      e.operation === "Start-Installer" ? `installer (exit ${(e.result as { exitCode?: number } | undefined)?.exitCode})` : stop ? "App-V service stopped" : e.operation;
+      e.operation === "Start-Installer"
+        ? "installer started (outside the SSH session)"
+        : stop
+          ? "App-V service stopped"
+          : e.operation === "Invoke-Vdmexport"
+            ? "configuration backup (vdmexport)"
+            : e.operation === "Invoke-PrepareSecurityServer"
+              ? `IPsec rules removed: ${removed?.map((r) => r.displayName).join(", ") || "none"}`
+              : e.operation === "Invoke-Vdmadmin"
+                ? `vdmadmin ${((e.params as { arguments?: string[] }).arguments ?? []).join(" ")}`
+                : e.operation;
     console.log(`  ${e.simTime}  ${e.host.padEnd(6)} ${what}`);
   }
   const pod = lab.pod("pod1");
   console.log(`\nSecurity Servers list of pod1: ${pod.registry.map((r) => r.name).join(", ")}`);
+  const rules = lab.hostNames().flatMap((h) => lab.host(h).state.ipsecRules.map((r) => `${h}: ${r.displayName}`));
+  console.log(`IPsec connection security rules now (re-created by each pairing while IPsec is on): ${rules.join("; ") || "none"}`);
   console.log(`Most servers of pod1 out of service at once: ${lab.maxOutOfService([...pod.connectionServers, ...Object.keys(pod.securityServers)])}`);
   const db = lab.database("sql1", "APPVIRT");
   console.log(`App-V database sql1/APPVIRT: schema ${db.schemaVersion}; backups ${Object.values(db.backups).map((b) => b.path).join(", ") || "none"}`);

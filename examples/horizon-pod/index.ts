@@ -14,6 +14,8 @@
 //   overrides                  e.g. {"prepareSecurityServerScript": "<PowerShell>"} for every server (docs/horizon.md)
 //   pairingTimeoutMinutes      minutes the pairing password set on a Connection Server stays valid      default: 30
 //   dialErrorLimit             SSH connection attempts before a host counts as unreachable             default: 10
+//   configurationBackup        {"path": "C:\\Backup\\pod.LDF"} or {"waive": {"reason": "..."}}: the vdmexport backup taken
+//                              on each pod's first Connection Server before its installer      default: taken
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -114,6 +116,7 @@ for (const podName of podNames) {
     targetVersion,
     connectionServers,
     parallelConnectionServers: config.getBoolean("parallelConnectionServers") ?? false,
+    configurationBackup: config.getObject<{ path?: string; waive?: { reason: string } }>("configurationBackup"),
   });
   summary[podName] = pulumi
     .all([...pod.connectionServers, ...pod.securityServers].map((s) => pulumi.all([s.urn, s.installedVersion])))

@@ -113,7 +113,14 @@ export const ipsecStateSchema = z.enum(["active", "prepared", "none"]);
 /** Result of `Get-SecurityServerList`. */
 export const securityServerListSchema = z.object({
   securityServers: z.array(
-    z.object({ name: z.string(), version: z.string(), connectionServer: z.string(), ipsec: ipsecStateSchema }),
+    z.object({
+      name: z.string(),
+      version: z.string(),
+      connectionServer: z.string(),
+      ipsec: ipsecStateSchema,
+      /** `SecurityServerHealthInfo.status` ("OK", "NOT_RESPONDING", "UNKNOWN"): with the version, what tells the live entry. */
+      status: z.string().optional(),
+    }),
   ),
   useIpsec: z.boolean(),
 });
@@ -122,7 +129,7 @@ export type SecurityServerList = z.infer<typeof securityServerListSchema>;
 
 /**
  * `Get-SecurityServerList` (overridable). Default: the View API through PowerCLI: `SecurityServer_List` (names,
- * `general.version`, `general.connectionServer`), `GlobalSettings_Get().SecurityData.EnableIPSecForSecurityServerPairing`
+ * `general.version`, `general.connectionServer`), `SecurityServerHealth_List` for each server's `status`, `GlobalSettings_Get().SecurityData.EnableIPSecForSecurityServerPairing`
  * for `useIpsec`, and `SecurityServerHealth_List` for each server's IPsec status.
  * UNCONFIRMED (domain-facts §A3, §C3): the values of `SecurityServerHealthInfo.ipSecStatus`; the default maps a status
  * mentioning PREPARED/UPGRADE to "prepared", any other status to "active" when IPsec is on, and "none" when it is off.
@@ -152,7 +159,9 @@ export const GET_SECURITY_SERVER_LIST: OperationDefinition<z.infer<typeof securi
       if ($health.ContainsKey($name) -and ([string]$health[$name].IpSecStatus) -match 'PREPARED|UPGRADE') { $ipsec = 'prepared' }
     }
     $csName = [string]$csNames[[string]$ss.General.ConnectionServer.Id]
-    [void]$list.Add(@{ name = $name; version = [string]$ss.General.Version; connectionServer = $csName; ipsec = $ipsec })
+    $status = 'UNKNOWN'
+    if ($health.ContainsKey($name)) { $status = [string]$health[$name].Status }
+    [void]$list.Add(@{ name = $name; version = [string]$ss.General.Version; connectionServer = $csName; ipsec = $ipsec; status = $status })
   }
   Write-VdiResult @{ securityServers = @($list.ToArray()); useIpsec = $useIpsec }
 } finally {
@@ -189,8 +198,9 @@ export const pairingPasswordResultSchema = z.object({ expiresUtc: z.string() });
  * `Set-PairingPassword` (overridable). Default: the View API, `ConnectionServer_Update(id, MapEntry{key =
  * 'securityServerPairing', value = ConnectionServerSecurityServerPairingData{pairingPassword, timeoutMinutes}})`,
  * the password as a `VMware.Hv.SecureString` built on the host (domain-facts §A3, [doc] data object, [code] PowerCLI
- * usage). UNCONFIRMED: that no other field of the pairing data must be sent; a public script warns the Connection
- * Server must be in UTC or the password is treated as expired, so the body prints a warning when it is not.
+ * usage). UNCONFIRMED: that no other field of the pairing data must be sent. Its `expiresUtc` is the host's clock
+ * plus the timeout, not what the directory holds: the provider reads the password back with Get-PairingPasswordState
+ * (a Connection Server off UTC writes the last-changed time wrongly and the password reads as expired).
  */
 export const SET_PAIRING_PASSWORD: OperationDefinition<z.infer<typeof pairingPasswordParamsSchema>, z.infer<typeof pairingPasswordResultSchema>> = {
   name: "Set-PairingPassword",
@@ -232,28 +242,90 @@ export function setPairingPassword(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Get-IpsecRules
+
+/** One connection security rule. */
+export const ipsecRuleSchema = z.object({
+  displayName: z.string(),
+  remoteAddresses: z.array(z.string()),
+  /** `PolicyStoreSourceType` as `Get-NetIPsecRule -PolicyStore ActiveStore` reports it ("Local"/"PersistentStore" can be deleted here). */
+  store: z.string(),
+});
+/** A connection security rule. */
+export type IpsecRule = z.infer<typeof ipsecRuleSchema>;
+
+/** Result of `Get-IpsecRules`. */
+export const ipsecRulesSchema = z.object({
+  computerName: z.string(),
+  /** The full system name (DNS host name). */
+  fqdn: z.string(),
+  /** The host's unicast addresses, loopback excluded. */
+  addresses: z.array(z.string()),
+  rules: z.array(ipsecRuleSchema).max(500),
+});
+/** What `Get-IpsecRules` reads. */
+export type IpsecRules = z.infer<typeof ipsecRulesSchema>;
+
+/**
+ * `Get-IpsecRules`: the names the host answers to (computer name, full system name), its addresses and every connection
+ * security rule in effect (`Get-NetIPsecRule -PolicyStore ActiveStore` with `Get-NetIPsecAddressFilter`), from the
+ * NetSecurity module (Windows Server 2012 and later). Read-only: preview runs it on a security server and on its
+ * Connection Server.
+ */
+export const GET_IPSEC_RULES: OperationDefinition<Record<string, never>, IpsecRules> = {
+  name: "Get-IpsecRules",
+  overridable: false,
+  params: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
+  result: ipsecRulesSchema,
+  deadlineSeconds: () => 120,
+  body: String.raw`if ($null -eq (Get-Command Get-NetIPsecRule -ErrorAction SilentlyContinue)) {
+  throw "The NetSecurity module (Get-NetIPsecRule) is not available on $env:COMPUTERNAME; it comes with Windows Server 2012 and later."
+}
+$fqdn = [System.Net.Dns]::GetHostEntry([string]$env:COMPUTERNAME).HostName
+$addresses = @(Get-NetIPAddress -ErrorAction Stop | Where-Object { $_.IPAddress -notmatch '^(127\.|::1$|fe80:)' } | ForEach-Object { [string]$_.IPAddress })
+$rules = New-Object System.Collections.ArrayList
+foreach ($r in @(Get-NetIPsecRule -PolicyStore ActiveStore -ErrorAction Stop)) {
+  $remote = @(($r | Get-NetIPsecAddressFilter -ErrorAction Stop).RemoteAddress | ForEach-Object { [string]$_ })
+  [void]$rules.Add(@{ displayName = [string]$r.DisplayName; remoteAddresses = $remote; store = [string]$r.PolicyStoreSourceType })
+}
+Write-VdiResult @{ computerName = [string]$env:COMPUTERNAME; fqdn = [string]$fqdn; addresses = $addresses; rules = @($rules.ToArray()) }`,
+};
+
+/** Reads a Horizon host's names, addresses and connection security rules. */
+export function getIpsecRules(session: Session, options?: OperationOptions): Promise<RunResult<IpsecRules>> {
+  return runOperation(session, GET_IPSEC_RULES, {}, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Invoke-PrepareSecurityServer (overridable)
 
 /** Params of `Invoke-PrepareSecurityServer`. */
 export const prepareSecurityServerParamsSchema = z
   .object({
-    /** Name of the security server as the pod registered it. */
+    /** Name of the security server as the pod registered it (for messages). */
     securityServer: z.string().min(1),
-    secrets: z.object(viewApiSecrets).strict().optional(),
+    /** The documented rule name up to the address ("VMware View Security Server QM Pairing with "). */
+    ruleNamePrefix: z.string().min(1),
+    /** The other host of the pair: only rules whose remote address is one of these are deleted. */
+    partnerAddresses: z.array(z.string().min(1)).min(1),
   })
   .strict();
 /** Result of `Invoke-PrepareSecurityServer`. */
-export const prepareSecurityServerResultSchema = z.object({ ipsec: z.enum(["prepared", "none"]) });
+export const prepareSecurityServerResultSchema = z.object({
+  ipsec: z.enum(["prepared", "none"]),
+  removed: z.array(ipsecRuleSchema).optional(),
+  /** Rules of the pair still in effect after the deletion (read again). */
+  remaining: z.array(ipsecRuleSchema).optional(),
+});
 
 /**
- * `Invoke-PrepareSecurityServer` (overridable): "Prepare for Upgrade or Reinstallation", which removes the IPsec
- * rules between a security server and its Connection Server before the security server is upgraded.
- * UNCONFIRMED (domain-facts §A3, §C3): there is no documented API or CLI for it; the View API's SecurityServer
- * service has only Get/List/Update, and the console command is the only documented way. The default therefore
- * does only what is documented: it reads the global "Use IPsec for Security Server Connections" setting; when IPsec
- * is off there are no rules to remove and it returns `{ ipsec: "none" }`; when IPsec is on it fails with the console
- * path to follow, unless an operator override performs the step (for example a site-tested script) and prints
- * `{ "ipsec": "prepared" }`.
+ * `Invoke-PrepareSecurityServer` (overridable): "Prepare for Upgrade or Reinstallation" without the console, run on
+ * each host of the pair (the security server, then its Connection Server). It deletes the connection security rules
+ * named "VMware View Security Server QM Pairing with <IP address>" whose remote address is the partner's, from the
+ * local persistent store, then reads the rules in effect again and returns those that remain (domain-facts §A3,
+ * "Removing the IPsec rules without the Flex console"). UNCONFIRMED: the store the rules live in; a rule that a Group
+ * Policy put there is not deleted and is returned as remaining, which fails the step. An override must print the same
+ * shape (`{ "ipsec": "prepared" }` at least); the provider reads the rules again after it either way.
  */
 export const INVOKE_PREPARE_SECURITY_SERVER: OperationDefinition<
   z.infer<typeof prepareSecurityServerParamsSchema>,
@@ -264,34 +336,248 @@ export const INVOKE_PREPARE_SECURITY_SERVER: OperationDefinition<
   params: prepareSecurityServerParamsSchema,
   result: prepareSecurityServerResultSchema,
   deadlineSeconds: () => 180,
-  body:
-    CONNECT_VIEW_API +
-    "\n" +
-    String.raw`try {
-  $target = [string]$p.securityServer
-  $ss = @($api.SecurityServer.SecurityServer_List() | Where-Object { $_.General.Name -eq $target }) | Select-Object -First 1
-  if ($null -eq $ss) { throw "[securityServer] '$target' is not a security server of this pod." }
-  $useIpsec = [bool]$api.GlobalSettings.GlobalSettings_Get().SecurityData.EnableIPSecForSecurityServerPairing
-  if (-not $useIpsec) {
-    'IPsec for security server connections is off: there are no IPsec rules to remove for ' + $target + '.'
-    Write-VdiResult @{ ipsec = 'none' }
-  } else {
-    throw ("There is no documented API for 'Prepare for Upgrade or Reinstallation'. Run it in Horizon Administrator: " +
-      "View Configuration > Servers > Security Servers > " + $target + " > More Commands > Prepare for Upgrade or Reinstallation, " +
-      "then run again with an override body for Invoke-PrepareSecurityServer that prints {""ipsec"":""prepared""}.")
+  body: String.raw`$prefix = [string]$p.ruleNamePrefix
+$partners = @($p.partnerAddresses | ForEach-Object { [string]$_ })
+function Get-PairRules([string]$Store) {
+  foreach ($r in @(Get-NetIPsecRule -PolicyStore $Store -ErrorAction Stop)) {
+    if (-not ([string]$r.DisplayName).StartsWith($prefix)) { continue }
+    $remote = @(($r | Get-NetIPsecAddressFilter -ErrorAction Stop).RemoteAddress | ForEach-Object { [string]$_ })
+    if (@($remote | Where-Object { $partners -contains $_ }).Count -eq 0) { continue }
+    @{ name = [string]$r.Name; displayName = [string]$r.DisplayName; remoteAddresses = $remote; store = [string]$r.PolicyStoreSourceType }
   }
-} finally {
-  Disconnect-HVServer -Server $hv -Force -Confirm:$false
-}`,
+}
+$removed = @()
+foreach ($rule in @(Get-PairRules 'PersistentStore')) {
+  Remove-NetIPsecRule -PolicyStore PersistentStore -Name $rule.name -ErrorAction Stop
+  "Removed connection security rule '$($rule.displayName)' (remote $($rule.remoteAddresses -join ', ')) on $env:COMPUTERNAME."
+  $removed += @{ displayName = $rule.displayName; remoteAddresses = $rule.remoteAddresses; store = $rule.store }
+}
+$remaining = @(Get-PairRules 'ActiveStore' | ForEach-Object { @{ displayName = $_.displayName; remoteAddresses = $_.remoteAddresses; store = $_.store } })
+$state = 'none'
+if ($removed.Count -gt 0) { $state = 'prepared' }
+Write-VdiResult @{ ipsec = $state; removed = $removed; remaining = $remaining }`,
 };
 
-/** Prepares a security server for upgrade (removes its IPsec rules). */
+/** Removes a pair's IPsec rules on the host of `session`. */
 export function invokePrepareSecurityServer(
   session: Session,
   params: z.infer<typeof prepareSecurityServerParamsSchema>,
   options?: OperationOptions,
 ): Promise<RunResult<z.infer<typeof prepareSecurityServerResultSchema>>> {
   return runOperation(session, INVOKE_PREPARE_SECURITY_SERVER, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Get-InstallerVersion
+
+/** Params of `Get-InstallerVersion`. */
+export const installerVersionParamsSchema = z.object({ path: z.string().min(1) }).strict();
+/** Result of `Get-InstallerVersion`. */
+export const installerVersionSchema = z.object({
+  exists: z.boolean(),
+  /** The file's `VersionInfo.ProductVersion`, null when it has none. */
+  productVersion: z.string().nullable(),
+  /** The file's `VersionInfo.FileVersion`, null when it has none. */
+  fileVersion: z.string().nullable(),
+});
+
+/**
+ * `Get-InstallerVersion`: the installer file's own product and file version (`(Get-Item <path>).VersionInfo`), read
+ * before anything runs so preview can compare it with the target. Read-only.
+ */
+export const GET_INSTALLER_VERSION: OperationDefinition<z.infer<typeof installerVersionParamsSchema>, z.infer<typeof installerVersionSchema>> = {
+  name: "Get-InstallerVersion",
+  overridable: false,
+  params: installerVersionParamsSchema,
+  result: installerVersionSchema,
+  deadlineSeconds: () => 60,
+  body: String.raw`$path = [string]$p.path
+if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
+  Write-VdiResult @{ exists = $false; productVersion = $null; fileVersion = $null }
+} else {
+  $info = (Get-Item -LiteralPath $path).VersionInfo
+  $product = $null
+  if ($info.ProductVersion) { $product = ([string]$info.ProductVersion).Trim() }
+  $file = $null
+  if ($info.FileVersion) { $file = ([string]$info.FileVersion).Trim() }
+  Write-VdiResult @{ exists = $true; productVersion = $product; fileVersion = $file }
+}`,
+};
+
+/** Reads an installer file's product version. */
+export function getInstallerVersion(
+  session: Session,
+  params: z.infer<typeof installerVersionParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof installerVersionSchema>>> {
+  return runOperation(session, GET_INSTALLER_VERSION, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Invoke-Vdmexport (overridable)
+
+/** vdmexport.exe beside vdmadmin.exe on VMware-branded Connection Servers (domain-facts §A2, §A7). */
+export const VDMEXPORT_PATH_VMWARE = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe";
+
+/** Params of `Invoke-Vdmexport`. */
+export const vdmexportParamsSchema = z
+  .object({
+    vdmexportPath: z.string().min(1),
+    /** Where the export is written on the Connection Server. */
+    path: z.string().min(1),
+  })
+  .strict();
+/** Result of `Invoke-Vdmexport`. */
+export const vdmexportResultSchema = z.object({ exitCode: z.number().int(), output: z.array(z.string()) });
+
+/**
+ * `Invoke-Vdmexport` (overridable): backs up the View LDAP configuration of the pod before its first Connection Server
+ * is upgraded, with `vdmexport.exe -f <path>` (encrypted LDIF, the default), as the vendor's preparation says: "use
+ * vdmexport.exe to back up the LDAP database" on one instance of the replicated group (domain-facts §A7, "Before the
+ * first Connection Server"). UNCONFIRMED: the exact switches per version (read `vdmexport -?` on the host); the override
+ * replaces the body. The provider verifies the file afterwards (exists, not empty).
+ */
+export const INVOKE_VDMEXPORT: OperationDefinition<z.infer<typeof vdmexportParamsSchema>, z.infer<typeof vdmexportResultSchema>> = {
+  name: "Invoke-Vdmexport",
+  overridable: true,
+  params: vdmexportParamsSchema,
+  result: vdmexportResultSchema,
+  deadlineSeconds: () => 600,
+  body: String.raw`$exe = [string]$p.vdmexportPath
+if (-not (Test-Path -LiteralPath $exe -PathType Leaf)) {
+  throw "vdmexport.exe was not found at '$exe' on $env:COMPUTERNAME; set overrides.vdmexportPath to where it is."
+}
+$dir = Split-Path -Parent ([string]$p.path)
+if ($dir -and -not (Test-Path -LiteralPath $dir)) { New-Item -ItemType Directory -Path $dir -Force | Out-Null }
+$output = & {
+  $ErrorActionPreference = 'Continue'
+  & $exe '-f' ([string]$p.path) 2>&1 | ForEach-Object { [string]$_ }
+}
+$exitCode = [int]$LASTEXITCODE
+$output = @($output)
+foreach ($line in $output) { $line }
+Write-VdiResult @{ exitCode = $exitCode; output = $output }`,
+};
+
+/** Exports the pod's View LDAP configuration on a Connection Server. */
+export function invokeVdmexport(
+  session: Session,
+  params: z.infer<typeof vdmexportParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof vdmexportResultSchema>>> {
+  return runOperation(session, INVOKE_VDMEXPORT, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Get-PairingPasswordState (overridable)
+
+/** Params of `Get-PairingPasswordState`. */
+export const pairingPasswordStateParamsSchema = z.object({ connectionServer: z.string().min(1) }).strict();
+/** Result of `Get-PairingPasswordState`. */
+export const pairingPasswordStateSchema = z.object({
+  passwordSet: z.boolean(),
+  /** `pae-SecurityServerPairingPasswordLastChangedTime` as stored (generalized time, e.g. `20240108080000.0Z`). */
+  lastChangedTime: z.string().nullable(),
+  /** `pae-SecurityServerPairingPasswordTimeout`, seconds. */
+  timeoutSeconds: z.number().nullable(),
+  /** The Connection Server's own UTC clock. */
+  utcNow: z.string(),
+  timeZoneId: z.string(),
+  /** The Connection Server's offset from UTC now, minutes. */
+  utcOffsetMinutes: z.number(),
+});
+/** What `Get-PairingPasswordState` reads. */
+export type PairingPasswordState = z.infer<typeof pairingPasswordStateSchema>;
+
+/**
+ * `Get-PairingPasswordState` (overridable): reads back the pairing password's ADAM attributes on the Connection Server,
+ * `OU=Properties,OU=Server,CN=<server>`: `pae-SecurityServerPairingPasswordLastChangedTime` and
+ * `pae-SecurityServerPairingPasswordTimeout` (seconds), with the host's UTC clock and time zone (domain-facts §A3,
+ * "Removing the IPsec rules without the Flex console": a VMware staff architect's README). The password is valid while
+ * last-changed plus timeout is after the UTC clock. UNCONFIRMED: the naming context (`DC=vdi,DC=vmware,DC=int`, or
+ * `DC=vdi,DC=horizon,DC=internal` on Omnissa builds): both are tried. Read-only.
+ */
+export const GET_PAIRING_PASSWORD_STATE: OperationDefinition<z.infer<typeof pairingPasswordStateParamsSchema>, PairingPasswordState> = {
+  name: "Get-PairingPasswordState",
+  overridable: true,
+  params: pairingPasswordStateParamsSchema,
+  result: pairingPasswordStateSchema,
+  deadlineSeconds: () => 60,
+  body: String.raw`$cn = [string]$p.connectionServer
+$entry = $null
+foreach ($nc in @('DC=vdi,DC=vmware,DC=int', 'DC=vdi,DC=horizon,DC=internal')) {
+  $candidate = New-Object System.DirectoryServices.DirectoryEntry ('LDAP://localhost:389/CN=' + $cn + ',OU=Server,OU=Properties,' + $nc)
+  try { $candidate.RefreshCache(); $entry = $candidate; break } catch { }
+}
+if ($null -eq $entry) { throw "The View LDAP entry CN=$cn,OU=Server,OU=Properties was not found on $env:COMPUTERNAME (localhost:389)." }
+$last = $entry.Properties['pae-SecurityServerPairingPasswordLastChangedTime'].Value
+$timeout = $entry.Properties['pae-SecurityServerPairingPasswordTimeout'].Value
+$set = $null -ne $entry.Properties['pae-SecurityServerPairingPassword'].Value
+$tz = [System.TimeZoneInfo]::Local
+$lastText = $null
+if ($null -ne $last) { $lastText = [string]$last }
+$timeoutValue = $null
+if ($null -ne $timeout) { $timeoutValue = [long]$timeout }
+Write-VdiResult @{
+  passwordSet = $set
+  lastChangedTime = $lastText
+  timeoutSeconds = $timeoutValue
+  utcNow = [DateTime]::UtcNow.ToString('o')
+  timeZoneId = [string]$tz.Id
+  utcOffsetMinutes = [int]$tz.GetUtcOffset([DateTime]::UtcNow).TotalMinutes
+}`,
+};
+
+/** Reads the pairing password's state on a Connection Server. */
+export function getPairingPasswordState(
+  session: Session,
+  params: z.infer<typeof pairingPasswordStateParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<PairingPasswordState>> {
+  return runOperation(session, GET_PAIRING_PASSWORD_STATE, params, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Get-HorizonPrerequisites
+
+/** Params of `Get-HorizonPrerequisites`. */
+export const prerequisitesParamsSchema = z
+  .object({
+    /** Files that must exist (vdmadmin.exe, vdmexport.exe). */
+    files: z.array(z.string().min(1)),
+    /** Commands that must resolve (repadmin.exe). */
+    commands: z.array(z.string().min(1)),
+    /** Modules that must be installed (PowerCLI's VMware.VimAutomation.HorizonView). */
+    modules: z.array(z.string().min(1)),
+  })
+  .strict();
+/** Result of `Get-HorizonPrerequisites`. */
+export const prerequisitesResultSchema = z.object({ missing: z.array(z.string()) });
+
+/**
+ * `Get-HorizonPrerequisites`: which of the tools a step will need are missing on the host, read in preview so an
+ * operator installs them before `up` starts rather than when the step runs. Read-only.
+ */
+export const TEST_HORIZON_PREREQUISITES: OperationDefinition<z.infer<typeof prerequisitesParamsSchema>, z.infer<typeof prerequisitesResultSchema>> = {
+  name: "Get-HorizonPrerequisites",
+  overridable: false,
+  params: prerequisitesParamsSchema,
+  result: prerequisitesResultSchema,
+  deadlineSeconds: () => 60,
+  body: String.raw`$missing = @()
+foreach ($f in @($p.files)) { if (-not (Test-Path -LiteralPath ([string]$f) -PathType Leaf)) { $missing += [string]$f } }
+foreach ($c in @($p.commands)) { if ($null -eq (Get-Command ([string]$c) -ErrorAction SilentlyContinue)) { $missing += [string]$c } }
+foreach ($m in @($p.modules)) { if ($null -eq (Get-Module -ListAvailable -Name ([string]$m))) { $missing += [string]$m } }
+Write-VdiResult @{ missing = @($missing) }`,
+};
+
+/** Lists the prerequisites missing on a host. */
+export function testHorizonPrerequisites(
+  session: Session,
+  params: z.infer<typeof prerequisitesParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof prerequisitesResultSchema>>> {
+  return runOperation(session, TEST_HORIZON_PREREQUISITES, params, options);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -36,3 +36,12 @@ export const DEFAULT_PAIRING_TIMEOUT_MINUTES = 30;
 export const DEFAULT_TIME_BUDGET_MINUTES = 30;
 /** Minutes a Horizon service may take to start after the installer. */
 export const SERVICE_START_TIMEOUT_MINUTES = 10;
+
+/**
+ * The display name of the connection security rule a security server pairing creates on each host of the pair, up to
+ * the other host's address: "VMware View Security Server QM Pairing with <IP address>" (domain-facts §A3, "Removing
+ * the IPsec rules without the Flex console": a VMware staff architect's README, chrisdhalstead/horizon-security-server-
+ * management, "Preparing Security Server for Upgrade or Reinstallation"). Whether it is localised is UNCONFIRMED: a
+ * rule to the partner under another name makes the read ambiguous and the upgrade refuses.
+ */
+export const IPSEC_RULE_PREFIX = "VMware View Security Server QM Pairing with ";

@@ -25,8 +25,15 @@ export class ConnectionServer extends pulumi.dynamic.Resource {
   declare readonly status: pulumi.Output<ServerStatus>;
   /** Why `up` cannot run the plan now, if it cannot. */
   declare readonly blockedReason: pulumi.Output<string | undefined>;
+  /**
+   * The stable code of that reason (e.g. `waiting-for-connection-server`, `installer-hash-mismatch`), for a pipeline
+   * to gate on; docs/horizon.md lists them.
+   */
+  declare readonly blockedCode: pulumi.Output<string | undefined>;
   /** Status of the Connection Server service when last read. */
   declare readonly serviceStatus: pulumi.Output<string | undefined>;
+  /** The configuration backup taken before this server's installer (`{ path, sizeBytes, sha256 }`), or `{ waived }`. */
+  declare readonly configurationBackupFile: pulumi.Output<{ path?: string; sizeBytes?: number; sha256?: string; waived?: string } | undefined>;
   /** The declared target, normalised (a release name such as 2312 becomes 8.12.0). */
   declare readonly targetVersion: pulumi.Output<string>;
 
@@ -34,7 +41,7 @@ export class ConnectionServer extends pulumi.dynamic.Resource {
     super(
       horizonProvider("connection-server"),
       name,
-      { ...args, connection: pulumi.secret(args.connection), resourceName: name, ...horizonOutputs },
+      { ...args, connection: pulumi.secret(args.connection), resourceName: name, ...horizonOutputs, configurationBackupFile: undefined },
       { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
       "horizon",
       "ConnectionServer",

@@ -86,7 +86,7 @@ export interface HorizonOverrides {
     securityServerListScript?: pulumi.Input<string>;
     /** PowerShell body of Set-PairingPassword (run on the Connection Server). */
     pairingPasswordScript?: pulumi.Input<string>;
-    /** PowerShell body of Invoke-PrepareSecurityServer, "Prepare for Upgrade or Reinstallation" (run on the Connection Server). */
+    /** PowerShell body of Invoke-PrepareSecurityServer, "Prepare for Upgrade or Reinstallation" (run on each host of the pair). */
     prepareSecurityServerScript?: pulumi.Input<string>;
     /**
      * PowerShell body of Start-Installer, which starts the installer outside the SSH session (by default through WMI's
@@ -95,6 +95,12 @@ export interface HorizonOverrides {
      * during the installer").
      */
     startInstallerScript?: pulumi.Input<string>;
+    /** @default "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe" */
+    vdmexportPath?: pulumi.Input<string>;
+    /** PowerShell body of Get-PairingPasswordState (reads the pairing password's ADAM attributes on the Connection Server). */
+    pairingPasswordStateScript?: pulumi.Input<string>;
+    /** PowerShell body of Invoke-Vdmexport (the configuration backup; default `vdmexport.exe -f <path>`). */
+    vdmexportScript?: pulumi.Input<string>;
 }
 
 /** What every Horizon server resource takes. */
@@ -129,6 +135,21 @@ export interface ConnectionServerArgs extends HorizonServerArgs {
      * the servers it upgrades in parallel. @default false
      */
     checkReplication?: pulumi.Input<boolean>;
+    /**
+     * Back up the pod's View LDAP configuration with vdmexport before this server's installer, and verify the file
+     * (exists, not empty): the vendor's preparation on one Connection Server of the group. `HorizonPod` sets it on its
+     * first Connection Server. Waive it only with a stated reason. @default no backup (HorizonPod: a backup to
+     * `C:\ProgramData\vdi-upgrade\<resource>-before-<target>.LDF`)
+     */
+    configurationBackup?: pulumi.Input<ConfigurationBackupArgs>;
+}
+
+/** The configuration backup before a pod's first Connection Server, or why there is none. */
+export interface ConfigurationBackupArgs {
+    /** Where vdmexport writes on the Connection Server. @default `C:\ProgramData\vdi-upgrade\<resource>-before-<target>.LDF` */
+    path?: pulumi.Input<string>;
+    /** Going on without a backup: the reason (at least 10 characters) is required. */
+    waive?: pulumi.Input<{ reason: pulumi.Input<string> }>;
 }
 
 /** The Connection Server a security server is paired with. */

@@ -39,6 +39,9 @@ export interface HorizonOverrideInputs {
   pairingPasswordScript?: string;
   prepareSecurityServerScript?: string;
   startInstallerScript?: string;
+  vdmexportPath?: string;
+  vdmexportScript?: string;
+  pairingPasswordStateScript?: string;
 }
 
 /** Inputs both server kinds share. */
@@ -60,6 +63,8 @@ export interface HorizonServerInputs {
 export interface ConnectionServerInputs extends HorizonServerInputs {
   role?: "standard" | "replica";
   checkReplication?: boolean;
+  /** The first Connection Server of a pod: the configuration backup taken before its installer, or its waiver. */
+  configurationBackup?: { path?: string; waive?: { reason: string } };
 }
 
 /** Inputs of a Security Server. */
@@ -87,6 +92,9 @@ const overrides = z
     pairingPasswordScript: z.string().min(1).max(50_000).optional(),
     prepareSecurityServerScript: z.string().min(1).max(50_000).optional(),
     startInstallerScript: z.string().min(1).max(50_000).optional(),
+    vdmexportPath: windowsPath.optional(),
+    vdmexportScript: z.string().min(1).max(50_000).optional(),
+    pairingPasswordStateScript: z.string().min(1).max(50_000).optional(),
   })
   .strict();
 
@@ -107,11 +115,27 @@ const common = {
 };
 
 /** Output-only properties the class seeds as undefined; a stored state may carry them back in. */
-const OUTPUT_KEYS = ["liveVersion", "installedVersion", "plan", "steps", "status", "blockedReason", "serviceStatus", "pairingState"];
+const OUTPUT_KEYS = ["liveVersion", "installedVersion", "plan", "steps", "status", "blockedReason", "blockedCode", "serviceStatus", "pairingState", "pairingStateVerified", "configurationBackupFile", "plannedAt", "readAt"];
 const outputs = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, z.unknown().optional()]));
 
 const connectionServerSchema = z
-  .object({ ...common, ...outputs, role: z.enum(["standard", "replica"]).optional(), checkReplication: z.boolean().optional() })
+  .object({
+    ...common,
+    ...outputs,
+    role: z.enum(["standard", "replica"]).optional(),
+    checkReplication: z.boolean().optional(),
+    configurationBackup: z
+      .object({
+        path: windowsPath.optional(),
+        waive: z
+          .object({ reason: z.string().trim().min(10, "must say why going on without a configuration backup is acceptable (at least 10 characters)").max(1_000) })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .refine((b) => !(b.path && b.waive), "sets both a path and a waiver: take the backup (path) or waive it (waive.reason), not both")
+      .optional(),
+  })
   .strict();
 
 const securityServerSchema = z

@@ -1,13 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectionServer } from "./connectionServer";
-import { ConnectionServerArgs, SecurityServerArgs } from "./horizonArgs";
+import { ConfigurationBackupArgs, ConnectionServerArgs, SecurityServerArgs } from "./horizonArgs";
+import { HorizonPodReadiness, type PodReadinessMember } from "./horizonPodReadiness";
 import { SecurityServer } from "./securityServer";
 
 /** A security server of the pod: its arguments without the pairing, which the pod fills in. */
 export interface HorizonPodSecurityServer extends Omit<SecurityServerArgs, "connectionServer" | "upgradeAfter" | "targetVersion"> {
     /** Resource name (the child is named `<pod>-<name>`). */
     name: string;
-    /** @default the pod's targetVersion */
+    /**
+     * @default its Connection Server's target. A security server pairs only with a Connection Server of exactly its
+     * version, so another value fails preview.
+     */
     targetVersion?: pulumi.Input<string>;
 }
 
@@ -34,6 +38,11 @@ export interface HorizonPodArgs {
      * zero-downtime order)
      */
     parallelConnectionServers?: boolean;
+    /**
+     * The backup of the pod's View LDAP configuration (vdmexport) taken on the first Connection Server before its
+     * installer. @default taken, to `C:\ProgramData\vdi-upgrade\<pod>-<cs>-before-<target>.LDF`; waive it only with a reason
+     */
+    configurationBackup?: pulumi.Input<ConfigurationBackupArgs>;
 }
 
 /**
@@ -45,12 +54,39 @@ export interface HorizonPodArgs {
 export class HorizonPod extends pulumi.ComponentResource {
     readonly connectionServers: ConnectionServer[] = [];
     readonly securityServers: SecurityServer[] = [];
+    /** The gate every server of the pod is ordered after: its `check` assesses the whole pod first. */
+    readonly readiness: HorizonPodReadiness;
 
     constructor(name: string, args: HorizonPodArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vdi-upgrade:horizon:HorizonPod", name, {}, opts);
         if (!args.connectionServers?.length) {
             throw new Error(`[connectionServers] HorizonPod ${name} needs at least one Connection Server (received none)`);
         }
+        // Every server's inputs first, for the readiness gate: it assesses the whole pod before any server is touched.
+        const members: PodReadinessMember[] = [];
+        // The vendor's preparation, once per replicated group, before the first Connection Server (domain-facts §A7).
+        const backup = args.configurationBackup ?? {};
+        for (const entry of args.connectionServers) {
+            const { name: csName, netbiosName, securityServers, targetVersion, ...csArgs } = entry;
+            const csTarget = targetVersion ?? args.targetVersion;
+            members.push({ kind: "connection-server", inputs: { ...csArgs, targetVersion: csTarget, resourceName: `${name}-${csName}` } as Record<string, unknown> });
+            if (members.length === 1) (members[0].inputs as Record<string, unknown>).configurationBackup = backup;
+            for (const ssEntry of securityServers ?? []) {
+                const { name: ssName, targetVersion: ssTarget, pairingPassword: _secret, ...ssArgs } = ssEntry;
+                members.push({
+                    kind: "security-server",
+                    inputs: {
+                        ...ssArgs,
+                        targetVersion: ssTarget ?? csTarget,
+                        connectionServer: { name: netbiosName ?? csName.toUpperCase(), connection: csArgs.connection, targetVersion: csTarget },
+                        resourceName: `${name}-${ssName}`,
+                    } as Record<string, unknown>,
+                });
+            }
+        }
+        this.readiness = new HorizonPodReadiness(`${name}-readiness`, members, { parent: this });
+        const gate = this.readiness.ready.apply((r) => (r ?? []).join(","));
+
         let previous: pulumi.Output<string> | undefined;
         let firstConnectionServer: pulumi.Output<string> | undefined;
         for (const [index, entry] of args.connectionServers.entries()) {
@@ -60,7 +96,13 @@ export class HorizonPod extends pulumi.ComponentResource {
             const parallel = !!args.parallelConnectionServers && index > 0;
             const cs = new ConnectionServer(
                 `${name}-${csName}`,
-                { ...csArgs, targetVersion: csTarget, upgradeAfter: after ? [after] : undefined, checkReplication: parallel || csArgs.checkReplication },
+                {
+                    ...csArgs,
+                    targetVersion: csTarget,
+                    upgradeAfter: [after ?? gate],
+                    checkReplication: parallel || csArgs.checkReplication,
+                    configurationBackup: index === 0 ? backup : csArgs.configurationBackup,
+                },
                 { parent: this },
             );
             this.connectionServers.push(cs);
@@ -73,7 +115,8 @@ export class HorizonPod extends pulumi.ComponentResource {
                     `${name}-${ssName}`,
                     {
                         ...ssArgs,
-                        targetVersion: ssTarget ?? args.targetVersion,
+                        // A security server pairs only with a Connection Server of its own version (domain-facts §A6).
+                        targetVersion: ssTarget ?? csTarget,
                         connectionServer: {
                             name: netbiosName ?? csName.toUpperCase(),
                             connection: csArgs.connection,

@@ -12,9 +12,14 @@ import {
   getSecurityServerList,
   invokeHook,
   invokePrepareSecurityServer,
+  getFileHash,
+  getPairingPasswordState,
   invokeVdmadmin,
+  invokeVdmexport,
   setPairingPassword,
+  testHorizonPrerequisites,
   VDMADMIN_PATH_VMWARE,
+  VDMEXPORT_PATH_VMWARE,
 } from "../operations";
 import {
   CONNECTION_SERVER_ARGUMENTS,
@@ -22,6 +27,7 @@ import {
   DEFAULT_PAIRING_TIMEOUT_MINUTES,
   DEFAULT_TIME_BUDGET_MINUTES,
   HORIZON_PRODUCT_PATTERNS,
+  IPSEC_RULE_PREFIX,
   SECURITY_SERVER_ARGUMENTS,
   SECURITY_SERVER_SERVICE,
   SERVICE_START_TIMEOUT_MINUTES,
@@ -34,12 +40,24 @@ import { HORIZON_SCRIPT_INPUTS } from "../powershell/scriptInputs";
 import { describeConnection, resolveConnectionArgs } from "../transport/connectionArgs";
 import { redactText } from "../transport/redact";
 import { ensureServiceRunning, runInstaller, verifyInstalledVersion, whileInstallerRuns } from "../upgrade/commonSteps";
-import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readPairingFacts } from "../upgrade/horizonFacts";
-import { type HostFacts, type PairingFacts, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
+import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readHostIpsec, readPairIpsec, readPairingFacts } from "../upgrade/horizonFacts";
+import {
+  type HostFacts,
+  NOT_UTC_WORKAROUND,
+  type PairingFacts,
+  describeEntry,
+  driftOf,
+  pairingPasswordProblem,
+  hostNames,
+  pairRules,
+  planConnectionServer,
+  planSecurityServer,
+  staleEntries,
+} from "../upgrade/horizonPlan";
 import { powershellFailures } from "../upgrade/preflight";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
-import { evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
+import { compareHorizonVersions, evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
 import {
   type AnyHorizonInputs,
   COMPUTED_KEYS,
@@ -52,6 +70,7 @@ import {
   validateHorizonInputs,
 } from "./horizonInputs";
 import { blockedText, clean, connectionSecretValues, planLines, say, sessionFor, stable, windowVerdict } from "./providerSupport";
+import { safeFailures } from "./inputSupport";
 
 /** Seconds each read may take while planning in `check` (preview must not hang on a dead host). */
 const CHECK_READ_DEADLINE_SECONDS = 30;
@@ -97,6 +116,36 @@ function installerProductOf(kind: HorizonKind): string {
   return kind === "connection-server" ? "horizon-connection-server" : "horizon-security-server";
 }
 
+/** Where the pod's configuration backup goes unless the program says: one file per resource and target. */
+function defaultBackupPath(inputs: AnyHorizonInputs): string {
+  return `C:\\ProgramData\\vdi-upgrade\\${inputs.resourceName.replace(/[^A-Za-z0-9_.-]/g, "_")}-before-${inputs.targetVersion}.LDF`;
+}
+
+/** The configuration backup this server takes before its installer (the first Connection Server of a pod), or its waiver. */
+function backupIntent(kind: HorizonKind, inputs: AnyHorizonInputs): { path: string } | { waived: string } | undefined {
+  const b = kind === "connection-server" ? (inputs as ConnectionServerInputs).configurationBackup : undefined;
+  if (!b) return undefined;
+  return b.waive ? { waived: b.waive.reason } : { path: b.path ?? defaultBackupPath(inputs) };
+}
+
+/** Whether a reachable host runs a version older than the target (the only case where steps need tools). */
+function isBehind(facts: HostFacts, target: string): boolean {
+  const live = facts.liveVersion ? parseHorizonVersion(facts.liveVersion) : undefined;
+  const t = parseHorizonVersion(target);
+  return !!live && !!t && compareHorizonVersions(live, t) < 0;
+}
+
+/** The tools a host lacks among those asked for; a failed read is reported as the host being unreadable, not as missing tools. */
+async function missingTools(session: Session, wanted: { files: string[]; commands: string[]; modules: string[] }, deadlineSeconds?: number): Promise<string[] | undefined> {
+  if (wanted.files.length + wanted.commands.length + wanted.modules.length === 0) return undefined;
+  try {
+    return (await testHorizonPrerequisites(session, wanted, { deadlineSeconds })).result.missing;
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
+    return undefined;
+  }
+}
+
 /** Reads the live facts and plans. Read-only. */
 async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed> {
   const { inputs } = ctx;
@@ -116,8 +165,20 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     hooks: inputs.hooks ?? {},
     service: ctx.servicePattern,
     checkReplication: (inputs as ConnectionServerInputs).checkReplication,
+    configurationBackup: backupIntent(ctx.kind, inputs),
   };
-  if (ctx.kind === "connection-server") return { facts, plan: whileInstallerRuns(planConnectionServer(facts, intent), facts) };
+  const behind = isBehind(facts, inputs.targetVersion);
+  if (ctx.kind === "connection-server") {
+    const backup = intent.configurationBackup;
+    if (behind) {
+      facts.missing = await missingTools(ctx.session, {
+        files: backup && "path" in backup && !inputs.overrides?.vdmexportScript ? [inputs.overrides?.vdmexportPath ?? VDMEXPORT_PATH_VMWARE] : [],
+        commands: intent.checkReplication ? ["repadmin.exe"] : [],
+        modules: [],
+      }, deadlineSeconds);
+    }
+    return { facts, plan: whileInstallerRuns(planConnectionServer(facts, intent), facts) };
+  }
 
   const ss = inputs as SecurityServerInputs;
   const pairing = await readPairingFacts(ctx.csSession!, {
@@ -125,8 +186,21 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     productPatterns: inputs.overrides?.productDisplayNames ?? HORIZON_PRODUCT_PATTERNS,
     servicePattern: CONNECTION_SERVER_SERVICE,
     securityServerListScript: inputs.overrides?.securityServerListScript,
+    pairingPasswordStateScript: inputs.overrides?.pairingPasswordStateScript,
     deadlineSeconds,
   });
+  if (behind && pairing.connectionServer.reachable) {
+    // What the pairing steps need on the Connection Server: vdmadmin (stale entries) and PowerCLI (the View API).
+    const usesViewApi = !inputs.overrides?.securityServerListScript || !inputs.overrides?.pairingPasswordScript;
+    pairing.connectionServer.missing = await missingTools(ctx.csSession!, {
+      files: [inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE],
+      commands: [],
+      modules: usesViewApi ? ["VMware.VimAutomation.HorizonView"] : [],
+    }, deadlineSeconds);
+  }
+  if (facts.reachable && pairing.connectionServer.reachable) {
+    pairing.ipsec = await readPairIpsec(ctx.session, ctx.csSession!, { ss: facts.host, cs: ss.connectionServer.name }, deadlineSeconds);
+  }
   const csTarget = ss.connectionServer.targetVersion;
   const plan = planSecurityServer(facts, pairing, {
     ...intent,
@@ -153,11 +227,27 @@ function printPlan(resource: string, facts: HostFacts, target: string, plan: Pla
   const blocked = blockedText(plan);
   if (blocked) lines.push(plan.after ? blocked : `blocked (${blocked})`);
   lines.push(...planLines(plan).map((line) => `  ${line}`));
+  for (const note of plan.notes ?? []) lines.push(`  note: ${note}`);
   say(resource, lines, secrets);
 }
 
-/** `check`: validate, then plan from live facts where the connection is known. */
-export async function check(kind: HorizonKind, _olds: unknown, news: Record<string, any>): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
+/**
+ * Why the operator must act before `up` can upgrade this server, as a failure naming the resource, the host, the stable
+ * code and the fix; undefined when the plan can run, or only waits for a predecessor of the same run ("after ...").
+ */
+function operatorFailure(resource: string, facts: HostFacts, plan: Plan): CheckFailure | undefined {
+  if (!plan.blocked || plan.after) return undefined;
+  const { code, reason } = plan.blocked;
+  const next = code === "host-unreachable" ? "check the host and the connection, then run `pulumi up` again" : "fix the cause, then run `pulumi up` again";
+  return { property: `blocked.${code}`, reason: `[${resource}] cannot upgrade ${facts.host}: ${reason} (${code}). Nothing was changed on the host; ${next}.` };
+}
+
+/**
+ * Validates and plans from live facts. Failures are returned for bad input, for what the host says is wrong with the
+ * program (a downgrade, a closed window) and for every state an operator must act on (`operatorFailure`), so a preview
+ * that passes against a real estate is the readiness check. `quiet` leaves the plan unprinted (the pod's gate).
+ */
+export async function assess(kind: HorizonKind, news: Record<string, any>, quiet = false): Promise<{ inputs?: Record<string, unknown>; failures?: CheckFailure[] }> {
   const validated = validateHorizonInputs(kind, news);
   // Script overrides are parsed before anything touches a host (issue 15).
   const scripts = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown, secretsOf(news));
@@ -167,7 +257,7 @@ export async function check(kind: HorizonKind, _olds: unknown, news: Record<stri
   const secrets = secretsOf(inputs);
   const ss = kind === "security-server" ? (inputs as SecurityServerInputs) : undefined;
   if (isUnknown(inputs.connection) || (ss && isUnknown(ss.connectionServer.connection)) || isUnknown(inputs.installer)) {
-    say(resource, "the plan is computed once the connection and installer are known");
+    if (!quiet) say(resource, "the plan is computed once the connection and installer are known");
     return { inputs: clean({ ...inputs, plan: ["(computed once the connection and the installer are known)"] }) };
   }
   let observed: Observed;
@@ -188,18 +278,58 @@ export async function check(kind: HorizonKind, _olds: unknown, news: Record<stri
     const closed = windowVerdict(validated.window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES);
     if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] ${facts.host}: ${closed}.` });
   }
+  const blocked = operatorFailure(resource, facts, plan);
+  if (blocked && failures.length === 0) failures.push({ property: blocked.property, reason: redactText(blocked.reason, secrets) });
   if (failures.length > 0) return { failures };
-  printPlan(resource, facts, inputs.targetVersion, plan, secrets);
+  if (!quiet) printPlan(resource, facts, inputs.targetVersion, plan, secrets);
   return {
     inputs: clean({
       ...inputs,
       liveVersion: facts.liveVersion,
       plan: planLines(plan),
       blockedReason: blockedText(plan),
+      blockedCode: plan.blocked?.code,
+      plannedAt: new Date().toISOString(),
     }),
   };
 }
 
+/** `check`: validate, then plan from live facts where the connection is known (`assess`). */
+export async function check(kind: HorizonKind, _olds: unknown, news: Record<string, any>): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
+  const r = await assess(kind, news);
+  // Whatever step found it, a failure is never attached to a property whose printed value would hold a secret.
+  return r.failures ? { ...r, failures: safeFailures(r.failures, news) } : r;
+}
+
+/** One server of a pod as the pod's readiness gate receives it: its kind and inputs, without ordering links or secrets it does not need. */
+export interface PodMemberInputs {
+  kind: HorizonKind;
+  inputs: Record<string, any>;
+}
+
+/**
+ * `check` of a pod's readiness gate (`HorizonPod`): assesses every server of the pod before the first is touched and
+ * fails naming each one an operator must act on. Waiting for a predecessor of the same run is not a failure.
+ */
+export async function checkPod(_olds: unknown, news: Record<string, any>): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
+  const members = (Array.isArray(news.servers) ? news.servers : []) as PodMemberInputs[];
+  const failures: CheckFailure[] = [];
+  const ready: string[] = [];
+  // Every server at once (reads only); the failures are reported in the pod's order.
+  const results = await Promise.all(
+    members.map((m) => {
+      // Reading needs no pairing password; the gate never receives it.
+      const inputs = m.kind === "security-server" ? { ...m.inputs, pairingPassword: "not-needed-for-reading" } : m.inputs;
+      return assess(m.kind, inputs, true);
+    }),
+  );
+  for (const [i, r] of results.entries()) {
+    if (r.failures?.length) failures.push(...r.failures);
+    else ready.push(String(members[i].inputs.resourceName));
+  }
+  if (failures.length > 0) return { failures: safeFailures(failures, news) };
+  return { inputs: { ...news, ready } };
+}
 /** The desired state of a resource: a change to it means work. Ordering links and write-only secrets are left out. */
 function desired(props: Record<string, any>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -215,22 +345,35 @@ function desired(props: Record<string, any>): Record<string, unknown> {
   return out;
 }
 
-/** `diff`: a change when the plan has steps or the desired state changed. Never a replacement. */
+/**
+ * `diff`: a change when the plan has steps, the desired state changed, or the recorded live facts drifted from it
+ * (`driftOf`). Never a replacement. Refresh computes its diff here too, with the outputs it just read as `olds` and the
+ * stored inputs as `news` (whose plan is the old one): only the drift check sees what refresh found.
+ */
 export async function diff(_kind: HorizonKind, _id: string, olds: Record<string, any>, news: Record<string, any>): Promise<{ changes: boolean }> {
-  const planned = Array.isArray(news.plan) && news.plan.length > 0;
-  const blocked = typeof news.blockedReason === "string" && news.blockedReason.length > 0;
-  return { changes: planned || blocked || stable(desired(olds)) !== stable(desired(news)) };
+  // A plan made before the recorded facts were read (refresh passes the stored inputs of the last `up`) is stale.
+  const stale = typeof news.plannedAt === "string" && typeof olds.readAt === "string" && Date.parse(news.plannedAt) < Date.parse(olds.readAt);
+  const planned = !stale && Array.isArray(news.plan) && news.plan.length > 0;
+  const blocked = !stale && typeof news.blockedReason === "string" && news.blockedReason.length > 0;
+  const drifted = driftOf(olds, news.targetVersion).length > 0;
+  return { changes: planned || blocked || drifted || stable(desired(olds)) !== stable(desired(news)) };
 }
 
 /** The outputs stored after a successful run: the inputs minus write-only secrets, plus what was verified. */
 function outputsFor(inputs: AnyHorizonInputs, facts: HostFacts, extra: Record<string, unknown>): Record<string, unknown> {
-  const { pairingPassword: _secret, plan: _p, blockedReason: _b, ...rest } = inputs as SecurityServerInputs & { plan?: unknown; blockedReason?: unknown };
+  const { pairingPassword: _secret, plan: _p, blockedReason: _b, blockedCode: _c, plannedAt: _t, ...rest } = inputs as SecurityServerInputs & {
+    plannedAt?: unknown;
+    plan?: unknown;
+    blockedReason?: unknown;
+    blockedCode?: unknown;
+  };
   return {
     ...rest,
     liveVersion: facts.liveVersion,
     installedVersion: facts.liveVersion,
     plan: [],
     serviceStatus: facts.serviceStatus,
+    readAt: new Date().toISOString(),
     ...extra,
   };
 }
@@ -260,31 +403,66 @@ async function converge(kind: HorizonKind, news: Record<string, any>): Promise<{
   const budgetMinutes = inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES;
   const scale = inputs.timeScale ?? 1;
   // What the steps verified (service, version) as they run; the outputs report it.
-  const state = { facts };
+  const state: RunState = { facts };
   await runPlan(resource, plan.steps, (step, remainingMs) => runStep(ctx, validated.window, observed, step, remainingMs, state), {
     budgetMs: (budgetMinutes * 60_000) / scale,
     log: (line) => say(resource, line, secrets),
   });
   const after = state.facts;
   const extra: Record<string, unknown> = {};
-  if (kind === "security-server") extra.pairingState = await pairingState(ctx, after.host);
+  if (kind === "security-server") {
+    extra.pairingState = await pairingState(ctx, after.host);
+    // What refresh compares the pairing with: a change since this run is drift.
+    extra.pairingStateVerified = extra.pairingState;
+  }
+  const backup = backupIntent(kind, inputs);
+  if (state.backup) extra.configurationBackupFile = state.backup;
+  else if (backup && "waived" in backup) extra.configurationBackupFile = { waived: backup.waived };
+  else if (news.configurationBackupFile) extra.configurationBackupFile = news.configurationBackupFile;
   if (plan.steps.length > 0) say(resource, `${after.host} runs ${after.liveVersion}; done`, secrets);
   return { id: idFor(kind, after), outs: clean(outputsFor(inputs, after, extra)) };
 }
 
-/** This security server's entries in the pod's list and its IPsec state, for outputs and refresh. */
-async function pairingState(ctx: Context, computerName: string): Promise<{ ipsec?: string; entries: string[] } | undefined> {
+/** What outputs and refresh say about a security server's pairing: its entries in the pod's list and its IPsec state. */
+export interface PairingStateOutput {
+  /** "active" while a rule of the pair remains on either host, "none" when none does, "unknown" when unreadable. */
+  ipsec: string;
+  /** The rules of the pair, "<name> on <host>". */
+  ipsecRules: string[];
+  /** The global "Use IPsec for Security Server Connections" setting, shown beside the rules. */
+  useIpsec?: boolean;
+  /** Entries of the pod's Security Servers list under a name this host answers to. */
+  entries: string[];
+}
+
+/** This security server's pairing state, for outputs and refresh. */
+async function pairingState(ctx: Context, computerName: string): Promise<PairingStateOutput | undefined> {
   const ss = ctx.inputs as SecurityServerInputs;
   try {
     const list = (await getSecurityServerList(ctx.csSession!, {}, { body: ss.overrides?.securityServerListScript })).result;
     const mine = list.securityServers.filter(
       (e) => e.name.toLowerCase() === computerName.toLowerCase() || (ss.registeredName && e.name.toLowerCase() === ss.registeredName.toLowerCase()),
     );
-    const live = mine.find((e) => e.name.toLowerCase() === computerName.toLowerCase()) ?? mine[0];
-    return { ipsec: live?.ipsec, entries: mine.map((e) => e.name) };
-  } catch {
+    let ipsec = "unknown";
+    let ipsecRules: string[] = [];
+    try {
+      const found = pairRules({ securityServer: await readHostIpsec(ctx.session), connectionServer: await readHostIpsec(ctx.csSession!) }, IPSEC_RULE_PREFIX);
+      ipsecRules = found.rules.map((r) => `${r.displayName} on ${r.host}`);
+      ipsec = found.rules.length > 0 ? "active" : "none";
+    } catch (e) {
+      if (isHostKeyError(e)) throw e;
+    }
+    return { ipsec, ipsecRules, useIpsec: list.useIpsec, entries: mine.map((e) => e.name) };
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
     return undefined;
   }
+}
+
+/** What the steps verified as they ran: the host's facts, and the configuration backup taken. */
+interface RunState {
+  facts: HostFacts;
+  backup?: { path: string; sizeBytes: number; sha256?: string };
 }
 
 async function runStep(
@@ -293,7 +471,7 @@ async function runStep(
   observed: Observed,
   step: PlannedStep,
   remainingMs: () => number,
-  state: { facts: HostFacts },
+  state: RunState,
 ): Promise<void> {
   const { inputs } = ctx;
   const scale = inputs.timeScale ?? 1;
@@ -318,6 +496,27 @@ async function runStep(
       }
       return;
     }
+    case "backup-configuration": {
+      // The vendor's preparation, on one Connection Server of the group: "use vdmexport.exe to back up the LDAP
+      // database" (domain-facts §A7). Verified before the installer may run: the file exists and is not empty.
+      const intent = backupIntent(ctx.kind, inputs);
+      if (!intent || !("path" in intent)) throw new Error("no configuration backup path was planned");
+      const r = (
+        await invokeVdmexport(
+          ctx.session,
+          { vdmexportPath: inputs.overrides?.vdmexportPath ?? VDMEXPORT_PATH_VMWARE, path: intent.path },
+          { body: inputs.overrides?.vdmexportScript, onLine },
+        )
+      ).result;
+      if (r.exitCode !== 0) throw new Error(`vdmexport -f ${intent.path} exited with ${r.exitCode}: ${r.output.slice(-3).join(" | ")}; nothing was upgraded`);
+      const file = (await getFileHash(ctx.session, { path: intent.path })).result;
+      if (!file.exists || !file.sizeBytes) {
+        throw new Error(`the configuration backup ${intent.path} on ${step.host} ${file.exists ? "is empty" : "was not written"}; nothing was upgraded`);
+      }
+      onLine(`configuration backup ${intent.path}: ${file.sizeBytes} bytes, verified`);
+      state.backup = { path: intent.path, sizeBytes: file.sizeBytes, sha256: file.sha256 ?? undefined };
+      return;
+    }
     case "hook-before":
     case "hook-after": {
       const phase = step.name === "hook-before" ? "before" : "after";
@@ -335,28 +534,43 @@ async function runStep(
           { body: inputs.overrides?.pairingPasswordScript, onLine },
         )
       ).result;
-      // The installer needs the password still valid when it pairs; a Connection Server whose clock or time zone is
-      // off records an expiry in the past (domain-facts §A3). Stop here, before any IPsec rule is touched.
-      const csNow = observed.pairing?.connectionServer.hostNow;
-      const expires = Date.parse(r.expiresUtc);
-      if (!Number.isFinite(expires)) throw new Error(`Set-PairingPassword returned an expiry that is not a time: ${JSON.stringify(r.expiresUtc)}`);
-      if (csNow && expires <= Date.parse(csNow)) {
-        throw new Error(
-          `the pairing password set on ${ss!.connectionServer.name} expires at ${r.expiresUtc}, before the Connection Server's own clock ` +
-            `(${csNow}): it is treated as expired. Check that ${ss!.connectionServer.name} runs in UTC with a correct clock; no IPsec rule was removed`,
-        );
+      // The installer needs the password still valid when it pairs. What the View API call reports proves nothing
+      // (it is the host's clock plus the timeout): read the directory back, by the Connection Server's UTC clock
+      // (domain-facts §A3). Stop here, before any IPsec rule is touched.
+      if (!Number.isFinite(Date.parse(r.expiresUtc))) throw new Error(`Set-PairingPassword returned an expiry that is not a time: ${JSON.stringify(r.expiresUtc)}`);
+      const state = (
+        await getPairingPasswordState(ctx.csSession!, { connectionServer: ss!.connectionServer.name }, { body: inputs.overrides?.pairingPasswordStateScript, onLine })
+      ).result;
+      const problem = pairingPasswordProblem(state, ss!.connectionServer.name);
+      if (problem) {
+        const zone = state.utcOffsetMinutes !== 0 ? `${ss!.connectionServer.name} runs in ${state.timeZoneId}, not UTC: ${NOT_UTC_WORKAROUND}` : `check that ${ss!.connectionServer.name} runs in UTC with a correct clock`;
+        throw new Error(`${problem}; ${zone}; no IPsec rule was removed`);
       }
+      onLine(`the pairing password on ${ss!.connectionServer.name} is valid for ${state.timeoutSeconds} s from ${state.lastChangedTime} (Connection Server UTC ${state.utcNow})`);
       return;
     }
     case "prepare-ipsec": {
-      const list = observed.pairing?.securityServers ?? [];
-      const own = list.find((e) => ss!.registeredName && e.name.toLowerCase() === ss!.registeredName.toLowerCase()) ??
-        list.find((e) => e.name.toLowerCase() === observed.facts.host.toLowerCase());
-      await invokePrepareSecurityServer(
-        ctx.csSession!,
-        { securityServer: own?.name ?? ss!.registeredName ?? observed.facts.host },
-        { body: inputs.overrides?.prepareSecurityServerScript, onLine },
-      );
+      // Prepare for Upgrade without the console (domain-facts §A3): on the security server, then on its Connection
+      // Server, delete the pair's "VMware View Security Server QM Pairing with <IP address>" rules whose remote address
+      // is the other host's; then read both hosts again and stop unless none remain.
+      const ipsec = observed.pairing?.ipsec;
+      const ssHost = ipsec?.securityServer;
+      const csHost = ipsec?.connectionServer;
+      if (!ssHost || !csHost) throw new Error(`the IPsec rules of this pair were not read${ipsec?.readError ? ` (${ipsec.readError})` : ""}; nothing was removed`);
+      const securityServer = ss!.registeredName ?? observed.facts.host;
+      for (const [session, partner] of [[ctx.session, csHost], [ctx.csSession!, ssHost]] as const) {
+        await invokePrepareSecurityServer(
+          session,
+          { securityServer, ruleNamePrefix: IPSEC_RULE_PREFIX, partnerAddresses: partner.addresses },
+          { body: inputs.overrides?.prepareSecurityServerScript, onLine },
+        );
+      }
+      const after = pairRules({ securityServer: await readHostIpsec(ctx.session), connectionServer: await readHostIpsec(ctx.csSession!) }, IPSEC_RULE_PREFIX);
+      if (after.rules.length > 0 || after.ambiguous.length > 0) {
+        const left = [...after.rules.map((r) => `"${r.displayName}" on ${r.host}`), ...after.ambiguous];
+        throw new Error(`IPsec rules of this pair remain after Prepare for Upgrade: ${left.join(", ")}; the installer would fail to pair. Remove them (Windows Firewall with Advanced Security > Connection Security Rules)`);
+      }
+      onLine(`no IPsec rule of this pair remains on ${ssHost.computerName} or ${csHost.computerName}`);
       return;
     }
     case "install": {
@@ -401,17 +615,25 @@ async function runStep(
       return;
     }
     case "remove-duplicates": {
+      // Decided from the live pairing after the upgrade (the entry at the verified version with status OK, under a
+      // name this host answers to), never from the form of a name: removing the live entry cuts the server off.
       const list = (await getSecurityServerList(ctx.csSession!, {}, { body: inputs.overrides?.securityServerListScript })).result;
-      const stale = staleEntries(list.securityServers, observed.facts.host, ss!.registeredName);
-      if (stale.length === 0) {
+      const names = hostNames(observed.facts.host, observed.pairing?.ipsec?.securityServer?.fqdn, ss!.registeredName);
+      const verdict = staleEntries(list.securityServers, { names, installedVersion: state.facts.liveVersion ?? inputs.targetVersion });
+      if (verdict.ambiguous) {
+        onLine(`left alone: ${verdict.ambiguous}`);
+        return;
+      }
+      if (verdict.stale.length === 0) {
         onLine("no stale entry to remove");
         return;
       }
-      for (const name of stale) {
+      for (const e of verdict.stale) {
+        onLine(`removing the stale entry ${describeEntry(e)}; the live entry is ${describeEntry(verdict.live!)}`);
         const r = (
-          await invokeVdmadmin(ctx.csSession!, { vdmadminPath: inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE, arguments: ["-S", "-r", "-s", name] }, { onLine })
+          await invokeVdmadmin(ctx.csSession!, { vdmadminPath: inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE, arguments: ["-S", "-r", "-s", e.name] }, { onLine })
         ).result;
-        if (r.exitCode !== 0) throw new Error(`vdmadmin -S -r -s ${name} exited with ${r.exitCode}: ${r.output.slice(-3).join(" | ")}`);
+        if (r.exitCode !== 0) throw new Error(`vdmadmin -S -r -s ${e.name} exited with ${r.exitCode}: ${r.output.slice(-3).join(" | ")}`);
       }
       return;
     }
@@ -446,18 +668,24 @@ export async function read(kind: HorizonKind, id: string, props: Record<string, 
     return { id, props };
   }
   const { facts, plan } = observed;
+  // The live facts replace the recorded ones; `installedVersion` and `pairingStateVerified` stay what the last `up`
+  // verified, so `diff` can tell drift (driftOf) on this server alone.
   const refreshed: Record<string, unknown> = {
     ...props,
     liveVersion: facts.liveVersion,
-    installedVersion: facts.liveVersion,
     serviceStatus: facts.serviceStatus,
+    readAt: new Date().toISOString(),
   };
   if (kind === "security-server") refreshed.pairingState = await pairingState(ctx, facts.host);
+  const drift = driftOf(refreshed, props.targetVersion);
+  if (drift.length > 0) say(props.resourceName ?? id, `drift on ${facts.host}: ${drift.join("; ")}`, secretsOf(props));
   const inputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) if (!["installedVersion", "serviceStatus", "pairingState"].includes(k)) inputs[k] = v;
+  for (const [k, v] of Object.entries(props)) if (!["installedVersion", "serviceStatus", "pairingState", "pairingStateVerified", "configurationBackupFile", "readAt"].includes(k)) inputs[k] = v;
   inputs.liveVersion = facts.liveVersion;
   inputs.plan = planLines(plan);
   inputs.blockedReason = blockedText(plan);
+  inputs.blockedCode = plan.blocked?.code;
+  inputs.plannedAt = new Date().toISOString();
   return { id, props: clean(refreshed), inputs: clean(inputs) };
 }
 

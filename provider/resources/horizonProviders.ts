@@ -24,6 +24,19 @@ const providers: Record<Kind, pulumi.dynamic.ResourceProvider> = {
   "security-server": makeProvider("security-server"),
 };
 
+/** The provider of a pod's readiness gate: its `check` assesses every server of the pod; it changes nothing. */
+const podReadiness: pulumi.dynamic.ResourceProvider = {
+  check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").checkPod(olds, news),
+  diff: async () => ({ changes: false }),
+  create: async (inputs: any) => ({ id: `horizon-pod:${inputs.resourceName}`, outs: { resourceName: inputs.resourceName, ready: inputs.ready ?? [] } }),
+  update: async (_id: string, _olds: any, news: any) => ({ outs: { resourceName: news.resourceName, ready: news.ready ?? [] } }),
+};
+
+/** The provider object of a pod's readiness gate. */
+export function podReadinessProvider(): pulumi.dynamic.ResourceProvider {
+  return podReadiness;
+}
+
 /** The provider object for a kind of Horizon server. */
 export function horizonProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
   return providers[kind];
@@ -37,5 +50,6 @@ export const horizonOutputs = {
   steps: undefined,
   status: undefined,
   blockedReason: undefined,
+  blockedCode: undefined,
   serviceStatus: undefined,
 };

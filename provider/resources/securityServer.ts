@@ -23,12 +23,21 @@ export class SecurityServer extends pulumi.dynamic.Resource {
   declare readonly status: pulumi.Output<ServerStatus>;
   /** Why `up` cannot run the plan now, if it cannot. */
   declare readonly blockedReason: pulumi.Output<string | undefined>;
+  /**
+   * The stable code of that reason (e.g. `waiting-for-connection-server`, `installer-hash-mismatch`), for a pipeline
+   * to gate on; docs/horizon.md lists them.
+   */
+  declare readonly blockedCode: pulumi.Output<string | undefined>;
   /** Status of the Security Server service when last read. */
   declare readonly serviceStatus: pulumi.Output<string | undefined>;
   /** The declared target, normalised. */
   declare readonly targetVersion: pulumi.Output<string>;
-  /** This server's IPsec state in the pod's list ("active", "prepared", "none") and the pod's entries for it. */
-  declare readonly pairingState: pulumi.Output<{ ipsec?: string; entries: string[] } | undefined>;
+  /**
+   * This server's pairing as last read: its IPsec state from the pair's connection security rules ("active" while one
+   * remains on either host, "none", "unknown"), those rules, the global IPsec setting beside them, and the pod's
+   * entries for it.
+   */
+  declare readonly pairingState: pulumi.Output<{ ipsec: string; ipsecRules: string[]; useIpsec?: boolean; entries: string[] } | undefined>;
 
   constructor(name: string, args: SecurityServerArgs, opts?: pulumi.CustomResourceOptions) {
     // Only the credentials are made secret: wrapping the whole pairing object would make it unknown in preview

@@ -25,8 +25,17 @@ export interface HostFacts {
   serviceStatus?: string;
   /** The exact display name of that service on this host. */
   serviceDisplayName?: string;
+  /** Tools a planned step needs that the host lacks (read only when the host is behind its target). */
+  missing?: string[];
   /** Read only when the host is behind its target. */
-  installer?: { exists: boolean; sha256?: string | null };
+  installer?: {
+    exists: boolean;
+    sha256?: string | null;
+    /** The file's own product version, where the product reads it (null: the file has none). */
+    productVersion?: string | null;
+    /** Why the product version could not be read. */
+    productVersionError?: string;
+  };
   /** An installer started earlier that still runs, from the host's run record (read when behind the target). */
   installerRun?: { pid: number; startedUtc: string; logPath: string; target: string };
 }

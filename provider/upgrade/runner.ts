@@ -32,6 +32,7 @@ function failure(code: StepFailure["code"], resource: string, step: PlannedStep,
 const NEXT_MOVE: Partial<Record<PlannedStep["name"], string>> = {
     preflight: "nothing was changed on the host; fix the cause and run `pulumi up` again",
     "hook-before": "nothing was upgraded; check the hook's output, fix it and run `pulumi up` again",
+    "backup-configuration": "nothing was upgraded; fix the export (vdmexport on the Connection Server) and run `pulumi up` again, or waive the backup with a stated reason",
     "set-pairing-password": "nothing was upgraded; check the pairing password policy on the Connection Server and run `pulumi up` again",
     "prepare-ipsec": "the security server may now be out of service (its IPsec rules removed); run `pulumi up` again soon to upgrade it",
     install: "read the installer log on the host; `pulumi up` again re-reads the installed version and the host's installer run record: it waits for an installer still running instead of starting a second one, and runs the installer again only if the version is still not the target",

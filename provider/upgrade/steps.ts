@@ -7,6 +7,7 @@
 export type StepName =
     | "preflight"
     | "hook-before"
+    | "backup-configuration"
     | "set-pairing-password"
     | "prepare-ipsec"
     | "drain-sessions"
@@ -42,6 +43,8 @@ export interface Plan {
     blocked?: Blocked;
     /** A condition that another resource of the same run satisfies first, e.g. "cs1 reaches 7.13.2". */
     after?: string;
+    /** Things preview reports that block nothing (e.g. a duplicate entry left alone because it is ambiguous). */
+    notes?: string[];
 }
 
 /** The plan as the lines preview shows, e.g. `3. install on cs1: run ...`. */

@@ -179,6 +179,18 @@ export function evaluateHorizonTarget(args: {
   }
 
   const paired = args.pairedConnectionServerTarget === undefined ? undefined : parseHorizonVersion(args.pairedConnectionServerTarget);
+  if (isSecurityServer && paired && compareHorizonVersions(target, paired) < 0) {
+    // §A6: an older-version security server cannot pair with a newer Connection Server (a pairing password set on the
+    // current Connection Server is invalid for an older security server installer): the versions are paired exactly.
+    violations.push({
+      property: PROPERTY,
+      code: "security-server-older-than-connection-server",
+      message:
+        `[${PROPERTY}] ${received} is older than the ${shown(args.pairedConnectionServerTarget!, paired)} its paired ` +
+        `Connection Server targets: an older security server cannot be paired with a newer Connection Server; set this ` +
+        `targetVersion to ${formatHorizonVersion(paired)} (HorizonPod does so when it is left unset).`,
+    });
+  }
   if (isSecurityServer && paired && compareHorizonVersions(target, paired) > 0) {
     // §A6: an older-version security server cannot pair with a newer Connection Server and a 7.0 SS with an older CS
     // is not supported, so the Connection Server goes first and the security server never ends up ahead of it.

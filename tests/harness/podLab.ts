@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { type AuditEntry, type Lab, startLab } from "../../lab";
+import { type AuditEntry, type Lab, type LabOptions, startLab } from "../../lab";
 import { cliLabOptions, stageAndDescribe } from "../../lab/cli";
 import { diagnostics, type Engine, type TestStack } from "./engine";
 
@@ -16,6 +16,7 @@ export const POD = ["cs1", "ss1", "cs2", "ss2"];
 /** The lab operation each step that changes something runs (reads are left out: preview runs them too). */
 export const STEP_OPERATIONS: Record<string, string> = {
   "hook-before": "Invoke-Hook",
+  "backup-configuration": "Invoke-Vdmexport",
   "hook-after": "Invoke-Hook",
   "set-pairing-password": "Set-PairingPassword",
   "prepare-ipsec": "Invoke-PrepareSecurityServer",
@@ -45,8 +46,14 @@ export type Estate = "pod" | "estate";
  * A fresh lab and a stack of an example program pointed at it: the pod alone by default, or the pod and the App-V farm
  * (`estate`). Secret config values count as secrets the audits search for.
  */
-export async function podUnderTest(engine: Engine, config: Record<string, unknown | SecretConfig> = {}, estate: Estate = "pod"): Promise<PodUnderTest> {
-  const lab = await startLab(estate === "pod" ? { ...cliLabOptions(1200), farms: [] } : cliLabOptions(1200));
+export async function podUnderTest(
+  engine: Engine,
+  config: Record<string, unknown | SecretConfig> = {},
+  estate: Estate = "pod",
+  /** Changes the lab's layout before it starts (e.g. a host with a DNS domain). */
+  tweak: (options: LabOptions) => LabOptions = (o) => o,
+): Promise<PodUnderTest> {
+  const lab = await startLab(tweak(estate === "pod" ? { ...cliLabOptions(1200), farms: [] } : cliLabOptions(1200)));
   const description = stageAndDescribe(lab);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vdi-pod-"));
   const inventory = path.join(dir, "lab.json");
@@ -94,10 +101,11 @@ export function previewPlans(events: EngineEvent[]): Record<string, string[]> {
 
 /** `[host, operation]` of each step of a plan that changes something, in order. */
 export function changesOf(plan: readonly string[]): [string, string][] {
+  // A step on a pair ("prepare-ipsec on SS1 and CS1") runs its operation on each host in turn.
   return plan
     .map((line) => /^\d+\. ([a-z-]+) on ([^:]+):/.exec(line))
     .filter((m): m is RegExpExecArray => !!m && m[1] in STEP_OPERATIONS)
-    .map((m) => [m[2].toLowerCase(), STEP_OPERATIONS[m[1]]]);
+    .flatMap((m) => m[2].split(" and ").map((h): [string, string] => [h.toLowerCase(), STEP_OPERATIONS[m[1]]]));
 }
 
 export function changingAudit(entries: readonly AuditEntry[]): [string, string][] {
@@ -139,3 +147,30 @@ export function errorText(err: unknown): string {
   return `${e.message ?? ""}\n${e.output ?? ""}\n${diagnostics(e.events ?? []).join("\n")}`;
 }
 
+
+/** The lab layout with one security server changed (e.g. `{ domain: "corp.example", registeredAs: undefined }`). */
+export function withSecurityServer(name: string, change: Record<string, unknown>): (o: LabOptions) => LabOptions {
+  return (o) => ({
+    ...o,
+    pods: (o.pods ?? []).map((p) => ({
+      ...p,
+      securityServers: (p.securityServers ?? []).map((s) => (s.name === name ? ({ ...s, ...change } as typeof s) : s)),
+    })),
+  });
+}
+
+/**
+ * Stages the Horizon installer of `version` on the pod's hosts at the inventory's path and declares its SHA-256 in the
+ * inventory, as an operator preparing the next target does.
+ */
+export function stageHorizonInstaller(p: PodUnderTest, version: string, hosts: readonly string[] = POD): void {
+  const inventoryPath = path.join(p.dir, "lab.json");
+  const inventory = JSON.parse(fs.readFileSync(inventoryPath, "utf8"));
+  for (const h of hosts) {
+    const entry = inventory.hosts[h].installers[0];
+    const staged = p.lab.addInstaller(h, { path: entry.path, product: "horizon-connection-server", version });
+    entry.sha256 = staged.sha256;
+    entry.version = version;
+  }
+  fs.writeFileSync(inventoryPath, JSON.stringify(inventory));
+}

@@ -169,8 +169,23 @@ describe("lab faults over SSH", () => {
     lab.inject("cs1", { kind: "pairing-expired", operation: "Set-PairingPassword" });
     const set = await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "CS1", timeoutMinutes: 30, secrets: { pairingPassword: "p" } });
     assert.equal(set.exitCode, 0);
-    const expires = Date.parse((set.result as { expiresUtc: string }).expiresUtc);
-    assert.ok(expires < lab.now().getTime(), `expected an expiry before ${lab.now().toISOString()}, got ${new Date(expires).toISOString()}`);
+    // The View API call reports the host's clock plus the timeout, as a real one does; the directory shows the truth.
+    assert.ok(Date.parse((set.result as { expiresUtc: string }).expiresUtc) > lab.now().getTime());
+    const state = (await op(lab, "cs1", "Get-PairingPasswordState", { connectionServer: "CS1" })).result;
+    const last = Date.parse(state.lastChangedTime.replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\.0Z$/, "$1-$2-$3T$4:$5:$6Z"));
+    assert.equal(state.timeoutSeconds, 1800);
+    assert.ok(last + 1800_000 < lab.now().getTime(), `expected a last change more than 30 minutes ago, got ${state.lastChangedTime}`);
+    assert.ok(lab.pod("pod1").pairing.cs1.expiresMs < lab.now().getTime());
+  });
+
+  it("writes the last-changed time in local time on a Connection Server off UTC, so the password reads as expired", async () => {
+    await lab.stop();
+    lab = await startLab(standardLab({ pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712, utcOffsetMinutes: -300 }] }], farms: [] }));
+    await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "CS1", timeoutMinutes: 30, secrets: { pairingPassword: "p" } });
+    const state = (await op(lab, "cs1", "Get-PairingPasswordState", { connectionServer: "CS1" })).result;
+    assert.equal(state.utcOffsetMinutes, -300);
+    assert.equal(state.timeZoneId, "UTC-05:00");
+    assert.ok(lab.pod("pod1").pairing.cs1.expiresMs < lab.now().getTime(), "the password is not expired");
   });
 
   it("refuses a pairing password: the operation fails and no password is set", async () => {

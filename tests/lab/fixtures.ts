@@ -77,7 +77,19 @@ export async function readyForSecurityServer(lab: Lab, ss = "ss1", cs = "cs1"): 
   const up = await op(lab, cs, "Invoke-Installer", horizonInstall(CS_INSTALLER));
   if (up.result?.exitCode !== 0) throw new Error(`CS upgrade failed: ${JSON.stringify(up)}`);
   await op(lab, cs, "Set-PairingPassword", { connectionServer: cs, timeoutMinutes: 1440, secrets: { pairingPassword: PAIRING } });
-  await op(lab, cs, "Invoke-PrepareSecurityServer", { securityServer: lab.host(ss).state.computerName });
+  await prepareIpsec(lab, ss, cs);
+}
+
+/** The documented name of a pairing's connection security rule, up to the partner's address. */
+export const RULE_PREFIX = "VMware View Security Server QM Pairing with ";
+
+/** Removes a pair's connection security rules on both hosts, as Prepare for Upgrade does. */
+export async function prepareIpsec(lab: Lab, ss = "ss1", cs = "cs1"): Promise<void> {
+  const securityServer = lab.host(ss).state.computerName;
+  for (const [host, partner] of [[ss, cs], [cs, ss]]) {
+    const r = await op(lab, host, "Invoke-PrepareSecurityServer", { securityServer, ruleNamePrefix: RULE_PREFIX, partnerAddresses: [lab.host(partner).state.address] });
+    if (r.exitCode !== 0) throw new Error(`prepare on ${host} failed: ${JSON.stringify(r)}`);
+  }
 }
 
 /** Installed version of the product on a host. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Lab, startLab } from "../../lab";
+import { type Lab, VDMADMIN_PATH, startLab } from "../../lab";
 import {
   APPV_41SP1,
   APPV_45SP2,
@@ -12,6 +12,8 @@ import {
   V85,
   horizonInstall,
   op,
+  RULE_PREFIX,
+  prepareIpsec,
   readyForSecurityServer,
   stageHorizon,
   standardLab,
@@ -145,16 +147,58 @@ describe("lab handlers: Security Server rules", () => {
       version: V7132,
       connectionServer: "CS1",
       ipsec: "active",
+      status: "OK",
     });
   });
 
-  it("fails while the security server's IPsec rules are still in place", async () => {
-    await readyForSecurityServer(lab);
-    lab.pod("pod1").securityServers.ss1.ipsec = "active";
+  for (const host of ["ss1", "cs1"]) {
+    it(`fails while a connection security rule of the pair remains on ${host}`, async () => {
+      await readyForSecurityServer(lab);
+      const other = host === "ss1" ? "cs1" : "ss1";
+      lab.host(host).state.ipsecRules.push({ displayName: `${RULE_PREFIX}${lab.host(other).state.address}`, remoteAddress: lab.host(other).state.address, store: "Local" });
+      const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+      assert.equal(r.result.exitCode, 1603);
+      assert.match(r.result.logTail.join("\n"), /IPsec rules .*QM Pairing with 10\./);
+      assert.equal(versionOf(lab, "ss1"), V712);
+    });
+  }
+
+  it("creates a rule on each host at pairing, named after the other's address, and keeps them when IPsec is turned off later", async () => {
+    const ss = lab.host("ss1").state;
+    const cs = lab.host("cs1").state;
+    assert.deepEqual(ss.ipsecRules.map((r) => [r.displayName, r.remoteAddress]), [[`${RULE_PREFIX}${cs.address}`, cs.address]]);
+    assert.deepEqual(cs.ipsecRules.map((r) => [r.displayName, r.remoteAddress]), [[`${RULE_PREFIX}${ss.address}`, ss.address]]);
+    lab.setUseIpsec("pod1", false);
+    stageHorizon(lab, ["cs1", "ss1"]);
+    await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "cs1", timeoutMinutes: 1440, secrets: { pairingPassword: PAIRING } });
     const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
-    assert.equal(r.result.exitCode, 1603);
-    assert.match(r.result.logTail.join("\n"), /IPsec rules/);
-    assert.equal(versionOf(lab, "ss1"), V712);
+    assert.equal(r.result.exitCode, 1603, "the installer paired although the old rules were still in place");
+    assert.match(r.result.logTail.join("\n"), /ipsec-rules-present/);
+  });
+
+  it("deletes only the pair's rules of the documented name whose remote address is the partner's, and reports what remains", async () => {
+    const cs = lab.host("cs1").state;
+    const ss1 = lab.host("ss1").state.address;
+    cs.ipsecRules.push({ displayName: "Some other rule", remoteAddress: ss1, store: "Local" });
+    cs.ipsecRules.push({ displayName: `${RULE_PREFIX}10.99.0.1`, remoteAddress: "10.99.0.1", store: "Local" });
+    const r = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1", ruleNamePrefix: RULE_PREFIX, partnerAddresses: [ss1] });
+    assert.equal(r.exitCode, 0, r.error);
+    assert.deepEqual(r.result.removed.map((x: { displayName: string }) => x.displayName), [`${RULE_PREFIX}${ss1}`]);
+    assert.deepEqual(r.result.remaining, []);
+    assert.deepEqual(cs.ipsecRules.map((x) => x.displayName).sort(), ["Some other rule", `${RULE_PREFIX}10.99.0.1`]);
+    const read = await op(lab, "ss1", "Get-IpsecRules");
+    assert.deepEqual(read.result.addresses, [ss1]);
+    assert.equal(read.result.rules.length, 1, "the security server's own rule was touched by the Connection Server's run");
+  });
+
+  it("cannot delete a rule a Group Policy put there: it remains and is reported", async () => {
+    const cs = lab.host("cs1").state;
+    const ss1 = lab.host("ss1").state.address;
+    cs.ipsecRules = cs.ipsecRules.map((x) => ({ ...x, store: "GroupPolicy" as const }));
+    const r = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1", ruleNamePrefix: RULE_PREFIX, partnerAddresses: [ss1] });
+    assert.deepEqual(r.result.removed, []);
+    assert.equal(r.result.remaining.length, 1);
   });
 
   it("needs no preparation when the pod does not use IPsec", async () => {
@@ -165,8 +209,9 @@ describe("lab handlers: Security Server rules", () => {
     }));
     stageHorizon(lab, ["cs1", "ss1"]);
     await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
-    const prep = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1" });
-    assert.deepEqual(prep.result, { ipsec: "none" });
+    assert.deepEqual(lab.host("cs1").state.ipsecRules, []);
+    const prep = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1", ruleNamePrefix: RULE_PREFIX, partnerAddresses: [lab.host("ss1").state.address] });
+    assert.deepEqual(prep.result, { ipsec: "none", removed: [], remaining: [] });
     await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "cs1", timeoutMinutes: 1440, secrets: { pairingPassword: PAIRING } });
     const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
     assert.equal(r.result.exitCode, 0);
@@ -205,7 +250,7 @@ describe("lab handlers: Security Server rules", () => {
   it("fails when the paired Connection Server is older than the installer", async () => {
     stageHorizon(lab, ["ss1"]);
     await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "cs1", timeoutMinutes: 1440, secrets: { pairingPassword: PAIRING } });
-    await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1" });
+    await prepareIpsec(lab);
     const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
     assert.equal(r.result.exitCode, 1603);
     assert.match(r.result.logTail.join("\n"), /upgrade the Connection Server first/);
@@ -221,16 +266,41 @@ describe("lab handlers: Security Server rules", () => {
     assert.deepEqual(names, [`SS1@${V712}`, `SS2-OLD@${V712}`, `SS2@${V7132}`]);
   });
 
-  it("removes an entry with vdmadmin -S -r -s and records whether it was live", async () => {
+  it("removes a stale entry with vdmadmin -S -r -s, and refuses the entry of a running, paired server", async () => {
     await readyForSecurityServer(lab, "ss2", "cs2");
     await op(lab, "ss2", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
     const vdmadmin = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
     const dup = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-S", "-r", "-s", "SS2-OLD"] });
     assert.equal(dup.result.exitCode, 0);
     const live = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-S", "-r", "-s", "ss1"] });
-    assert.equal(live.result.exitCode, 0);
-    assert.deepEqual(lab.pod("pod1").removals.map((x) => [x.name, x.live]), [["SS2-OLD", false], ["SS1", true]]);
-    assert.deepEqual(lab.pod("pod1").registry.map((e) => e.name), ["SS2"]);
+    assert.equal(live.result.exitCode, 1);
+    assert.match(live.result.output.join("\n"), /running security server paired with CS1/);
+    assert.deepEqual(lab.pod("pod1").removals.map((x) => [x.name, x.live]), [["SS2-OLD", false]]);
+    assert.deepEqual(lab.pod("pod1").registry.map((e) => e.name), ["SS1", "SS2"]);
+  });
+
+  it("removes the entry of a server that is not running, recording that it was live", async () => {
+    await op(lab, "ss1", "Set-ServiceState", { displayName: "VMware Horizon View Security Server", state: "Stopped", timeoutSeconds: 60 });
+    const vdmadmin = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
+    const r = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-S", "-r", "-s", "SS1"] });
+    assert.equal(r.result.exitCode, 0);
+    assert.deepEqual(lab.pod("pod1").removals.map((x) => [x.name, x.live]), [["SS1", true]]);
+  });
+
+  it("re-pairs under the full system name when the pod registered the server under its NetBIOS name", async () => {
+    await lab.stop();
+    lab = await startLab(standardLab({
+      pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712 }], securityServers: [{ name: "ss1", version: V712, pairedWith: "cs1", domain: "corp.example" }] }],
+      farms: [],
+    }));
+    await readyForSecurityServer(lab);
+    const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
+    assert.equal(r.result.exitCode, 0, r.result.logTail.join("\n"));
+    const list = await op(lab, "cs1", "Get-SecurityServerList");
+    const shown = list.result.securityServers.map((e: { name: string; version: string; status: string }) => `${e.name}@${e.version}@${e.status}`);
+    assert.deepEqual(shown, [`SS1@${V712}@NOT_RESPONDING`, `SS1.corp.example@${V7132}@OK`]);
+    const facts = await op(lab, "ss1", "Get-IpsecRules");
+    assert.equal(facts.result.fqdn, "SS1.corp.example");
   });
 
   it("answers vdmadmin usage with a non-zero exit code for unknown arguments", async () => {
@@ -245,10 +315,19 @@ describe("lab handlers: Security Server rules", () => {
 
   it("marks a prepared security server out of service until it is upgraded", async () => {
     stageHorizon(lab, ["cs1", "ss1"]);
-    await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1" });
+    await prepareIpsec(lab);
     assert.equal(lab.maxOutOfService(["ss1", "ss2"]), 1);
     const list = await op(lab, "cs1", "Get-SecurityServerList");
     assert.equal(list.result.securityServers[0].ipsec, "prepared");
+  });
+
+  it("reports the tools a host lacks: a Connection Server has vdmadmin, vdmexport, repadmin and PowerCLI; a security server none", async () => {
+    const ask = { files: [VDMADMIN_PATH, "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe"], commands: ["repadmin.exe"], modules: ["VMware.VimAutomation.HorizonView"] };
+    assert.deepEqual((await op(lab, "cs1", "Get-HorizonPrerequisites", ask)).result, { missing: [] });
+    assert.equal((await op(lab, "ss1", "Get-HorizonPrerequisites", ask)).result.missing.length, 4);
+    await lab.stop();
+    lab = await startLab(standardLab({ pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712, absent: ["repadmin.exe"] }] }], farms: [] }));
+    assert.deepEqual((await op(lab, "cs1", "Get-HorizonPrerequisites", ask)).result, { missing: ["repadmin.exe"] });
   });
 
   it("refuses Connection Server operations on a security server", async () => {

@@ -14,8 +14,7 @@ const V7132 = "7.13.2.21000000";
 describe("lab rules: security server installer", () => {
   const ok: SecurityServerInstallFacts = {
     target: V7132,
-    useIpsec: true,
-    ipsec: "prepared",
+    remainingIpsecRules: [],
     passwordGiven: "pw",
     pairing: { password: "pw", expiresMs: 2000 },
     nowMs: 1000,
@@ -24,15 +23,16 @@ describe("lab rules: security server installer", () => {
   };
   const cases: [string, Partial<SecurityServerInstallFacts>, string[]][] = [
     ["a prepared server with a valid password", {}, []],
-    ["IPsec rules still active", { ipsec: "active" }, ["ipsec-rules-present"]],
-    ["no IPsec in the pod", { useIpsec: false, ipsec: "none" }, []],
+    ["a pairing rule still on either host", { remainingIpsecRules: ["VMware View Security Server QM Pairing with 10.20.0.11"] }, ["ipsec-rules-present"]],
     ["no pairing password set", { pairing: undefined }, ["pairing-password-not-set"]],
     ["an expired password (boundary)", { nowMs: 2000 }, ["pairing-password-expired"]],
     ["a wrong password", { passwordGiven: "other" }, ["pairing-password-wrong"]],
     ["no password on the command line", { passwordGiven: undefined }, ["pairing-password-missing"]],
     ["an older paired CS", { connectionServerVersion: V712 }, ["connection-server-older"]],
+    ["a newer paired CS", { target: V712, connectionServerVersion: V7132 }, ["connection-server-newer"]],
+    ["a newer paired CS by build only", { connectionServerVersion: "7.13.2.21000001" }, ["connection-server-newer"]],
     ["a Horizon 8 target", { target: "8.0.0.16592062", connectionServerVersion: "8.0.0.16592062" }, ["security-server-unsupported"]],
-    ["everything wrong at once", { ipsec: "active", pairing: undefined, connectionServerVersion: V712 }, ["ipsec-rules-present", "pairing-password-not-set", "connection-server-older"]],
+    ["everything wrong at once", { remainingIpsecRules: ["r"], pairing: undefined, connectionServerVersion: V712 }, ["ipsec-rules-present", "pairing-password-not-set", "connection-server-older"]],
   ];
   for (const [what, patch, codes] of cases) {
     it(`reports ${codes.join(", ") || "nothing"} for ${what}`, () => {

@@ -64,8 +64,10 @@ describe("operations", () => {
       "Get-AppVDatabase",
       "Get-ClientSessions",
       "Get-DatabaseSessions",
+      "Get-PairingPasswordState",
       "Get-SecurityServerList",
       "Invoke-PrepareSecurityServer",
+      "Invoke-Vdmexport",
       "Set-PairingPassword",
       // How to start a process outside the session's job depends on the host's OpenSSH build (break-away, PR 267).
       "Start-Installer",

@@ -7,7 +7,20 @@
 import * as fs from "node:fs";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { type Engine } from "../harness/engine";
-import { CHANGING, type Estate, type PodUnderTest, type SecretConfig, dispose, errorText, podUnderTest, secretsFound, version } from "../harness/podLab";
+import type { LabOptions } from "../../lab";
+import {
+  CHANGING,
+  type Estate,
+  type PodUnderTest,
+  type SecretConfig,
+  dispose,
+  errorText,
+  podUnderTest,
+  secretsFound,
+  stageHorizonInstaller,
+  version,
+  withSecurityServer,
+} from "../harness/podLab";
 
 /** One row of `npm run reliability -- --json`. */
 export interface ScenarioResult {
@@ -31,6 +44,10 @@ export interface Scenario {
   estate?: Estate;
   /** Extra stack config. */
   config?: Record<string, unknown | SecretConfig>;
+  /** Changes the lab's layout before it starts. */
+  lab?: (options: LabOptions) => LabOptions;
+  /** Checks of its own after the last `up`; each string is a problem. */
+  verify?(p: PodUnderTest): string[];
   /** Arms the fault before the failing `up` (may set config on the stack). */
   arm(p: PodUnderTest): Promise<void> | void;
   /** Called every 20 ms during the failing `up`; returns true once it has acted (advance a clock, abort the run). */
@@ -138,7 +155,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "installer reports success but leaves the old version",
     arm: (p) => p.lab.inject("cs1", { kind: "installer-no-change", operation: "Start-Installer" }),
-    expect: [/\[pod1-cs1\] step 4\/4 verify-version on CS1 failed: the installer reported success but CS1 runs 7\.12\.0\.15770369, not 7\.13\.2/],
+    expect: [/\[pod1-cs1\] step \d+\/\d+ verify-version on CS1 failed: the installer reported success but CS1 runs 7\.12\.0\.15770369, not 7\.13\.2/],
     clear: (p) => p.lab.clearFaults(),
   },
   {
@@ -201,6 +218,49 @@ export const SCENARIOS: Scenario[] = [
     arm: (p) => p.lab.inject("appv2", { kind: "exit-code", exitCode: 1603, operation: "Start-Installer", times: 1 }),
     expect: [/\[farm1-appv2\] step \d+\/\d+ install on \S+ failed: .*1603/, /C:\\Backup\\APPVIRT-before-4\.5-SP2\.bak/],
     clear: (p) => p.lab.clearFaults(),
+  },
+  // Issue 13: a real pod behaves.
+  {
+    name: "a pair still holding IPsec rules after the global setting was turned off",
+    // Paired while IPsec was on; the setting is off now; the connection drops while the rules are being removed.
+    arm: (p) => {
+      p.lab.setUseIpsec("pod1", false);
+      p.lab.inject("cs1", { kind: "drop", phase: "during", operation: "Invoke-PrepareSecurityServer", times: 1 });
+    },
+    expect: [/\[pod1-ss1\] step \d+\/\d+ prepare-ipsec on SS1 and CS1 failed: The connection to \S+ dropped while Invoke-PrepareSecurityServer was running/, /Next: /],
+    clear: (p) => p.lab.clearFaults(),
+    verify: (p) => ["ss1", "cs1", "ss2", "cs2"].filter((h) => p.lab.host(h).state.ipsecRules.length > 0).map((h) => `${h} still has IPsec rules`),
+  },
+  {
+    name: "a re-pair under the FQDN",
+    // SS2 was created as "SS2"; its re-pairing registers SS2.corp.example; the first removal attempt fails.
+    lab: withSecurityServer("ss2", { domain: "corp.example", registeredAs: undefined }),
+    arm: (p) => p.lab.inject("cs2", { kind: "exit-code", exitCode: 1, operation: "Invoke-Vdmadmin", times: 1 }),
+    expect: [/\[pod1-ss2\] step \d+\/\d+ remove-duplicates on CS2 failed: vdmadmin -S -r -s SS2 exited with 1/],
+    clear: (p) => p.lab.clearFaults(),
+    verify: (p) => {
+      const pod = p.lab.pod("pod1");
+      const out = pod.removals.filter((r) => r.live).map((r) => `the live entry ${r.name} was removed`);
+      if (!pod.registry.some((e) => e.name === "SS2.corp.example")) out.push("the FQDN entry is gone");
+      if (pod.registry.some((e) => e.name === "SS2")) out.push("the stale NetBIOS entry is still listed");
+      return out;
+    },
+  },
+  {
+    name: "an installer of the wrong version",
+    arm: (p) => stageHorizonInstaller(p, "7.13.1.20000000", ["cs2"]),
+    expect: [/\[pod1-cs2\] cannot upgrade CS2: \S+ on CS2 is the installer of 7\.13\.1\.20000000, not of the target 7\.13\.2.*\(installer-version-mismatch\)/],
+    clear: (p) => stageHorizonInstaller(p, "7.13.2.21000000", ["cs2"]),
+    verify: (p) => {
+      const runs = p.lab.audit().filter((e) => e.operation === "Start-Installer" && e.host === "cs2").length;
+      return runs === 1 ? [] : [`CS2's installer ran ${runs} times (the installer of the wrong version ran)`];
+    },
+  },
+  {
+    name: "a Connection Server not in UTC",
+    arm: (p) => p.lab.setUtcOffset("cs2", -300),
+    expect: [/\[pod1-ss2\] cannot upgrade SS2: the paired Connection Server CS2 runs in time zone \S+ \(UTC-5 h\), not UTC: .*restart the "VMware Horizon View Connection Server" service/, /\(connection-server-not-utc\)/],
+    clear: (p) => p.lab.setUtcOffset("cs2", 0),
   },
   {
     // Issue 14: once appv1 has upgraded the schema the farm runs to the end; the window closes (host clock) right after.
@@ -357,7 +417,7 @@ type Run = { output: string; events: EngineEvent[] };
 
 /** Runs one scenario on a fresh lab pod and stack. */
 export async function runScenario(engine: Engine, scenario: Scenario): Promise<ScenarioResult> {
-  const p = await podUnderTest(engine, scenario.config ?? {}, scenario.estate ?? "pod");
+  const p = await podUnderTest(engine, scenario.config ?? {}, scenario.estate ?? "pod", scenario.lab);
   const runs: Run[] = [];
   const problems: string[] = [];
   try {

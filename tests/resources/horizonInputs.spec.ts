@@ -99,24 +99,30 @@ describe("validateHorizonInputs", () => {
         SS,
         inputs(SS, (i) => {
           i.targetVersion = "7.13";
-          i.connectionServer.targetVersion = "2312";
+          i.connectionServer.targetVersion = "7.13.0";
         }),
       );
       assert.deepEqual(result.failures, []);
       assert.equal(result.inputs?.targetVersion, "7.13.0");
-      assert.equal(result.inputs?.connectionServer.targetVersion, "8.12.0");
+      assert.equal(result.inputs?.connectionServer.targetVersion, "7.13.0");
       assert.equal(result.inputs?.connectionServer.name, "CS1");
     });
 
     const pairs: Array<[string, string]> = [
       ["7.13.2", "7.13.2"],
-      ["7.13.1", "7.13.2"],
-      ["7.10.0", "2312"],
+      ["7.13.2.21000000", "7.13.2"],
     ];
     for (const [ssTarget, csTarget] of pairs) {
       it(`accepts a security server at ${ssTarget} paired with a Connection Server targeting ${csTarget}`, () => {
         const failures = failuresOf(SS, inputs(SS, (i) => ((i.targetVersion = ssTarget), (i.connectionServer.targetVersion = csTarget))));
         assert.deepEqual(failures, [], show(failures));
+      });
+    }
+
+    for (const [ssTarget, csTarget] of [["7.13.1", "7.13.2"], ["7.10.0", "2312"]]) {
+      it(`refuses a security server at ${ssTarget} paired with a Connection Server targeting ${csTarget}: versions pair exactly`, () => {
+        const failures = failuresOf(SS, inputs(SS, (i) => ((i.targetVersion = ssTarget), (i.connectionServer.targetVersion = csTarget))));
+        assert.ok(failures.some((f) => f.property === "targetVersion" && /cannot be paired with a newer Connection Server/.test(f.reason)), show(failures));
       });
     }
 

@@ -16,9 +16,13 @@ import {
   errorText,
   podUnderTest,
   previewPlans,
+  stageHorizonInstaller,
   version,
+  withSecurityServer,
 } from "../harness/podLab";
 import { op } from "../lab/fixtures";
+import { CLI_INSTALLERS } from "../../lab/cli";
+import { HORIZON_VERSIONS } from "../../lab";
 
 describe("HorizonPod through the real engine against a lab pod", function () {
   let engine: Engine;
@@ -45,13 +49,14 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       plans = previewPlans(preview.events);
       assert.deepEqual(Object.keys(plans).sort(), ["pod1-cs1", "pod1-cs2", "pod1-ss1", "pod1-ss2"]);
       const cs1 = plans["pod1-cs1"].map((l) => l.split(":")[0]);
-      assert.deepEqual(cs1, ["1. preflight on CS1", "2. install on CS1", "3. wait-service on CS1", "4. verify-version on CS1"]);
-      assert.match(plans["pod1-cs1"][1], /7\.12\.0\.15770369 -> 7\.13\.2/);
-      const ss2 = plans["pod1-ss2"].map((l) => /^\d+\. ([a-z-]+) on (\S+):/.exec(l)!.slice(1).join("@"));
+      assert.deepEqual(cs1, ["1. preflight on CS1", "2. backup-configuration on CS1", "3. install on CS1", "4. wait-service on CS1", "5. verify-version on CS1"]);
+      assert.match(plans["pod1-cs1"][1], /vdmexport to C:\\ProgramData\\vdi-upgrade\\pod1-cs1-before-7\.13\.2\.LDF, then verify the file exists and is not empty/);
+      assert.match(plans["pod1-cs1"][2], /7\.12\.0\.15770369 -> 7\.13\.2/);
+      const ss2 = plans["pod1-ss2"].map((l) => /^\d+\. ([a-z-]+) on ([^:]+):/.exec(l)!.slice(1).join("@"));
       assert.deepEqual(ss2, [
         "preflight@SS2",
         "set-pairing-password@CS2",
-        "prepare-ipsec@CS2",
+        "prepare-ipsec@SS2 and CS2",
         "install@SS2",
         "wait-service@SS2",
         "verify-version@SS2",
@@ -73,6 +78,14 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       assert.deepEqual(changingAudit(pod.lab.audit()), expected);
       const installs = pod.lab.audit().filter((e) => e.operation === "Start-Installer").map((e) => e.host);
       assert.deepEqual(installs, ["cs1", "ss1", "cs2", "ss2"]);
+      // The configuration backup, once for the pod, on the first Connection Server, before any installer.
+      const exports = pod.lab.audit().filter((e) => e.operation === "Invoke-Vdmexport");
+      assert.deepEqual(exports.map((e) => e.host), ["cs1"]);
+      assert.ok(exports[0].seq < pod.lab.audit().find((e) => e.operation === "Start-Installer")!.seq);
+      const file = pod.lab.host("cs1").state.files["c:\\programdata\\vdi-upgrade\\pod1-cs1-before-7.13.2.ldf"];
+      assert.ok(file && file.sizeBytes > 0, "the backup file is not on CS1");
+      const cs1 = up.events.find((e) => e.resOutputsEvent?.metadata.urn.endsWith("::pod1-cs1"))!.resOutputsEvent!.metadata;
+      assert.deepEqual(cs1.new?.outputs?.configurationBackupFile, { path: "C:\\ProgramData\\vdi-upgrade\\pod1-cs1-before-7.13.2.LDF", sizeBytes: file.sizeBytes, sha256: file.sha256 });
       assert.equal(pod.lab.maxOutOfService(POD), 1, "two servers of the pod were out of service at once");
       assert.deepEqual(up.result.outputs.versions.value, {
         pod1: { "pod1-cs1": "7.13.2.21000000", "pod1-cs2": "7.13.2.21000000", "pod1-ss1": "7.13.2.21000000", "pod1-ss2": "7.13.2.21000000" },
@@ -85,15 +98,17 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       assert.deepEqual(p.removals.map((r) => [r.name, r.live]), [["DMZ-SS2", false]]);
     });
 
-    it("prepares each security server's IPsec rules once, right before its own installer", () => {
+    it("prepares each security server's IPsec rules once, on both hosts of the pair, right before its own installer", () => {
       const seq = pod.lab.audit().filter((e) => ["Invoke-PrepareSecurityServer", "Start-Installer"].includes(e.operation));
       assert.deepEqual(
         seq.map((e) => `${e.operation}:${e.host}:${(e.params as { securityServer?: string }).securityServer ?? ""}`),
         [
           "Start-Installer:cs1:",
+          "Invoke-PrepareSecurityServer:ss1:SS1",
           "Invoke-PrepareSecurityServer:cs1:SS1",
           "Start-Installer:ss1:",
           "Start-Installer:cs2:",
+          "Invoke-PrepareSecurityServer:ss2:DMZ-SS2",
           "Invoke-PrepareSecurityServer:cs2:DMZ-SS2",
           "Start-Installer:ss2:",
         ],
@@ -111,14 +126,16 @@ describe("HorizonPod through the real engine against a lab pod", function () {
 
     it("treats a changed target as an update of each server, never a replacement", async () => {
       await pod.stack.stack.setConfig("targetVersion", { value: "7.13.3" });
+      stageHorizonInstaller(pod, "7.13.3.22000000");
       try {
         const preview = await pod.stack.preview();
         runs.push(preview);
         const ops = { ...stepOps(preview.events, CS_TYPE, "pre"), ...stepOps(preview.events, SS_TYPE, "pre") };
         assert.deepEqual(ops, { "pod1-cs1": "update", "pod1-cs2": "update", "pod1-ss1": "update", "pod1-ss2": "update" });
-        assert.match(previewPlans(preview.events)["pod1-cs1"][1], /7\.13\.2\.21000000 -> 7\.13\.3/);
+        assert.match(previewPlans(preview.events)["pod1-cs1"].find((l) => / install on /.test(l)) ?? "", /7\.13\.2\.21000000 -> 7\.13\.3/);
       } finally {
         await pod.stack.stack.removeConfig("targetVersion");
+        stageHorizonInstaller(pod, HORIZON_VERSIONS["7.13.2"]);
       }
     });
 
@@ -191,6 +208,226 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       assert.ok(pod.lab.maxOutOfService(POD) <= 1);
       const again = await pod.stack.up({ expectNoChanges: true });
       assert.equal(again.result.summary.result, "succeeded");
+    });
+  });
+
+  describe("a pair still holding IPsec rules after the global setting was turned off", function () {
+    let pod: PodUnderTest;
+    before(async () => {
+      pod = await podUnderTest(engine);
+      // Paired while "Use IPsec for Security Server Connections" was on; the setting was turned off since (seed 001).
+      pod.lab.setUseIpsec("pod1", false);
+    });
+    after(() => dispose(pod));
+
+    it("previews Prepare for Upgrade naming every rule it will delete, per host, with its remote address", async () => {
+      const preview = await pod.stack.preview();
+      const ss1 = previewPlans(preview.events)["pod1-ss1"];
+      const step = ss1.find((l) => /^\d+\. prepare-ipsec on SS1 and CS1: /.test(l));
+      assert.ok(step, `no prepare-ipsec step in ${ss1.join(" | ")}`);
+      const cs1 = pod.lab.host("cs1").state.address;
+      const ssAddress = pod.lab.host("ss1").state.address;
+      assert.ok(step.includes(`"VMware View Security Server QM Pairing with ${cs1}" on SS1 (remote ${cs1})`), step);
+      assert.ok(step.includes(`"VMware View Security Server QM Pairing with ${ssAddress}" on CS1 (remote ${ssAddress})`), step);
+      assert.match(step, /global IPsec setting: off; View API health of SS1: OK/);
+      assert.deepEqual(changingAudit(pod.lab.audit()), []);
+    });
+
+    it("removes the rules on both hosts without the console, proves none remain, and upgrades the pair", async () => {
+      const up = await pod.stack.up();
+      assert.equal(up.result.summary.result, "succeeded");
+      for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000", `${h} was not upgraded`);
+      for (const h of POD) assert.deepEqual(pod.lab.host(h).state.ipsecRules, [], `${h} still has IPsec rules`);
+      const reads = pod.lab.audit().filter((e) => e.operation === "Get-IpsecRules" && e.host === "ss1");
+      const prepared = pod.lab.audit().find((e) => e.operation === "Invoke-PrepareSecurityServer" && e.host === "cs1")!;
+      assert.ok(reads.some((e) => e.seq > prepared.seq), "the rules were not read again after their removal");
+      assert.ok(pod.lab.maxOutOfService(POD) <= 1);
+      const ss1 = up.events.find((e) => e.resOutputsEvent?.metadata.urn.endsWith("::pod1-ss1"))!.resOutputsEvent!.metadata;
+      assert.deepEqual(ss1.new?.outputs?.pairingState, { ipsec: "none", ipsecRules: [], useIpsec: false, entries: ["SS1"] });
+    });
+  });
+
+  describe("a security server the pod registered under its NetBIOS name, re-paired under its FQDN", function () {
+    it("removes the stale NetBIOS entry and never the live FQDN entry", async () => {
+      // ss2 was created as "SS2"; its full system name is SS2.corp.example, which the re-pairing registers (seed 000).
+      const pod = await podUnderTest(engine, {}, "pod", withSecurityServer("ss2", { domain: "corp.example", registeredAs: undefined }));
+      try {
+        const preview = await pod.stack.preview();
+        const ss2 = previewPlans(preview.events)["pod1-ss2"];
+        assert.match(ss2[ss2.length - 1], /remove-duplicates on CS2: after the upgrade, remove SS2 \(7\.12\.0\.15770369, OK\) if the re-paired entry/);
+        const up = await pod.stack.up();
+        assert.equal(up.result.summary.result, "succeeded");
+        const p = pod.lab.pod("pod1");
+        assert.deepEqual(p.removals.map((r) => [r.name, r.live]), [["SS2", false]]);
+        assert.deepEqual(p.registry.map((e) => e.name).sort(), ["SS1", "SS2.corp.example"]);
+        assert.ok(pod.lab.maxOutOfService(POD) <= 1);
+        await pod.stack.up({ expectNoChanges: true });
+      } finally {
+        await dispose(pod);
+      }
+    });
+  });
+
+  describe("a pod an operator must fix first", function () {
+    let pod: PodUnderTest;
+    before(async () => {
+      pod = await podUnderTest(engine);
+      // CS2's installer is not the vendor's file; SS2's was never staged.
+      pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"], genuine: false });
+      pod.lab.removeFile("ss2", CLI_INSTALLERS.horizon);
+    });
+    after(() => dispose(pod));
+
+    it("fails preview naming every such server with its stable code, and waiting for a predecessor is not a failure", async () => {
+      const err = await pod.stack.preview().then(
+        () => assert.fail("preview passed with a tampered installer on CS2 and none on SS2"),
+        (e: unknown) => e,
+      );
+      const text = errorText(err);
+      assert.match(text, /\[pod1-cs2\] cannot upgrade CS2: .* has SHA-256 \S+, not the declared .* \(installer-hash-mismatch\)/);
+      assert.match(text, /\[pod1-ss2\] cannot upgrade SS2: the installer \S+ is not on SS2; stage it there first \(installer-missing\)/);
+      assert.doesNotMatch(text, /\[pod1-ss1\] cannot upgrade/, "waiting for CS1 was reported as a failure");
+      assert.deepEqual(changingAudit(pod.lab.audit()), []);
+    });
+
+    it("touches no server of the pod on up", async () => {
+      await pod.stack.up().then(
+        () => assert.fail("up passed"),
+        (e: unknown) => e,
+      );
+      assert.deepEqual(changingAudit(pod.lab.audit()), [], "a server was changed before the pod was found not ready");
+      for (const h of POD) assert.equal(version(pod.lab, h), "7.12.0.15770369");
+    });
+
+    it("passes preview once fixed, with a stable code beside each blocked state", async () => {
+      pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"] });
+      pod.lab.addInstaller("ss2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"] });
+      const preview = await pod.stack.preview();
+      const ss1 = preview.events.find((e) => e.resourcePreEvent?.metadata.urn.endsWith("::pod1-ss1"))!.resourcePreEvent!.metadata;
+      assert.equal(ss1.new?.inputs?.blockedCode, "waiting-for-connection-server");
+    });
+  });
+
+  describe("an installer of the wrong version", function () {
+    it("fails preview from the file's own product version, before anything runs", async () => {
+      const pod = await podUnderTest(engine);
+      try {
+        // The 7.13.1 installer staged where the 7.13.2 one belongs, with its own (matching) SHA-256 declared.
+        stageHorizonInstaller(pod, "7.13.1.20000000", ["cs2"]);
+        const err = await pod.stack.preview().then(
+          () => assert.fail("preview passed with the installer of 7.13.1 staged for 7.13.2"),
+          (e: unknown) => e,
+        );
+        assert.match(errorText(err), /\[pod1-cs2\] cannot upgrade CS2: \S+ on CS2 is the installer of 7\.13\.1\.20000000, not of the target 7\.13\.2.*\(installer-version-mismatch\)/);
+        assert.deepEqual(changingAudit(pod.lab.audit()), []);
+      } finally {
+        await dispose(pod);
+      }
+    });
+  });
+
+  describe("the configuration backup before the first Connection Server", function () {
+    it("stops before any installer when vdmexport fails, naming the step", async () => {
+      const pod = await podUnderTest(engine);
+      try {
+        pod.lab.inject("cs1", { kind: "exit-code", exitCode: 2, operation: "Invoke-Vdmexport", times: 1 });
+        const err = await pod.stack.up().then(
+          () => assert.fail("up succeeded without a configuration backup"),
+          (e: unknown) => e,
+        );
+        assert.match(errorText(err), /\[pod1-cs1\] step 2\/5 backup-configuration on CS1 failed: vdmexport -f \S+ exited with 2/);
+        assert.ok(!pod.lab.audit().some((e) => e.operation === "Start-Installer"), "an installer ran without a backup");
+      } finally {
+        await dispose(pod);
+      }
+    });
+
+    it("is waived only with a stated reason, which preview shows", async () => {
+      const pod = await podUnderTest(engine, { configurationBackup: { waive: { reason: "no" } } });
+      try {
+        const err = await pod.stack.preview().then(
+          () => assert.fail("preview accepted a waiver without a reason"),
+          (e: unknown) => e,
+        );
+        assert.match(errorText(err), /\[configurationBackup\.waive\.reason\].*must say why going on without a configuration backup is acceptable/);
+        await pod.stack.stack.setConfig("configurationBackup", { value: JSON.stringify({ waive: { reason: "VM snapshots of CS1 and CS2 taken at 21:55" } }) });
+        const preview = await pod.stack.preview();
+        assert.ok(!previewPlans(preview.events)["pod1-cs1"].some((l) => l.includes("backup-configuration")));
+        assert.match(diagnostics(preview.events).join("\n"), /\[pod1-cs1\] .*note: the configuration backup before the pod's first Connection Server is waived: VM snapshots of CS1 and CS2 taken at 21:55/s);
+      } finally {
+        await dispose(pod);
+      }
+    });
+  });
+
+  describe("a Connection Server not in UTC", function () {
+    it("fails preview for its security server with the vendor staff's workaround, and upgrades once it runs in UTC", async () => {
+      const pod = await podUnderTest(engine, {}, "pod", (o) => ({
+        ...o,
+        pods: (o.pods ?? []).map((p) => ({ ...p, connectionServers: p.connectionServers.map((c) => (c.name === "cs2" ? { ...c, utcOffsetMinutes: -300 } : c)) })),
+      }));
+      try {
+        const err = await pod.stack.preview().then(
+          () => assert.fail("preview passed with CS2 off UTC"),
+          (e: unknown) => e,
+        );
+        const text = errorText(err);
+        assert.match(text, /\[pod1-ss2\] cannot upgrade SS2: the paired Connection Server CS2 runs in time zone UTC-05:00 \(UTC-5 h\), not UTC: .*restart the "VMware Horizon View Connection Server" service.*\(connection-server-not-utc\)/);
+        pod.lab.setUtcOffset("cs2", 0);
+        const up = await pod.stack.up();
+        assert.equal(up.result.summary.result, "succeeded");
+        for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000");
+      } finally {
+        await dispose(pod);
+      }
+    });
+  });
+
+  describe("drift seen by refresh", function () {
+    it("shows an update on the servers where drift happened, and nothing elsewhere", async () => {
+      const pod = await podUnderTest(engine);
+      try {
+        assert.equal((await pod.stack.up()).result.summary.result, "succeeded");
+        // CS2 set back to 7.12.0 by hand; SS2's service stopped; SS1's IPsec rule removed on CS1 by hand.
+        pod.lab.host("cs2").state.products[0] = { ...pod.lab.host("cs2").state.products[0], displayVersion: "7.12.0.15770369" };
+        const stop = await op(pod.lab, "ss2", "Set-ServiceState", { displayName: "VMware Horizon View Security Server", state: "Stopped", timeoutSeconds: 60 });
+        assert.equal(stop.exitCode, 0);
+        pod.lab.host("cs1").state.ipsecRules = [];
+        const refresh = await pod.stack.refresh();
+        const changes = refresh.result.summary.resourceChanges ?? {};
+        const ops = { ...stepOps(refresh.events, CS_TYPE, "pre"), ...stepOps(refresh.events, SS_TYPE, "pre") };
+        const changed = refresh.events
+          .filter((e) => e.resourcePreEvent && [CS_TYPE, SS_TYPE].includes(e.resourcePreEvent.metadata.type))
+          .filter((e) => (e.resourcePreEvent!.metadata.diffs ?? []).length > 0 || e.resourcePreEvent!.metadata.op !== "refresh" || e.resourcePreEvent!.metadata.detailedDiff)
+          .map((e) => e.resourcePreEvent!.metadata.urn.split("::").pop());
+        const text = diagnostics(refresh.events).join("\n");
+        assert.match(text, /\[pod1-cs2\] drift on CS2: runs 7\.12\.0\.15770369, not the target 7\.13\.2/);
+        assert.match(text, /\[pod1-ss2\] drift on SS2: its service is Stopped/);
+        assert.match(text, /\[pod1-ss1\] drift on SS1: its pairing changed/);
+        assert.doesNotMatch(text, /\[pod1-cs1\] drift/);
+        assert.equal(changes.update, 3, `refresh summary ${JSON.stringify(changes)}; ops ${JSON.stringify(ops)}; changed ${JSON.stringify(changed)}`);
+      } finally {
+        await dispose(pod);
+      }
+    });
+  });
+
+  describe("a missing prerequisite", function () {
+    it("fails preview naming the server and the tool before anything runs", async () => {
+      const pod = await podUnderTest(engine, {}, "pod", (o) => ({
+        ...o,
+        pods: (o.pods ?? []).map((p) => ({ ...p, connectionServers: p.connectionServers.map((c) => (c.name === "cs2" ? { ...c, absent: ["VMware.VimAutomation.HorizonView"] } : c)) })),
+      }));
+      try {
+        const err = await pod.stack.preview().then(
+          () => assert.fail("preview passed with PowerCLI missing on CS2"),
+          (e: unknown) => e,
+        );
+        assert.match(errorText(err), /\[pod1-ss2\] cannot upgrade SS2: CS2 lacks VMware\.VimAutomation\.HorizonView, needed to pair and tidy this security server.*\(prerequisite-missing\)/);
+        assert.deepEqual(changingAudit(pod.lab.audit()), []);
+      } finally {
+        await dispose(pod);
+      }
     });
   });
 

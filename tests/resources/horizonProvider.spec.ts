@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { type Lab, startLab } from "../../lab";
 import { cliLabOptions, stageAndDescribe } from "../../lab/cli";
-import { check } from "../../provider/resources/horizonProvider";
+import { check, diff } from "../../provider/resources/horizonProvider";
 import { closeAllConnections } from "../../provider/transport/pool";
 
 describe("horizonProvider.check against a lab pod", () => {
@@ -69,4 +69,46 @@ describe("horizonProvider.check against a lab pod", () => {
     assert.equal(r.failures, undefined);
     assert.ok(Array.isArray((r.inputs as { plan?: unknown }).plan));
   });
+});
+
+describe("horizonProvider.diff", () => {
+  const target = "7.13.2";
+  const outputs = (over: Record<string, unknown> = {}) => ({
+    targetVersion: target,
+    liveVersion: "7.13.2.21000000",
+    installedVersion: "7.13.2.21000000",
+    serviceStatus: "Running",
+    plan: [],
+    readAt: "2026-12-03T10:00:00.000Z",
+    ...over,
+  });
+  const inputs = (over: Record<string, unknown> = {}) => ({ targetVersion: target, plan: [], plannedAt: "2026-12-03T11:00:00.000Z", ...over });
+  const cases: Array<[string, Record<string, unknown>, Record<string, unknown>, boolean]> = [
+    ["nothing to do and nothing drifted", outputs(), inputs(), false],
+    ["a fresh plan with steps (preview)", outputs(), inputs({ plan: ["1. start-service on CS2: ..."] }), true],
+    ["a fresh blocked plan", outputs(), inputs({ blockedReason: "installer-missing: ..." }), true],
+    // Refresh: the outputs were just read, the inputs are those stored by the last up with its plan from before it.
+    ["a stale plan from before the last up, nothing drifted (refresh)", outputs({ readAt: "2026-12-03T12:00:00.000Z" }), inputs({ plan: ["1. install on CS1: ..."] }), false],
+    ["a live version set back by hand (refresh)", outputs({ readAt: "2026-12-03T12:00:00.000Z", liveVersion: "7.12.0.15770369" }), inputs({ plan: ["1. install ..."] }), true],
+    ["a service stopped by hand (refresh)", outputs({ readAt: "2026-12-03T12:00:00.000Z", serviceStatus: "Stopped" }), inputs(), true],
+    [
+      "a pairing that changed since the last up (refresh)",
+      outputs({ readAt: "2026-12-03T12:00:00.000Z", pairingState: { ipsec: "none", ipsecRules: [], entries: ["SS1"] }, pairingStateVerified: { ipsec: "active", ipsecRules: ["r on SS1"], entries: ["SS1"] } }),
+      inputs(),
+      true,
+    ],
+    [
+      "the same pairing in another key order",
+      outputs({ pairingState: { entries: ["SS1"], ipsec: "none" }, pairingStateVerified: { ipsec: "none", entries: ["SS1"] } }),
+      inputs(),
+      false,
+    ],
+    ["a changed target", outputs(), inputs({ targetVersion: "7.13.3" }), true],
+    ["an unreadable live version", outputs({ liveVersion: undefined }), inputs(), false],
+  ];
+  for (const [what, olds, news, changes] of cases) {
+    it(`${changes ? "reports a change" : "reports no change"} for ${what}`, async () => {
+      assert.deepEqual(await diff("connection-server", "horizon-cs:cs1", olds, news), { changes });
+    });
+  }
 });

@@ -171,7 +171,8 @@ describe("evaluateHorizonTarget", () => {
     ["accepts a Connection Server target of exactly 7.0", "connection-server", "7.0", undefined, []],
     ["accepts a security server target of 7.13.2 with no paired target", "security-server", "7.13.2", undefined, []],
     ["accepts a security server target equal to its Connection Server's", "security-server", "7.13.2", "7.13.2", []],
-    ["accepts a security server target older than its Connection Server's", "security-server", "7.12.0", "7.13.2", []],
+    ["rejects a security server target older than its Connection Server's", "security-server", "7.12.0", "7.13.2", ["security-server-older-than-connection-server"]],
+    ["rejects a security server one patch behind its Connection Server's", "security-server", "7.13.1", "7.13.2", ["security-server-older-than-connection-server"]],
     ["compares a security server's build only when both targets have one", "security-server", "7.13.2.21000000", "7.13.2", []],
     ["ignores a paired target that does not parse", "security-server", "7.13.2", "latest", []],
     ["ignores the paired target for a Connection Server", "connection-server", "7.13.2", "7.12.0", []],
@@ -222,6 +223,13 @@ describe("evaluateHorizonTarget", () => {
       "7.13.2",
       "7.12.0",
       [/^\[targetVersion\] 7\.13\.2 is newer than the 7\.12\.0 its paired Connection Server targets: /, /cannot be paired with an older Connection Server; /, /raise the Connection Server's targetVersion or lower this one/],
+    ],
+    [
+      "tells a security server behind its Connection Server to take that target",
+      "security-server",
+      "7.12.0",
+      "7.13.2",
+      [/^\[targetVersion\] 7\.12\.0 is older than the 7\.13\.2 its paired Connection Server targets: /, /cannot be paired with a newer Connection Server; /, /set this targetVersion to 7\.13\.2/],
     ],
     [
       "says a pre-7 target is outside what this product upgrades to",

@@ -30,7 +30,9 @@ try {
       if ($health.ContainsKey($name) -and ([string]$health[$name].IpSecStatus) -match 'PREPARED|UPGRADE') { $ipsec = 'prepared' }
     }
     $csName = [string]$csNames[[string]$ss.General.ConnectionServer.Id]
-    [void]$list.Add(@{ name = $name; version = [string]$ss.General.Version; connectionServer = $csName; ipsec = $ipsec })
+    $status = 'UNKNOWN'
+    if ($health.ContainsKey($name)) { $status = [string]$health[$name].Status }
+    [void]$list.Add(@{ name = $name; version = [string]$ss.General.Version; connectionServer = $csName; ipsec = $ipsec; status = $status })
   }
   Write-VdiResult @{ securityServers = @($list.ToArray()); useIpsec = $useIpsec }
 } finally {

@@ -5,29 +5,23 @@ $ProgressPreference = 'SilentlyContinue'
 function Write-VdiResult($Value) {
   'VDIUPGRADE-RESULT ' + (ConvertTo-Json -Compress -Depth 5 -InputObject $Value)
 }
-Import-Module VMware.VimAutomation.HorizonView -ErrorAction Stop
-$fqdn = [System.Net.Dns]::GetHostEntry([string]$env:COMPUTERNAME).HostName
-$viewUser = $null
-if ($null -ne $p.secrets -and $null -ne $p.secrets.viewApiUser) { $viewUser = [string]$p.secrets.viewApiUser }
-if ($viewUser) {
-  $hv = Connect-HVServer -Server $fqdn -User $viewUser -Password ([string]$p.secrets.viewApiPassword) -Domain ([string]$p.secrets.viewApiDomain)
-} else {
-  $hv = Connect-HVServer -Server $fqdn
-}
-$api = $hv.ExtensionData
-try {
-  $target = [string]$p.securityServer
-  $ss = @($api.SecurityServer.SecurityServer_List() | Where-Object { $_.General.Name -eq $target }) | Select-Object -First 1
-  if ($null -eq $ss) { throw "[securityServer] '$target' is not a security server of this pod." }
-  $useIpsec = [bool]$api.GlobalSettings.GlobalSettings_Get().SecurityData.EnableIPSecForSecurityServerPairing
-  if (-not $useIpsec) {
-    'IPsec for security server connections is off: there are no IPsec rules to remove for ' + $target + '.'
-    Write-VdiResult @{ ipsec = 'none' }
-  } else {
-    throw ("There is no documented API for 'Prepare for Upgrade or Reinstallation'. Run it in Horizon Administrator: " +
-      "View Configuration > Servers > Security Servers > " + $target + " > More Commands > Prepare for Upgrade or Reinstallation, " +
-      "then run again with an override body for Invoke-PrepareSecurityServer that prints {""ipsec"":""prepared""}.")
+$prefix = [string]$p.ruleNamePrefix
+$partners = @($p.partnerAddresses | ForEach-Object { [string]$_ })
+function Get-PairRules([string]$Store) {
+  foreach ($r in @(Get-NetIPsecRule -PolicyStore $Store -ErrorAction Stop)) {
+    if (-not ([string]$r.DisplayName).StartsWith($prefix)) { continue }
+    $remote = @(($r | Get-NetIPsecAddressFilter -ErrorAction Stop).RemoteAddress | ForEach-Object { [string]$_ })
+    if (@($remote | Where-Object { $partners -contains $_ }).Count -eq 0) { continue }
+    @{ name = [string]$r.Name; displayName = [string]$r.DisplayName; remoteAddresses = $remote; store = [string]$r.PolicyStoreSourceType }
   }
-} finally {
-  Disconnect-HVServer -Server $hv -Force -Confirm:$false
 }
+$removed = @()
+foreach ($rule in @(Get-PairRules 'PersistentStore')) {
+  Remove-NetIPsecRule -PolicyStore PersistentStore -Name $rule.name -ErrorAction Stop
+  "Removed connection security rule '$($rule.displayName)' (remote $($rule.remoteAddresses -join ', ')) on $env:COMPUTERNAME."
+  $removed += @{ displayName = $rule.displayName; remoteAddresses = $rule.remoteAddresses; store = $rule.store }
+}
+$remaining = @(Get-PairRules 'ActiveStore' | ForEach-Object { @{ displayName = $_.displayName; remoteAddresses = $_.remoteAddresses; store = $_.store } })
+$state = 'none'
+if ($removed.Count -gt 0) { $state = 'prepared' }
+Write-VdiResult @{ ipsec = $state; removed = $removed; remaining = $remaining }
