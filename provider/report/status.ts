@@ -26,6 +26,8 @@ export interface PlanStep {
 const PLAN_LINE = /^\s*\d+\.\s+([a-z0-9-]+) on ([^:]+):\s*(.*)$/s;
 const WAITING = /^after (.+?): /s;
 const CODE = /^([a-z0-9]+(?:-[a-z0-9]+)+): /;
+/** Codes of an expected wait for a predecessor in the same run (Horizon's security server, App-V's farm completion). */
+const WAIT_CODES = new Set(["waiting-for-connection-server", "servers-behind"]);
 
 /** Parses one line of the `plan` output ("2. install on CS1: run ..."); undefined for a line of another shape. */
 export function parsePlanLine(line: string): PlanStep | undefined {
@@ -39,13 +41,16 @@ export function planSteps(lines: readonly string[]): PlanStep[] {
 }
 
 /**
- * The status of a server from its plan lines and its blocked reason. A reason "after X: ..." is an expected wait;
- * any other reason blocks, with its code when it starts with one (or `code` when the caller knows it).
+ * The status of a server from its plan lines and its blocked reason. A reason "after X: ..." or a wait's code is an
+ * expected wait (keeping its code); any other reason blocks, with its code when it starts with one (or `code` when the
+ * caller knows it).
  */
 export function statusOf(plan: readonly string[], blockedReason: string | undefined, code?: string): ServerStatus {
   if (blockedReason && blockedReason.length > 0) {
     const wait = WAITING.exec(blockedReason);
-    if (wait && !code) return { state: "waiting", reason: blockedReason, waitingFor: wait[1] };
+    if (wait || (code !== undefined && WAIT_CODES.has(code))) {
+      return { state: "waiting", ...(code ? { code } : {}), reason: blockedReason, ...(wait ? { waitingFor: wait[1] } : {}) };
+    }
     const prefixed = CODE.exec(blockedReason);
     return { state: "blocked", code: code ?? prefixed?.[1] ?? "blocked", reason: blockedReason };
   }

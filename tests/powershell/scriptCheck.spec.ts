@@ -159,7 +159,7 @@ describe("the PowerShell that reaches a host", () => {
       const news = { overrides: { prepareSecurityServerScript: "'preparing'\nWrite-VdiResult @{ ipsec = 'prepared'; name = $p.securityServerName }" } };
       const failures = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown);
       assert.deepEqual(failures.map((f) => f.property), ["overrides.prepareSecurityServerScript"]);
-      assert.match(failures[0].reason, /line 2, column 47: reads \$p\.securityServerName, which is not in the params of Invoke-PrepareSecurityServer: it has securityServer, secrets/);
+      assert.match(failures[0].reason, /line 2, column 47: reads \$p\.securityServerName, which is not in the params of Invoke-PrepareSecurityServer: it has securityServer, ruleNamePrefix, partnerAddresses/);
     });
 
     it("refuses PowerShell 7 in an override", async () => {

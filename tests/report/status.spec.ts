@@ -22,7 +22,9 @@ describe("report/status", () => {
         { state: "blocked", code: "installer-hash-mismatch", reason: "installer-hash-mismatch: the file on CS2 is not the vendor's" },
       ],
       ["any other reason blocks with the generic code", [], "the window is closed", undefined, { state: "blocked", code: "blocked", reason: "the window is closed" }],
-      ["a known code wins over the text, even over an 'after' prefix", [], "after all: no", "window-closed", { state: "blocked", code: "window-closed", reason: "after all: no" }],
+      ["a wait keeps its code", [], "after CS1 reaches 7.13.2: not yet", "waiting-for-connection-server", { state: "waiting", code: "waiting-for-connection-server", reason: "after CS1 reaches 7.13.2: not yet", waitingFor: "CS1 reaches 7.13.2" }],
+      ["a wait's code alone makes a wait", [], "3 servers are behind", "servers-behind", { state: "waiting", code: "servers-behind", reason: "3 servers are behind" }],
+      ["a blocking code wins over a reason of another form", [], "the window is closed", "window-closed", { state: "blocked", code: "window-closed", reason: "the window is closed" }],
     ];
     for (const [title, plan, reason, code, expected] of cases) it(title, () => assert.deepEqual(statusOf(plan, reason, code), expected));
   });

@@ -6,6 +6,7 @@ function Write-VdiResult($Value) {
   'VDIUPGRADE-RESULT ' + (ConvertTo-Json -Compress -Depth 5 -InputObject $Value)
 }
 $prefix = [string]$p.ruleNamePrefix
+$pairOf = [string]$p.securityServer
 $partners = @($p.partnerAddresses | ForEach-Object { [string]$_ })
 function Get-PairRules([string]$Store) {
   foreach ($r in @(Get-NetIPsecRule -PolicyStore $Store -ErrorAction Stop)) {
@@ -18,7 +19,7 @@ function Get-PairRules([string]$Store) {
 $removed = @()
 foreach ($rule in @(Get-PairRules 'PersistentStore')) {
   Remove-NetIPsecRule -PolicyStore PersistentStore -Name $rule.name -ErrorAction Stop
-  "Removed connection security rule '$($rule.displayName)' (remote $($rule.remoteAddresses -join ', ')) on $env:COMPUTERNAME."
+  "Removed connection security rule '$($rule.displayName)' (remote $($rule.remoteAddresses -join ', ')) on $env:COMPUTERNAME, for the pairing of $pairOf."
   $removed += @{ displayName = $rule.displayName; remoteAddresses = $rule.remoteAddresses; store = $rule.store }
 }
 $remaining = @(Get-PairRules 'ActiveStore' | ForEach-Object { @{ displayName = $_.displayName; remoteAddresses = $_.remoteAddresses; store = $_.store } })
