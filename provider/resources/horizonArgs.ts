@@ -108,6 +108,12 @@ export interface HorizonServerArgs {
      * its live facts only after them. `HorizonPod` fills this in.
      */
     upgradeAfter?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * The other servers of the pod (kind and inputs), so the first check of the pod reads them all at once and later
+     * checks reuse those facts (docs/scaling.md). A secret; taken out before validation, never stored. `HorizonPod`
+     * fills this in.
+     */
+    peers?: pulumi.Input<unknown[]>;
     /** For simulated hosts only: host-clock seconds per real second, so deadlines follow a fast lab clock. @default 1 */
     timeScale?: pulumi.Input<number>;
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectionServer } from "./connectionServer";
 import { ConnectionServerArgs, SecurityServerArgs } from "./horizonArgs";
+import { horizonPodPeers } from "./podPeers";
 import { SecurityServer } from "./securityServer";
 
 /** A security server of the pod: its arguments without the pairing, which the pod fills in. */
@@ -51,6 +52,7 @@ export class HorizonPod extends pulumi.ComponentResource {
         if (!args.connectionServers?.length) {
             throw new Error(`[connectionServers] HorizonPod ${name} needs at least one Connection Server (received none)`);
         }
+        const peers = horizonPodPeers(name, args);
         let previous: pulumi.Output<string> | undefined;
         let firstConnectionServer: pulumi.Output<string> | undefined;
         for (const [index, entry] of args.connectionServers.entries()) {
@@ -60,7 +62,7 @@ export class HorizonPod extends pulumi.ComponentResource {
             const parallel = !!args.parallelConnectionServers && index > 0;
             const cs = new ConnectionServer(
                 `${name}-${csName}`,
-                { ...csArgs, targetVersion: csTarget, upgradeAfter: after ? [after] : undefined, checkReplication: parallel || csArgs.checkReplication },
+                { ...csArgs, targetVersion: csTarget, upgradeAfter: after ? [after] : undefined, checkReplication: parallel || csArgs.checkReplication, peers },
                 { parent: this },
             );
             this.connectionServers.push(cs);
@@ -81,6 +83,7 @@ export class HorizonPod extends pulumi.ComponentResource {
                             upgraded: cs.installedVersion,
                         },
                         upgradeAfter: [chain],
+                        peers,
                     },
                     { parent: this },
                 );

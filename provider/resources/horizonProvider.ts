@@ -34,6 +34,7 @@ import { HORIZON_SCRIPT_INPUTS } from "../powershell/scriptInputs";
 import { describeConnection, resolveConnectionArgs } from "../transport/connectionArgs";
 import { redactText } from "../transport/redact";
 import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "../upgrade/commonSteps";
+import { prefetchPeers, takePeers } from "../upgrade/factsCache";
 import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readPairingFacts } from "../upgrade/horizonFacts";
 import { type HostFacts, type PairingFacts, planConnectionServer, planSecurityServer, staleEntries } from "../upgrade/horizonPlan";
 import { powershellFailures } from "../upgrade/preflight";
@@ -48,6 +49,7 @@ import {
   type ConnectionServerInputs,
   type HorizonKind,
   type SecurityServerInputs,
+  UNKNOWN,
   isUnknown,
   validateHorizonInputs,
 } from "./horizonInputs";
@@ -152,6 +154,7 @@ function printPlan(resource: string, facts: HostFacts, target: string, plan: Pla
 
 /** `check`: validate, then plan from live facts where the connection is known. */
 export async function check(kind: HorizonKind, _olds: unknown, news: Record<string, any>): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
+  const peers = takePeers(news);
   const validated = validateHorizonInputs(kind, news);
   // Script overrides are parsed before anything touches a host (issue 15).
   const scripts = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown, secretsOf(news));
@@ -164,6 +167,11 @@ export async function check(kind: HorizonKind, _olds: unknown, news: Record<stri
     say(resource, "the plan is computed once the connection and installer are known");
     return { inputs: clean({ ...inputs, plan: ["(computed once the connection and the installer are known)"] }) };
   }
+  // The pod's other servers are read now, at once; their own checks find the facts read (docs/scaling.md).
+  prefetchPeers(peers, (p) => {
+    const peer = validateHorizonInputs(p.kind as HorizonKind, p.kind === "security-server" ? { ...p.args, pairingPassword: "not-needed-for-reading" } : p.args).inputs;
+    return peer && observe(contextFor(p.kind as HorizonKind, peer, true), CHECK_READ_DEADLINE_SECONDS);
+  }, UNKNOWN);
   let observed: Observed;
   try {
     observed = await observe(contextFor(kind, inputs, true), CHECK_READ_DEADLINE_SECONDS);
