@@ -1,8 +1,9 @@
-// `npm run bench [-- --json] [-- --estate] [-- --time-factor N]`: the 30-server fleet (four pods of three Connection
+// `npm run bench [-- --json] [-- --estate | --estate-only] [-- --parallel N] [-- --time-factor N]`: the 30-server fleet (four pods of three Connection
 // Servers and three paired Security Servers, two App-V farms of three servers) upgraded through the real engine against
 // the lab, and the same fleet one server at a time (the serial alternative, measured on a fresh lab in the same run);
 // with --estate, also the 150-server estate (20 pods, 10 farms). Prints a readable table per size, or with --json one
-// JSON object as its last line: {"load": [1, 5, 15 min], "fleet": {...}, "estate": {...}}.
+// JSON object as its last line: {"load": [1, 5, 15 min], "parallel": N, "fleet": {...}, "estate": {...}}. --parallel sets
+// PULUMI_PARALLEL for every engine run (the CLI's default is 4 x GOMAXPROCS: 8 on a 2-core machine).
 import * as os from "node:os";
 import { closeAllConnections } from "../provider/transport/pool";
 import { Engine } from "../tests/harness/engine";
@@ -46,13 +47,18 @@ function table(name: string, r: BenchResult): void {
 
 async function main(): Promise<void> {
   const json = process.argv.includes("--json");
-  const estate = process.argv.includes("--estate");
+  const estateOnly = process.argv.includes("--estate-only");
+  const estate = estateOnly || process.argv.includes("--estate");
+  const par = process.argv.indexOf("--parallel");
+  // The engine's environment comes from this process: the CLI reads PULUMI_PARALLEL.
+  if (par >= 0) process.env.PULUMI_PARALLEL = String(Number(process.argv[par + 1]));
+  const parallel = process.env.PULUMI_PARALLEL ? Number(process.env.PULUMI_PARALLEL) : 4 * os.cpus().length;
   const tf = process.argv.indexOf("--time-factor");
   const timeFactor = tf >= 0 ? Number(process.argv[tf + 1]) : 120;
   const engine = await Engine.open();
   const results: Record<string, BenchResult> = {};
   try {
-    results.fleet = await measure(engine, "4 pods x (3 CS + 3 SS) and 2 App-V farms x 3 servers", { pods: 4, farms: 2, timeFactor, serial: true });
+    if (!estateOnly) results.fleet = await measure(engine, "4 pods x (3 CS + 3 SS) and 2 App-V farms x 3 servers", { pods: 4, farms: 2, timeFactor, serial: true });
     // The estate's serial alternative would take about five times the fleet's (20 pod chains and 10 farm chains one
     // after another): measured on the fleet only, to keep the run within minutes.
     if (estate) results.estate = await measure(engine, "20 pods x (3 CS + 3 SS) and 10 App-V farms x 3 servers", { pods: 20, farms: 10, timeFactor });
@@ -62,7 +68,7 @@ async function main(): Promise<void> {
   }
   const load = os.loadavg().map((l) => Number(l.toFixed(2)));
   if (json) {
-    const out: Record<string, unknown> = { load };
+    const out: Record<string, unknown> = { load, parallel };
     for (const [name, r] of Object.entries(results)) {
       const { startupSeconds, stepsMeasured, ...rest } = r;
       process.stderr.write(`${name}: program start-up before the first host operation ${startupSeconds.toFixed(2)} s; steps measured: ${stepsMeasured}\n`);
@@ -72,7 +78,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(out));
     return;
   }
-  console.log(`load average at the end: ${load.join(" ")} (1, 5, 15 min) on ${os.cpus().length} cores`);
+  console.log(`load average at the end: ${load.join(" ")} (1, 5, 15 min) on ${os.cpus().length} cores; engine parallel ${parallel}`);
   for (const [name, r] of Object.entries(results)) table(name, r);
 }
 

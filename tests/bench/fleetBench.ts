@@ -51,6 +51,8 @@ export interface BenchResult {
   hostOperationsInPreview: number;
   /** Of those, how many repeated a read the same host had already answered in this preview (same operation, same params). */
   repeatedReadsInPreview: number;
+  /** From `pulumi preview` starting to its first host operation: the CLI, the program and the provider process starting. */
+  previewStartupSeconds: number;
   /** Hosts whose facts preview read (lab audit). */
   hostsReadInPreview: number;
   /** The most operations one host ran at the same time, over the whole run (lab counter). */
@@ -165,7 +167,7 @@ function repeatedReads(ops: readonly AuditEntry[]): number {
 /** Dynamic resources in a checkpoint. */
 function dynamicResources(stateText: string): number {
   const deployment = (JSON.parse(stateText) as { checkpoint?: { latest?: { resources?: { type: string }[] } } }).checkpoint?.latest;
-  return (deployment?.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic:")).length;
+  return (deployment?.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).length;
 }
 
 /** The serial alternative: the same fleet on a fresh lab, one server at a time; the makespan of its up. */
@@ -205,6 +207,7 @@ export async function runBench(engine: Engine, o: BenchOptions): Promise<BenchRe
 
       let auditBefore = lab.audit().length;
       let t = Date.now();
+      const previewStarted = t;
       await stack.preview();
       const previewSeconds = (Date.now() - t) / 1000;
       const previewOps = lab.audit().slice(auditBefore);
@@ -249,6 +252,7 @@ export async function runBench(engine: Engine, o: BenchOptions): Promise<BenchRe
         stateBytesPerResource: Buffer.byteLength(stateText) / Math.max(1, dynamicResources(stateText)),
         hostOperationsInPreview: previewOps.length,
         repeatedReadsInPreview: repeatedReads(previewOps),
+        previewStartupSeconds: (Math.min(...previewOps.map((e) => Date.parse(e.realTime))) - previewStarted) / 1000,
         hostsReadInPreview: new Set(previewOps.map((e) => e.host)).size,
         maxConcurrentOperationsPerHost: Math.max(...lab.hostNames().map((h) => lab.host(h).peakOperationsInFlight)),
       };
