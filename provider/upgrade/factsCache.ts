@@ -7,8 +7,10 @@
  * - the first check of a pod (or farm) starts the reads of all its members at once (`prefetchPeers`), bounded per
  *   host by the transport's session limit, so the later checks of the pod, which the pod orders one after another,
  *   find their facts already read;
- * - an operation run by an upgrading session (create, update) drops every fact remembered for that host, before it
- *   starts and after it ends, and upgrading sessions never read from the cache: `up` always re-reads before it acts.
+ * - an operation run by an upgrading session (create, update) drops every fact remembered, on every host, before it
+ *   starts and after it ends (a change on one host can change what another reports, and the hosts' clocks have moved
+ *   on), and upgrading sessions never read from the cache: `up` always re-reads before it acts. Facts are reused only
+ *   while this run has changed nothing: all of a preview, and the stretches of an `up` between two operations.
  * Nothing here is printed or stored: keys are SHA-256 digests (params may carry secrets), values stay in memory.
  */
 import { createHash } from "node:crypto";
@@ -55,11 +57,6 @@ function digest(request: OperationRequest): string {
   return createHash("sha256").update(`${request.operation}\n${request.script}\n${stable(request.params)}`).digest("hex");
 }
 
-/** Forgets every fact read on a host (`label` as the session names it). */
-export function invalidateHost(label: string): void {
-  cache.delete(label);
-}
-
 /** Forgets everything, resets the counters (tests); `clock` replaces Date.now. */
 export function resetFactsCache(clock?: () => number): void {
   cache.clear();
@@ -97,16 +94,16 @@ export function cachingSession(inner: Session): Session {
   };
 }
 
-/** An upgrading session: never reads from the cache, and drops the host's facts before and after each operation. */
+/** An upgrading session: never reads from the cache, and drops every remembered fact before and after each operation. */
 export function writingSession(inner: Session): Session {
   return {
     label: inner.label,
     async run<T>(request: OperationRequest, options?: RunOptions): Promise<RunResult<T>> {
-      invalidateHost(inner.label);
+      cache.clear();
       try {
         return await inner.run<T>(request, options);
       } finally {
-        invalidateHost(inner.label);
+        cache.clear();
       }
     },
   };

@@ -61,12 +61,16 @@ describe("facts cache", () => {
     assert.deepEqual(host.sent, ["Set-ServiceState", "Set-ServiceState"]);
   });
 
-  it("makes the next planning read go to the host once an upgrading session ran anything on it", async () => {
+  it("makes the next planning read of every host go to the host once an upgrading session ran anything anywhere", async () => {
     const host = fakeHost();
+    const other = fakeHost("administrator@ss1:22");
     await cachingSession(host).run(read());
+    await cachingSession(other).run(read());
     await writingSession(host).run(read("Invoke-Installer"));
     await cachingSession(host).run(read());
+    await cachingSession(other).run(read());
     assert.deepEqual(host.sent, ["Get-HostFacts", "Invoke-Installer", "Get-HostFacts"]);
+    assert.deepEqual(other.sent, ["Get-HostFacts", "Get-HostFacts"], "a change on one host (a pairing, a clock that moved on) can change what another reports");
   });
 
   it("never answers an upgrading session from the cache: up re-reads before it acts", async () => {
