@@ -109,6 +109,10 @@ export interface LabHostView {
   readonly audit: readonly AuditEntry[];
   /** SSH connections accepted so far. */
   readonly connections: number;
+  /** Operations running on the host now. */
+  readonly operationsInFlight: number;
+  /** The most operations that ran on the host at the same time so far. */
+  readonly peakOperationsInFlight: number;
   /** Faults armed. */
   readonly faults: readonly Fault[];
 }
@@ -343,6 +347,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         audit: h.audit,
         get connections() {
           return h.front.connections;
+        },
+        get operationsInFlight() {
+          return h.operationsInFlight;
+        },
+        get peakOperationsInFlight() {
+          return h.peakOperationsInFlight;
         },
         get faults() {
           return h.faults.list();

@@ -24,6 +24,9 @@ export class LabHost {
   readonly faults = new FaultSet();
   readonly audit: AuditEntry[] = [];
   readonly front: SshFront;
+  /** Operations running now, and the most that ever ran at once (each exec from its request to its answer). */
+  operationsInFlight = 0;
+  peakOperationsInFlight = 0;
   private readonly originalKeys: readonly string[];
   private currentKeys: readonly string[];
 
@@ -45,7 +48,7 @@ export class LabHost {
       refuseAuth: () => this.faults.takeRefuseAuth(),
       stall: () => this.faults.takeStall(),
       isLabPort: (p) => shared.isLabPort(p),
-      onRequest: (account, request, io) => void this.handle(account, request, io),
+      onRequest: (account, request, io) => void this.track(this.handle(account, request, io)),
     });
   }
 
@@ -74,6 +77,16 @@ export class LabHost {
       this.currentKeys = this.originalKeys;
       this.front.setHostKeys(this.originalKeys);
     }
+  }
+
+  /** Counts an operation in flight until its handler is done (a hung operation, which never answers, stops counting at once). */
+  private track(running: Promise<void>): void {
+    this.operationsInFlight++;
+    this.peakOperationsInFlight = Math.max(this.peakOperationsInFlight, this.operationsInFlight);
+    const done = () => {
+      this.operationsInFlight--;
+    };
+    running.then(done, done);
   }
 
   private async handle(account: SshAccount, request: Request, io: ExecIO): Promise<void> {

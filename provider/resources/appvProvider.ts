@@ -32,7 +32,7 @@ import { scriptInputFailures } from "../powershell/scriptCheck";
 import { APPV_FARM_SCRIPT_INPUTS } from "../powershell/scriptInputs";
 import { type MaintenanceWindow, describeWindow, evaluateWindow } from "../schedule/maintenanceWindow";
 import { redactText } from "../transport/redact";
-import { type Session, openSession } from "../transport/session";
+import type { Session } from "../transport/session";
 import { APPV_VERSIONS, readAppVDatabase, readAppVHost } from "../upgrade/appvFacts";
 import { ensureServiceRunning, runInstaller, verifyInstalledVersion, whileInstallerRuns } from "../upgrade/commonSteps";
 import {
@@ -361,7 +361,7 @@ async function convergeServer(news: Props): Promise<{ id: string; outs: Props }>
   const inputs = validated.inputs;
   const resource = inputs.resourceName;
   const secrets = secretsOf(inputs);
-  const session = openSession(inputs.connection);
+  const session = sessionFor(inputs.connection, false);
   const observed = await observeServer(inputs, session);
   const { facts, plan, service } = observed;
   const failures = pathFailures(facts, inputs.targetVersion, `host ${facts.host}`);

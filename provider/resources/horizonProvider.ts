@@ -66,6 +66,7 @@ import {
   type ConnectionServerInputs,
   type HorizonKind,
   type SecurityServerInputs,
+  UNKNOWN,
   isUnknown,
   validateHorizonInputs,
 } from "./horizonInputs";

@@ -5,6 +5,7 @@
 import { type MaintenanceWindow, describeWindow, evaluateWindow } from "../schedule/maintenanceWindow";
 import { redactText } from "../transport/redact";
 import { type Session, openSession } from "../transport/session";
+import { cachingSession, writingSession } from "../upgrade/factsCache";
 import type { Plan } from "../upgrade/steps";
 import type { ConnectionInputs } from "./horizonInputs";
 
@@ -37,16 +38,19 @@ export function connectionSecretValues(c: unknown): string[] {
   return out;
 }
 
-/** A session for planning (check, read): fewer and shorter connection attempts than an upgrade makes. */
+/**
+ * A session for planning (check, read): fewer and shorter connection attempts than an upgrade makes, and each fact
+ * read once per run (upgrade/factsCache.ts).
+ */
 export function planningSession(connection: ConnectionInputs): Session {
   const limit = typeof connection.dialErrorLimit === "number" ? connection.dialErrorLimit : 10;
   const perDial = typeof connection.perDialTimeout === "number" && connection.perDialTimeout > 0 ? connection.perDialTimeout : 15;
-  return openSession({ ...connection, dialErrorLimit: Math.min(limit, 2), perDialTimeout: Math.min(perDial, 10) });
+  return cachingSession(openSession({ ...connection, dialErrorLimit: Math.min(limit, 2), perDialTimeout: Math.min(perDial, 10) }));
 }
 
-/** A planning session or a full one. */
+/** A planning session or a full one (which never reads remembered facts and forgets its host's). */
 export function sessionFor(connection: ConnectionInputs, planning: boolean): Session {
-  return planning ? planningSession(connection) : openSession(connection);
+  return planning ? planningSession(connection) : writingSession(openSession(connection));
 }
 
 /** The plan's steps as the lines preview shows: `2. install on CS1: run ...`. */

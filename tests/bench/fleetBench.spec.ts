@@ -2,13 +2,18 @@
 // benchmark's to report (npm run bench), not asserted here; this checks the measurements are sound.
 import assert from "node:assert/strict";
 import { Engine } from "../harness/engine";
-import { criticalPathSeconds, runBench } from "./fleetBench";
+import type { AuditEntry } from "../../lab";
+import { type BenchResult, criticalPathSeconds, runBench } from "./fleetBench";
 
 describe("fleet benchmark (small run)", function () {
   let engine: Engine;
+  let run: Promise<BenchResult> | undefined;
+  let preview: readonly AuditEntry[] = [];
   before(async () => {
     engine = await Engine.open();
   });
+  /** One run of a pod and a farm (and the same fleet one server at a time), shared by the tests below. */
+  const measured = () => (run ??= runBench(engine, { pods: 1, farms: 1, timeFactor: 600, serial: true, onPreviewAudit: (ops) => (preview = ops) }));
   after(async () => {
     await engine?.dispose();
   });
@@ -19,13 +24,32 @@ describe("fleet benchmark (small run)", function () {
     assert.equal(criticalPathSeconds({ pods: 0, farms: 1, timeFactor: 1 }), 3 * 8 + 60 + 10 + 3 * 360);
   });
 
-  it("measures a pod and a farm: every figure present, and the makespan no shorter than the physical floor", async () => {
-    const r = await runBench(engine, { pods: 1, farms: 1, timeFactor: 600 });
+  it("measures a pod and a farm, and the same fleet one server at a time: every figure present, neither makespan shorter than the physical floor", async () => {
+    const r = await measured();
     assert.equal(r.servers, 9);
     for (const [k, v] of Object.entries(r)) assert.ok(Number.isFinite(v), `${k} is ${v}`);
     assert.ok(r.makespanSeconds >= r.criticalPathSeconds, `makespan ${r.makespanSeconds} s is shorter than the critical path ${r.criticalPathSeconds} s`);
+    // One server at a time: the pod's chain and the farm's chain one after the other.
+    const serialFloor = criticalPathSeconds({ pods: 1, farms: 0, timeFactor: 600 }) + criticalPathSeconds({ pods: 0, farms: 1, timeFactor: 600 });
+    assert.ok(r.serialMakespanSeconds >= serialFloor, `serial makespan ${r.serialMakespanSeconds} s is shorter than the sum of the chains ${serialFloor} s`);
     assert.ok(r.stepsMeasured >= 9, `only ${r.stepsMeasured} steps measured`);
     assert.ok(r.sshConnectionsPerHostMax >= 1);
     assert.ok(r.providerPeakRssMb > 20, "no provider process was sampled");
+    assert.ok(r.stateBytesPerResource > 100, `state per resource ${r.stateBytesPerResource} bytes: no checkpoint was read`);
+    assert.ok(r.maxConcurrentOperationsPerHost >= 1 && r.maxConcurrentOperationsPerHost <= 10, `${r.maxConcurrentOperationsPerHost} operations at once on one host (MaxSessions 10)`);
+  });
+
+  it("reads each host fact once in a preview: every server's host is read, no read repeated", async () => {
+    const r = await measured();
+    assert.equal(r.hostsReadInPreview, 10, "the 9 servers and the farm's SQL host");
+    assert.equal(r.repeatedReadsInPreview, 0, `${r.repeatedReadsInPreview} of ${r.hostOperationsInPreview} reads in preview repeated one the host had answered`);
+  });
+
+  it("reads every host of the pod from the pod's first check: each host's first read starts before the first Connection Server's reads are done", async () => {
+    await measured();
+    const pod = ["p1cs1", "p1ss1", "p1cs2", "p1ss2", "p1cs3", "p1ss3"];
+    const lastOfFirst = Math.max(...preview.filter((e) => e.host === "p1cs1").map((e) => e.seq));
+    const late = pod.filter((h) => Math.min(...preview.filter((e) => e.host === h).map((e) => e.seq)) > lastOfFirst);
+    assert.deepEqual(late, [], `first read after p1cs1's last read (seq ${lastOfFirst}): ${late.join(", ")}`);
   });
 });

@@ -1,11 +1,13 @@
 // The fleet benchmark: pods (three Connection Servers and three paired Security Servers each) and App-V farms (two
 // management servers and a streaming server each, each farm on its own SQL host) upgraded by the estate example
-// through the real engine against the lab, measured in one run. Used by scripts/bench.ts (the full fleet) and
-// tests/bench/fleetBench.spec.ts (a small fleet, so the benchmark cannot rot).
+// through the real engine against the lab, measured in one run; and, when asked, the serial alternative (the same
+// fleet one server at a time through the same resources, tests/bench/serialFleet) on a fresh lab in the same run. Used
+// by scripts/bench.ts (the 30-server fleet and the 150-server estate) and tests/bench/fleetBench.spec.ts (a small
+// fleet, so the benchmark cannot rot).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { APPV_VERSIONS, HORIZON_VERSIONS, type Lab, type LabOptions, startLab } from "../../lab";
+import { APPV_VERSIONS, type AuditEntry, HORIZON_VERSIONS, type Lab, type LabOptions, startLab } from "../../lab";
 import { stageAndDescribe } from "../../lab/cli";
 import { DEFAULT_DURATIONS } from "../../lab/handlers";
 import { STEP_TIMING_MARKER } from "../../provider/upgrade/runner";
@@ -17,6 +19,10 @@ export interface BenchOptions {
   farms: number;
   /** Simulated seconds per real second: installers take their simulated minutes divided by this. */
   timeFactor: number;
+  /** Also upgrade the same fleet one server at a time (a fresh lab, the serial program) and measure its makespan. */
+  serial?: boolean;
+  /** Receives the lab's audit of the preview (tests). */
+  onPreviewAudit?: (ops: readonly AuditEntry[]) => void;
 }
 
 /** What one run measured (the JSON `npm run bench -- --json` prints). */
@@ -34,7 +40,23 @@ export interface BenchResult {
   /** Steps measured (those that ran at least one host operation). */
   stepsMeasured: number;
   sshConnectionsPerHostMax: number;
+  /** Peak resident memory of the provider process over preview, up and refresh. */
   providerPeakRssMb: number;
+  /** The same fleet upgraded one server at a time through the same resources, measured (NaN when not asked). */
+  serialMakespanSeconds: number;
+  speedupVsSerial: number;
+  /** The stack's checkpoint after up, in bytes, divided by its dynamic resources (servers, farm preparations, completions). */
+  stateBytesPerResource: number;
+  /** Operations the hosts ran during preview (lab audit). */
+  hostOperationsInPreview: number;
+  /** Of those, how many repeated a read the same host had already answered in this preview (same operation, same params). */
+  repeatedReadsInPreview: number;
+  /** From `pulumi preview` starting to its first host operation: the CLI, the program and the provider process starting. */
+  previewStartupSeconds: number;
+  /** Hosts whose facts preview read (lab audit). */
+  hostsReadInPreview: number;
+  /** The most operations one host ran at the same time, over the whole run (lab counter). */
+  maxConcurrentOperationsPerHost: number;
 }
 
 /** The lab layout of the fleet. */
@@ -78,6 +100,7 @@ export function criticalPathSeconds(o: BenchOptions): number {
 function startRssSampler(): { stop(): number } {
   let peakKb = 0;
   const sample = () => {
+    // VmHWM is the process's own peak: a sample late in its life still sees it.
     for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
       try {
         if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("dynamic-provider")) continue;
@@ -122,7 +145,53 @@ function stepOverheads(lab: Lab, lines: string[]): number[] {
   return out;
 }
 
-/** Runs the fleet once: preview, up (measured), refresh. */
+/** Real seconds from the first to the last host operation of these audit entries. */
+function makespanOf(ops: readonly AuditEntry[]): number {
+  const first = Math.min(...ops.map((e) => Date.parse(e.realTime)));
+  const last = Math.max(...ops.map((e) => Date.parse(e.realEndTime ?? e.realTime)));
+  return (last - first) / 1000;
+}
+
+/** Reads preview sent to a host that already answered the same operation with the same params in this preview. */
+function repeatedReads(ops: readonly AuditEntry[]): number {
+  const seen = new Set<string>();
+  let repeated = 0;
+  for (const e of ops) {
+    const key = `${e.host}\n${e.operation}\n${JSON.stringify(e.params)}`;
+    if (seen.has(key)) repeated++;
+    seen.add(key);
+  }
+  return repeated;
+}
+
+/** Dynamic resources in a checkpoint. */
+function dynamicResources(stateText: string): number {
+  const deployment = (JSON.parse(stateText) as { checkpoint?: { latest?: { resources?: { type: string }[] } } }).checkpoint?.latest;
+  return (deployment?.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).length;
+}
+
+/** The serial alternative: the same fleet on a fresh lab, one server at a time; the makespan of its up. */
+async function serialMakespan(engine: Engine, o: BenchOptions): Promise<number> {
+  const lab = await startLab(fleetLab(o));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vdi-bench-serial-"));
+  try {
+    const inventory = path.join(dir, "lab.json");
+    fs.writeFileSync(inventory, JSON.stringify(stageAndDescribe(lab)));
+    const stack = await engine.stack("tests/bench/serialFleet", { inventory: { value: inventory } });
+    try {
+      const up = await stack.up();
+      if (up.result.summary.result !== "succeeded") throw new Error(`the serial fleet's up did not succeed: ${up.result.summary.result}`);
+      return makespanOf(lab.audit());
+    } finally {
+      await stack.remove();
+    }
+  } finally {
+    await lab.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the fleet once: preview, up (measured), refresh; then, if asked, the serial alternative. */
 export async function runBench(engine: Engine, o: BenchOptions): Promise<BenchResult> {
   const lab = await startLab(fleetLab(o));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vdi-bench-"));
@@ -131,36 +200,41 @@ export async function runBench(engine: Engine, o: BenchOptions): Promise<BenchRe
     const inventory = path.join(dir, "lab.json");
     fs.writeFileSync(inventory, JSON.stringify(stageAndDescribe(lab)));
     const stack = await engine.stack("examples/estate", { inventory: { value: inventory } });
+    let result: BenchResult;
     try {
       const servers = lab.hostNames().filter((h) => lab.host(h).state.products.length > 0).length;
+      const rss = startRssSampler();
 
+      let auditBefore = lab.audit().length;
       let t = Date.now();
+      const previewStarted = t;
       await stack.preview();
       const previewSeconds = (Date.now() - t) / 1000;
+      const previewOps = lab.audit().slice(auditBefore);
+      o.onPreviewAudit?.(previewOps);
 
       // The engine's environment reaches the provider process: it prints one timing line per step.
       process.env.VDI_UPGRADE_STEP_TIMINGS = "1";
       const connectionsBefore = new Map(lab.hostNames().map((h) => [h, lab.host(h).connections]));
-      const auditBefore = lab.audit().length;
-      const rss = startRssSampler();
+      auditBefore = lab.audit().length;
       const upStarted = Date.now();
       const up = await stack.up();
-      const providerPeakRssMb = rss.stop();
       if (up.result.summary.result !== "succeeded") throw new Error(`the fleet's up did not succeed: ${up.result.summary.result}`);
       const ops = lab.audit().slice(auditBefore);
       const first = Math.min(...ops.map((e) => Date.parse(e.realTime)));
-      const last = Math.max(...ops.map((e) => Date.parse(e.realEndTime ?? e.realTime)));
       const overheads = stepOverheads(lab, diagnostics(up.events).flatMap((m) => m.split("\n")));
       const sshConnectionsPerHostMax = Math.max(...lab.hostNames().map((h) => lab.host(h).connections - connectionsBefore.get(h)!));
       delete process.env.VDI_UPGRADE_STEP_TIMINGS;
+      const stateText = stack.stateFileText();
 
       t = Date.now();
       await stack.refresh();
       const refreshSeconds = (Date.now() - t) / 1000;
+      const providerPeakRssMb = rss.stop();
 
-      const makespanSeconds = (last - first) / 1000;
+      const makespanSeconds = makespanOf(ops);
       const critical = criticalPathSeconds(o);
-      return {
+      result = {
         servers,
         previewSeconds,
         refreshSeconds,
@@ -173,10 +247,23 @@ export async function runBench(engine: Engine, o: BenchOptions): Promise<BenchRe
         stepsMeasured: overheads.length,
         sshConnectionsPerHostMax,
         providerPeakRssMb,
+        serialMakespanSeconds: NaN,
+        speedupVsSerial: NaN,
+        stateBytesPerResource: Buffer.byteLength(stateText) / Math.max(1, dynamicResources(stateText)),
+        hostOperationsInPreview: previewOps.length,
+        repeatedReadsInPreview: repeatedReads(previewOps),
+        previewStartupSeconds: (Math.min(...previewOps.map((e) => Date.parse(e.realTime))) - previewStarted) / 1000,
+        hostsReadInPreview: new Set(previewOps.map((e) => e.host)).size,
+        maxConcurrentOperationsPerHost: Math.max(...lab.hostNames().map((h) => lab.host(h).peakOperationsInFlight)),
       };
     } finally {
       await stack.remove();
     }
+    if (o.serial) {
+      result.serialMakespanSeconds = await serialMakespan(engine, o);
+      result.speedupVsSerial = result.serialMakespanSeconds / result.makespanSeconds;
+    }
+    return result;
   } finally {
     if (previous === undefined) delete process.env.VDI_UPGRADE_STEP_TIMINGS;
     else process.env.VDI_UPGRADE_STEP_TIMINGS = previous;

@@ -22,6 +22,7 @@ import {
 import { check } from "../../provider/resources/horizonProvider";
 import { type CheckFailure, type HorizonKind, validateHorizonInputs } from "../../provider/resources/horizonInputs";
 import { BOOTSTRAP, COMMAND_LINE, buildCommandLine, closeAllConnections, isTransportError, openSession, type Session } from "../../provider/transport";
+import { resetFactsCache } from "../../provider/upgrade/factsCache";
 import { FAST, argsFor } from "../transport/labFixture";
 import {
   NASTY_STRINGS,
@@ -595,6 +596,8 @@ describe("hostile input", function () {
       await holds(
         fc.asyncProperty(fc.constantFrom(CS, SS), hooksArb, nameArb, async (kind, hooks, registeredName) => {
           const news = podInputs(kind, hooks, registeredName);
+          // Each run stands for a preview of its own (a new provider process): nothing read before is remembered.
+          resetFactsCache();
           const auditBefore = lab.audit().length;
           const printed: string[] = [];
           const log = console.log;

@@ -5,6 +5,7 @@ import { type Lab, startLab } from "../../lab";
 import { cliLabOptions, stageAndDescribe } from "../../lab/cli";
 import { check } from "../../provider/resources/appvProvider";
 import { closeAllConnections } from "../../provider/transport/pool";
+import { resetFactsCache } from "../../provider/upgrade/factsCache";
 
 describe("appvProvider.check against a lab farm", () => {
   let lab: Lab;
@@ -37,6 +38,8 @@ describe("appvProvider.check against a lab farm", () => {
     const ok = await check("server", {}, server());
     assert.equal(ok.failures, undefined);
     lab.setPowerShellVersion("appv1", "3.0");
+    // The next preview is a new provider process: nothing read by this one is remembered.
+    resetFactsCache();
     const r = await check("server", {}, server());
     // Never on `connection`: the engine prints a top-level property's value, and the connection holds the password.
     assert.deepEqual(r.failures?.map((f) => f.property), [""]);
