@@ -37,6 +37,8 @@ export const READ_ONLY_OPERATIONS: ReadonlySet<string> = new Set([
   "Get-DatabaseSessions",
   "Get-WebApplicationPool",
   "Test-SqlLogin",
+  // Planning reads a run record without waiting (waitSeconds 0); the install step's waits run in upgrading sessions.
+  "Get-InstallerRun",
 ]);
 
 interface Entry {

@@ -21,6 +21,9 @@ interface InventoryHost {
   sql?: string;
   database?: string;
   sqlServer?: string;
+  /** SQL hosts: the sysadmin login the lab created (the schema upgrade needs database administrative credentials). */
+  sqlUser?: string;
+  sqlPassword?: string;
   installers: { path: string; sha256: string }[];
 }
 
@@ -64,7 +67,12 @@ for (const farmName of [...new Set(appvHosts.map(([, h]) => h.farm ?? "farm1"))]
   const farm = new AppVFarm(farmName, {
     targetVersion: after("4.5 SP2"),
     servers: members.map(([name, h]) => ({ name, role: ROLES[h.role], connection: connection(h), installer: installer(h) })),
-    database: { connection: connection(sql), sqlServer: sql.sqlServer ?? sql.computerName, name: members[0][1].database },
+    database: {
+      connection: connection(sql),
+      sqlServer: sql.sqlServer ?? sql.computerName,
+      name: members[0][1].database,
+      ...(sql.sqlUser && sql.sqlPassword ? { sqlUser: pulumi.secret(sql.sqlUser), sqlPassword: pulumi.secret(sql.sqlPassword) } : {}),
+    },
     timeScale,
   });
   previous = farm.completion.serviceStatuses;
