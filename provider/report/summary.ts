@@ -86,7 +86,9 @@ export function summarize(preview: unknown): PreviewSummary {
     const match = state?.type ? SERVER_TYPE.exec(state.type) : null;
     if (!s.urn || !state || !match) continue;
     const inputs = state.inputs ?? {};
-    const planLines = Array.isArray(inputs.plan) ? inputs.plan.filter((l): l is string => typeof l === "string") : [];
+    // Only resources that plan work are servers (a pod's readiness gate, for one, plans nothing).
+    if (!Array.isArray(inputs.plan)) continue;
+    const planLines = inputs.plan.filter((l): l is string => typeof l === "string");
     const status = statusFromInputs(inputs, s.op === "delete");
     counts[status.state]++;
     const parent = state.parent;

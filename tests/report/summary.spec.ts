@@ -53,6 +53,7 @@ function preview(): unknown {
         newState: { type: "pulumi-nodejs:dynamic/appv:AppVServer", parent: FARM, inputs: { resourceName: "farm1-appv1", liveVersion: "4.5.2", targetVersion: "4.5 SP2", plan: [] } },
       },
       { op: "create", urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/horizon:ConnectionServer::lone", newState: { type: CS, inputs: { plan: ["1. install on LONE: x"] } } },
+      { op: "create", urn: `${POD}$pulumi-nodejs:dynamic/horizon:PodReadiness::pod1-readiness`, newState: { type: "pulumi-nodejs:dynamic/horizon:PodReadiness", parent: POD, inputs: { servers: [] } } },
     ],
   };
 }
