@@ -46,8 +46,6 @@ export interface Scenario {
   config?: Record<string, unknown | SecretConfig>;
   /** Changes the lab's layout before it starts. */
   lab?: (options: LabOptions) => LabOptions;
-  /** Checks of its own after the last `up`; each string is a problem. */
-  verify?(p: PodUnderTest): string[];
   /** Arms the fault before the failing `up` (may set config on the stack). */
   arm(p: PodUnderTest): Promise<void> | void;
   /** Called every 20 ms during the failing `up`; returns true once it has acted (advance a clock, abort the run). */
@@ -60,7 +58,7 @@ export interface Scenario {
    */
   succeeds?: boolean;
   /** Problems with the hosts right after the first `up` (e.g. a service stopped that a refusal must not stop). */
-  verify?(p: PodUnderTest): string[];
+  afterFirstUp?(p: PodUnderTest): string[];
   /** Clears the fault before the resuming `up`. */
   clear(p: PodUnderTest): Promise<void> | void;
   /** Also check that every server ran exactly one installer process across all the runs (no second start, no restart). */
@@ -295,7 +293,7 @@ export const SCENARIOS: Scenario[] = [
     name: "an undeclared server on the database",
     estate: "estate",
     arm: (p) => p.lab.addDatabaseSession("sql1", "APPVIRT", { hostName: "APPV9", programName: "Application Virtualization Management Server" }),
-    verify: farmUntouched,
+    afterFirstUp: farmUntouched,
     expect: [/\[servers\] farm farm1: APPV9 \(Application Virtualization Management Server\) holds a session on \S+ but is not a server of this farm/, /no service is stopped/],
     clear: (p) => p.lab.clearDatabaseSessions("sql1", "APPVIRT"),
   },
@@ -308,7 +306,7 @@ export const SCENARIOS: Scenario[] = [
       p.secrets.push(WRONG_SQL_PASSWORD);
       await p.stack.stack.setConfig("sqlPassword", { value: WRONG_SQL_PASSWORD, secret: true });
     },
-    verify: farmUntouched,
+    afterFirstUp: farmUntouched,
     expect: [/\[database\.sqlPassword\] farm farm1: the database administrative credentials cannot log in to \S+: .*Login failed for user/, /no service is stopped/],
     async clear(p) {
       await p.stack.stack.setConfig("sqlPassword", { value: SQL_LOGIN.secret, secret: true });
@@ -438,14 +436,14 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
     }
     const text = failure ? errorText(failure) : scenario.succeeds ? errorText(runs[0]) : "";
     const unmatched = scenario.expect.filter((re) => !re.test(text));
-    const failedClearly = !!failure === !scenario.succeeds && unmatched.length === 0 && acted && (scenario.verify?.(p) ?? []).length === 0;
+    const failedClearly = !!failure === !scenario.succeeds && unmatched.length === 0 && acted && (scenario.afterFirstUp?.(p) ?? []).length === 0;
     if (!failure && !scenario.succeeds) problems.push("the first up succeeded");
     if (failure && scenario.succeeds) problems.push(`the first up failed: ${(failure as Error).message.slice(0, 300)}`);
     if (!acted) problems.push("the fault never acted");
     for (const re of unmatched) problems.push(`the failure does not say ${re}: ${text.split("\n").filter((l) => l.includes("[pod1-") || l.includes("rror")).slice(0, 6).join(" / ")}`);
     const stateBad = stateProblems(p);
     problems.push(...stateBad);
-    const verified = scenario.verify?.(p) ?? [];
+    const verified = scenario.afterFirstUp?.(p) ?? [];
     problems.push(...verified);
 
     await scenario.clear(p);
