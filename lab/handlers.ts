@@ -564,8 +564,12 @@ async function installWithMutex(
   const parsed = parseInstallerArguments(args);
   if (violations.length === 0) {
     if (info.product === "horizon-connection-server") violations.push(...checkSilentHorizon(parsed.silent, parsed.switches));
+    // Windows Installer logs every public property's value except those listed in MsiHiddenProperties
+    // (https://learn.microsoft.com/en-us/windows/win32/msi/msihiddenproperties); the lab also hides names that look
+    // like passwords, as a product's own MsiHiddenProperties usually does. The parser upper-cases property names.
+    const hidden = new Set((parsed.properties.MSIHIDDENPROPERTIES ?? "").split(";").map((n) => n.trim()).filter(Boolean));
     for (const [name, value] of Object.entries(parsed.properties)) {
-      log.push(`PROPERTY CHANGE: Adding ${name} property. Its value is '${/PWD|PASSWORD/.test(name) ? "**********" : value}'.`);
+      log.push(`PROPERTY CHANGE: Adding ${name} property. Its value is '${/PWD|PASSWORD/.test(name) || hidden.has(name) ? "**********" : value}'.`);
     }
     if (host.role === "security-server") {
       const pod = world.podOf(host);

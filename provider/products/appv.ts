@@ -75,7 +75,10 @@ export const APPV_DB_ADMIN_PROPERTIES: Readonly<{ user: string; password: string
 
 /** What `{{dbAdmin}}` stands for in the setup's arguments. */
 export function appvDbAdminArguments(given: boolean, properties: { user: string; password: string } = APPV_DB_ADMIN_PROPERTIES): string {
-  return given ? ` ${properties.user}=""{{secret:dbAdminUser}}"" ${properties.password}=""{{secret:dbAdminPassword}}""` : "";
+  // MsiHiddenProperties keeps both values out of the setup's log (Windows Installer writes every other property's value).
+  return given
+    ? ` ${properties.user}=""{{secret:dbAdminUser}}"" ${properties.password}=""{{secret:dbAdminPassword}}"" MsiHiddenProperties=""${properties.user};${properties.password}""`
+    : "";
 }
 
 /** Where the setup's verbose log goes on the host. */

@@ -383,6 +383,25 @@ describe("lab handlers: App-V", () => {
     assert.equal(versionOf(lab, "appv2"), APPV_45SP2);
   });
 
+  it("logs every property's value except those MsiHiddenProperties lists, as Windows Installer does", async () => {
+    await stop("appv2");
+    const admin = lab.sqlLogins("sql1")[0];
+    const run = (hidden: string) =>
+      op(lab, "appv1", "Invoke-Installer", {
+        path: APPV_INSTALLER,
+        argumentTemplate: `/s /v"/qn DBADMINUSER=""{{secret:u}}"" DBADMINPASSWORD=""{{secret:p}}""${hidden}"`,
+        logPath: "C:\\Temp\\appv.log",
+        timeoutSeconds: 3600,
+        secrets: { u: admin.user, p: admin.password },
+      });
+    const shown = await run("");
+    assert.match(shown.result.logTail.join("\n"), new RegExp(`Adding DBADMINUSER property\\. Its value is '${admin.user}'`));
+    const hidden = await run(' MsiHiddenProperties=""DBADMINUSER;DBADMINPASSWORD""');
+    const log = hidden.result.logTail.join("\n");
+    assert.match(log, /Adding DBADMINUSER property\. Its value is '\*{10}'/);
+    assert.ok(!log.includes(admin.user) && !log.includes(admin.password));
+  });
+
   const credentialCases: [string, () => { user: string; password: string } | null, RegExp][] = [
     ["without the database administrative credentials", () => null, /no database administrative credentials were given/],
     ["with a password SQL refuses", () => ({ user: lab.sqlLogins("sql1")[0].user, password: "wrong" }), /Login failed for user 'appv-admin'/],
