@@ -64,18 +64,8 @@ export function blockedText(plan: Plan): string | undefined {
   return plan.after ? `after ${plan.after}: ${plan.blocked.reason}` : `${plan.blocked.code}: ${plan.blocked.reason}`;
 }
 
-/** Serialises with sorted keys and without undefined values, so key order never looks like a change. */
-export function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
+/** Serialises with sorted keys and without undefined values (upgrade/stable.ts). */
+export { stable } from "../upgrade/stable";
 
 /** Whether the window lets work of `budgetMinutes` start now (by the host's clock); the reason when it does not. */
 export function windowVerdict(window: MaintenanceWindow | undefined, hostNow: string | undefined, budgetMinutes: number): string | undefined {

@@ -15,6 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import type { OperationRequest, RunOptions, RunResult, Session } from "../transport/session";
+import { stable } from "./stable";
 
 /** How long a fact read in planning is reused: long enough for one preview of an estate, short enough that the
  * clock a maintenance window is judged by in `check` is never older than this (`up` re-reads it anyway). */
@@ -52,17 +53,6 @@ const cache = new Map<string, Map<string, Entry>>();
 const counters = { sent: 0, reused: 0 };
 let now: () => number = () => Date.now();
 
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
 
 function digest(request: OperationRequest): string {
   return createHash("sha256").update(`${request.operation}\n${request.script}\n${stable(request.params)}`).digest("hex");
