@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { shorten } from "../errors/shorten";
 import { type OperationDefinition, PRELUDE, scriptFor } from "../operations/operation";
-import type { CheckFailure } from "../resources/inputSupport";
+import type { CheckFailure } from "../lifecycle/inputSupport";
 import { redactText } from "../transport/redact";
 import { type ParamRead, type ScriptProblem, analyseScript } from "./analyse";
 import { type PowerShellGrammar, loadPowerShellGrammar } from "./grammar";

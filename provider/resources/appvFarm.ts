@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PlanStep, ServerStatus } from "../report/status";
 import { APPV_SERVICES, appvServiceCommand } from "../products/appv";
 import type { AppVUserSessionsArgs, AppVBackupArgs, AppVDatabaseArgs, AppVFarmArgs, AppVFarmServer, AppVInstallerArgs, AppVOverrides, AppVRoleArg } from "./appvArgs";
 import type { MaintenanceWindowArgs } from "./horizonArgs";
-import { appvFarmOutputs, appvProvider } from "./appvProviders";
+import { FARM_COMPLETION, FARM_PREPARATION } from "../products/appvInputs";
+import { PlannedResource } from "./planned";
 import { AppVServer } from "./appvServer";
 
 /** A farm member as the farm-level resources take it. */
@@ -39,17 +39,9 @@ export interface AppVFarmPreparationArgs {
  * configuration database and verifies it (`RESTORE VERIFYONLY`), unless `backup.waive` gives a reason. Preview shows
  * this plan and the order the servers will follow. Nothing to do once every server runs the target.
  */
-export class AppVFarmPreparation extends pulumi.dynamic.Resource {
+export class AppVFarmPreparation extends PlannedResource {
   /** Each server's version when last read, by name. */
   declare readonly liveVersions: pulumi.Output<Record<string, string>>;
-  /** The steps `up` will take, in order. */
-  declare readonly plan: pulumi.Output<string[]>;
-  /** The plan as objects `{ step, host, detail }`, for pipelines. */
-  declare readonly steps: pulumi.Output<PlanStep[]>;
-  /** ready, waiting (for a predecessor), blocked (with a stable `code`) or done: what a pipeline gates on. */
-  declare readonly status: pulumi.Output<ServerStatus>;
-  /** Why `up` cannot run the plan now, if it cannot. */
-  declare readonly blockedReason: pulumi.Output<string | undefined>;
   /** The database's schema version when last prepared (when it could be read). */
   declare readonly schemaVersion: pulumi.Output<string | undefined>;
   /** The verified backup's path on the SQL Server; undefined when waived. */
@@ -62,14 +54,7 @@ export class AppVFarmPreparation extends pulumi.dynamic.Resource {
   declare readonly ready: pulumi.Output<string>;
 
   constructor(name: string, args: AppVFarmPreparationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      appvProvider("farm-preparation"),
-      name,
-      { ...args, resourceName: name, ...appvFarmOutputs },
-      { ...opts, additionalSecretOutputs: ["servers", "database", ...(opts?.additionalSecretOutputs ?? [])] },
-      "appv",
-      "AppVFarmPreparation",
-    );
+    super(FARM_PREPARATION, name, { ...args }, opts);
   }
 }
 
@@ -89,29 +74,14 @@ export interface AppVFarmCompletionArgs {
  * The farm's completion (002_d640911b67db555d.txt: "After upgrading the data store, you can resume normal operation"):
  * once every server runs the target, starts any App-V service still stopped.
  */
-export class AppVFarmCompletion extends pulumi.dynamic.Resource {
+export class AppVFarmCompletion extends PlannedResource {
   /** Each server's version when last read, by name. */
   declare readonly liveVersions: pulumi.Output<Record<string, string>>;
-  /** The steps `up` will take, in order. */
-  declare readonly plan: pulumi.Output<string[]>;
-  /** The plan as objects `{ step, host, detail }`, for pipelines. */
-  declare readonly steps: pulumi.Output<PlanStep[]>;
-  /** ready, waiting (for a predecessor), blocked (with a stable `code`) or done: what a pipeline gates on. */
-  declare readonly status: pulumi.Output<ServerStatus>;
-  /** Why `up` cannot run the plan now, if it cannot. */
-  declare readonly blockedReason: pulumi.Output<string | undefined>;
   /** Each server's service status after the last `up`, by name. */
   declare readonly serviceStatuses: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: AppVFarmCompletionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      appvProvider("farm-completion"),
-      name,
-      { ...args, resourceName: name, ...appvFarmOutputs },
-      { ...opts, additionalSecretOutputs: ["servers", ...(opts?.additionalSecretOutputs ?? [])] },
-      "appv",
-      "AppVFarmCompletion",
-    );
+    super(FARM_COMPLETION, name, { ...args }, opts);
   }
 }
 

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { podReadinessProvider } from "./horizonProviders";
+import { outputSeeds, secretOutputs } from "../lifecycle/descriptor";
+import { POD_READINESS } from "../products/horizonInputs";
+import { providerOf } from "./providers";
 
 /** One server the gate assesses: its kind and its inputs (without ordering links and without the pairing password). */
 export interface PodReadinessMember {
@@ -19,13 +21,13 @@ export class HorizonPodReadiness extends pulumi.dynamic.Resource {
 
   constructor(name: string, members: PodReadinessMember[], opts?: pulumi.CustomResourceOptions) {
     super(
-      podReadinessProvider(),
+      providerOf(POD_READINESS.kind),
       name,
       // Connections are credentials: the whole list is a secret.
-      { resourceName: name, servers: pulumi.secret(members), ready: undefined },
-      { ...opts, additionalSecretOutputs: ["servers", ...(opts?.additionalSecretOutputs ?? [])] },
-      "horizon",
-      "PodReadiness",
+      { resourceName: name, servers: pulumi.secret(members), ...outputSeeds(POD_READINESS) },
+      { ...opts, additionalSecretOutputs: secretOutputs(POD_READINESS, opts?.additionalSecretOutputs) },
+      POD_READINESS.type[0],
+      POD_READINESS.type[1],
     );
   }
 }

@@ -74,3 +74,16 @@ export function isTransportError(e: unknown, code?: TransportErrorCode): e is Tr
   const b = e as { brand?: unknown; code?: unknown };
   return b.brand === TRANSPORT_ERROR_BRAND && (code === undefined || b.code === code);
 }
+
+/** A host-key refusal: never "unreachable", the operator has to act on it (pin the key the message names). */
+export function isHostKeyError(e: unknown): boolean {
+  return isTransportError(e, "host-key-mismatch") || isTransportError(e, "host-key-not-pinned");
+}
+
+/**
+ * The field of a connection's inputs an error is about, when the operator must fix that field before anything can be
+ * read (`hostKey` for a refused or unpinned host key); undefined for an error that only means "not reachable now".
+ */
+export function connectionFieldOf(e: unknown): string | undefined {
+  return isHostKeyError(e) ? "hostKey" : undefined;
+}

@@ -7,3 +7,4 @@ export * from "./redact";
 export { type DialOptions, type TransportLogger, retryDelay } from "./connect";
 export { DEFAULT_IDLE_SECONDS, closeAllConnections, pooledConnectionCount } from "./pool";
 export * from "./session";
+export { type SessionFactory, type SessionPurpose, sessionFactory, sshSessions, useSessionFactory } from "./sessions";

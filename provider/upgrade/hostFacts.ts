@@ -4,7 +4,7 @@
  * installer is not free) the installer's SHA-256. Read-only operations: preview runs these.
  */
 import { getFileHash, getHostFacts, getInstalledProduct, getInstallerRun, getServiceState } from "../operations";
-import { isTransportError } from "../transport/errors";
+import { isHostKeyError, isTransportError } from "../transport/errors";
 import type { Session } from "../transport/session";
 
 /** What was read from one host. `reachable: false` means nothing else is known. */
@@ -62,9 +62,7 @@ export interface HostReadOptions {
 }
 
 /** A transport error that must not be turned into "unreachable": the operator has to act on it (pin the key). */
-export function isHostKeyError(e: unknown): boolean {
-  return isTransportError(e, "host-key-mismatch") || isTransportError(e, "host-key-not-pinned");
-}
+export { isHostKeyError } from "../transport/errors";
 
 /** The message of an error, for a reason shown to the operator. */
 export function reasonOf(e: unknown): string {

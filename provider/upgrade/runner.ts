@@ -17,6 +17,8 @@ export interface StepFailure extends Error {
     resource: string;
     step: string;
     host: string;
+    /** The error the step's action threw. */
+    cause?: unknown;
 }
 
 function failure(code: StepFailure["code"], resource: string, step: PlannedStep, message: string): StepFailure {
@@ -65,7 +67,7 @@ export async function runPlan(resource: string, steps: PlannedStep[], action: St
             const elapsed = ((now() - stepStarted) / 1000).toFixed(1);
             opts.log(`${label}: failed after ${elapsed} s`);
             const f = failure("step-failed", resource, step, `[${resource}] ${label} failed: ${err?.message ?? String(err)}. Next: ${NEXT_MOVE[step.name] ?? "run `pulumi up` again"}.`);
-            (f as any).cause = err;
+            f.cause = err;
             throw f;
         }
         const ended = now();

@@ -47,10 +47,16 @@ export interface Plan {
     notes?: string[];
 }
 
-/** The plan as the lines preview shows, e.g. `3. install on cs1: run ...`. */
-export function describePlan(plan: Plan): string[] {
-    const lines = plan.steps.map((s, i) => `${i + 1}. ${s.name} on ${s.host}: ${s.detail}`);
-    if (plan.after) lines.unshift(`after ${plan.after}:`);
-    if (plan.blocked && !plan.after) lines.unshift(`blocked (${plan.blocked.code}): ${plan.blocked.reason}`);
-    return lines;
+/** The plan's steps as the lines preview and the `plan` output show: `2. install on CS1: run ...`. */
+export function planLines(plan: Plan): string[] {
+    return plan.steps.map((s, i) => `${i + 1}. ${s.name} on ${s.host}: ${s.detail}`);
+}
+
+/**
+ * Why the plan cannot run now, as one line (the `blockedReason` output): `after X: reason` when it waits for another
+ * resource of the same run, else `code: reason`; undefined when it can run.
+ */
+export function blockedText(plan: Plan): string | undefined {
+    if (!plan.blocked) return undefined;
+    return plan.after ? `after ${plan.after}: ${plan.blocked.reason}` : `${plan.blocked.code}: ${plan.blocked.reason}`;
 }

@@ -7,7 +7,7 @@ import { analyseScript } from "../../provider/powershell/analyse";
 import { type PowerShellGrammar, loadPowerShellGrammar } from "../../provider/powershell/grammar";
 import { BODY_FIRST_LINE, checkOperationScript, checkParamReads, scriptInputFailures } from "../../provider/powershell/scriptCheck";
 import { APPV_FARM_SCRIPT_INPUTS, HORIZON_SCRIPT_INPUTS } from "../../provider/powershell/scriptInputs";
-import { UNKNOWN, isUnknown } from "../../provider/resources/inputSupport";
+import { UNKNOWN, isUnknown } from "../../provider/lifecycle/inputSupport";
 import { BOOTSTRAP } from "../../provider/transport/powershell";
 import { GOLDEN_DIR } from "../golden/golden";
 import { startLab } from "../../lab";

@@ -8,8 +8,8 @@ import fc from "fast-check";
 import { Client } from "ssh2";
 import { shorten as quoted } from "../../provider/errors/shorten";
 import { check } from "../../provider/resources/appvProvider";
-import { type AppVKind, type CheckFailure, type Validated, validateAppVFarmInputs, validateAppVServerInputs } from "../../provider/resources/appvInputs";
-import { UNKNOWN } from "../../provider/resources/horizonInputs";
+import { type AppVKind, type CheckFailure, type Validated, validateAppVFarmInputs, validateAppVServerInputs } from "../../provider/products/appvInputs";
+import { UNKNOWN } from "../../provider/products/horizonInputs";
 import {
   APPV_TARGETS,
   type AppVVersion,

@@ -20,7 +20,7 @@ import {
   setServiceState,
 } from "../../provider/operations";
 import { check } from "../../provider/resources/horizonProvider";
-import { type CheckFailure, type HorizonKind, validateHorizonInputs } from "../../provider/resources/horizonInputs";
+import { type CheckFailure, type HorizonKind, validateHorizonInputs } from "../../provider/products/horizonInputs";
 import { BOOTSTRAP, COMMAND_LINE, buildCommandLine, closeAllConnections, isTransportError, openSession, type Session } from "../../provider/transport";
 import { resetFactsCache } from "../../provider/upgrade/factsCache";
 import { FAST, argsFor } from "../transport/labFixture";

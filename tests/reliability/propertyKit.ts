@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { CheckFailure } from "../../provider/resources/horizonInputs";
+import type { CheckFailure } from "../../provider/products/horizonInputs";
 import { hostileString, hostileValue, hugeString } from "./arbitraries";
 
 /** Resource inputs as the tests build them: plain JSON-like objects. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { validateAppVFarmInputs, validateAppVServerInputs } from "../../provider/resources/appvInputs";
-import { UNKNOWN } from "../../provider/resources/inputSupport";
+import { validateAppVFarmInputs, validateAppVServerInputs } from "../../provider/products/appvInputs";
+import { UNKNOWN } from "../../provider/lifecycle/inputSupport";
 
 const SHA = "0123456789abcdef".repeat(4);
 const connection = (host: string) => ({ host, user: "Administrator", password: "pw-not-shown", hostKey: "SHA256:" + "A".repeat(43) });

@@ -7,7 +7,7 @@ import {
   UNKNOWN,
   isUnknown,
   validateHorizonInputs,
-} from "../../provider/resources/horizonInputs";
+} from "../../provider/products/horizonInputs";
 
 const HOST_KEY = "SHA256:" + "A".repeat(43);
 const SHA = "0123456789abcdef".repeat(4);

@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { validateAppVFarmInputs, validateAppVServerInputs } from "../../provider/resources/appvInputs";
-import { validateHorizonInputs } from "../../provider/resources/horizonInputs";
-import { type CheckFailure, safeFailures } from "../../provider/resources/inputSupport";
+import { validateAppVFarmInputs, validateAppVServerInputs } from "../../provider/products/appvInputs";
+import { validateHorizonInputs } from "../../provider/products/horizonInputs";
+import { type CheckFailure, safeFailures } from "../../provider/lifecycle/inputSupport";
 import { Engine } from "../harness/engine";
 
 /** Every planted secret starts with this mark, so a reason that shows even the start of one is caught. */

@@ -6,7 +6,7 @@ import { whileInstallerRuns } from "../../provider/upgrade/commonSteps";
 import { HORIZON_VERSIONS } from "../../provider/upgrade/horizonFacts";
 import { planConnectionServer } from "../../provider/upgrade/horizonPlan";
 import { readHost } from "../../provider/upgrade/hostFacts";
-import { describePlan } from "../../provider/upgrade/steps";
+import { planLines } from "../../provider/upgrade/steps";
 import { argsFor } from "../transport/labFixture";
 
 const V712 = "7.12.0.15770369";
@@ -61,7 +61,7 @@ describe("readHost: the installer run record (against the lab)", function () {
       facts,
     );
     assert.deepEqual(plan.steps.map((s) => s.name), ["preflight", "install", "wait-service", "verify-version"]);
-    assert.match(describePlan(plan).join("\n"), /2\. install on CS1: an installer started at \S+ is still running on CS1 \(PID \d+, log .*\): wait for it; no second one is started/);
+    assert.match(planLines(plan).join("\n"), /2\. install on CS1: an installer started at \S+ is still running on CS1 \(PID \d+, log .*\): wait for it; no second one is started/);
   });
 
   it("reports no running installer when the record's installer has ended, or when there is no record", async () => {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { StepFailure, runPlan } from "../../provider/upgrade/runner";
-import { Plan, PlannedStep, StepName, describePlan } from "../../provider/upgrade/steps";
+import { PlannedStep, StepName } from "../../provider/upgrade/steps";
 
 const STEPS: PlannedStep[] = [
   { name: "preflight", host: "SS2", detail: "check administrator rights" },
@@ -197,42 +197,4 @@ describe("runPlan", () => {
     await runPlan("ss2", STEPS, async (step) => void ran.push(step.name), { budgetMs: 60_000, log: () => undefined });
     assert.equal(ran.length, 3);
   });
-});
-
-describe("describePlan", () => {
-  const steps: PlannedStep[] = STEPS;
-  const cases: Array<[string, Plan, string[]]> = [
-    ["nothing for an empty plan", { steps: [] }, []],
-    [
-      "one numbered line per step with its host and detail",
-      { steps },
-      [
-        "1. preflight on SS2: check administrator rights",
-        "2. set-pairing-password on CS1: set a pairing password on CS1",
-        "3. install on SS2: run C:\\Installers\\setup.exe silently: 7.12.0 -> 7.13.2",
-      ],
-    ],
-    [
-      "the block, with its code and reason, before the steps",
-      { steps: steps.slice(0, 1), blocked: { code: "not-admin", reason: "svc is not an elevated administrator on SS2" } },
-      ["blocked (not-admin): svc is not an elevated administrator on SS2", "1. preflight on SS2: check administrator rights"],
-    ],
-    ["the block alone when there are no steps", { steps: [], blocked: { code: "host-unreachable", reason: "SS2 could not be reached" } }, [
-      "blocked (host-unreachable): SS2 could not be reached",
-    ]],
-    [
-      "what the plan waits for instead of the block when it waits for another resource",
-      {
-        steps: steps.slice(0, 1),
-        blocked: { code: "waiting-for-connection-server", reason: "CS1 runs 7.12.0" },
-        after: "CS1 reaches 7.13.2",
-      },
-      ["after CS1 reaches 7.13.2:", "1. preflight on SS2: check administrator rights"],
-    ],
-  ];
-  for (const [what, plan, expected] of cases) {
-    it(`shows ${what}`, () => {
-      assert.deepEqual(describePlan(plan), expected);
-    });
-  }
 });

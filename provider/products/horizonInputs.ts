@@ -20,7 +20,9 @@ import {
   stripUnknown,
   windowsPath,
   zodFailures,
-} from "./inputSupport";
+} from "../lifecycle/inputSupport";
+import { type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
+import type { HorizonVersion } from "../versions/horizon";
 
 export { type CheckFailure, type Validated, UNKNOWN, isUnknown };
 
@@ -114,8 +116,56 @@ const common = {
   __provider: z.unknown().optional(),
 };
 
-/** Output-only properties the class seeds as undefined; a stored state may carry them back in. */
-const OUTPUT_KEYS = ["liveVersion", "installedVersion", "plan", "steps", "status", "blockedReason", "blockedCode", "serviceStatus", "pairingState", "pairingStateVerified", "configurationBackupFile", "plannedAt", "readAt"];
+const HORIZON_COMMON = {
+  /** Set by `up` (and refresh), not by planning: read leaves them out of the inputs it returns. */
+  runOutputs: ["installedVersion", "serviceStatus", "pairingState", "pairingStateVerified", "configurationBackupFile", "readAt"],
+  writeOnlyInputs: [] as string[],
+  links: ["upgradeAfter", "connectionServer.upgraded"],
+  secretValues: ["pairingPassword", "connection", "connectionServer.connection"],
+};
+const SERVER_OUTPUTS = ["liveVersion", "installedVersion", "plan", "steps", "status", "blockedReason", "blockedCode", "serviceStatus"];
+
+/** `ConnectionServer`: its outputs, its secret inputs (the connection), nothing write-only. */
+export const CONNECTION_SERVER: ResourceDescriptor = {
+  ...HORIZON_COMMON,
+  kind: "connection-server",
+  type: ["horizon", "ConnectionServer"],
+  outputs: [...SERVER_OUTPUTS, "configurationBackupFile"],
+  internalOutputs: ["plannedAt", "readAt"],
+  secretInputs: ["connection"],
+};
+
+/** `SecurityServer`: the pairing password is a secret and write-only (never in outputs, not needed to read). */
+export const SECURITY_SERVER: ResourceDescriptor = {
+  ...HORIZON_COMMON,
+  kind: "security-server",
+  type: ["horizon", "SecurityServer"],
+  outputs: [...SERVER_OUTPUTS, "pairingState"],
+  internalOutputs: ["pairingStateVerified", "plannedAt", "readAt"],
+  secretInputs: ["connection", "connectionServer", "pairingPassword"],
+  writeOnlyInputs: ["pairingPassword"],
+};
+
+/** A pod's readiness gate: its servers' inputs (connections) are secret. */
+export const POD_READINESS: ResourceDescriptor = {
+  kind: "pod-readiness",
+  type: ["horizon", "PodReadiness"],
+  outputs: ["ready"],
+  internalOutputs: [],
+  runOutputs: [],
+  secretInputs: ["servers"],
+  writeOnlyInputs: [],
+  links: [],
+  secretValues: ["servers[].inputs.connection", "servers[].inputs.connectionServer.connection"],
+};
+
+/** The descriptor of a kind of Horizon server. */
+export function horizonDescriptor(kind: HorizonKind): ResourceDescriptor {
+  return kind === "connection-server" ? CONNECTION_SERVER : SECURITY_SERVER;
+}
+
+/** Output-only properties of either kind; a stored state may carry them back in. */
+const OUTPUT_KEYS = outputKeys(CONNECTION_SERVER, SECURITY_SERVER);
 const outputs = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, z.unknown().optional()]));
 
 const connectionServerSchema = z
@@ -169,8 +219,15 @@ const securityServerSchema = z
  * Validates a Horizon server's inputs and normalises `targetVersion` (a release name such as 2312 becomes 8.12.0).
  * Returns every failure at once. Values not known yet are skipped.
  */
-export function validateHorizonInputs<T extends AnyHorizonInputs>(kind: HorizonKind, news: Record<string, any>): Validated<T> {
-  const schema = kind === "connection-server" ? connectionServerSchema : securityServerSchema;
+export function validateHorizonInputs<T extends AnyHorizonInputs>(
+  kind: HorizonKind,
+  news: Record<string, any>,
+  purpose: "check" | "converge" | "read" = "check",
+): Validated<T, HorizonVersion> {
+  const full = kind === "connection-server" ? connectionServerSchema : securityServerSchema;
+  // Reading needs no write-only input (the stored outputs never hold one): the descriptor says which are optional.
+  const optional = purpose === "read" ? horizonDescriptor(kind).writeOnlyInputs : [];
+  const schema = optional.length > 0 ? (full as z.AnyZodObject).partial(Object.fromEntries(optional.map((k) => [k, true]))).strict() : full;
   const known = stripUnknown(news) as Record<string, any>;
   const parsed = schema.safeParse(known);
   const failures: CheckFailure[] = zodFailures(issuesThatCount(parsed, news), known);
@@ -214,7 +271,7 @@ export function validateHorizonInputs<T extends AnyHorizonInputs>(kind: HorizonK
     const parsedCs = typeof csTarget === "string" && !isUnknown(csTarget) ? parseHorizonVersion(csTarget) : undefined;
     if (parsedCs) ss.connectionServer = { ...ss.connectionServer, targetVersion: formatHorizonVersion(parsedCs) };
   }
-  return { inputs, failures: [], window };
+  return { inputs, failures: [], window, target };
 }
 
 /** Keys that are results, not desired state. */

@@ -22,7 +22,9 @@ import {
   stripUnknown,
   windowsPath,
   zodFailures,
-} from "./inputSupport";
+} from "../lifecycle/inputSupport";
+import { type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
+import type { AppVVersion } from "../versions/appv";
 
 export { type CheckFailure, type Validated, isUnknown };
 
@@ -142,23 +144,57 @@ const timeBudgetMinutes = z.number().int("must be whole minutes").min(5, "must b
 const timeScale = z.number().positive("must be a positive number (host-clock seconds per real second)").max(100_000);
 const targetVersion = z.string().min(1, "must name a version such as 4.5 SP2").max(64);
 
-/** Output-only properties the classes seed as undefined; a stored state may carry them back in. */
-const OUTPUT_KEYS = [
-  "liveVersion",
-  "installedVersion",
-  "plan",
-  "steps",
-  "status",
-  "blockedReason",
-  "serviceStatus",
-  "liveVersions",
-  "serviceStatuses",
-  "schemaVersion",
-  "backupPath",
-  "backupVerified",
-  "stoppedServers",
-  "ready",
-];
+const APPV_COMMON = {
+  internalOutputs: [] as string[],
+  writeOnlyInputs: [] as string[],
+  links: ["upgradeAfter", "farm"],
+  secretValues: [
+    "connection",
+    "servers[].connection",
+    "database.connection",
+    "database.sqlPassword",
+    "database.adminPassword",
+    "login:database.sqlUser",
+    "login:database.adminUser",
+    "databaseAdmin.password",
+    "login:databaseAdmin.user",
+  ],
+};
+const FARM_OUTPUTS = ["liveVersions", "plan", "steps", "status", "blockedReason", "schemaVersion", "backupPath", "backupVerified", "stoppedServers", "ready", "serviceStatuses"];
+const FARM_RUN_OUTPUTS = ["schemaVersion", "backupPath", "backupVerified", "stoppedServers", "ready", "serviceStatuses"];
+
+/** `AppVServer`: its connection and the database administrative credentials are secret. */
+export const APPV_SERVER: ResourceDescriptor = {
+  ...APPV_COMMON,
+  kind: "appv-server",
+  type: ["appv", "AppVServer"],
+  outputs: ["liveVersion", "installedVersion", "plan", "steps", "status", "blockedReason", "serviceStatus"],
+  runOutputs: ["installedVersion", "serviceStatus"],
+  secretInputs: ["connection", "databaseAdmin"],
+};
+
+/** `AppVFarmPreparation`: the servers' connections and the database's credentials are secret. */
+export const FARM_PREPARATION: ResourceDescriptor = {
+  ...APPV_COMMON,
+  kind: "farm-preparation",
+  type: ["appv", "AppVFarmPreparation"],
+  outputs: FARM_OUTPUTS,
+  runOutputs: FARM_RUN_OUTPUTS,
+  secretInputs: ["servers", "database"],
+};
+
+/** `AppVFarmCompletion`: the servers' connections are secret. */
+export const FARM_COMPLETION: ResourceDescriptor = {
+  ...APPV_COMMON,
+  kind: "farm-completion",
+  type: ["appv", "AppVFarmCompletion"],
+  outputs: FARM_OUTPUTS,
+  runOutputs: FARM_RUN_OUTPUTS,
+  secretInputs: ["servers"],
+};
+
+/** Output-only properties of every App-V kind; a stored state may carry them back in. */
+const OUTPUT_KEYS = outputKeys(APPV_SERVER, FARM_PREPARATION, FARM_COMPLETION);
 const outputs = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, z.unknown().optional()]));
 
 const serverSchema = z
@@ -271,13 +307,14 @@ function commonChecks(news: Record<string, any>, connections: [string, unknown][
   return undefined;
 }
 
-function normalise(text: string): string {
-  const v = parseAppVVersion(text);
-  return v ? normaliseAppVVersion(v) : text;
+/** The target parsed once, and its normal text ("4.5 sp 2" becomes "4.5 SP2"). */
+function parseTarget(text: string): { target?: AppVVersion; targetVersion: string } {
+  const target = parseAppVVersion(text);
+  return { target, targetVersion: target ? normaliseAppVVersion(target) : text };
 }
 
 /** Validates an `AppVServer`'s inputs and normalises `targetVersion` ("4.5 sp 2" becomes "4.5 SP2"). */
-export function validateAppVServerInputs(news: Record<string, any>): Validated<AppVServerInputs> {
+export function validateAppVServerInputs(news: Record<string, any>): Validated<AppVServerInputs, AppVVersion> {
   const known = stripUnknown(news) as Record<string, any>;
   const parsed = serverSchema.safeParse(known);
   const failures = zodFailures(issuesThatCount(parsed, news), known, propertyOf);
@@ -286,11 +323,12 @@ export function validateAppVServerInputs(news: Record<string, any>): Validated<A
     for (const v of evaluateAppVTarget(news.targetVersion)) failures.push({ property: v.property, reason: v.message });
   }
   if (failures.length > 0) return { failures: safeFailures(dedupe(failures), news) };
-  return { inputs: { ...(news as AppVServerInputs), targetVersion: normalise(news.targetVersion) }, failures: [], window };
+  const { target, targetVersion } = parseTarget(news.targetVersion);
+  return { inputs: { ...(news as AppVServerInputs), targetVersion }, failures: [], window, target };
 }
 
 /** Validates the inputs of the farm's preparation or completion; every server must target the farm's version. */
-export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completion", news: Record<string, any>): Validated<AppVFarmInputs> {
+export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completion", news: Record<string, any>): Validated<AppVFarmInputs, AppVVersion> {
   const known = stripUnknown(news) as Record<string, any>;
   const parsed = farmSchema.safeParse(known);
   const failures = zodFailures(issuesThatCount(parsed, news), known, propertyOf);
@@ -316,8 +354,8 @@ export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completi
     });
   }
   if (failures.length > 0) return { failures: safeFailures(dedupe(failures), news) };
-  const inputs = { ...(news as AppVFarmInputs), targetVersion: normalise(news.targetVersion) };
-  return { inputs, failures: [], window };
+  const { target, targetVersion } = parseTarget(news.targetVersion);
+  return { inputs: { ...(news as AppVFarmInputs), targetVersion }, failures: [], window, target };
 }
 
 /** Keys that are results, not desired state. */

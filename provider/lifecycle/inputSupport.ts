@@ -14,11 +14,14 @@ export interface CheckFailure {
 }
 
 /** Result of validating a resource's inputs. */
-export interface Validated<T> {
+export interface Validated<T, V = unknown> {
   /** The inputs with versions normalised; undefined when there are failures. */
   inputs?: T;
   failures: CheckFailure[];
+  /** The maintenance window, parsed. */
   window?: MaintenanceWindow;
+  /** `targetVersion`, parsed once: readers, planners and steps compare with it instead of parsing the text again. */
+  target?: V;
 }
 
 const FULL_PATH = /^([a-zA-Z]:\\|\\\\[^\\]+\\[^\\]+\\)/;
