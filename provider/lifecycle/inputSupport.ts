@@ -155,3 +155,9 @@ export function safeFailures(failures: readonly CheckFailure[], inputs: unknown)
     return secret ? { property: "", reason: f.reason } : f;
   });
 }
+
+/** The failures of a schema check of `news`: values not known yet are skipped, each failure names its property. */
+export function schemaFailures(schema: z.ZodTypeAny, news: Record<string, unknown>, name?: PropertyName): CheckFailure[] {
+  const known = stripUnknown(news) as Record<string, unknown>;
+  return zodFailures(issuesThatCount(schema.safeParse(known), news), known, name);
+}

@@ -11,18 +11,7 @@ import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/main
 import { connectionArgsProblems } from "../transport/connectionArgs";
 import { evaluateAppVTarget, evaluateFarmTargets, normaliseAppVVersion, parseAppVVersion } from "../versions/appv";
 import type { ConnectionInputs } from "./horizonInputs";
-import {
-  type CheckFailure,
-  type Validated,
-  dedupe,
-  isUnknown,
-  issuesThatCount,
-  safeFailures,
-  sha256,
-  stripUnknown,
-  windowsPath,
-  zodFailures,
-} from "../lifecycle/inputSupport";
+import { type CheckFailure, type Validated, dedupe, isUnknown, safeFailures, schemaFailures, sha256, windowsPath } from "../lifecycle/inputSupport";
 import { type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
 import type { AppVVersion } from "../versions/appv";
 
@@ -315,9 +304,7 @@ function parseTarget(text: string): { target?: AppVVersion; targetVersion: strin
 
 /** Validates an `AppVServer`'s inputs and normalises `targetVersion` ("4.5 sp 2" becomes "4.5 SP2"). */
 export function validateAppVServerInputs(news: Record<string, any>): Validated<AppVServerInputs, AppVVersion> {
-  const known = stripUnknown(news) as Record<string, any>;
-  const parsed = serverSchema.safeParse(known);
-  const failures = zodFailures(issuesThatCount(parsed, news), known, propertyOf);
+  const failures = schemaFailures(serverSchema, news, propertyOf);
   const window = commonChecks(news, [["connection", news.connection]], failures);
   if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
     for (const v of evaluateAppVTarget(news.targetVersion)) failures.push({ property: v.property, reason: v.message });
@@ -329,9 +316,7 @@ export function validateAppVServerInputs(news: Record<string, any>): Validated<A
 
 /** Validates the inputs of the farm's preparation or completion; every server must target the farm's version. */
 export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completion", news: Record<string, any>): Validated<AppVFarmInputs, AppVVersion> {
-  const known = stripUnknown(news) as Record<string, any>;
-  const parsed = farmSchema.safeParse(known);
-  const failures = zodFailures(issuesThatCount(parsed, news), known, propertyOf);
+  const failures = schemaFailures(farmSchema, news, propertyOf);
   const servers: unknown[] = Array.isArray(news.servers) ? news.servers : [];
   const connections: [string, unknown][] = servers.map((s, i) => [`servers[${i}].connection`, (s as Record<string, unknown> | undefined)?.connection]);
   if (kind === "farm-preparation") {

@@ -210,7 +210,7 @@ async function readMembers(inputs: AppVFarmInputs, sessions: Map<string, Session
         deadlineSeconds,
       });
       const role = m.role ?? "management";
-      // Seed 002: "User sessions should be shut down before you begin": who is still connected, before the stop.
+      // "How to Upgrade the Servers and System Components" (App-V 4.5): "User sessions should be shut down before you begin": who is still connected, before the stop.
       const clientSessions = hashSetups && facts.reachable ? await readClientSessions(inputs, role, sessions.get(m.name)!, deadlineSeconds) : undefined;
       return { ...facts, name: m.name, role, service, ...(clientSessions ? { clientSessions } : {}) };
     }),

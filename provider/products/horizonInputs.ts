@@ -8,19 +8,7 @@ import { z } from "zod";
 import { connectionArgsProblems } from "../transport/connectionArgs";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
-import {
-  type CheckFailure,
-  type Validated,
-  UNKNOWN,
-  dedupe,
-  isUnknown,
-  issuesThatCount,
-  safeFailures,
-  sha256,
-  stripUnknown,
-  windowsPath,
-  zodFailures,
-} from "../lifecycle/inputSupport";
+import { type CheckFailure, type Validated, UNKNOWN, dedupe, isUnknown, safeFailures, schemaFailures, sha256, windowsPath } from "../lifecycle/inputSupport";
 import { type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
 import type { HorizonVersion } from "../versions/horizon";
 
@@ -207,7 +195,7 @@ const securityServerSchema = z
       .string()
       .min(1, "must not be empty: set the pairing password as a Pulumi secret")
       .max(256)
-      // The installer takes it inside /v"...", where a double quote ends the argument (domain-facts §A1).
+      // The installer takes it inside /v"...", where a double quote ends the argument (VMware Horizon 7 Installation, silent installation properties; docs/sources.md).
       .refine((p) => !p.includes('"'), "must not contain a double quote, which the installer's /v\"...\" argument cannot carry; choose another password"),
     pairingTimeoutMinutes: z.number().int().min(1).max(1440, "must be 1 to 1440 minutes (the View API's range)").optional(),
     ipsec: z.enum(["detect", "on", "off"]).optional(),
@@ -228,9 +216,7 @@ export function validateHorizonInputs<T extends AnyHorizonInputs>(
   // Reading needs no write-only input (the stored outputs never hold one): the descriptor says which are optional.
   const optional = purpose === "read" ? horizonDescriptor(kind).writeOnlyInputs : [];
   const schema = optional.length > 0 ? (full as z.AnyZodObject).partial(Object.fromEntries(optional.map((k) => [k, true]))).strict() : full;
-  const known = stripUnknown(news) as Record<string, any>;
-  const parsed = schema.safeParse(known);
-  const failures: CheckFailure[] = zodFailures(issuesThatCount(parsed, news), known);
+  const failures: CheckFailure[] = schemaFailures(schema, news);
 
   const connections: [string, unknown][] = [["connection", news.connection]];
   if (kind === "security-server" && news.connectionServer && typeof news.connectionServer === "object") {

@@ -7,7 +7,7 @@ import type { ConnectionArgs, MaintenanceWindowArgs } from "./horizonArgs";
 
 /** Which App-V 4.x component a server runs. */
 /**
- * Which App-V 4.x component a server runs. `console`: a host with only the Management Console (seed 002 step 13),
+ * Which App-V 4.x component a server runs. `console`: a host with only the Management Console ("How to Upgrade the Servers and System Components" (App-V 4.5), step 13),
  * upgraded after the servers and never stopped with them.
  */
 export type AppVRoleArg = "management" | "streaming" | "management-service" | "console";
@@ -20,7 +20,7 @@ export interface AppVInstallerArgs {
     sha256: pulumi.Input<string>;
     /**
      * The setup's silent arguments. UNCONFIRMED default: Microsoft documents no silent command line for the App-V 4.5
-     * server setup (domain-facts §B1), so the default is the InstallShield form `/s /v"/qn /l*v ""{{log}}"""`; test it on
+     * server setup (unconfirmed by Microsoft's documents; docs/appv.md), so the default is the InstallShield form `/s /v"/qn /l*v ""{{log}}"""`; test it on
      * a lab copy of your farm and set what works there. `{{log}}` stands for the log path, `{{dbAdmin}}` for the
      * database administrative credentials on the server that upgrades the schema (empty elsewhere).
      */
@@ -28,7 +28,7 @@ export interface AppVInstallerArgs {
 }
 
 /**
- * Replacements for vendor facts the reference could not confirm (domain-facts §C8).
+ * Replacements for vendor facts the reference could not confirm (docs/appv.md lists them).
  */
 export interface AppVOverrides {
     /**
@@ -104,7 +104,7 @@ export interface AppVServerArgs {
     /** Outputs that must be known first: orders this server after them (`AppVFarm` fills it in). */
     upgradeAfter?: pulumi.Input<pulumi.Input<string>[]>;
     /**
-     * The database administrative credentials this server's setup passes on (seed 002 step 7), when it upgrades the
+     * The database administrative credentials this server's setup passes on ("How to Upgrade the Servers and System Components" (App-V 4.5), step 7), when it upgrades the
      * schema; secrets. `AppVFarm` gives them to the farm's first database member only.
      */
     databaseAdmin?: pulumi.Input<{ user: pulumi.Input<string>; password: pulumi.Input<string> }>;
@@ -129,7 +129,7 @@ export interface AppVDatabaseArgs {
     /** Its password; a secret. */
     sqlPassword?: pulumi.Input<string>;
     /**
-     * The database administrative credentials the schema upgrade needs (seed 002 step 7: "Enter the database
+     * The database administrative credentials the schema upgrade needs ("How to Upgrade the Servers and System Components" (App-V 4.5), step 7: "Enter the database
      * administrative credentials"), a SQL login; secrets. The first server's setup receives them, and preview checks
      * that they log in to SQL (read-only) before any service is stopped. @default sqlUser and sqlPassword
      */
@@ -141,7 +141,7 @@ export interface AppVDatabaseArgs {
     /**
      * Hosts known to hold sessions on the App-V database that are not App-V servers (a reporting server, a DBA's
      * workstation). Any other host with a session that is not one of the farm's servers blocks the farm at preview:
-     * every server sharing the database must be taken offline before the schema upgrade (seed 002). @default none
+     * every server sharing the database must be taken offline before the schema upgrade ("How to Upgrade the Servers and System Components" (App-V 4.5)). @default none
      */
     otherClients?: pulumi.Input<pulumi.Input<string>[]>;
     /** Replacement PowerShell body of Get-DatabaseSessions (default: `sys.sysprocesses` filtered to the database). */
@@ -151,7 +151,7 @@ export interface AppVDatabaseArgs {
 /** The backup before the schema upgrade. */
 export interface AppVBackupArgs {
     /**
-     * Go on without a backup. Seed 002: without it "you will lose the configuration data" if the upgrade fails, so a
+     * Go on without a backup. Microsoft's "How to Upgrade the Servers and System Components" (App-V 4.5): without it "you will lose the configuration data" if the upgrade fails, so a
      * reason is required. @default not waived: a full, verified backup is taken
      */
     waive?: pulumi.Input<{ reason: pulumi.Input<string> }>;
@@ -176,7 +176,7 @@ export interface AppVFarmArgs {
     backup?: AppVBackupArgs;
     /**
      * "sequential": one server at a time. "parallel-after-first": the first server upgrades the schema, then the others
-     * all at once (seed 002: "one at a time or all at once as the operator chooses"). @default "sequential"
+     * all at once ("How to Upgrade the Servers and System Components" (App-V 4.5): "one at a time or all at once as the operator chooses"). @default "sequential"
      */
     order?: "sequential" | "parallel-after-first";
     /** @default always open */
@@ -190,7 +190,7 @@ export interface AppVFarmArgs {
      * times the servers still below the target)
      */
     farmTimeBudgetMinutes?: pulumi.Input<number>;
-    /** Users still connected when the farm is about to be stopped (seed 002: "User sessions should be shut down before you begin"). */
+    /** Users still connected when the farm is about to be stopped ("How to Upgrade the Servers and System Components" (App-V 4.5): "User sessions should be shut down before you begin"). */
     userSessions?: pulumi.Input<AppVUserSessionsArgs>;
     /** For simulated hosts only: host-clock seconds per real second. @default 1 */
     timeScale?: pulumi.Input<number>;

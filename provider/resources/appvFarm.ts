@@ -34,7 +34,7 @@ export interface AppVFarmPreparationArgs {
 }
 
 /**
- * The farm's preparation (002_d640911b67db555d.txt, notes 1 and 2): when any server is below the target and the schema
+ * The farm's preparation ("How to Upgrade the Servers and System Components" (App-V 4.5), notes 1 and 2; docs/sources.md): when any server is below the target and the schema
  * is not upgraded yet, stops the App-V service on every server of the farm, then takes a full backup of the
  * configuration database and verifies it (`RESTORE VERIFYONLY`), unless `backup.waive` gives a reason. Preview shows
  * this plan and the order the servers will follow. Nothing to do once every server runs the target.
@@ -71,7 +71,7 @@ export interface AppVFarmCompletionArgs {
 }
 
 /**
- * The farm's completion (002_d640911b67db555d.txt: "After upgrading the data store, you can resume normal operation"):
+ * The farm's completion ("How to Upgrade the Servers and System Components" (App-V 4.5): "After upgrading the data store, you can resume normal operation"):
  * once every server runs the target, starts any App-V service still stopped.
  */
 export class AppVFarmCompletion extends PlannedResource {
@@ -96,7 +96,7 @@ function secretIfSet(value: pulumi.Input<string> | undefined): pulumi.Input<stri
 
 /**
  * An App-V 4.x farm (the servers sharing one configuration database) upgraded by the vendor's procedure
- * (002_d640911b67db555d.txt):
+ * ("How to Upgrade the Servers and System Components" (App-V 4.5), docs/sources.md):
  * 1. `<farm>-preparation`: the App-V services stopped on every server, then a full backup of the database taken and
  *    verified (required unless `backup.waive` gives a reason);
  * 2. the servers: the first database member (a management server or web service, never a streaming server) goes first
@@ -104,7 +104,7 @@ function secretIfSet(value: pulumi.Input<string> | undefined): pulumi.Input<stri
  *    `order: "parallel-after-first"`. Each reads its live facts only after the previous one is done (order through
  *    outputs);
  * 3. `<farm>-completion`: once every server runs the target, any service still stopped is started. Each server's own
- *    service already started right after its own setup (seed 002: "services will be restarted automatically on each
+ *    service already started right after its own setup ("How to Upgrade the Servers and System Components" (App-V 4.5): "services will be restarted automatically on each
  *    computer after it has been upgraded"); the servers not yet upgraded stay stopped until their turn.
  * A failure stops the run with the farm's exact state (backup and where, schema upgraded or not, servers stopped, the
  * command that brings service back); the next `up` resumes from live facts. Database credentials and SSH passwords are
@@ -129,12 +129,12 @@ export class AppVFarm extends pulumi.ComponentResource {
       throw new Error(`[order] AppVFarm ${name}: "${String(args.order)}" is not an order; use "sequential" or "parallel-after-first".`);
     }
 
-    // Seed 002 step 13: the Management Console hosts are upgraded after the servers and are not servers: they are never
+    // "How to Upgrade the Servers and System Components" (App-V 4.5), step 13: the Management Console hosts are upgraded after the servers and are not servers: they are never
     // stopped with them and never upgrade the schema.
     const consoles = args.servers.filter((s) => s.role === "console");
     const servers = args.servers.filter((s) => s.role !== "console");
     if (servers.length === 0) throw new Error(`[servers] AppVFarm ${name} lists only Management Console hosts; list the servers sharing the database too.`);
-    // Seed 002: one server upgrades the schema first; a streaming server does not use the database, so it cannot. Any
+    // "How to Upgrade the Servers and System Components" (App-V 4.5): one server upgrades the schema first; a streaming server does not use the database, so it cannot. Any
     // database member can: "The data store is upgraded when you upgrade any server or the App-V Management Web Service".
     const firstMember = servers.findIndex((s) => (s.role ?? "management") !== "streaming");
     const ordered: AppVFarmServer[] = firstMember > 0 ? [servers[firstMember], ...servers.filter((_, i) => i !== firstMember)] : [...servers];
@@ -156,7 +156,7 @@ export class AppVFarm extends pulumi.ComponentResource {
       adminUser: secretIfSet(args.database.adminUser),
       adminPassword: secretIfSet(args.database.adminPassword),
     };
-    // Seed 002 step 7: the setup that upgrades the schema asks for the database administrative credentials.
+    // "How to Upgrade the Servers and System Components" (App-V 4.5), step 7: the setup that upgrades the schema asks for the database administrative credentials.
     const adminUser = args.database.adminUser ?? args.database.sqlUser;
     const adminPassword = args.database.adminPassword ?? args.database.sqlPassword;
     const databaseAdmin = adminUser !== undefined && adminPassword !== undefined ? pulumi.secret(pulumi.all([adminUser, adminPassword]).apply(([user, password]) => ({ user, password }))) : undefined;

@@ -112,7 +112,7 @@ export interface HorizonServerArgs {
     installer: pulumi.Input<InstallerArgs>;
     /** @default always open */
     maintenanceWindow?: pulumi.Input<MaintenanceWindowArgs>;
-    /** Minutes one server's upgrade may take, from its first step; the seed budgets 15 to 30. @default 30 */
+    /** Minutes one server's upgrade may take, from its first step; VMware's "Upgrade View Security Servers" budgets 15 to 30. @default 30 */
     timeBudgetMinutes?: pulumi.Input<number>;
     hooks?: pulumi.Input<HooksArgs>;
     overrides?: pulumi.Input<HorizonOverrides>;

@@ -64,7 +64,7 @@ export class HorizonPod extends pulumi.ComponentResource {
         }
         // Every server's inputs first, for the readiness gate: it assesses the whole pod before any server is touched.
         const members: PodReadinessMember[] = [];
-        // The vendor's preparation, once per replicated group, before the first Connection Server (domain-facts §A7).
+        // The vendor's preparation, once per replicated group, before the first Connection Server (VMware Horizon 7 Upgrades, "Preparing View Connection Server for an Upgrade"; docs/sources.md).
         const backup = args.configurationBackup ?? {};
         for (const entry of args.connectionServers) {
             const { name: csName, netbiosName, securityServers, targetVersion, ...csArgs } = entry;
@@ -115,7 +115,7 @@ export class HorizonPod extends pulumi.ComponentResource {
                     `${name}-${ssName}`,
                     {
                         ...ssArgs,
-                        // A security server pairs only with a Connection Server of its own version (domain-facts §A6).
+                        // A security server pairs only with a Connection Server of its own version (VMware Horizon 7 Upgrades, "Upgrade View Security Servers"; docs/sources.md).
                         targetVersion: ssTarget ?? csTarget,
                         connectionServer: {
                             name: netbiosName ?? csName.toUpperCase(),

@@ -97,14 +97,14 @@ export async function runAppVServerStep(
       if (facts.isAdmin === false) throw new Error(`${facts.user} is not an elevated administrator on ${facts.host}`);
       const closed = windowVerdict(window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES);
       if (closed && followsSchemaUpgrade(inputs)) {
-        // Seed 002: the farm is offline until its servers are upgraded; once the schema is, the rollout runs to the end.
+        // "How to Upgrade the Servers and System Components" (App-V 4.5): the farm is offline until its servers are upgraded; once the schema is, the rollout runs to the end.
         note(`overrun: ${closed}; going on because the schema of ${inputs.farm!.database} was upgraded by ${inputs.farm!.schemaServer} and stopping now would leave the farm down`);
       } else if (closed) throw new Error(closed);
       return;
     }
     case "install": {
       const log = appvInstallerLogPath(inputs.resourceName);
-      // Seed 002 step 7: the setup that upgrades the schema gets the database administrative credentials, as secrets.
+      // "How to Upgrade the Servers and System Components" (App-V 4.5), step 7: the setup that upgrades the schema gets the database administrative credentials, as secrets.
       const admin = inputs.databaseAdmin;
       const adminArgs = appvDbAdminArguments(admin !== undefined, inputs.overrides?.databaseAdminProperties ?? APPV_DB_ADMIN_PROPERTIES);
       const template = (inputs.installer.arguments ?? APPV_SERVER_ARGUMENTS).split("{{log}}").join(log).split("{{dbAdmin}}").join(adminArgs);
@@ -183,7 +183,7 @@ export async function readClientSessions(inputs: AppVFarmInputs, role: AppVRole,
 }
 
 /**
- * Waits for a server's App-V clients to disconnect (seed 002: "User sessions should be shut down before you begin"), up
+ * Waits for a server's App-V clients to disconnect ("How to Upgrade the Servers and System Components" (App-V 4.5): "User sessions should be shut down before you begin"), up
  * to `userSessions.drainMinutes` of host time; then stops anyway with `userSessions.proceed`, or refuses before any
  * service is stopped (the drains run before every stop).
  */

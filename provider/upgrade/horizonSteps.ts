@@ -95,7 +95,7 @@ export async function runHorizonStep(
       const closed = windowVerdict(window, f.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES);
       if (closed) throw new Error(closed);
       if ((inputs as ConnectionServerInputs).checkReplication) {
-        // Parallel upgrades (2203+) are documented only with healthy LDAP replication (domain-facts §A7).
+        // Parallel upgrades (2203+) are documented only with healthy LDAP replication (VMware Horizon 2203 Upgrades, "Upgrading Connection Server Instances in Parallel"; docs/sources.md).
         const health = (await getReplicationHealth(ctx.session, { onLine })).result;
         if (!health.healthy) {
           const failed = health.output.filter((l) => /failed|error/i.test(l)).slice(0, 3).map((l) => l.trim());
@@ -109,7 +109,7 @@ export async function runHorizonStep(
     }
     case "backup-configuration": {
       // The vendor's preparation, on one Connection Server of the group: "use vdmexport.exe to back up the LDAP
-      // database" (domain-facts §A7). Verified before the installer may run: the file exists and is not empty.
+      // database" (VMware Horizon 7 Upgrades, "Preparing View Connection Server for an Upgrade"; docs/sources.md). Verified before the installer may run: the file exists and is not empty.
       const intent = backupIntent(ctx.kind, inputs);
       if (!intent || !("path" in intent)) throw new Error("no configuration backup path was planned");
       const r = (
@@ -147,7 +147,7 @@ export async function runHorizonStep(
       ).result;
       // The installer needs the password still valid when it pairs. What the View API call reports proves nothing
       // (it is the host's clock plus the timeout): read the directory back, by the Connection Server's UTC clock
-      // (domain-facts §A3). Stop here, before any IPsec rule is touched.
+      // (VMware Horizon 7 Installation, "Prepare for Upgrade or Reinstallation"; docs/sources.md). Stop here, before any IPsec rule is touched.
       if (!Number.isFinite(Date.parse(r.expiresUtc))) throw new Error(`Set-PairingPassword returned an expiry that is not a time: ${JSON.stringify(r.expiresUtc)}`);
       const state = (
         await getPairingPasswordState(ctx.csSession!, { connectionServer: ss!.connectionServer.name }, { body: inputs.overrides?.pairingPasswordStateScript, onLine })
@@ -161,7 +161,7 @@ export async function runHorizonStep(
       return;
     }
     case "prepare-ipsec": {
-      // Prepare for Upgrade without the console (domain-facts §A3): on the security server, then on its Connection
+      // Prepare for Upgrade without the console ("Prepare for Upgrade or Reinstallation", docs/sources.md): on the security server, then on its Connection
       // Server, delete the pair's "VMware View Security Server QM Pairing with <IP address>" rules whose remote address
       // is the other host's; then read both hosts again and stop unless none remain.
       const ipsec = observed.pairing?.ipsec;
