@@ -54,6 +54,7 @@ import { powershellFailures } from "../upgrade/preflight";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { compareAppVVersions, evaluateAppVUpgradePath, formatAppVVersion, parseAppVVersion } from "../versions/appv";
+import { ruleFailure } from "../versions/rules";
 import {
   type AppVFarmInputs,
   type AppVFarmMemberInputs,
@@ -131,7 +132,7 @@ function pathFailures(facts: AppVHostFacts, target: string, who: string): CheckF
   const live = facts.liveVersion ? parseAppVVersion(facts.liveVersion) : undefined;
   const t = parseAppVVersion(target);
   if (!live || !t) return [];
-  return evaluateAppVUpgradePath(live, t).map((v) => ({ property: v.property, reason: `${v.message} (${who})` }));
+  return evaluateAppVUpgradePath(live, t).map((v) => ruleFailure(v, who)); // rules call site: code kept
 }
 
 function versionText(facts: AppVHostFacts): string {

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { connectionArgsProblems } from "../transport/connectionArgs";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
+import { ruleFailure } from "../versions/rules";
 import {
   type CheckFailure,
   type Validated,
@@ -200,7 +201,7 @@ export function validateHorizonInputs<T extends AnyHorizonInputs>(kind: HorizonK
         ? (news.connectionServer.targetVersion as string)
         : undefined;
     for (const v of evaluateHorizonTarget({ role: kind, target: news.targetVersion, pairedConnectionServerTarget: csTarget })) {
-      failures.push({ property: v.property, reason: v.message });
+      failures.push(ruleFailure(v)); // rules call site: the rule's code ends the reason (provider/versions/rules.ts)
     }
   }
   if (failures.length > 0) return { failures: safeFailures(dedupe(failures), news) };

@@ -58,6 +58,7 @@ import { powershellFailures } from "../upgrade/preflight";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { compareHorizonVersions, evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
+import { ruleFailure } from "../versions/rules";
 import {
   type AnyHorizonInputs,
   COMPUTED_KEYS,
@@ -218,7 +219,7 @@ function liveFailures(facts: HostFacts, target: string): CheckFailure[] {
   const live = facts.liveVersion ? parseHorizonVersion(facts.liveVersion) : undefined;
   const t = parseHorizonVersion(target);
   if (!live || !t) return [];
-  return evaluateUpgradePath(live, t).map((v) => ({ property: v.property, reason: `${v.message} (host ${facts.host})` }));
+  return evaluateUpgradePath(live, t).map((v) => ruleFailure(v, `host ${facts.host}`)); // rules call site: code kept
 }
 
 function printPlan(resource: string, facts: HostFacts, target: string, plan: Plan, secrets: readonly string[]): void {

@@ -17,6 +17,7 @@ import type { HostFacts } from "./hostFacts";
 import { preflightBlock } from "./preflight";
 import type { AppVRole } from "../products/appv";
 import { compareAppVVersions, formatAppVVersion, parseAppVVersion } from "../versions/appv";
+import { evaluateUpgradeRules, ruleBlock } from "../versions/rules";
 import type { Blocked, Plan, PlannedStep } from "./steps";
 import { type MaintenanceWindow, describeWindow, evaluateWindow } from "../schedule/maintenanceWindow";
 
@@ -115,16 +116,13 @@ function hostBlock(facts: AppVHostFacts): Blocked | undefined {
   return undefined;
 }
 
+/**
+ * The first upgrade-path rule (provider/versions/rules.ts) the server's live version breaks, as a refusal with the
+ * rule's code: a downgrade (of a release or a service pack), or a source the vendor does not upgrade from.
+ */
 function downgradeOrPath(facts: AppVHostFacts, target: string): Blocked | undefined {
-  const l = parsed(facts.liveVersion!)!;
-  const t = parsed(target)!;
-  if (compareAppVVersions(l, t) > 0) {
-    return { code: "downgrade", reason: `${facts.host} runs ${formatAppVVersion(l)}, newer than the target ${formatAppVVersion(t)}; App-V servers cannot be downgraded in place` };
-  }
-  if (t.minor >= 5 && t.major === 4 && (l.major < 4 || (l.major === 4 && l.minor < 1))) {
-    return { code: "upgrade-path-unsupported", reason: `${facts.host} runs ${formatAppVVersion(l)}; App-V 4.5 is reached from 4.1 or 4.1 SP1 only: upgrade it to 4.1 first` };
-  }
-  return undefined;
+  const [first] = evaluateUpgradeRules({ product: "appv", target, live: facts.liveVersion }, ["live"]);
+  return first ? ruleBlock(first, facts.host) : undefined;
 }
 
 /** One server's procedure: preflight, the setup (which stops and restarts its services), the service, the version. */

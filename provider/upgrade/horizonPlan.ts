@@ -7,6 +7,7 @@
  */
 import { IPSEC_RULE_PREFIX } from "../products/horizon";
 import { compareHorizonVersions, parseHorizonVersion } from "../versions/horizon";
+import { evaluateUpgradeRules, ruleBlock } from "../versions/rules";
 import type { HostFacts } from "./hostFacts";
 import { preflightBlock } from "./preflight";
 import type { Blocked, Plan, PlannedStep } from "./steps";
@@ -283,8 +284,9 @@ export function prerequisiteBlock(facts: HostFacts, forWhat: string): Blocked | 
 export function planConnectionServer(facts: HostFacts, intent: ConnectionServerIntent): Plan {
   const block = hostBlock(facts, "Horizon Connection Server");
   if (block) return { steps: [], blocked: block };
+  const path = pathBlock(facts, "connection-server", intent.targetVersion);
+  if (path) return { steps: [], blocked: path };
   const c = compare(facts.liveVersion!, intent.targetVersion);
-  if (c > 0) return { steps: [], blocked: downgrade(facts, intent) };
   if (c === 0) return { steps: facts.serviceStatus === "Running" ? [] : [serviceStep(facts, intent)] };
   const steps = upgradeSteps(facts, intent, [], []);
   const backup = intent.configurationBackup;
@@ -293,11 +295,13 @@ export function planConnectionServer(facts: HostFacts, intent: ConnectionServerI
   return { steps, ...(pre ? { blocked: pre } : {}), ...(notes ? { notes } : {}) };
 }
 
-function downgrade(facts: HostFacts, intent: ConnectionServerIntent): Blocked {
-  return {
-    code: "downgrade",
-    reason: `${facts.host} runs ${facts.liveVersion}, newer than the target ${intent.targetVersion}; a Horizon server cannot be downgraded in place`,
-  };
+/**
+ * The first upgrade-path rule (provider/versions/rules.ts) the host's live version breaks, as a refusal with the rule's
+ * code: a downgrade, or a source the vendor does not upgrade from. The same rows fail `check`.
+ */
+function pathBlock(facts: HostFacts, role: "connection-server" | "security-server", target: string): Blocked | undefined {
+  const [first] = evaluateUpgradeRules({ product: "horizon", role, target, live: facts.liveVersion }, ["live"]);
+  return first ? ruleBlock(first, facts.host) : undefined;
 }
 
 /**
@@ -309,8 +313,9 @@ function downgrade(facts: HostFacts, intent: ConnectionServerIntent): Blocked {
 export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, intent: SecurityServerIntent): Plan {
   const block = hostBlock(facts, "Horizon Security Server");
   if (block) return { steps: [], blocked: block };
+  const path = pathBlock(facts, "security-server", intent.targetVersion);
+  if (path) return { steps: [], blocked: path };
   const c = compare(facts.liveVersion!, intent.targetVersion);
-  if (c > 0) return { steps: [], blocked: downgrade(facts, intent) };
 
   const csName = intent.connectionServerName;
   const cs = pairing.connectionServer;
@@ -400,19 +405,14 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
     };
   }
   const csLive = cs.liveVersion ? parseHorizonVersion(cs.liveVersion) : undefined;
-  // Versions are paired exactly (domain-facts §A6): no IPsec rule is removed and no installer runs unless the
-  // Connection Server runs exactly the target. One already past it is not waited for: the target must change.
-  if (csLive && compareHorizonVersions(csLive, parseHorizonVersion(intent.targetVersion)!) > 0) {
-    return {
-      steps,
-      blocked: {
-        code: "connection-server-version-differs",
-        reason:
-          `the paired Connection Server ${csName} runs ${cs.liveVersion}, newer than this security server's target ${intent.targetVersion}; ` +
-          `a security server pairs only with a Connection Server of its own version: set targetVersion to ${cs.liveVersion}`,
-      },
-    };
-  }
+  // Versions are paired exactly (rule connection-server-version-differs, provider/versions/rules.ts): no IPsec rule is
+  // removed and no installer runs unless the Connection Server runs exactly the target. One already past it is not
+  // waited for: the target must change.
+  const [differs] = evaluateUpgradeRules(
+    { product: "horizon", role: "security-server", target: intent.targetVersion, paired: { live: cs.liveVersion, name: csName } },
+    ["paired-live"],
+  );
+  if (differs) return { steps, blocked: ruleBlock(differs, facts.host) };
   if (!csLive || compareHorizonVersions(csLive, parseHorizonVersion(intent.targetVersion)!) < 0) {
     const waiting: Blocked = {
       code: "waiting-for-connection-server",
