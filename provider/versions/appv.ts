@@ -1,10 +1,10 @@
 /**
  * Microsoft App-V 4.x server version numbers: parsing the forms people and hosts write ("4.5 SP2", "4.5.2.17140"),
- * comparing them, and the rules a target and an upgrade path must follow (002_d640911b67db555d.txt; domain-facts
- * §B3). Pure functions; nothing here touches a host.
+ * comparing them, and the rules a target and an upgrade path must follow ("How to Upgrade the Servers and System Components";
+ * docs/sources.md#appv-upgrade-and-database). Pure functions; nothing here touches a host.
  *
  * Service packs sit in the third field of a dotted version (4.1 SP1 = 4.1.1.x, 4.5 SP2 = 4.5.2.x): only the 4.5 RTM
- * build (4.5.0.1485) is sourced (§B2); the lab uses that convention for the rest (lab/README.md).
+ * build (4.5.0.1485) is sourced (docs/sources.md#appv-services-and-paths); the lab uses that convention for the rest (lab/README.md).
  */
 import { type RuleViolation, evaluateUpgradeRules } from "./rules";
 

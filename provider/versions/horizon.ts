@@ -1,6 +1,6 @@
 /**
  * Horizon version numbers: parsing the forms people and hosts write, comparing them, and the rules a target version and
- * an upgrade path must follow (../shared/reference/domain-facts.md §A6). Pure functions; nothing here touches a host.
+ * an upgrade path must follow (docs/sources.md#horizon-versions). Pure functions; nothing here touches a host.
  */
 import { type RuleViolation, evaluateUpgradeRules } from "./rules";
 
@@ -14,8 +14,8 @@ export interface HorizonVersion {
 }
 
 /**
- * Horizon 8 release names (year and month) and the 8.x version each one is (domain-facts §A6). 2203 = 8.5,
- * 2412 = 8.14 and 2506 = 8.16 are inferred from the gaps in the sequence, not read from a source (§C7).
+ * Horizon 8 release names (year and month) and the 8.x version each one is (docs/sources.md#horizon-versions). 2203 = 8.5,
+ * 2412 = 8.14 and 2506 = 8.16 are inferred from the gaps in the sequence, not read from a source (docs/sources.md#unconfirmed).
  */
 const RELEASES: ReadonlyArray<readonly [name: string, minor: number]> = [
   ["2006", 0],
@@ -45,8 +45,8 @@ const RELEASE_BY_MINOR = new Map(RELEASES.map(([name, minor]) => [minor, name]))
 const MAX_FIELD = 2 ** 31;
 
 /**
- * The largest build number accepted. Larger than `MAX_FIELD` on purpose: Omnissa build numbers pass 2^31 (§A1
- * `8.13.0-8565949332`, §A5 `8.17.0.20167542520`), and the installed version of a 2406 or later host must parse.
+ * The largest build number accepted. Larger than `MAX_FIELD` on purpose: Omnissa build numbers pass 2^31 (docs/sources.md#horizon-silent-install
+ * `8.13.0-8565949332`, docs/sources.md#horizon-installed-version `8.17.0.20167542520`), and the installed version of a 2406 or later host must parse.
  */
 const MAX_BUILD = Number.MAX_SAFE_INTEGER;
 

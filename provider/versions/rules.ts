@@ -125,12 +125,8 @@ const HORIZON_NO_DOWNGRADE: RuleSource = {
   url: "https://docs.vmware.com/en/VMware-Horizon/2111/horizon-upgrades/GUID-916EEE7C-C284-4D0B-9B03-0DA7A7662CF0.html",
 };
 const APPV_UPGRADE: RuleSource = {
-  title: "Microsoft App-V 4.5: How to Upgrade the Servers and System Components",
+  title: "How to Upgrade the Servers and System Components (Microsoft App-V 4.5)",
   url: "https://learn.microsoft.com/en-us/microsoft-desktop-optimization-pack/appv-v4/how-to-upgrade-the-servers-and-system-components",
-};
-const APPV_PLANNING: RuleSource = {
-  title: "Microsoft App-V 4.5: Planning for Migration from Previous Versions",
-  url: "https://learn.microsoft.com/en-us/microsoft-desktop-optimization-pack/appv-v4/planning-for-migration-from-previous-versions",
 };
 const PACKAGE_SCOPE: RuleSource = { title: "This package's scope: Horizon 7 and 8, App-V 4.1 to 4.5 SP2", url: "README.md" };
 
@@ -230,7 +226,7 @@ export const UPGRADE_RULES: readonly UpgradeRule[] = [
     when: { kind: "live-below", version: "7.0" },
     code: "upgrade-path-unsupported",
     // The minimum 7.x release that upgrades directly to a given Horizon 8 release is not documented: only "from
-    // Horizon 7" is enforced (docs/sources.md, unconfirmed facts).
+    // Horizon 7" is enforced (docs/sources.md#unconfirmed).
     message: (c) =>
       `[${c.property}] ${c.target} cannot be reached from the ${c.live} the host runs: upgrades to Horizon 8 are ` +
       `supported from Horizon 7 only; upgrade the host to Horizon 7 (e.g. 7.13.2) first.`,
@@ -305,7 +301,7 @@ export const UPGRADE_RULES: readonly UpgradeRule[] = [
     when: { kind: "live-below", version: "4.1" },
     code: "upgrade-path-unsupported",
     message: (c) => `[${c.property}] ${c.target} cannot be reached from ${c.live}: App-V ${c.live} must first be upgraded to 4.1 or 4.1 SP1.`,
-    source: APPV_PLANNING,
+    source: APPV_UPGRADE,
   },
 ];
 

@@ -127,10 +127,10 @@ describe("UPGRADE_RULES", () => {
       assert.equal(broken.length, 1, `${t.id} should be broken by ${JSON.stringify(t.breaks)}`);
       assert.equal(broken[0].code, rule.code);
       assert.match(broken[0].message, t.says);
-      assert.deepEqual(
-        evaluateUpgradeRules(t.keeps).map((v) => v.rule.id),
-        [],
-        `${JSON.stringify(t.keeps)} breaks no rule`,
+      assert.equal(
+        evaluateUpgradeRules(t.keeps).some((v) => v.rule.id === t.id),
+        false,
+        `${t.id} should not be broken by ${JSON.stringify(t.keeps)}`,
       );
       // The rule is judged only when its caller supplies the facts it needs.
       const others = (["target", "paired-target", "live", "paired-live"] as const).filter((n) => n !== needOf(rule.when));
