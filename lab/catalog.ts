@@ -2,9 +2,9 @@
  * What the simulated Windows hosts have installed: product DisplayNames, install locations, Windows services and the
  * version numbers the lab uses. Pure data and pure functions; no state.
  *
- * Sources: ../shared/reference/domain-facts.md §A4 (service display names, startup types, which services the
- * Connection/Security Server service drags along), §A5 (Uninstall DisplayName "VMware Horizon 7 Connection Server"),
- * §B2 (App-V service display names). Where the reference says UNCONFIRMED the lab picks a value and says so here.
+ * Sources: docs/sources.md#horizon-services (service display names, startup types, which services the
+ * Connection/Security Server service drags along), docs/sources.md#horizon-installed-version (Uninstall DisplayName "VMware Horizon 7 Connection Server"),
+ * docs/sources.md#appv-services-and-paths (App-V service display names). Where the reference says UNCONFIRMED the lab picks a value and says so here.
  */
 
 /** Role of a simulated host; decides which products and services it has. */
@@ -36,7 +36,7 @@ export interface ServiceDefinition {
 }
 
 /**
- * App-V version numbers the lab uses (lab convention; only 4.5 RTM = 4.5.0.1485 is sourced, §B2).
+ * App-V version numbers the lab uses (lab convention; only 4.5 RTM = 4.5.0.1485 is sourced, docs/sources.md#appv-services-and-paths).
  * Service packs bump the third field.
  */
 export const APPV_VERSIONS = {
@@ -48,17 +48,17 @@ export const APPV_VERSIONS = {
   "4.5 SP2": "4.5.2.17140",
 } as const;
 
-/** Horizon versions used by the CLI and tests (7.12.0 build from §A1; the 7.13.2 build number is a lab invention). */
+/** Horizon versions used by the CLI and tests (7.12.0 build from docs/sources.md#horizon-silent-install; the 7.13.2 build number is a lab invention). */
 export const HORIZON_VERSIONS = {
   "7.12.0": "7.12.0.15770369",
   "7.13.2": "7.13.2.21000000",
   "8.5.0 (2203)": "8.5.0.19586897",
 } as const;
 
-/** Default path of vdmadmin.exe on a VMware-branded Connection Server (§A2). */
+/** Default path of vdmadmin.exe on a VMware-branded Connection Server (docs/sources.md#vdmadmin). */
 export const VDMADMIN_PATH = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
 
-/** vdmexport.exe beside vdmadmin.exe (§A7: "use vdmexport.exe to back up the LDAP database"). */
+/** vdmexport.exe beside vdmadmin.exe (docs/sources.md#horizon-order-and-replication: "use vdmexport.exe to back up the LDAP database"). */
 export const VDMEXPORT_PATH = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe";
 
 /** Parses a dotted version ("7.12.0.15770369") into numbers; throws on anything else. */
@@ -86,7 +86,7 @@ export function productDisplayName(role: HostRole, version: string): string | un
   switch (role) {
     case "connection-server":
     case "security-server":
-      // §A5: Horizon 7 registers "VMware Horizon 7 Connection Server" for both roles (same installer).
+      // docs/sources.md#horizon-installed-version: Horizon 7 registers "VMware Horizon 7 Connection Server" for both roles (same installer).
       return major >= 8 ? "VMware Horizon Connection Server" : "VMware Horizon 7 Connection Server";
     case "appv-management":
       return "Microsoft Application Virtualization Management Server";
@@ -95,7 +95,7 @@ export function productDisplayName(role: HostRole, version: string): string | un
     case "appv-management-service":
       return "Microsoft Application Virtualization Management Service";
     case "appv-console":
-      // Lab convention (the server DisplayNames are UNCONFIRMED, §C8); the same setup installs it (seed 002 step 13).
+      // Lab convention (the server DisplayNames are UNCONFIRMED, docs/sources.md#unconfirmed); the same setup installs it ("How to Upgrade the Servers and System Components" step 13).
       return "Microsoft Application Virtualization Management Console";
     default:
       return undefined;
@@ -130,7 +130,7 @@ export function installerProductFor(role: HostRole): InstallerProduct | undefine
   return undefined;
 }
 
-/** Windows services of a role at a version (§A4; Horizon 8 drops the word "View"). */
+/** Windows services of a role at a version (docs/sources.md#horizon-services; Horizon 8 drops the word "View"). */
 export function servicesFor(role: HostRole, version: string | undefined): ServiceDefinition[] {
   const v = version && parseVersion(version)[0] >= 8 ? "VMware Horizon " : "VMware Horizon View ";
   switch (role) {
@@ -160,7 +160,7 @@ export function servicesFor(role: HostRole, version: string | undefined): Servic
     case "security-server":
       return [
         { name: "VMBlastSG", displayName: `${v}Blast Secure Gateway`, startType: "Automatic", runningWhenHealthy: true },
-        // Short name UNCONFIRMED (§A4 / §C.5); the lab uses "wsbroker", callers should resolve by display name.
+        // Short name UNCONFIRMED (docs/sources.md#horizon-services, docs/sources.md#unconfirmed); the lab uses "wsbroker", callers should resolve by display name.
         {
           name: "wsbroker",
           displayName: `${v}Security Server`,
@@ -198,7 +198,7 @@ export function servicesFor(role: HostRole, version: string | undefined): Servic
         },
       ];
     case "appv-management-service":
-      // The Management Web Service is an IIS application (domain-facts §B2: "...\App Virt Management Service\
+      // The Management Web Service is an IIS application (docs/sources.md#appv-services-and-paths: "...\App Virt Management Service\
       // SftMgmt.udl"); IIS itself serves other sites too, so it is not the App-V service: the App-V application's pool
       // is (iisFor).
       return [
@@ -210,7 +210,7 @@ export function servicesFor(role: HostRole, version: string | undefined): Servic
         },
       ];
     case "appv-console":
-      // The Management Console is an MMC snap-in: no Windows service (seed 002 step 13 lists it apart from the servers).
+      // The Management Console is an MMC snap-in: no Windows service ("How to Upgrade the Servers and System Components" step 13 lists it apart from the servers).
       return [];
     case "sql":
       return [
@@ -228,7 +228,7 @@ export function servicesFor(role: HostRole, version: string | undefined): Servic
 }
 
 /**
- * Services started and stopped together with a service (§A4): the Connection Server service drags Framework,
+ * Services started and stopped together with a service (docs/sources.md#horizon-services): the Connection Server service drags Framework,
  * Message Bus, Security Gateway and Web along; the Security Server service drags Framework and Security Gateway.
  */
 export function companionServices(role: HostRole, displayName: string): string[] {
@@ -251,8 +251,8 @@ export function usesAppVDatabase(role: HostRole): boolean {
 
 /**
  * The MSI properties through which the lab's App-V setup takes the database administrative credentials its Database
- * Upgrade Required page asks for (002_d640911b67db555d.txt step 7: "Enter the database administrative credentials").
- * Lab convention: Microsoft documents no silent command line for the server setup (domain-facts §B1, UNCONFIRMED), so
+ * Upgrade Required page asks for ("How to Upgrade the Servers and System Components" step 7: "Enter the database administrative credentials").
+ * Lab convention: Microsoft documents no silent command line for the server setup (docs/sources.md#appv-setup, UNCONFIRMED), so
  * these names are the lab's, and a real farm's may differ.
  */
 export const APPV_DB_ADMIN_PROPERTIES = { user: "DBADMINUSER", password: "DBADMINPASSWORD" } as const;
@@ -272,7 +272,7 @@ export const APPV_APP_POOL = "AppVirtManagementService";
  * What IIS serves on a host of a role: the App-V Management Web Service beside IIS's Default Web Site and another
  * site, each application in its own pool, so stopping IIS (W3SVC) would take every site down and stopping the App-V
  * pool takes only the App-V application down. The App-V application's physical path is the web service's folder
- * (domain-facts §B2); its site path and pool name are lab conventions (UNCONFIRMED).
+ * (docs/sources.md#appv-services-and-paths); its site path and pool name are lab conventions (UNCONFIRMED).
  */
 export function iisFor(role: HostRole): IisApplicationDefinition[] {
   if (role !== "appv-management-service") return [];

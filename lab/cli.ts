@@ -65,7 +65,7 @@ export function cliLabOptions(timeFactor: number): LabOptions {
         ],
         securityServers: [
           { name: "ss1", version: v, pairedWith: "cs1" },
-          // Created under another name than its computer name: its upgrade leaves a duplicate entry (seed 000, step 5).
+          // Created under another name than its computer name: its upgrade leaves a duplicate entry ("Upgrade View Security Server", step 5).
           { name: "ss2", version: v, pairedWith: "cs2", registeredAs: "DMZ-SS2" },
         ],
       },

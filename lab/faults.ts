@@ -34,7 +34,7 @@ export type FaultKind =
   | { readonly kind: "backup-invalid" }
   /**
    * `Set-PairingPassword` records the password as already expired, as a Connection Server not in UTC does
-   * (domain-facts §A3: pae-SecurityServerPairingPasswordLastChangedTime written wrongly).
+   * (docs/sources.md#horizon-pairing-and-ipsec: pae-SecurityServerPairingPasswordLastChangedTime written wrongly).
    */
   | { readonly kind: "pairing-expired" }
   /** `Set-PairingPassword` is refused by the Connection Server (the password is rejected). */

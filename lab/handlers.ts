@@ -264,7 +264,7 @@ const setWebAppPoolState: Handler<{ name: string; state: "Started" | "Stopped"; 
 
 /**
  * `Get-ClientSessions`: established TCP connections on the given local ports (App-V clients stream over RTSP, port 554,
- * or RTSPS 322: KB 2615139, domain-facts §B2), while the App-V service serves.
+ * or RTSPS 322: KB 2615139, docs/sources.md#appv-services-and-paths), while the App-V service serves.
  */
 const getClientSessions: Handler<{ ports: number[] }> = {
   schema: z.object({ ports: z.array(z.number().int().positive()) }),
@@ -614,7 +614,7 @@ async function installWithMutex(
     return fail(ctx, log, violations, productDisplayName(host.role, info.version));
   }
 
-  // The installer stops the product's services (seed 000 step 1, seed 002 note), installs, then starts them. The
+  // The installer stops the product's services ("Upgrade View Security Server" step 1, "How to Upgrade the Servers and System Components" note), installs, then starts them. The
   // Management Web Service's are its IIS application pool, not IIS, which serves other sites (lab convention).
   const web = host.iis ? APPV_APP_POOL : undefined;
   const poolBefore = web ? host.iis!.pools[web] : undefined;
@@ -679,18 +679,18 @@ async function installWithMutex(
   return finish(ctx, log, exitCode);
 }
 
-/** A security server that installed successfully pairs again with its Connection Server (seed 000, seed 001). */
+/** A security server that installed successfully pairs again with its Connection Server ("Upgrade View Security Server", "Prepare to Upgrade or Reinstall a Security Server"). */
 function repair(ctx: OperationContext<InstallerParams>, version: string): void {
   const { world, host } = ctx;
   const pod = world.podOf(host);
   const link = pod.securityServers[host.name];
   delete pod.pairing[link.pairedWith]; // the pairing password is one-time
   const paired = world.hosts.get(link.pairedWith);
-  // A pairing made while the global setting is on creates the rules on both hosts (domain-facts §A3; seed 001).
+  // A pairing made while the global setting is on creates the rules on both hosts (docs/sources.md#horizon-pairing-and-ipsec; "Prepare to Upgrade or Reinstall a Security Server").
   if (pod.useIpsec && paired) world.createPairingRules(host, paired);
   world.setIpsec(link, pod.useIpsec ? "active" : "none");
   // Pairing registers the server under its full system name; an entry under the name it was originally created under
-  // stays behind when the two differ (seed 000, step 5: "duplicate entries ... if the full system name does not match
+  // stays behind when the two differ ("Upgrade View Security Server", step 5: "duplicate entries ... if the full system name does not match
   // the name that was assigned when the security server was originally created"). With a domain, that is the FQDN.
   link.registeredAs = host.fqdn;
   const entry = pod.registry.find((e) => e.name.toLowerCase() === host.fqdn.toLowerCase());
@@ -748,7 +748,7 @@ const invokeVdmadmin: Handler<{ vdmadminPath: string; arguments: string[] }> = {
     const targetLink = pod.securityServers[target.host];
     const targetHost = ctx.world.hosts.get(target.host);
     // The entry of a running, paired server is its live registration: removing it is for a server removed for good
-    // (seed 001, Note: "Remove a security server ... only if you intend to remove the security server permanently").
+    // ("Prepare to Upgrade or Reinstall a Security Server", Note: "Remove a security server ... only if you intend to remove the security server permanently").
     // The lab refuses it, so a removal that would cut a working server off shows as a failure.
     if (targetLink && targetLink.registeredAs.toLowerCase() === target.name.toLowerCase() && targetHost?.services.some((x) => x.primary && x.status === "Running")) {
       return {
@@ -766,8 +766,8 @@ const invokeVdmadmin: Handler<{ vdmadminPath: string; arguments: string[] }> = {
 
 /**
  * `vdmexport -f <file>`: writes the View LDAP configuration of the pod as (encrypted) LDIF, as the vendor's
- * preparation on one Connection Server of a replicated group does (domain-facts §A7, "Before the first Connection
- * Server"). Replicas hold the same data, so any member's export covers the group.
+ * preparation on one Connection Server of a replicated group does (Horizon 7.0 Upgrades, "Preparing View
+ * Connection Server for an Upgrade", docs/sources.md#vdmadmin). Replicas hold the same data, so any member's export covers the group.
  */
 const invokeVdmexport: Handler<{ vdmexportPath: string; path: string }> = {
   schema: z.object({ vdmexportPath: z.string().min(1), path: z.string().min(1) }),
@@ -794,8 +794,8 @@ const invokeVdmexport: Handler<{ vdmexportPath: string; path: string }> = {
 };
 
 /**
- * `Get-HorizonPrerequisites`: a Connection Server has vdmadmin.exe and vdmexport.exe (domain-facts §A2, §A7),
- * repadmin.exe (the AD LDS tools, §A7) and PowerCLI's HorizonView module (§A3); a security server has none of them.
+ * `Get-HorizonPrerequisites`: a Connection Server has vdmadmin.exe and vdmexport.exe (docs/sources.md#vdmadmin, docs/sources.md#horizon-order-and-replication),
+ * repadmin.exe (the AD LDS tools, docs/sources.md#horizon-order-and-replication) and PowerCLI's HorizonView module (docs/sources.md#horizon-pairing-and-ipsec); a security server has none of them.
  * A host lacks what its spec says it lacks.
  */
 const testHorizonPrerequisites: Handler<{ files: string[]; commands: string[]; modules: string[] }> = {
@@ -824,7 +824,7 @@ function parseVdmadmin(args: readonly string[]): { server: string } | undefined 
     else if (a === "-r") r = true;
     else if (a === "-s" && i + 1 < args.length && !args[i + 1].startsWith("-")) server = args[++i];
     else if (a === "-b") {
-      // Authentication arguments (exact form UNCONFIRMED, §A2): take everything up to the next option.
+      // Authentication arguments (exact form UNCONFIRMED, docs/sources.md#vdmadmin): take everything up to the next option.
       while (i + 1 < args.length && !args[i + 1].startsWith("-")) i++;
     } else return undefined;
   }
@@ -842,7 +842,7 @@ const getSecurityServerList: Handler<Record<string, never>> = {
         const link = pod.securityServers[e.host];
         const live = !!link && link.registeredAs.toLowerCase() === e.name.toLowerCase();
         const host = ctx.world.hosts.get(e.host);
-        // SecurityServerHealth_List status (domain-facts §A3): OK for the live registration of a running server; an
+        // SecurityServerHealth_List status (docs/sources.md#horizon-pairing-and-ipsec): OK for the live registration of a running server; an
         // entry left behind by a re-pairing answers for no server.
         const running = !!host && host.services.some((x) => x.primary && x.status === "Running");
         return {
@@ -861,7 +861,7 @@ const getSecurityServerList: Handler<Record<string, never>> = {
 const setPairingPassword: Handler<{ connectionServer: string; timeoutMinutes: number; secrets: { pairingPassword: string } }> = {
   schema: z.object({
     connectionServer: z.string().min(1),
-    // View API ConnectionServerSecurityServerPairingData.timeoutMinutes: 1..1440 (§A3)
+    // View API ConnectionServerSecurityServerPairingData.timeoutMinutes: 1..1440 (docs/sources.md#horizon-pairing-and-ipsec)
     timeoutMinutes: z.number().int().min(1).max(1440),
     secrets: z.object({ pairingPassword: z.string().min(1) }),
   }),
@@ -878,7 +878,7 @@ const setPairingPassword: Handler<{ connectionServer: string; timeoutMinutes: nu
       throw new Error(`The security server pairing password was rejected by ${cs.computerName}: it does not meet the password requirements.`);
     }
     // A Connection Server off UTC writes pae-SecurityServerPairingPasswordLastChangedTime in local time as if it were
-    // UTC (domain-facts §A3): west of Greenwich the password is born expired. The fault does the same on any host.
+    // UTC (docs/sources.md#horizon-pairing-and-ipsec): west of Greenwich the password is born expired. The fault does the same on any host.
     const offsetMs = ctx.host.utcOffsetMinutes * 60_000;
     const skewMs = hasFault(ctx, "pairing-expired") ? -(ctx.params.timeoutMinutes + 60) * 60_000 : 0;
     const lastChangedMs = ctx.world.clock.now() + offsetMs + skewMs;
@@ -909,7 +909,7 @@ const rulesView = (rules: readonly { displayName: string; remoteAddress: string;
 
 /**
  * `Get-IpsecRules`: the host's names and addresses and its connection security rules, as `Get-NetIPsecRule` and
- * `Get-NetIPsecAddressFilter` list them (domain-facts §A3, "Removing the IPsec rules without the Flex console").
+ * `Get-NetIPsecAddressFilter` list them (docs/sources.md#horizon-pairing-and-ipsec, the horizon-security-server-management README).
  */
 const getIpsecRules: Handler<Record<string, never>> = {
   schema: z.object({}).passthrough() as unknown as z.ZodType<Record<string, never>>,
@@ -928,8 +928,8 @@ const getIpsecRules: Handler<Record<string, never>> = {
 };
 
 /**
- * `Invoke-PrepareSecurityServer` without the console (domain-facts §A3, "Removing the IPsec rules without the Flex
- * console": delete "VMware View Security Server QM Pairing with <IP address>" on the security server and on its
+ * `Invoke-PrepareSecurityServer` without the console (docs/sources.md#horizon-pairing-and-ipsec,
+ * the chrisdhalstead/horizon-security-server-management README: delete "VMware View Security Server QM Pairing with <IP address>" on the security server and on its
  * Connection Server). Run on each host of the pair: deletes the rules of that name whose remote address is the
  * partner's, from the local store only (a Group Policy rule cannot be deleted here and stays), then re-reads.
  */
@@ -940,7 +940,7 @@ function generalizedTime(ms: number): string {
 
 /**
  * `Get-PairingPasswordState`: the pairing password's ADAM attributes on the Connection Server
- * (`pae-SecurityServerPairingPasswordLastChangedTime`, `pae-SecurityServerPairingPasswordTimeout`, domain-facts §A3)
+ * (`pae-SecurityServerPairingPasswordLastChangedTime`, `pae-SecurityServerPairingPasswordTimeout`, docs/sources.md#horizon-pairing-and-ipsec)
  * with the host's UTC clock and time zone.
  */
 const getPairingPasswordState: Handler<{ connectionServer: string }> = {
@@ -980,7 +980,7 @@ const invokePrepareSecurityServer: Handler<{ securityServer: string; ruleNamePre
     ctx.host.ipsecRules = ctx.host.ipsecRules.filter((r) => !removed.includes(r));
     for (const r of removed) ctx.progress(`Removed connection security rule '${r.displayName}' (remote ${r.remoteAddress}).`);
     const remaining = ctx.host.ipsecRules.filter(matches);
-    // Communication with the security server is lost as soon as a rule of its pair is gone (seed 001, Caution).
+    // Communication with the security server is lost as soon as a rule of its pair is gone ("Prepare to Upgrade or Reinstall a Security Server", Caution).
     const pair = pairOf(ctx, partnerAddresses);
     if (pair && removed.length > 0) ctx.world.setIpsec(pair.link, "prepared");
     return { ipsec: removed.length > 0 ? "prepared" : "none", removed: rulesView(removed), remaining: rulesView(remaining) };

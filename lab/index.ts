@@ -173,7 +173,7 @@ export interface Lab {
   setPowerShellVersion(host: string, version: string): void;
   /**
    * Changes a pod's global "Use IPsec for Security Server Connections" setting. Rules made at earlier pairings stay
-   * (seed 001: the setting governs pairings made after it; existing rules go only through Prepare for Upgrade).
+   * ("Prepare to Upgrade or Reinstall a Security Server": the setting governs pairings made after it; existing rules go only through Prepare for Upgrade).
    */
   setUseIpsec(pod: string, on: boolean): void;
   /** Sets a host's time zone, minutes from UTC (the vendor staff's workaround for a Connection Server off UTC sets 0). */

@@ -136,7 +136,7 @@ export interface InstallerArguments {
 }
 
 /**
- * Parses `/s /v"/qn /l*v ""C:\log"" PROP=""a b"" PROP2=x"` by the rules of domain-facts §A1: inside `/v"..."` a
+ * Parses `/s /v"/qn /l*v ""C:\log"" PROP=""a b"" PROP2=x"` by the rules of docs/sources.md#horizon-silent-install: inside `/v"..."` a
  * doubled quote stands for one quote, and the first single quote ends the string.
  */
 export function parseInstallerArguments(args: string): InstallerArguments {

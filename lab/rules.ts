@@ -2,9 +2,10 @@
  * The vendor rules the simulated installers enforce on their own. Pure: each takes facts and returns the
  * violations (exit code, stable code, explanation) in the order a real installer would hit them.
  *
- * Sources: seeds 000 (security server upgrade: CS first, pairing password, IPsec removed), 001 (Prepare for
- * Upgrade), 002 (App-V: 4.5 only from 4.1/4.1 SP1, first server upgrades the schema, all servers sharing the
- * database offline); domain-facts §A6 (SS older than/newer than CS; no SS in Horizon 8), §A7 (2203+ installer
+ * Sources (titles and URLs in docs/sources.md): VMware's "Upgrade View Security Server" (CS first, pairing password,
+ * IPsec removed) and "Prepare to Upgrade or Reinstall a Security Server"; Microsoft's "How to Upgrade the Servers and
+ * System Components" (App-V: 4.5 only from 4.1/4.1 SP1, first server upgrades the schema, all servers sharing the
+ * database offline); docs/sources.md#horizon-versions (SS older than/newer than CS; no SS in Horizon 8), docs/sources.md#horizon-order-and-replication (2203+ installer
  * blocks on LDAP replication errors).
  */
 import { type HostRole, type InstallerProduct, compareVersions, installerProductFor } from "./catalog";
@@ -19,7 +20,7 @@ export interface Violation {
   readonly message: string;
 }
 
-/** Horizon 2203 (8.5), the first release whose installer checks LDAP replication (§A7). */
+/** Horizon 2203 (8.5), the first release whose installer checks LDAP replication (docs/sources.md#horizon-order-and-replication). */
 const PARALLEL_UPGRADE_CHECK_FROM = "8.5";
 
 /** The installer file must exist, be an installer, and carry the vendor's hash. */
@@ -66,7 +67,7 @@ export function checkProductAndVersion(
   return [];
 }
 
-/** A Horizon installer run over SSH has no desktop: it needs `/s` and `/qn` (§A1). */
+/** A Horizon installer run over SSH has no desktop: it needs `/s` and `/qn` (docs/sources.md#horizon-silent-install). */
 export function checkSilentHorizon(silent: boolean, switches: readonly string[]): Violation[] {
   if (silent && switches.includes("/qn")) return [];
   return [
@@ -92,7 +93,7 @@ export interface SecurityServerInstallFacts {
   readonly connectionServerVersion: string | undefined;
 }
 
-/** Security server upgrade rules (seed 000, seed 001, §A6). */
+/** Security server upgrade rules ("Upgrade View Security Server", "Prepare to Upgrade or Reinstall a Security Server", docs/sources.md#horizon-versions). */
 export function checkSecurityServerInstall(f: SecurityServerInstallFacts): Violation[] {
   const out: Violation[] = [];
   if (compareVersions(f.target, "8") >= 0) {
@@ -102,7 +103,7 @@ export function checkSecurityServerInstall(f: SecurityServerInstallFacts): Viola
       message: `Horizon ${f.target} has no Security Server role; replace the security server with a Unified Access Gateway.`,
     });
   }
-  // Seed 001: "If the existing IPsec rules are not removed before you upgrade or reinstall, the pairing fails", whatever
+  // "Prepare to Upgrade or Reinstall a Security Server": "If the existing IPsec rules are not removed before you upgrade or reinstall, the pairing fails", whatever
   // the global setting says now: the rules are those of the pairing, on either host of the pair.
   if (f.remainingIpsecRules.length > 0) {
     out.push({
@@ -134,7 +135,7 @@ export function checkSecurityServerInstall(f: SecurityServerInstallFacts): Viola
       message: `The security server pairing password was rejected by ${f.pairedWith}.`,
     });
   }
-  // §A6: an older security server cannot pair with a newer Connection Server, and a newer one with an older Connection
+  // docs/sources.md#horizon-versions: an older security server cannot pair with a newer Connection Server, and a newer one with an older Connection
   // Server is not supported: the pairing needs the same version on both.
   if (f.connectionServerVersion && compareVersions(f.connectionServerVersion, f.target) > 0) {
     out.push({
@@ -157,7 +158,7 @@ export function checkSecurityServerInstall(f: SecurityServerInstallFacts): Viola
   return out;
 }
 
-/** Connection Server upgrade rules (§A7). */
+/** Connection Server upgrade rules (docs/sources.md#horizon-order-and-replication). */
 export function checkConnectionServerInstall(target: string, replicationHealthy: boolean): Violation[] {
   if (compareVersions(target, PARALLEL_UPGRADE_CHECK_FROM) >= 0 && !replicationHealthy) {
     return [
@@ -181,7 +182,7 @@ export interface AppVInstallFacts {
   readonly runningPeers: readonly string[];
   /**
    * The database administrative credentials the setup was given, as SQL Server judged them: missing, refused (the
-   * message), not an administrator, or accepted. Only a schema upgrade asks for them (seed 002 step 7).
+   * message), not an administrator, or accepted. Only a schema upgrade asks for them ("How to Upgrade the Servers and System Components" step 7).
    */
   readonly adminLogin?: { readonly state: "missing" | "refused" | "not-admin" | "ok"; readonly user?: string; readonly message?: string };
 }
@@ -192,7 +193,7 @@ export interface AppVVerdict {
   readonly upgradesSchema: boolean;
 }
 
-/** App-V upgrade rules (seed 002). */
+/** App-V upgrade rules ("How to Upgrade the Servers and System Components"). */
 export function checkAppVInstall(f: AppVInstallFacts): AppVVerdict {
   const violations: Violation[] = [];
   if (f.installed && compareVersions(f.target, "4.5") >= 0 && compareVersions(f.installed, "4.1") < 0) {
@@ -212,7 +213,7 @@ export function checkAppVInstall(f: AppVInstallFacts): AppVVerdict {
         `sharing the database are online: ${f.runningPeers.join(", ")}. Stop their App-V services first.`,
     });
   }
-  // Seed 002 step 7: "If the Database Upgrade Required page is displayed ... Enter the database administrative
+  // "How to Upgrade the Servers and System Components" step 7: "If the Database Upgrade Required page is displayed ... Enter the database administrative
   // credentials". The silent setup has no page to ask on: without them, or with credentials SQL refuses, it fails.
   const login = f.adminLogin ?? { state: "missing" as const };
   if (upgradesSchema && login.state !== "ok") {

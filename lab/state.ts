@@ -46,7 +46,7 @@ export interface HostSpecBase {
   readonly powershellVersion?: string;
   /**
    * DNS domain of the host: its full system name is `<computerName>.<domain>`, the name a security server pairs under
-   * (seed 000, step 5). @default none (the full system name is the computer name)
+   * ("Upgrade View Security Server", step 5). @default none (the full system name is the computer name)
    */
   readonly domain?: string;
   /** Tools this host lacks (a path such as vdmadmin's, "repadmin.exe", a PowerShell module name). @default none */
@@ -58,7 +58,7 @@ export interface ConnectionServerSpec extends HostSpecBase {
   readonly version: string;
   /**
    * The host's time zone as minutes from UTC. A Connection Server off UTC writes the pairing password's last-changed
-   * time in local time as if it were UTC (domain-facts §A3, "Removing the IPsec rules without the Flex console").
+   * time in local time as if it were UTC (docs/sources.md#horizon-pairing-and-ipsec, the horizon-security-server-management README).
    * @default 0 (UTC)
    */
   readonly utcOffsetMinutes?: number;
@@ -73,7 +73,7 @@ export interface SecurityServerSpec extends HostSpecBase {
   readonly pairedWith: string;
   /**
    * Name the SS was registered under when it was first paired. When it differs from the computer name, the upgrade
-   * re-pairs under the computer name and leaves the old entry: a duplicate (seed 000). @default computerName
+   * re-pairs under the computer name and leaves the old entry: a duplicate ("Upgrade View Security Server"). @default computerName
    */
   readonly registeredAs?: string;
 }
@@ -91,14 +91,14 @@ export interface PodSpec {
 
 /** An App-V server in a farm. */
 export interface AppVServerSpec extends HostSpecBase {
-  /** `console`: a host with only the Management Console (seed 002 step 13), no service and no database. */
+  /** `console`: a host with only the Management Console ("How to Upgrade the Servers and System Components" step 13), no service and no database. */
   readonly role: "management" | "streaming" | "management-service" | "console";
   readonly version: string;
 }
 
 /**
  * A SQL Server login (SQL authentication). The lab's logins are server-wide; `sysadmin` stands for the "database
- * administrative credentials" the App-V setup asks for on its Database Upgrade Required page (seed 002 step 7) and for
+ * administrative credentials" the App-V setup asks for on its Database Upgrade Required page ("How to Upgrade the Servers and System Components" step 7) and for
  * the rights BACKUP DATABASE needs. Windows authentication (no login given) is accepted for a local administrator of the
  * SQL host, as BUILTIN\Administrators is a sysadmin on SQL Server 2005, the App-V 4.5 era's default (lab convention).
  */
@@ -176,7 +176,7 @@ export interface IpsecRule {
 
 /**
  * The connection security rule a security server pairing creates on each host of the pair, named after the other
- * host's address ("Removing the IPsec rules without the Flex console", domain-facts §A3: a VMware staff architect's
+ * host's address (the horizon-security-server-management README, docs/sources.md#horizon-pairing-and-ipsec: a VMware staff architect's
  * README, chrisdhalstead/horizon-security-server-management, "Preparing Security Server for Upgrade or Reinstallation").
  */
 export const PAIRING_RULE_PREFIX = "VMware View Security Server QM Pairing with ";
@@ -224,7 +224,7 @@ export interface HostState {
   readonly runRecords: Record<string, InstallerRunRecord>;
   /**
    * App-V clients streaming from this server (RTSP, port 554): each ends by itself at `endsAtMs` (the user logs off),
-   * or is cut when the App-V service stops (seed 002 "Session Loss Warning"; the cut ones are counted in `dropped`).
+   * or is cut when the App-V service stops ("How to Upgrade the Servers and System Components" "Session Loss Warning"; the cut ones are counted in `dropped`).
    */
   readonly clientSessions: { open: ClientSession[]; dropped: number };
   /** IIS applications and the state of their pools (a Management Web Service host). */
@@ -543,8 +543,8 @@ export class World {
 
   /**
    * Pairs a security server with its Connection Server while "Use IPsec for Security Server Connections" is on: each
-   * host gets a connection security rule naming the other's address (domain-facts §A3, "Removing the IPsec rules
-   * without the Flex console"). The rules stay when the global setting changes later: seed 001 says only that a pairing
+   * host gets a connection security rule naming the other's address (docs/sources.md#horizon-pairing-and-ipsec,
+   * the chrisdhalstead/horizon-security-server-management README). The rules stay when the global setting changes later: "Prepare to Upgrade or Reinstall a Security Server" says only that a pairing
    * made with IPsec off has no rules, and removing them is the separate "Prepare for Upgrade" step.
    */
   createPairingRules(ss: HostState, cs: HostState): void {
@@ -592,7 +592,7 @@ export class World {
 
   /**
    * The sessions on an App-V database: one per member server whose App-V service serves (it keeps a connection to its
-   * configuration database, seed 002), and the database's other sessions.
+   * configuration database, "How to Upgrade the Servers and System Components"), and the database's other sessions.
    */
   databaseSessions(db: AppVDatabaseState): DatabaseSession[] {
     const members = db.members

@@ -1,4 +1,4 @@
-// Upgrades the App-V 4.x farm of an inventory by the vendor's procedure (002_d640911b67db555d.txt): every App-V service
+// Upgrades the App-V 4.x farm of an inventory by the vendor's procedure ("How to Upgrade the Servers and System Components"): every App-V service
 // of the farm stopped, a full verified backup of the configuration database, the first management server (which
 // upgrades the schema), the other servers, then every service running again.
 //

@@ -11,6 +11,8 @@ import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 export interface CheckFailure {
   property: string;
   reason: string;
+  /** The stable code of the upgrade-path rule broken (provider/versions/rules.ts), which also ends the reason. */
+  code?: string;
 }
 
 /** Result of validating a resource's inputs. */

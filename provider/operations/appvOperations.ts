@@ -1,5 +1,5 @@
 /**
- * Operations on App-V servers beyond those every product shares: who is streaming from a server now (seed 002: "User
+ * Operations on App-V servers beyond those every product shares: who is streaming from a server now ("How to Upgrade the Servers and System Components": "User
  * sessions should be shut down before you begin the upgrade process").
  */
 import { z } from "zod";

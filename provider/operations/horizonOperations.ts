@@ -1,15 +1,15 @@
 /**
  * Operations on a Horizon Connection Server: vdmadmin, the security-server registry, the pairing password, "Prepare
- * for Upgrade or Reinstallation", LDAP replication (docs/wire-protocol.md §5, domain-facts §A2–§A3, §A6).
+ * for Upgrade or Reinstallation", LDAP replication (docs/wire-protocol.md §5, docs/sources.md#vdmadmin, docs/sources.md#horizon-pairing-and-ipsec, docs/sources.md#horizon-versions).
  */
 import { z } from "zod";
 import type { RunResult, Session } from "../transport/session";
 import { type OperationDefinition, type OperationOptions, runOperation, secretsSchema } from "./operation";
 
-/** vdmadmin.exe on VMware-branded Horizon 7/8 Connection Servers (domain-facts §A2). */
+/** vdmadmin.exe on VMware-branded Horizon 7/8 Connection Servers (docs/sources.md#vdmadmin). */
 export const VDMADMIN_PATH_VMWARE = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
 /**
- * vdmadmin.exe on Omnissa-branded builds. UNCONFIRMED (domain-facts §A2, §C4): the documentation places `vdmutil`
+ * vdmadmin.exe on Omnissa-branded builds. UNCONFIRMED (docs/sources.md#vdmadmin, docs/sources.md#unconfirmed): the documentation places `vdmutil`
  * in this folder; that vdmadmin sits beside it is an inference. Pass `vdmadminPath` explicitly to be sure.
  */
 export const VDMADMIN_PATH_OMNISSA = "C:\\Program Files\\Omnissa\\Horizon\\Server\\tools\\bin\\vdmadmin.exe";
@@ -50,7 +50,7 @@ export const vdmadminResultSchema = z.object({ exitCode: z.number().int(), outpu
 /**
  * `Invoke-Vdmadmin`: runs vdmadmin.exe with the call operator and an argument array (each element one argument, no
  * shell parsing), output and exit code returned. Used for `vdmadmin -S -r -s <server>` to remove a stale
- * security-server entry (§A2). Windows PowerShell 5.1 passes an argument containing a double quote incorrectly to
+ * security-server entry (docs/sources.md#vdmadmin). Windows PowerShell 5.1 passes an argument containing a double quote incorrectly to
  * native programs, so such arguments are refused.
  */
 export const INVOKE_VDMADMIN: OperationDefinition<z.infer<typeof vdmadminParamsSchema>, z.infer<typeof vdmadminResultSchema>> = {
@@ -131,7 +131,7 @@ export type SecurityServerList = z.infer<typeof securityServerListSchema>;
  * `Get-SecurityServerList` (overridable). Default: the View API through PowerCLI: `SecurityServer_List` (names,
  * `general.version`, `general.connectionServer`), `SecurityServerHealth_List` for each server's `status`, `GlobalSettings_Get().SecurityData.EnableIPSecForSecurityServerPairing`
  * for `useIpsec`, and `SecurityServerHealth_List` for each server's IPsec status.
- * UNCONFIRMED (domain-facts §A3, §C3): the values of `SecurityServerHealthInfo.ipSecStatus`; the default maps a status
+ * UNCONFIRMED (docs/sources.md#horizon-pairing-and-ipsec, docs/sources.md#unconfirmed): the values of `SecurityServerHealthInfo.ipSecStatus`; the default maps a status
  * mentioning PREPARED/UPGRADE to "prepared", any other status to "active" when IPsec is on, and "none" when it is off.
  * The SecurityServer service is absent from the View API from 2412 on.
  */
@@ -186,7 +186,7 @@ export const pairingPasswordParamsSchema = z
   .object({
     /** Name of the Connection Server the security server pairs with (as the View API lists it). */
     connectionServer: z.string().min(1),
-    /** How long the one-time password stays valid: 1 to 1440 minutes (View API limit, §A3). */
+    /** How long the one-time password stays valid: 1 to 1440 minutes (View API limit, docs/sources.md#horizon-pairing-and-ipsec). */
     timeoutMinutes: z.number().int().min(1).max(1440),
     secrets: z.object({ pairingPassword: z.string().min(1), ...viewApiSecrets }).strict(),
   })
@@ -197,7 +197,7 @@ export const pairingPasswordResultSchema = z.object({ expiresUtc: z.string() });
 /**
  * `Set-PairingPassword` (overridable). Default: the View API, `ConnectionServer_Update(id, MapEntry{key =
  * 'securityServerPairing', value = ConnectionServerSecurityServerPairingData{pairingPassword, timeoutMinutes}})`,
- * the password as a `VMware.Hv.SecureString` built on the host (domain-facts §A3, [doc] data object, [code] PowerCLI
+ * the password as a `VMware.Hv.SecureString` built on the host (docs/sources.md#horizon-pairing-and-ipsec, [doc] data object, [code] PowerCLI
  * usage). UNCONFIRMED: that no other field of the pairing data must be sent. Its `expiresUtc` is the host's clock
  * plus the timeout, not what the directory holds: the provider reads the password back with Get-PairingPasswordState
  * (a Connection Server off UTC writes the last-changed time wrongly and the password reads as expired).
@@ -322,8 +322,8 @@ export const prepareSecurityServerResultSchema = z.object({
  * `Invoke-PrepareSecurityServer` (overridable): "Prepare for Upgrade or Reinstallation" without the console, run on
  * each host of the pair (the security server, then its Connection Server). It deletes the connection security rules
  * named "VMware View Security Server QM Pairing with <IP address>" whose remote address is the partner's, from the
- * local persistent store, then reads the rules in effect again and returns those that remain (domain-facts §A3,
- * "Removing the IPsec rules without the Flex console"). UNCONFIRMED: the store the rules live in; a rule that a Group
+ * local persistent store, then reads the rules in effect again and returns those that remain (docs/sources.md#horizon-pairing-and-ipsec,
+ * the horizon-security-server-management README). UNCONFIRMED: the store the rules live in; a rule that a Group
  * Policy put there is not deleted and is returned as remaining, which fails the step. An override must print the same
  * shape (`{ "ipsec": "prepared" }` at least); the provider reads the rules again after it either way.
  */
@@ -417,7 +417,7 @@ export function getInstallerVersion(
 // ---------------------------------------------------------------------------------------------------------------
 // Invoke-Vdmexport (overridable)
 
-/** vdmexport.exe beside vdmadmin.exe on VMware-branded Connection Servers (domain-facts §A2, §A7). */
+/** vdmexport.exe beside vdmadmin.exe on VMware-branded Connection Servers (docs/sources.md#vdmadmin, docs/sources.md#horizon-order-and-replication). */
 export const VDMEXPORT_PATH_VMWARE = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe";
 
 /** Params of `Invoke-Vdmexport`. */
@@ -434,8 +434,8 @@ export const vdmexportResultSchema = z.object({ exitCode: z.number().int(), outp
 /**
  * `Invoke-Vdmexport` (overridable): backs up the View LDAP configuration of the pod before its first Connection Server
  * is upgraded, with `vdmexport.exe -f <path>` (encrypted LDIF, the default), as the vendor's preparation says: "use
- * vdmexport.exe to back up the LDAP database" on one instance of the replicated group (domain-facts §A7, "Before the
- * first Connection Server"). UNCONFIRMED: the exact switches per version (read `vdmexport -?` on the host); the override
+ * vdmexport.exe to back up the LDAP database" on one instance of the replicated group (Horizon 7.0 Upgrades,
+ * "Preparing View Connection Server for an Upgrade", docs/sources.md#vdmadmin). UNCONFIRMED: the exact switches per version (read `vdmexport -?` on the host); the override
  * replaces the body. The provider verifies the file afterwards (exists, not empty).
  */
 export const INVOKE_VDMEXPORT: OperationDefinition<z.infer<typeof vdmexportParamsSchema>, z.infer<typeof vdmexportResultSchema>> = {
@@ -493,8 +493,8 @@ export type PairingPasswordState = z.infer<typeof pairingPasswordStateSchema>;
 /**
  * `Get-PairingPasswordState` (overridable): reads back the pairing password's ADAM attributes on the Connection Server,
  * `OU=Properties,OU=Server,CN=<server>`: `pae-SecurityServerPairingPasswordLastChangedTime` and
- * `pae-SecurityServerPairingPasswordTimeout` (seconds), with the host's UTC clock and time zone (domain-facts §A3,
- * "Removing the IPsec rules without the Flex console": a VMware staff architect's README). The password is valid while
+ * `pae-SecurityServerPairingPasswordTimeout` (seconds), with the host's UTC clock and time zone (docs/sources.md#horizon-pairing-and-ipsec,
+ * the horizon-security-server-management README: a VMware staff architect's README). The password is valid while
  * last-changed plus timeout is after the UTC clock. UNCONFIRMED: the naming context (`DC=vdi,DC=vmware,DC=int`, or
  * `DC=vdi,DC=horizon,DC=internal` on Omnissa builds): both are tried. Read-only.
  */
@@ -589,7 +589,7 @@ export const replicationHealthSchema = z.object({ healthy: z.boolean(), output: 
 
 /**
  * `Get-ReplicationHealth`: `repadmin.exe /showrepl localhost:389` on the Connection Server's AD LDS instance, the
- * documented precondition of parallel upgrades (2203+) and a post-upgrade check (domain-facts §A6). Healthy when
+ * documented precondition of parallel upgrades (2203+) and a post-upgrade check (docs/sources.md#horizon-versions). Healthy when
  * repadmin exits 0 and no "Last attempt ... failed" or non-zero "consecutive failure(s)" line appears.
  */
 export const GET_REPLICATION_HEALTH: OperationDefinition<Record<string, never>, z.infer<typeof replicationHealthSchema>> = {

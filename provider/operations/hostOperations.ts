@@ -61,7 +61,7 @@ export type InstalledProducts = z.infer<typeof installedProductSchema>;
 /**
  * `Get-InstalledProduct`: Uninstall entries whose DisplayName is `-like` one of the patterns, from both registry views
  * (64-bit and WOW6432Node), opened through `RegistryKey.OpenBaseKey` so a 32-bit PowerShell sees both too
- * (domain-facts §A5).
+ * (docs/sources.md#horizon-installed-version).
  */
 export const GET_INSTALLED_PRODUCT: OperationDefinition<z.infer<typeof installedProductParamsSchema>, InstalledProducts> = {
   name: "Get-InstalledProduct",
@@ -133,7 +133,7 @@ export type ServiceStates = z.infer<typeof serviceStateSchema>;
 
 /**
  * `Get-ServiceState`: services by display name (wildcards allowed), resolved at run time because the short names of
- * several Horizon services are unconfirmed (domain-facts §A4).
+ * several Horizon services are unconfirmed (docs/sources.md#horizon-services).
  */
 export const GET_SERVICE_STATE: OperationDefinition<z.infer<typeof serviceStateParamsSchema>, ServiceStates> = {
   name: "Get-ServiceState",
@@ -185,7 +185,7 @@ export const setServiceStateSchema = z.object({ displayName: z.string(), status:
  * `Set-ServiceState`: starts or stops one service (by exact display name) and waits up to `timeoutSeconds` for it to
  * get there; throws when it does not. `Start-Service` has no timeout, so the start goes through the controller and
  * `WaitForStatus`; a stop uses `Stop-Service -Force -NoWait` (dependent services stop too: stopping the Connection
- * Server service stops its Framework, Message Bus, Security Gateway and Web components, §A4).
+ * Server service stops its Framework, Message Bus, Security Gateway and Web components, docs/sources.md#horizon-services).
  */
 export const SET_SERVICE_STATE: OperationDefinition<z.infer<typeof setServiceStateParamsSchema>, z.infer<typeof setServiceStateSchema>> = {
   name: "Set-ServiceState",

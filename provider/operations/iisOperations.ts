@@ -1,5 +1,5 @@
 /**
- * Operations on IIS for the App-V Management Web Service, which is an IIS application (domain-facts §B2: its files
+ * Operations on IIS for the App-V Management Web Service, which is an IIS application (docs/sources.md#appv-services-and-paths: its files
  * and `SftMgmt.udl` live in `...\App Virt Management Service\`): stopping IIS itself (W3SVC) would take every other
  * site of that IIS down, so only the application's pool is stopped and started (WebAdministration module, IIS 7+).
  */

@@ -1,6 +1,6 @@
 /**
  * Operations on the SQL Server that holds the App-V 4.x database: a full backup before the schema upgrade, its
- * verification, and the schema version (domain-facts §B3). T-SQL is built on the host from params with identifier
+ * verification, and the schema version (docs/sources.md#appv-upgrade-and-database). T-SQL is built on the host from params with identifier
  * (`[...]`, `]` doubled) and literal (`N'...'`, `'` doubled) escaping; sqlcmd runs with `-b` (non-zero exit on error)
  * and `-x` (no `$(var)` substitution inside the query text).
  */
@@ -51,7 +51,7 @@ export const sqlBackupParamsSchema = z
   .object({
     /** SQL Server instance (`SQL1`, `SQL1\APPV`). */
     sqlServer: z.string().min(1),
-    /** App-V database (default name APPVIRT, §B3). */
+    /** App-V database (default name APPVIRT, docs/sources.md#appv-upgrade-and-database). */
     database: z.string().min(1),
     /** Backup file, a path on the SQL Server. */
     backupPath: z.string().min(1),
@@ -67,7 +67,7 @@ export const sqlBackupResultSchema = z.object({
 
 /**
  * `Invoke-SqlBackup`: `BACKUP DATABASE [db] TO DISK = N'path' WITH INIT, NAME = N'...'` (a full backup; INIT
- * overwrites an earlier set at the same path, §B3), then the file's size.
+ * overwrites an earlier set at the same path, docs/sources.md#appv-upgrade-and-database), then the file's size.
  */
 export const INVOKE_SQL_BACKUP: OperationDefinition<z.infer<typeof sqlBackupParamsSchema>, z.infer<typeof sqlBackupResultSchema>> = {
   name: "Invoke-SqlBackup",
@@ -145,7 +145,7 @@ export const appVDatabaseResultSchema = z.object({ schemaVersion: z.string().min
 
 /**
  * `Get-AppVDatabase` (overridable): the App-V data store's schema version, which the first upgraded server raises
- * (§B3). UNCONFIRMED: where App-V 4.x records it is not documented (domain-facts §C8 covers the server side only);
+ * (docs/sources.md#appv-upgrade-and-database). UNCONFIRMED: where App-V 4.x records it is not documented (docs/sources.md#unconfirmed covers the server side only);
  * the default reads the newest row of `dbo.SCHEMA_VERSION` and fails with the table's absence spelled out, so a site
  * that knows its schema replaces the body.
  */
@@ -188,7 +188,7 @@ export const testSqlLoginResultSchema = z.object({ canLogIn: z.boolean(), sysadm
 
 /**
  * `Test-SqlLogin`: logs in with the given login (or Windows authentication) and asks `IS_SRVROLEMEMBER('sysadmin')`,
- * read-only. The App-V setup asks for "the database administrative credentials" when it upgrades the schema (seed 002
+ * read-only. The App-V setup asks for "the database administrative credentials" when it upgrades the schema ("How to Upgrade the Servers and System Components"
  * step 7); this tells at preview, before any service is stopped, whether they would be accepted. A refused login is a
  * result (`canLogIn: false` with sqlcmd's message), not an error.
  */
@@ -236,7 +236,7 @@ export const databaseSessionsResultSchema = z.object({
 
 /**
  * `Get-DatabaseSessions` (overridable): which hosts hold sessions on the App-V database, so a server sharing it that
- * the program does not declare is found before the farm is taken offline (seed 002: "If you have more than one server
+ * the program does not declare is found before the farm is taken offline ("How to Upgrade the Servers and System Components": "If you have more than one server
  * that is sharing access to the Application Virtualization database, all those servers must be taken offline").
  * `sys.sysprocesses` filtered to the database's id (it has `dbid` on every SQL Server version App-V 4.5 supports,
  * unlike `sys.dm_exec_sessions.database_id`, SQL Server 2012+), without this query's own session. Read-only.

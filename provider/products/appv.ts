@@ -1,6 +1,6 @@
 /**
- * Vendor facts about Microsoft App-V 4.x servers that the procedure uses (../shared/reference/domain-facts.md §B).
- * Several are UNCONFIRMED (§C8); each is a default the resources let the operator override (`overrides`,
+ * Vendor facts about Microsoft App-V 4.x servers that the procedure uses (docs/sources.md#appv-setup).
+ * Several are UNCONFIRMED (docs/sources.md#unconfirmed); each is a default the resources let the operator override (`overrides`,
  * `installer.arguments`).
  */
 
@@ -8,14 +8,14 @@
 export type AppVRole = "management" | "streaming" | "management-service" | "console";
 
 /**
- * Uninstall-registry DisplayName patterns of the App-V server products. UNCONFIRMED (§B2, §C8): the exact server
+ * Uninstall-registry DisplayName patterns of the App-V server products. UNCONFIRMED (docs/sources.md#appv-services-and-paths, docs/sources.md#unconfirmed): the exact server
  * DisplayName strings are not documented; override `overrides.productDisplayNames`.
  */
 export const APPV_PRODUCT_PATTERNS: readonly string[] = ["*Application Virtualization*Server*", "*Application Virtualization*Management Service*"];
 
 /**
  * The display name of the service that says whether a server serves users. Management Server: KB 2615139; Streaming
- * Server: a public script (§B2). The Management Web Service is an IIS application (§B2: its files and SftMgmt.udl are
+ * Server: a public script (docs/sources.md#appv-services-and-paths). The Management Web Service is an IIS application (docs/sources.md#appv-services-and-paths: its files and SftMgmt.udl are
  * in `...\App Virt Management Service\`), not a Windows service: what serves is its IIS application pool, found live
  * (`APPV_WEB_APPLICATION_PATH`), and stopping IIS itself would stop every other site; its entry here is a label.
  */
@@ -27,9 +27,9 @@ export const APPV_SERVICES: Readonly<Record<AppVRole, string>> = {
 };
 
 /**
- * Uninstall-registry DisplayName patterns of a Management Console host's product (seed 002 step 13: the same setup
+ * Uninstall-registry DisplayName patterns of a Management Console host's product ("How to Upgrade the Servers and System Components" step 13: the same setup
  * upgrades "all other computers where you installed the Application Virtualization Management Console"). UNCONFIRMED
- * like the servers' (§C8); override `overrides.productDisplayNames`.
+ * like the servers' (docs/sources.md#unconfirmed); override `overrides.productDisplayNames`.
  */
 export const APPV_CONSOLE_PATTERNS: readonly string[] = ["*Application Virtualization*Management Console*"];
 
@@ -40,7 +40,7 @@ export function appvProductPatterns(role: AppVRole | undefined): readonly string
 
 /**
  * The physical path (a `-like` pattern) of the Management Web Service's IIS application, by which its application pool
- * is identified live. The folder is from §B2 (`...\App Virt Management Service\SftMgmt.udl`); the application's site,
+ * is identified live. The folder is from docs/sources.md#appv-services-and-paths (`...\App Virt Management Service\SftMgmt.udl`); the application's site,
  * path and pool name are UNCONFIRMED, so the pool is looked up, never assumed. Override `overrides.webApplicationPath`.
  */
 export const APPV_WEB_APPLICATION_PATH = "*\\App Virt Management Service*";
@@ -57,7 +57,7 @@ export function appvServiceCommand(verb: "Start" | "Stop", role: string | undefi
 
 /**
  * Default silent arguments of the App-V 4.5 server setup. UNCONFIRMED: Microsoft documents only the interactive
- * wizard for the server (§B1); this is the InstallShield form (`/s`, then `/v"..."` handed to msiexec with a verbose
+ * wizard for the server (docs/sources.md#appv-setup); this is the InstallShield form (`/s`, then `/v"..."` handed to msiexec with a verbose
  * log). Capture a verbose log of an interactive upgrade to learn the real property names, and set
  * `installer.arguments` to what your site has tested. `{{log}}` is replaced by the log path.
  */
@@ -65,7 +65,7 @@ export const APPV_SERVER_ARGUMENTS = '/s /v"/qn /l*v ""{{log}}""{{dbAdmin}}"';
 
 /**
  * The MSI properties that give the setup the database administrative credentials its Database Upgrade Required page
- * asks for (002_d640911b67db555d.txt step 7: "Enter the database administrative credentials"). UNCONFIRMED (§B1: no
+ * asks for ("How to Upgrade the Servers and System Components" step 7: "Enter the database administrative credentials"). UNCONFIRMED (docs/sources.md#appv-setup: no
  * documented silent command line): capture a verbose log of an interactive upgrade for the real names and set
  * `overrides.databaseAdminProperties`. In the arguments, `{{dbAdmin}}` stands for
  * ` <user>=""<login>"" <password>=""<password>""` on the server that upgrades the schema, and for nothing elsewhere; the
@@ -86,7 +86,7 @@ export function appvInstallerLogPath(resourceName: string): string {
   return `C:\\Windows\\Temp\\vdi-upgrade-${resourceName.replace(/[^A-Za-z0-9_.-]/g, "_")}.log`;
 }
 
-/** The App-V database's default name (§B3 migration doc: APPVIRT; the SQL-script whitepaper uses APPVIRTDB). */
+/** The App-V database's default name (docs/sources.md#appv-upgrade-and-database migration doc: APPVIRT; the SQL-script whitepaper uses APPVIRTDB). */
 export const APPV_DEFAULT_DATABASE = "APPVIRT";
 
 /** The default backup file on the SQL Server for a target: `C:\Backup\APPVIRT-before-4.5-SP2.bak`. */
@@ -99,7 +99,7 @@ export const DEFAULT_APPV_TIME_BUDGET_MINUTES = 30;
 /** Minutes an App-V service may take to start or stop. */
 export const APPV_SERVICE_TIMEOUT_MINUTES = 10;
 
-/** Ports whose established connections count as App-V client sessions: RTSP 554 and RTSPS 322 (KB 2615139, §B2). */
+/** Ports whose established connections count as App-V client sessions: RTSP 554 and RTSPS 322 (KB 2615139, docs/sources.md#appv-services-and-paths). */
 export const APPV_CLIENT_PORTS: readonly number[] = [554, 322];
 /** Minutes `up` waits for client sessions to end before it refuses to stop the farm. */
 export const DEFAULT_USER_SESSION_DRAIN_MINUTES = 15;

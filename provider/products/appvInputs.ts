@@ -10,6 +10,7 @@ import type { AppVRole } from "../products/appv";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { connectionArgsProblems } from "../transport/connectionArgs";
 import { evaluateAppVTarget, evaluateFarmTargets, normaliseAppVVersion, parseAppVVersion } from "../versions/appv";
+import { ruleFailure } from "../versions/rules";
 import type { ConnectionInputs } from "./horizonInputs";
 import { type CheckFailure, type Validated, dedupe, isUnknown, safeFailures, schemaFailures, sha256, windowsPath } from "../lifecycle/inputSupport";
 import { type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
@@ -307,7 +308,7 @@ export function validateAppVServerInputs(news: Record<string, any>): Validated<A
   const failures = schemaFailures(serverSchema, news, propertyOf);
   const window = commonChecks(news, [["connection", news.connection]], failures);
   if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
-    for (const v of evaluateAppVTarget(news.targetVersion)) failures.push({ property: v.property, reason: v.message });
+    for (const v of evaluateAppVTarget(news.targetVersion)) failures.push(ruleFailure(v)); // rules call site
   }
   if (failures.length > 0) return { failures: safeFailures(dedupe(failures), news) };
   const { target, targetVersion } = parseTarget(news.targetVersion);
@@ -328,14 +329,14 @@ export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completi
   const dup = names.find((n, i) => names.findIndex((m) => m.toLowerCase() === n.toLowerCase()) !== i);
   if (dup) failures.push({ property: "servers", reason: `[servers] the name "${shorten(dup)}" appears twice: give each server of the farm its own name.` });
   if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
-    for (const v of evaluateAppVTarget(news.targetVersion)) failures.push({ property: v.property, reason: v.message });
+    for (const v of evaluateAppVTarget(news.targetVersion)) failures.push(ruleFailure(v)); // rules call site
     const declared = servers.map((s) => {
       const t = (s as { targetVersion?: unknown; name?: unknown } | undefined);
       return { name: typeof t?.name === "string" ? t.name : textOf(t?.name ?? "?"), targetVersion: typeof t?.targetVersion === "string" && !isUnknown(t.targetVersion) ? t.targetVersion : undefined };
     });
-    for (const v of evaluateFarmTargets(news.targetVersion, declared)) failures.push({ property: v.property, reason: v.message });
+    for (const v of evaluateFarmTargets(news.targetVersion, declared)) failures.push(ruleFailure(v)); // rules call site
     declared.forEach((s, i) => {
-      if (s.targetVersion !== undefined) for (const v of evaluateAppVTarget(s.targetVersion, `servers[${i}].targetVersion`)) failures.push({ property: v.property, reason: v.message });
+      if (s.targetVersion !== undefined) for (const v of evaluateAppVTarget(s.targetVersion, `servers[${i}].targetVersion`)) failures.push(ruleFailure(v)); // rules call site
     });
   }
   if (failures.length > 0) return { failures: safeFailures(dedupe(failures), news) };

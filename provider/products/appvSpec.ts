@@ -49,6 +49,7 @@ import { isHostKeyError } from "../upgrade/hostFacts";
 import { powershellFailures } from "../upgrade/preflight";
 import type { Plan } from "../upgrade/steps";
 import { type AppVVersion, compareAppVVersions, evaluateAppVUpgradePath, parseAppVVersion } from "../versions/appv";
+import { ruleFailure } from "../versions/rules";
 import { type KindSpec } from "../lifecycle/lifecycle";
 import type { Validated } from "../lifecycle/inputSupport";
 import { blockedText, planLines, say, sessionFor, windowVerdict } from "../lifecycle/support";
@@ -73,7 +74,7 @@ type FarmKind = "farm-preparation" | "farm-completion";
 function pathFailures(facts: AppVHostFacts, target: AppVVersion | undefined, who: string): CheckFailure[] {
   const live = facts.liveVersion ? parseAppVVersion(facts.liveVersion) : undefined;
   if (!live || !target) return [];
-  return evaluateAppVUpgradePath(live, target).map((v) => ({ property: v.property, reason: `${v.message} (${who})` }));
+  return evaluateAppVUpgradePath(live, target).map((v) => ruleFailure(v, who));
 }
 
 /** The outputs common to every kind: the inputs minus the plan fields, plus what was found. */

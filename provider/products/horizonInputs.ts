@@ -11,6 +11,7 @@ import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from
 import { type CheckFailure, type Validated, UNKNOWN, dedupe, isUnknown, safeFailures, schemaFailures, sha256, windowsPath } from "../lifecycle/inputSupport";
 import { type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
 import type { HorizonVersion } from "../versions/horizon";
+import { ruleFailure } from "../versions/rules";
 
 export { type CheckFailure, type Validated, UNKNOWN, isUnknown };
 
@@ -243,7 +244,7 @@ export function validateHorizonInputs<T extends AnyHorizonInputs>(
         ? (news.connectionServer.targetVersion as string)
         : undefined;
     for (const v of evaluateHorizonTarget({ role: kind, target: news.targetVersion, pairedConnectionServerTarget: csTarget })) {
-      failures.push({ property: v.property, reason: v.message });
+      failures.push(ruleFailure(v)); // rules call site: the rule's code ends the reason (provider/versions/rules.ts)
     }
   }
   if (failures.length > 0) return { failures: safeFailures(dedupe(failures), news) };

@@ -29,6 +29,7 @@ import {
 import { powershellFailures } from "../upgrade/preflight";
 import type { Plan } from "../upgrade/steps";
 import { type HorizonVersion, compareHorizonVersions, evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
+import { ruleFailure } from "../versions/rules";
 import { type KindSpec, assess, secretsOf } from "../lifecycle/lifecycle";
 import { type Validated, safeFailures } from "../lifecycle/inputSupport";
 import { blockedText, clean, planLines, say, sessionFor, windowVerdict } from "../lifecycle/support";
@@ -147,7 +148,7 @@ async function observe(ctx: HorizonContext, validated: Validated<AnyHorizonInput
 function liveFailures(facts: HostFacts, target: HorizonVersion | undefined): CheckFailure[] {
   const live = facts.liveVersion ? parseHorizonVersion(facts.liveVersion) : undefined;
   if (!live || !target) return [];
-  return evaluateUpgradePath(live, target).map((v) => ({ property: v.property, reason: `${v.message} (host ${facts.host})` }));
+  return evaluateUpgradePath(live, target).map((v) => ruleFailure(v, `host ${facts.host}`));
 }
 
 function printPlan(inputs: AnyHorizonInputs, { facts, plan }: HorizonObserved, secrets: readonly string[]): void {

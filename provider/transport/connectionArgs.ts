@@ -1,5 +1,5 @@
 /**
- * Connection arguments, shaped like `@pulumi/command`'s `remote.ConnectionArgs` (pulumi-notes §6.1) plus an
+ * Connection arguments, shaped like `@pulumi/command`'s `remote.ConnectionArgs` (https://www.pulumi.com/registry/packages/command/api-docs/remote/command/#connection) plus an
  * explicit, loudly named opt-out of host-key checking. Validation names the field, the value (never a secret's)
  * and the fix.
  */

@@ -1,5 +1,5 @@
 /**
- * Planning an App-V 4.x upgrade (002_d640911b67db555d.txt): a pure function of what the hosts run now (facts read over
+ * Planning an App-V 4.x upgrade ("How to Upgrade the Servers and System Components"): a pure function of what the hosts run now (facts read over
  * SSH) and what the program declares.
  *
  * - The farm plan (`planAppVFarm`): while any server is below the target and the database schema is not upgraded yet,
@@ -8,7 +8,7 @@
  * - The server plan (`planAppVServer`): preflight, the setup, the service, the version. The first server upgraded
  *   upgrades the schema.
  * - The completion plan (`planAppVFarmCompletion`): once every server runs the target, any service still stopped is
- *   started. Each server's own service already started after its own setup (seed 002: "services will be restarted
+ *   started. Each server's own service already started after its own setup ("How to Upgrade the Servers and System Components": "services will be restarted
  *   automatically on each computer after it has been upgraded").
  * Every step is idempotent and the plans are recomputed from live facts each run, so a second `up` finds nothing to
  * do and an `up` after a failure resumes where the hosts really are.
@@ -17,6 +17,7 @@ import type { HostFacts } from "./hostFacts";
 import { preflightBlock } from "./preflight";
 import type { AppVRole } from "../products/appv";
 import { compareAppVVersions, formatAppVVersion, parseAppVVersion } from "../versions/appv";
+import { evaluateUpgradeRules, ruleBlock } from "../versions/rules";
 import type { Blocked, Plan, PlannedStep } from "./steps";
 import { type MaintenanceWindow, describeWindow, evaluateWindow } from "../schedule/maintenanceWindow";
 
@@ -81,7 +82,7 @@ export interface AppVFarmIntent {
    */
   databaseClients?: { undeclared: { hostName: string; programName: string }[] } | { error: string };
   /**
-   * What to do about users still connected (seed 002: "User sessions should be shut down before you begin"): wait up
+   * What to do about users still connected ("How to Upgrade the Servers and System Components": "User sessions should be shut down before you begin"): wait up
    * to `drainMinutes` for them to end, then refuse, or stop anyway when `proceed`.
    */
   userSessions?: { drainMinutes: number; proceed: boolean };
@@ -115,16 +116,13 @@ function hostBlock(facts: AppVHostFacts): Blocked | undefined {
   return undefined;
 }
 
+/**
+ * The first upgrade-path rule (provider/versions/rules.ts) the server's live version breaks, as a refusal with the
+ * rule's code: a downgrade (of a release or a service pack), or a source the vendor does not upgrade from.
+ */
 function downgradeOrPath(facts: AppVHostFacts, target: string): Blocked | undefined {
-  const l = parsed(facts.liveVersion!)!;
-  const t = parsed(target)!;
-  if (compareAppVVersions(l, t) > 0) {
-    return { code: "downgrade", reason: `${facts.host} runs ${formatAppVVersion(l)}, newer than the target ${formatAppVVersion(t)}; App-V servers cannot be downgraded in place` };
-  }
-  if (t.minor >= 5 && t.major === 4 && (l.major < 4 || (l.major === 4 && l.minor < 1))) {
-    return { code: "upgrade-path-unsupported", reason: `${facts.host} runs ${formatAppVVersion(l)}; App-V 4.5 is reached from 4.1 or 4.1 SP1 only: upgrade it to 4.1 first` };
-  }
-  return undefined;
+  const [first] = evaluateUpgradeRules({ product: "appv", target, live: facts.liveVersion }, ["live"]);
+  return first ? ruleBlock(first, facts.host) : undefined;
 }
 
 /** One server's procedure: preflight, the setup (which stops and restarts its services), the service, the version. */
@@ -159,7 +157,7 @@ export function schemaUpgraded(members: readonly AppVMemberFacts[], database: Ap
 }
 
 /**
- * The farm's preparation (seed 002, notes 1 and 2): nothing when every server runs the target. Otherwise, while the
+ * The farm's preparation ("How to Upgrade the Servers and System Components", notes 1 and 2): nothing when every server runs the target. Otherwise, while the
  * schema is not upgraded: stop every running App-V service of the farm, then back up the database and verify the
  * backup (unless waived). Once the schema is upgraded (an earlier run upgraded the first server): stop only the
  * services of servers still below the target, which cannot serve the upgraded schema; no new backup.
@@ -187,7 +185,7 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
   }
   const below = members.filter((m) => isBelow(m.liveVersion, intent.targetVersion));
   if (below.length === 0) return { steps: [] };
-  // A server sharing the database whose App-V service cannot be found cannot be taken offline (seed 002).
+  // A server sharing the database whose App-V service cannot be found cannot be taken offline ("How to Upgrade the Servers and System Components").
   const noService = members.filter((m) => m.role !== "streaming" && m.serviceStatus === "missing");
   if (noService.length > 0) {
     return {
@@ -210,7 +208,7 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
 
   const upgraded = schemaUpgraded(members, database, intent.targetVersion);
   const toStop = members.filter((m) => (upgraded ? isBelow(m.liveVersion, intent.targetVersion) : true) && m.serviceStatus !== "Stopped" && m.serviceStatus !== "missing");
-  // Users first (seed 002 note 1): every server about to be stopped waits for its clients before any service stops.
+  // Users first ("How to Upgrade the Servers and System Components" note 1): every server about to be stopped waits for its clients before any service stops.
   const drains: PlannedStep[] = toStop.flatMap((m): PlannedStep[] => {
     const c = m.clientSessions;
     if (!c || !("remotes" in c) || c.remotes.length === 0) return [];
@@ -237,7 +235,7 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
   if (notReady.length > 0) {
     return { steps, blocked: { code: "server-not-ready", reason: `not every server can be upgraded, so no service is stopped: ${notReady.join("; ")}` } };
   }
-  // Seed 002 step 7: the schema upgrade needs the database administrative credentials; credentials SQL refuses would
+  // "How to Upgrade the Servers and System Components" step 7: the schema upgrade needs the database administrative credentials; credentials SQL refuses would
   // fail the first setup after every service is stopped.
   if (!upgraded && intent.adminLogin && !intent.adminLogin.ok) {
     return { steps, blocked: { code: "database-credentials", reason: `[${intent.adminLogin.property}] ${intent.adminLogin.reason}; no service is stopped` } };
@@ -246,7 +244,7 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
   if (!upgraded && intent.backupPath && !database.reachable) {
     return { steps, blocked: { code: "database-unreachable", reason: `the database ${database.label} could not be read: ${database.error ?? "no answer"}; the backup cannot be taken` } };
   }
-  // Seed 002: "all those servers must be taken offline while the database is being upgraded": a server on the database
+  // "How to Upgrade the Servers and System Components": "all those servers must be taken offline while the database is being upgraded": a server on the database
   // that the program does not declare would stay online through the schema upgrade.
   const clients = intent.databaseClients;
   if (!upgraded && clients && "error" in clients) {
@@ -276,7 +274,7 @@ export interface FarmBudget {
 
 /**
  * The farm's budget (issue 14): the declared `farmTimeBudgetMinutes`, or the sum of the budgets of the servers still
- * below the target. Once the preparation stops the farm, stopping half-way leaves it down (seed 002: "all those servers
+ * below the target. Once the preparation stops the farm, stopping half-way leaves it down ("How to Upgrade the Servers and System Components": "all those servers
  * must be taken offline while the database is being upgraded"), so the window must hold all of it, not one server.
  */
 export function farmBudget(members: readonly AppVMemberFacts[], target: string, perServerMinutes: number, declaredMinutes?: number): FarmBudget {
@@ -329,7 +327,7 @@ export function describeFarmOrder(members: readonly AppVMemberFacts[], database:
 }
 
 /**
- * The farm's completion (seed 002, last note: "After upgrading the data store, you can resume normal operation"): once
+ * The farm's completion ("How to Upgrade the Servers and System Components", last note: "After upgrading the data store, you can resume normal operation"): once
  * every server runs the target, any service still stopped is started (each started after its own setup already).
  */
 export function planAppVFarmCompletion(members: readonly AppVMemberFacts[], target: string): Plan {

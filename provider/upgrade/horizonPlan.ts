@@ -1,12 +1,13 @@
 /**
  * Planning a Horizon server's upgrade: a pure function of what the host runs now (facts read over SSH) and what the
- * program declares. The procedures are 000_af3e1762bc73176d.txt (security servers after their Connection Server) and
- * 001_73f601550f54b971.txt (IPsec rules removed first, one security server at a time). Every step is idempotent and
+ * program declares. The procedures are "Upgrade View Security Server" (security servers after their Connection Server) and
+ * "Prepare to Upgrade or Reinstall a Security Server" (IPsec rules removed first, one security server at a time). Every step is idempotent and
  * the plan is recomputed from live facts each time, so a second `up` finds nothing to do and an `up` after a failure
  * resumes where the host really is.
  */
 import { IPSEC_RULE_PREFIX } from "../products/horizon";
 import { compareHorizonVersions, parseHorizonVersion } from "../versions/horizon";
+import { evaluateUpgradeRules, ruleBlock } from "../versions/rules";
 import type { HostFacts } from "./hostFacts";
 import { preflightBlock } from "./preflight";
 import type { Blocked, Plan, PlannedStep } from "./steps";
@@ -77,7 +78,7 @@ export function parseDirectoryTime(text: string): number {
 
 /**
  * Whether the pairing password just set is valid by the Connection Server's own UTC clock: its last-changed time plus
- * its timeout must be after now (domain-facts §A3). Returns the reason it is not, or undefined.
+ * its timeout must be after now (docs/sources.md#horizon-pairing-and-ipsec). Returns the reason it is not, or undefined.
  */
 export function pairingPasswordProblem(state: PairingPasswordFacts, csName: string): string | undefined {
   const last = state.lastChangedTime === null ? NaN : parseDirectoryTime(state.lastChangedTime);
@@ -95,7 +96,7 @@ export function pairingPasswordProblem(state: PairingPasswordFacts, csName: stri
   return undefined;
 }
 
-/** The vendor staff's workaround for a Connection Server off UTC (domain-facts §A3). */
+/** The vendor staff's workaround for a Connection Server off UTC (docs/sources.md#horizon-pairing-and-ipsec). */
 export const NOT_UTC_WORKAROUND =
   "set its time zone to UTC, restart the \"VMware Horizon View Connection Server\" service, then set the pairing password (run `pulumi up` again)";
 
@@ -117,8 +118,8 @@ const DELETABLE_STORES = new Set(["local", "persistentstore"]);
 
 /**
  * The rules of this pair: on each host, the rules named "VMware View Security Server QM Pairing with <IP address>"
- * (`prefix`) whose remote address is the other host's (domain-facts §A3, "Removing the IPsec rules without the Flex
- * console"). A rule to the partner under another name (a localised name?) or one the host cannot delete (a Group
+ * (`prefix`) whose remote address is the other host's (docs/sources.md#horizon-pairing-and-ipsec,
+ * the chrisdhalstead/horizon-security-server-management README). A rule to the partner under another name (a localised name?) or one the host cannot delete (a Group
  * Policy's) makes the read ambiguous: the step refuses rather than guesses.
  */
 export function pairRules(ipsec: PairIpsecFacts, prefix: string): PairRules {
@@ -159,7 +160,7 @@ export interface ConnectionServerIntent {
   checkReplication?: boolean;
   /**
    * The first Connection Server of a pod: back up the pod's View LDAP configuration with vdmexport before its
-   * installer (domain-facts §A7), or the stated reason it is waived.
+   * installer (docs/sources.md#horizon-order-and-replication), or the stated reason it is waived.
    */
   configurationBackup?: { path: string } | { waived: string };
 }
@@ -283,8 +284,9 @@ export function prerequisiteBlock(facts: HostFacts, forWhat: string): Blocked | 
 export function planConnectionServer(facts: HostFacts, intent: ConnectionServerIntent): Plan {
   const block = hostBlock(facts, "Horizon Connection Server");
   if (block) return { steps: [], blocked: block };
+  const path = pathBlock(facts, "connection-server", intent.targetVersion);
+  if (path) return { steps: [], blocked: path };
   const c = compare(facts.liveVersion!, intent.targetVersion);
-  if (c > 0) return { steps: [], blocked: downgrade(facts, intent) };
   if (c === 0) return { steps: facts.serviceStatus === "Running" ? [] : [serviceStep(facts, intent)] };
   const steps = upgradeSteps(facts, intent, [], []);
   const backup = intent.configurationBackup;
@@ -293,15 +295,17 @@ export function planConnectionServer(facts: HostFacts, intent: ConnectionServerI
   return { steps, ...(pre ? { blocked: pre } : {}), ...(notes ? { notes } : {}) };
 }
 
-function downgrade(facts: HostFacts, intent: ConnectionServerIntent): Blocked {
-  return {
-    code: "downgrade",
-    reason: `${facts.host} runs ${facts.liveVersion}, newer than the target ${intent.targetVersion}; a Horizon server cannot be downgraded in place`,
-  };
+/**
+ * The first upgrade-path rule (provider/versions/rules.ts) the host's live version breaks, as a refusal with the rule's
+ * code: a downgrade, or a source the vendor does not upgrade from. The same rows fail `check`.
+ */
+function pathBlock(facts: HostFacts, role: "connection-server" | "security-server", target: string): Blocked | undefined {
+  const [first] = evaluateUpgradeRules({ product: "horizon", role, target, live: facts.liveVersion }, ["live"]);
+  return first ? ruleBlock(first, facts.host) : undefined;
 }
 
 /**
- * The Security Server procedure (000_af3e1762bc73176d.txt, 001_73f601550f54b971.txt): only once the paired Connection
+ * The Security Server procedure ("Upgrade View Security Server", "Prepare to Upgrade or Reinstall a Security Server"): only once the paired Connection
  * Server runs at least the target (read live); the pairing password set on that Connection Server; the IPsec rules
  * removed ("Prepare for Upgrade or Reinstallation") when IPsec is in use and they are still in place; the installer;
  * the service and version checked; the stale entry the new pairing leaves removed.
@@ -309,8 +313,9 @@ function downgrade(facts: HostFacts, intent: ConnectionServerIntent): Blocked {
 export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, intent: SecurityServerIntent): Plan {
   const block = hostBlock(facts, "Horizon Security Server");
   if (block) return { steps: [], blocked: block };
+  const path = pathBlock(facts, "security-server", intent.targetVersion);
+  if (path) return { steps: [], blocked: path };
   const c = compare(facts.liveVersion!, intent.targetVersion);
-  if (c > 0) return { steps: [], blocked: downgrade(facts, intent) };
 
   const csName = intent.connectionServerName;
   const cs = pairing.connectionServer;
@@ -348,7 +353,7 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
     { name: "set-pairing-password", host: csName, detail: `set a security server pairing password on ${csName}, valid for a limited time` },
   ];
   // Each pair's IPsec state comes from its rules on both hosts, not from the global setting: a server paired while
-  // IPsec was on keeps its rules after the setting is turned off, and the pairing fails while they remain (seed 001).
+  // IPsec was on keeps its rules after the setting is turned off, and the pairing fails while they remain ("Prepare to Upgrade or Reinstall a Security Server").
   const found = pairing.ipsec && !pairing.ipsec.readError ? pairRules(pairing.ipsec, intent.ipsecRulePrefix ?? IPSEC_RULE_PREFIX) : undefined;
   const ipsecBlock = intent.ipsec === "detect" ? ipsecReadBlock(pairing, found, csName) : undefined;
   if (intent.ipsec === "on" || (intent.ipsec === "detect" && found && found.rules.length > 0)) {
@@ -362,7 +367,7 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
         `${own?.status ?? "unknown"}); ${own?.name ?? ownName} is out of service until installed`,
     });
   }
-  // Re-pairing registers the server under its full system name; an entry under any other name stays behind (seed 000
+  // Re-pairing registers the server under its full system name; an entry under any other name stays behind ("Upgrade View Security Server"
   // step 5). Which entries are stale is decided after the upgrade from the live pairing (the entry at the installed
   // version with status OK), never from the form of a name; here preview says which entries that will likely be.
   const fullName = pairing.ipsec?.securityServer?.fqdn ?? facts.host;
@@ -387,7 +392,7 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
   const pre = preflightBlock(facts, intent, "installer") ?? installerVersionBlock(facts, intent) ?? prerequisiteBlock(cs, "to pair and tidy this security server");
   if (pre) return { steps, blocked: pre };
   // A Connection Server off UTC writes the pairing password's last-changed time in local time and the password reads as
-  // expired (domain-facts §A3): the installer would fail to pair.
+  // expired (docs/sources.md#horizon-pairing-and-ipsec): the installer would fail to pair.
   if (pairing.clock && pairing.clock.utcOffsetMinutes !== 0) {
     return {
       steps,
@@ -400,19 +405,14 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
     };
   }
   const csLive = cs.liveVersion ? parseHorizonVersion(cs.liveVersion) : undefined;
-  // Versions are paired exactly (domain-facts §A6): no IPsec rule is removed and no installer runs unless the
-  // Connection Server runs exactly the target. One already past it is not waited for: the target must change.
-  if (csLive && compareHorizonVersions(csLive, parseHorizonVersion(intent.targetVersion)!) > 0) {
-    return {
-      steps,
-      blocked: {
-        code: "connection-server-version-differs",
-        reason:
-          `the paired Connection Server ${csName} runs ${cs.liveVersion}, newer than this security server's target ${intent.targetVersion}; ` +
-          `a security server pairs only with a Connection Server of its own version: set targetVersion to ${cs.liveVersion}`,
-      },
-    };
-  }
+  // Versions are paired exactly (rule connection-server-version-differs, provider/versions/rules.ts): no IPsec rule is
+  // removed and no installer runs unless the Connection Server runs exactly the target. One already past it is not
+  // waited for: the target must change.
+  const [differs] = evaluateUpgradeRules(
+    { product: "horizon", role: "security-server", target: intent.targetVersion, paired: { live: cs.liveVersion, name: csName } },
+    ["paired-live"],
+  );
+  if (differs) return { steps, blocked: ruleBlock(differs, facts.host) };
   if (!csLive || compareHorizonVersions(csLive, parseHorizonVersion(intent.targetVersion)!) < 0) {
     const waiting: Blocked = {
       code: "waiting-for-connection-server",
@@ -485,7 +485,7 @@ export interface StaleVerdict {
 
 /**
  * The entries of this security server that are stale: the duplicates the automated pairing leaves when the full system
- * name differs from the name the server was created under (000_af3e1762bc73176d.txt, step 5). Decided from what
+ * name differs from the name the server was created under ("Upgrade View Security Server", step 5). Decided from what
  * identifies the live pairing after the upgrade: among the entries under a name the host answers to, the live one is
  * the only entry at the installed version whose health is OK; every other is stale. With no such entry, or more than
  * one, nothing is removed and the verdict says why. Never decided from the form of a name (NetBIOS or FQDN).

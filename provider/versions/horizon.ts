@@ -1,8 +1,8 @@
 /**
  * Horizon version numbers: parsing the forms people and hosts write, comparing them, and the rules a target version and
- * an upgrade path must follow (../shared/reference/domain-facts.md §A6). Pure functions; nothing here touches a host.
+ * an upgrade path must follow (docs/sources.md#horizon-versions). Pure functions; nothing here touches a host.
  */
-import { shorten } from "../errors/shorten";
+import { type RuleViolation, evaluateUpgradeRules } from "./rules";
 
 /** A Horizon Connection/Security Server version such as 7.13.2 or 8.12.0, with the build number when known. */
 export interface HorizonVersion {
@@ -14,8 +14,8 @@ export interface HorizonVersion {
 }
 
 /**
- * Horizon 8 release names (year and month) and the 8.x version each one is (domain-facts §A6). 2203 = 8.5,
- * 2412 = 8.14 and 2506 = 8.16 are inferred from the gaps in the sequence, not read from a source (§C7).
+ * Horizon 8 release names (year and month) and the 8.x version each one is (docs/sources.md#horizon-versions). 2203 = 8.5,
+ * 2412 = 8.14 and 2506 = 8.16 are inferred from the gaps in the sequence, not read from a source (docs/sources.md#unconfirmed).
  */
 const RELEASES: ReadonlyArray<readonly [name: string, minor: number]> = [
   ["2006", 0],
@@ -45,8 +45,8 @@ const RELEASE_BY_MINOR = new Map(RELEASES.map(([name, minor]) => [minor, name]))
 const MAX_FIELD = 2 ** 31;
 
 /**
- * The largest build number accepted. Larger than `MAX_FIELD` on purpose: Omnissa build numbers pass 2^31 (§A1
- * `8.13.0-8565949332`, §A5 `8.17.0.20167542520`), and the installed version of a 2406 or later host must parse.
+ * The largest build number accepted. Larger than `MAX_FIELD` on purpose: Omnissa build numbers pass 2^31 (docs/sources.md#horizon-silent-install
+ * `8.13.0-8565949332`, docs/sources.md#horizon-installed-version `8.17.0.20167542520`), and the installed version of a 2406 or later host must parse.
  */
 const MAX_BUILD = Number.MAX_SAFE_INTEGER;
 
@@ -119,138 +119,35 @@ export interface VersionViolation {
   message: string;
 }
 
-const PROPERTY = "targetVersion";
-
-/** The text as written, with the version it stands for when that reads differently (`2312 (8.12.0)`). */
-function shown(text: string, v: HorizonVersion): string {
-  const trimmed = text.trim();
-  const formatted = formatHorizonVersion(v);
-  return trimmed === formatted ? trimmed : `${trimmed} (${formatted})`;
-}
+const plain = (v: RuleViolation): VersionViolation => ({ property: v.property, code: v.code, message: v.message });
 
 /**
- * Checks a declared target version on its own, before anything is read from a host. Returns every violation, or an
- * empty list when the target is acceptable.
+ * Checks a declared target version on its own, before anything is read from a host: the rows of the upgrade-rule
+ * table (./rules.ts) that need only what the program declares. Returns every violation, or an empty list.
  *
  * Codes: `version-malformed` (not a version; nothing else is checked), `version-unsupported` (below 7.0),
  * `security-server-unsupported` (a security server targeting Horizon 8), and
- * `security-server-newer-than-connection-server` (a security server targeting a newer version than its paired
- * Connection Server's target, when that target is given and parses).
+ * `security-server-older-than-connection-server` / `security-server-newer-than-connection-server` (a security server
+ * whose target differs from its paired Connection Server's target, when that target is given and parses).
  */
 export function evaluateHorizonTarget(args: {
   role: "connection-server" | "security-server";
   target: string;
   pairedConnectionServerTarget?: string;
 }): VersionViolation[] {
-  const target = parseHorizonVersion(args.target);
-  if (!target) {
-    return [
-      {
-        property: PROPERTY,
-        code: "version-malformed",
-        message:
-          `[${PROPERTY}] ${shorten(JSON.stringify(args.target))} is not a Horizon version: accepted forms are 7.13.2, 7.13.2.21000000, ` +
-          `8.12.0, or a release name such as 2312; set ${PROPERTY} to one of these forms.`,
-      },
-    ];
-  }
-  const violations: VersionViolation[] = [];
-  const received = shown(args.target, target);
-  const isSecurityServer = args.role === "security-server";
-
-  if (target.major < 7) {
-    const example = isSecurityServer ? "a 7.x version such as 7.13.2" : "a 7.x version such as 7.13.2 or a Horizon 8 release such as 2312";
-    violations.push({
-      property: PROPERTY,
-      code: "version-unsupported",
-      message: `[${PROPERTY}] ${received} is older than Horizon 7: this product upgrades servers to Horizon 7 or 8 only; set ${PROPERTY} to ${example}.`,
-    });
-  }
-
-  if (isSecurityServer && target.major >= 8) {
-    // §A6: the 2006 and later install docs list no security server type; the View API marks it deprecated for UAG.
-    violations.push({
-      property: PROPERTY,
-      code: "security-server-unsupported",
-      message:
-        `[${PROPERTY}] ${received} is a Horizon 8 target for a security server: Horizon 2006 (8.0) and later have no ` +
-        `Security Server role; stay on 7.x (e.g. 7.13.2) for this server, or replace it with Unified Access Gateway.`,
-    });
-  }
-
-  const paired = args.pairedConnectionServerTarget === undefined ? undefined : parseHorizonVersion(args.pairedConnectionServerTarget);
-  if (isSecurityServer && paired && compareHorizonVersions(target, paired) < 0) {
-    // §A6: an older-version security server cannot pair with a newer Connection Server (a pairing password set on the
-    // current Connection Server is invalid for an older security server installer): the versions are paired exactly.
-    violations.push({
-      property: PROPERTY,
-      code: "security-server-older-than-connection-server",
-      message:
-        `[${PROPERTY}] ${received} is older than the ${shown(args.pairedConnectionServerTarget!, paired)} its paired ` +
-        `Connection Server targets: an older security server cannot be paired with a newer Connection Server; set this ` +
-        `targetVersion to ${formatHorizonVersion(paired)} (HorizonPod does so when it is left unset).`,
-    });
-  }
-  if (isSecurityServer && paired && compareHorizonVersions(target, paired) > 0) {
-    // §A6: an older-version security server cannot pair with a newer Connection Server and a 7.0 SS with an older CS
-    // is not supported, so the Connection Server goes first and the security server never ends up ahead of it.
-    violations.push({
-      property: PROPERTY,
-      code: "security-server-newer-than-connection-server",
-      message:
-        `[${PROPERTY}] ${received} is newer than the ${shown(args.pairedConnectionServerTarget!, paired)} its paired ` +
-        `Connection Server targets: a security server cannot be paired with an older Connection Server; raise the ` +
-        `Connection Server's targetVersion or lower this one to at most ${formatHorizonVersion(paired)}.`,
-    });
-  }
-  return violations;
+  return evaluateUpgradeRules(
+    { product: "horizon", role: args.role, target: args.target, paired: { target: args.pairedConnectionServerTarget } },
+    ["target", "paired-target"],
+  ).map(plain);
 }
 
-const withoutBuild = (v: HorizonVersion): string => formatHorizonVersion({ major: v.major, minor: v.minor, patch: v.patch });
-
 /**
- * Checks that a host running `live` can be upgraded in place to `target`. Returns every violation, or an empty list.
+ * Checks that a host running `live` can be upgraded in place to `target`: the rows of the upgrade-rule table
+ * (./rules.ts) about the live version. Returns every violation, or an empty list.
  *
  * Codes: `downgrade` (the target is older than what the host runs) and `upgrade-path-unsupported` (Horizon 7 is
  * reached from View 5.3 or Horizon 6.x only; Horizon 8 from Horizon 7 only). Both use the property `targetVersion`.
  */
 export function evaluateUpgradePath(live: HorizonVersion, target: HorizonVersion): VersionViolation[] {
-  const violations: VersionViolation[] = [];
-  const liveText = formatHorizonVersion(live);
-  const targetText = formatHorizonVersion(target);
-
-  if (compareHorizonVersions(target, live) < 0) {
-    violations.push({
-      property: PROPERTY,
-      code: "downgrade",
-      message:
-        `[${PROPERTY}] ${targetText} is older than the ${liveText} the host runs: Horizon servers cannot be downgraded ` +
-        `in place; set ${PROPERTY} to ${withoutBuild(live)} or later.`,
-    });
-  }
-
-  if (target.major === 7 && compareHorizonVersions(live, { major: 5, minor: 3, patch: 0 }) < 0) {
-    // §A6: the supported sources are the latest maintenance releases of View 5.3, Horizon 6.0, 6.1 and 6.2. Whether the
-    // host has the *latest* maintenance release is not checked here.
-    violations.push({
-      property: PROPERTY,
-      code: "upgrade-path-unsupported",
-      message:
-        `[${PROPERTY}] ${targetText} cannot be reached from the ${liveText} the host runs: upgrades to Horizon 7 are ` +
-        `supported from View 5.3, Horizon 6.0, 6.1 and 6.2; upgrade the host to one of those first.`,
-    });
-  }
-
-  if (target.major === 8 && live.major < 7) {
-    // The minimum 7.x release that upgrades directly to 2006 or a given 2xxx release is unconfirmed (domain-facts §C7),
-    // so only "from Horizon 7" is enforced.
-    violations.push({
-      property: PROPERTY,
-      code: "upgrade-path-unsupported",
-      message:
-        `[${PROPERTY}] ${targetText} cannot be reached from the ${liveText} the host runs: upgrades to Horizon 8 are ` +
-        `supported from Horizon 7 only; upgrade the host to Horizon 7 (e.g. 7.13.2) first.`,
-    });
-  }
-  return violations;
+  return evaluateUpgradeRules({ product: "horizon", target: formatHorizonVersion(target), live: formatHorizonVersion(live) }, ["live"]).map(plain);
 }

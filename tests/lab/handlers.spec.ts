@@ -408,7 +408,7 @@ describe("lab handlers: App-V", () => {
     ["with a login that is not a sysadmin", () => (lab.addSqlLogin("sql1", { user: "reader", password: "r-pass", sysadmin: false }), { user: "reader", password: "r-pass" }), /'reader' is not a database administrator/],
   ];
   for (const [what, admin, message] of credentialCases) {
-    it(`refuses the schema upgrade ${what} (seed 002 step 7), changing nothing`, async () => {
+    it(`refuses the schema upgrade ${what} ("How to Upgrade the Servers and System Components" step 7), changing nothing`, async () => {
       await stop("appv2");
       const r = await install("appv1", admin());
       assert.equal(r.result.exitCode, 1603);

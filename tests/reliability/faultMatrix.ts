@@ -71,7 +71,7 @@ export interface Scenario {
 
 /**
  * The availability groups: the pod's Connection Servers (load-balanced) and its Security Servers. The App-V farm is
- * not one: the vendor's procedure takes every server sharing the database offline together (seed 002); farm scenarios
+ * not one: the vendor's procedure takes every server sharing the database offline together ("How to Upgrade the Servers and System Components"); farm scenarios
  * run beside the pod to show a farm fault never takes pod servers out together.
  */
 const GROUPS = [

@@ -159,7 +159,7 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.deepEqual(before.filter((e) => e.operation === "Test-SqlBackup").length, 1);
       assert.ok(before.findIndex((e) => e.operation === "Invoke-SqlBackup") > before.findIndex((e) => e.host === "appv3" && stopOf(e)), "backup after the quiesce");
       assert.equal(audit[firstInstall].host, "appv1");
-      // Each server serves again right after its own setup (seed 002), not when the whole farm is done.
+      // Each server serves again right after its own setup ("How to Upgrade the Servers and System Components"), not when the whole farm is done.
       const appv2Install = audit.find((e) => e.operation === "Start-Installer" && e.host === "appv2")!;
       const appv1Back = s.lab.timeline().find((e) => e.host === "appv1" && e.primary && e.to === "Running");
       assert.ok(appv1Back && appv1Back.atMs <= Date.parse(appv2Install.simTime), "appv1 served again before appv2's setup started");
@@ -610,7 +610,7 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.match(text, /appv2: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped \(read after the failure\)/);
       assert.match(text, /appv3: 4\.1 SP1 \(4\.1\.1\.1\) when prepared, service Stopped by the preparation until its turn/);
       assert.match(text, /To resume: fix the cause, then run `pulumi up`/);
-      // Rollback in the seed's order: every management server stopped, the verified backup restored, then the servers.
+      // Rollback in the order of "How to Upgrade the Servers and System Components": every management server stopped, the verified backup restored, then the servers.
       const back = /To roll back instead[\s\S]*/.exec(text)?.[0] ?? "";
       assert.match(
         back,

@@ -54,3 +54,16 @@ describe("validateAppVServerInputs and validateAppVFarmInputs", () => {
     );
   });
 });
+
+describe("validateAppVFarmInputs and the upgrade-path rules", () => {
+  it("keeps each broken rule's code on its failure and at the end of its reason", () => {
+    const farm = preparation();
+    farm.servers[0].targetVersion = "4.5 SP1";
+    const failures = validateAppVFarmInputs("farm-preparation", farm).failures;
+    assert.deepEqual(failures.map((f) => [f.property, f.code]), [["servers[0].targetVersion", "farm-versions-differ"]]);
+    assert.ok(failures[0].reason.endsWith(" [farm-versions-differ]"), failures[0].reason);
+    const [own] = validateAppVServerInputs({ ...server(), targetVersion: "5.0" }).failures;
+    assert.equal(own.code, "version-unsupported");
+    assert.ok(own.reason.endsWith(" [version-unsupported]"), own.reason);
+  });
+});

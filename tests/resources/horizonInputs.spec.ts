@@ -457,3 +457,15 @@ describe("isUnknown", () => {
     });
   }
 });
+
+describe("validateHorizonInputs and the upgrade-path rules", () => {
+  it("keeps a broken rule's code on the failure and at the end of its reason", () => {
+    const [f, ...rest] = validateHorizonInputs(
+      "security-server",
+      inputs("security-server", (i) => ((i.targetVersion = "2312"), (i.connectionServer.targetVersion = "2312"))),
+    ).failures;
+    assert.deepEqual(rest, []);
+    assert.equal(f.code, "security-server-unsupported");
+    assert.ok(f.reason.startsWith("[targetVersion] ") && f.reason.endsWith(" [security-server-unsupported]"), f.reason);
+  });
+});

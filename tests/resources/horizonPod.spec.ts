@@ -215,7 +215,7 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     let pod: PodUnderTest;
     before(async () => {
       pod = await podUnderTest(engine);
-      // Paired while "Use IPsec for Security Server Connections" was on; the setting was turned off since (seed 001).
+      // Paired while "Use IPsec for Security Server Connections" was on; the setting was turned off since ("Prepare to Upgrade or Reinstall a Security Server").
       pod.lab.setUseIpsec("pod1", false);
     });
     after(() => dispose(pod));
@@ -249,7 +249,7 @@ describe("HorizonPod through the real engine against a lab pod", function () {
 
   describe("a security server the pod registered under its NetBIOS name, re-paired under its FQDN", function () {
     it("removes the stale NetBIOS entry and never the live FQDN entry", async () => {
-      // ss2 was created as "SS2"; its full system name is SS2.corp.example, which the re-pairing registers (seed 000).
+      // ss2 was created as "SS2"; its full system name is SS2.corp.example, which the re-pairing registers ("Upgrade View Security Server").
       const pod = await podUnderTest(engine, {}, "pod", withSecurityServer("ss2", { domain: "corp.example", registeredAs: undefined }));
       try {
         const preview = await pod.stack.preview();

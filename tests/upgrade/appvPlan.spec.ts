@@ -62,7 +62,8 @@ describe("planAppVServer", () => {
     ["an unreachable host", { reachable: false, unreachableReason: "connection refused" }, "host-unreachable"],
     ["a host without the product", { liveVersion: undefined }, "not-installed"],
     ["a version that does not parse", { liveVersion: "banana" }, "live-version-unparseable"],
-    ["a newer host", { liveVersion: "4.5.2.17140" }, "downgrade"],
+    ["a host on a newer service pack", { liveVersion: "4.5.2.17140" }, "service-pack-downgrade"],
+    ["a host on a newer release", { liveVersion: "4.5.2.17140" }, "downgrade"],
     ["a 4.0 host", { liveVersion: "4.0.1.1850" }, "upgrade-path-unsupported"],
     ["a non-administrator", { isAdmin: false }, "not-admin"],
     ["a missing setup", { installer: { exists: false } }, "installer-missing"],
@@ -70,7 +71,8 @@ describe("planAppVServer", () => {
   ];
   for (const [what, facts, code] of blocked) {
     it(`blocks ${what} (${code})`, () => {
-      const target = code === "downgrade" ? { ...intent, targetVersion: "4.5 SP1" } : intent;
+      // The planner refuses with the same rule rows (and codes) as check: provider/versions/rules.ts.
+      const target = code === "service-pack-downgrade" ? { ...intent, targetVersion: "4.5 SP1" } : code === "downgrade" ? { ...intent, targetVersion: "4.1 SP1" } : intent;
       assert.equal(planAppVServer(host(facts), target).blocked?.code, code);
     });
   }

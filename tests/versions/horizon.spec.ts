@@ -15,7 +15,7 @@ const v = (text: string): HorizonVersion => {
   return parsed;
 };
 
-// domain-facts §A6, written out again here so a wrong entry in the provider's table fails.
+// docs/sources.md#horizon-versions, written out again here so a wrong entry in the provider's table fails.
 const RELEASE_TABLE: Array<[string, number]> = [
   ["2006", 0], ["2012", 1], ["2103", 2], ["2106", 3], ["2111", 4], ["2203", 5], ["2206", 6], ["2209", 7], ["2212", 8],
   ["2303", 9], ["2306", 10], ["2309", 11], ["2312", 12], ["2406", 13], ["2412", 14], ["2503", 15], ["2506", 16], ["2512", 17],
