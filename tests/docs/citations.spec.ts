@@ -21,23 +21,6 @@ const UNFOLLOWABLE: ReadonlyArray<[what: string, pattern: RegExp]> = [
   ["a path outside the repository", /(\.\.\/)+shared\/|\/work\/(shared|brief|main|wt)\b|shared\/(reference|seeds)\//],
 ];
 
-/**
- * Files that still cite the private notes until the lifecycle rewrite of provider/resources lands (issue 12 item 1
- * moves that code and fixes its citations). Remove this list once that branch is merged: the last test fails while an
- * entry has nothing left to excuse.
- */
-const KNOWN_UNTIL_LIFECYCLE_MERGE: readonly string[] = [
-  "provider/resources/appvArgs.ts",
-  "provider/resources/appvFarm.ts",
-  "provider/resources/appvProvider.ts",
-  "provider/resources/appvServer.ts",
-  "provider/resources/horizonArgs.ts",
-  "provider/resources/horizonInputs.ts",
-  "provider/resources/horizonPod.ts",
-  "provider/resources/horizonProvider.ts",
-  "provider/resources/securityServer.ts",
-];
-
 const TEXT = /\.(ts|js|mjs|cjs|md|json|ya?ml|sh|ps1|txt)$|(^|\/)[^./]+$/;
 const SKIP_DIRS = new Set([".git", "node_modules", "dist"]);
 
@@ -93,7 +76,7 @@ describe("citations", () => {
   const found = scan();
 
   it("cite vendor documents by title and URL or a file of this repository, never the private notes, in every tracked file", () => {
-    const offending = [...found].filter(([file]) => !KNOWN_UNTIL_LIFECYCLE_MERGE.includes(file)).flatMap(([, hits]) => hits);
+    const offending = [...found].flatMap(([, hits]) => hits);
     assert.deepEqual(offending, [], `cite by title and URL, or a section of docs/sources.md:\n${offending.join("\n")}`);
   });
 
@@ -113,8 +96,4 @@ describe("citations", () => {
     }
   });
 
-  it("keeps no exception that has nothing left to excuse (remove the list once the lifecycle branch is merged)", () => {
-    const stale = KNOWN_UNTIL_LIFECYCLE_MERGE.filter((file) => !found.has(file));
-    assert.deepEqual(stale, [], `remove these from KNOWN_UNTIL_LIFECYCLE_MERGE in ${SELF}`);
-  });
 });
