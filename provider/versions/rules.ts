@@ -8,7 +8,7 @@
  * Pure functions; nothing here touches a host.
  */
 import { shorten } from "../errors/shorten";
-import { compareAppVVersions, formatAppVVersion, normaliseAppVVersion, parseAppVVersion } from "./appv";
+import { compareAppVVersions, formatAppVVersion, parseAppVVersion } from "./appv";
 import { compareHorizonVersions, formatHorizonVersion, parseHorizonVersion } from "./horizon";
 
 /** The products whose upgrade paths the table governs. */
@@ -472,6 +472,3 @@ export function ruleFailure(v: { property: string; code: string; message: string
 export function ruleBlock(v: RuleViolation, host: string): { code: string; reason: string } {
   return { code: v.code, reason: `${v.message.replace(/\.$/, "")} (host ${host})` };
 }
-
-/** For callers that hold parsed App-V versions: the text the evaluator parses back to the same version. */
-export const appvText = normaliseAppVVersion;
