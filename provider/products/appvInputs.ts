@@ -150,7 +150,7 @@ const APPV_COMMON = {
     "login:databaseAdmin.user",
   ],
 };
-const FARM_OUTPUTS = ["liveVersions", "plan", "steps", "status", "blockedReason", "schemaVersion", "backupPath", "backupVerified", "stoppedServers", "ready", "serviceStatuses"];
+const FARM_OUTPUTS = ["liveVersions", "plan", "steps", "status", "blockedReason", "blockedCode", "schemaVersion", "backupPath", "backupVerified", "stoppedServers", "ready", "serviceStatuses"];
 const FARM_RUN_OUTPUTS = ["schemaVersion", "backupPath", "backupVerified", "stoppedServers", "ready", "serviceStatuses"];
 
 /** `AppVServer`: its connection and the database administrative credentials are secret. */
@@ -158,7 +158,7 @@ export const APPV_SERVER: ResourceDescriptor = {
   ...APPV_COMMON,
   kind: "appv-server",
   type: ["appv", "AppVServer"],
-  outputs: ["liveVersion", "installedVersion", "plan", "steps", "status", "blockedReason", "serviceStatus"],
+  outputs: ["liveVersion", "installedVersion", "plan", "steps", "status", "blockedReason", "blockedCode", "serviceStatus"],
   runOutputs: ["installedVersion", "serviceStatus"],
   secretInputs: ["connection", "databaseAdmin"],
 };

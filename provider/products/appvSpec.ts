@@ -79,7 +79,7 @@ function pathFailures(facts: AppVHostFacts, target: AppVVersion | undefined, who
 
 /** The outputs common to every kind: the inputs minus the plan fields, plus what was found. */
 function withoutPlan(inputs: Props): Props {
-  const { plan: _p, blockedReason: _b, ...rest } = inputs;
+  const { plan: _p, blockedReason: _b, blockedCode: _c, ...rest } = inputs;
   return rest;
 }
 
@@ -153,7 +153,7 @@ export const APPV_SERVER_SPEC: ServerSpec = {
     return { failures, notes };
   },
   printPlan: (inputs, observed, secrets) => printServerPlan(inputs, observed, secrets),
-  planOutputs: ({ facts, plan }) => ({ liveVersion: facts.liveVersion, plan: planLines(plan), blockedReason: blockedText(plan) }),
+  planOutputs: ({ facts, plan }) => ({ liveVersion: facts.liveVersion, plan: planLines(plan), blockedReason: blockedText(plan), blockedCode: plan.blocked?.code }),
   async refuse({ inputs, validated, ctx: session, observed: { facts, plan }, secrets }) {
     const failures = pathFailures(facts, validated.target, `host ${facts.host}`);
     if (failures.length > 0) throw new Error(failures.map((f) => f.reason).join("\n"));
@@ -437,7 +437,7 @@ function makeFarmSpec(kind: FarmKind): FarmSpec {
       return { failures, planNotes };
     },
     printPlan: (inputs, observed, secrets, notes) => printFarmPlan(kind, inputs, observed, secrets, notes),
-    planOutputs: ({ members, plan }) => ({ liveVersions: liveVersions(members), plan: planLines(plan), blockedReason: blockedText(plan) }),
+    planOutputs: ({ members, plan }) => ({ liveVersions: liveVersions(members), plan: planLines(plan), blockedReason: blockedText(plan), blockedCode: plan.blocked?.code }),
     async refuse({ inputs, validated, observed, secrets }) {
       const { members, plan } = observed;
       const failures = farmFailures(validated.target, members);

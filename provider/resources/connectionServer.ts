@@ -14,11 +14,6 @@ import { UpgradedServer } from "./planned";
  * (`blockedReason`).
  */
 export class ConnectionServer extends UpgradedServer {
-  /**
-   * The stable code of the blocked reason (e.g. `waiting-for-connection-server`, `installer-hash-mismatch`), for a
-   * pipeline to gate on; docs/horizon.md lists them.
-   */
-  declare readonly blockedCode: pulumi.Output<string | undefined>;
   /** The configuration backup taken before this server's installer (`{ path, sizeBytes, sha256 }`), or `{ waived }`. */
   declare readonly configurationBackupFile: pulumi.Output<{ path?: string; sizeBytes?: number; sha256?: string; waived?: string } | undefined>;
 

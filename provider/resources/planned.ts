@@ -16,6 +16,11 @@ export abstract class PlannedResource extends pulumi.dynamic.Resource {
   declare readonly status: pulumi.Output<ServerStatus>;
   /** Why `up` cannot run the plan now, if it cannot. */
   declare readonly blockedReason: pulumi.Output<string | undefined>;
+  /**
+   * The stable code of the blocked reason (e.g. `waiting-for-connection-server`, `upgrade-path-unsupported`,
+   * `service-pack-downgrade`), for a pipeline to gate on; docs/horizon.md and docs/appv.md list them.
+   */
+  declare readonly blockedCode: pulumi.Output<string | undefined>;
 
   protected constructor(descriptor: ResourceDescriptor, name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
     super(

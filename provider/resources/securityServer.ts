@@ -12,11 +12,6 @@ import { UpgradedServer } from "./planned";
  */
 export class SecurityServer extends UpgradedServer {
   /**
-   * The stable code of the blocked reason (e.g. `waiting-for-connection-server`, `installer-hash-mismatch`), for a
-   * pipeline to gate on; docs/horizon.md lists them.
-   */
-  declare readonly blockedCode: pulumi.Output<string | undefined>;
-  /**
    * This server's pairing as last read: its IPsec state from the pair's connection security rules ("active" while one
    * remains on either host, "none", "unknown"), those rules, the global IPsec setting beside them, and the pod's
    * entries for it.

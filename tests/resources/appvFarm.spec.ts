@@ -293,6 +293,9 @@ describe("AppVFarm through the real engine against the lab", function () {
     it("shows the farm blocked in preview and stops no service on up", async function () {
       const preview = await s.stack.preview();
       assert.match(diagnostics(preview.events).join("\n"), /blocked \(server-not-ready: not every server can be upgraded, so no service is stopped: appv3: /);
+      // The code is an output too, for a pipeline to gate on, as Horizon's is.
+      const farm = preview.events.map((e: any) => e.resOutputsEvent?.metadata).find((m: any) => m?.urn?.endsWith("::farm1-preparation"));
+      assert.equal(farm?.new?.outputs?.blockedCode, "server-not-ready");
       const { text } = await failure(s.stack.up());
       assert.match(text, /\[farm1-preparation\] farm farm1: server-not-ready: .*appv3: .*replace the file with the vendor's or correct installer\.sha256\. Nothing was changed/);
       assert.deepEqual(mutating(s.lab.audit()), []);
