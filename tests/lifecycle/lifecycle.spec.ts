@@ -6,6 +6,7 @@ import * as runtime from "../../provider/lifecycle/runtime";
 import { UNKNOWN } from "../../provider/lifecycle/inputSupport";
 import { resetFactsCache } from "../../provider/upgrade/factsCache";
 import { replay, transcript } from "./fakeSessions";
+import { GOLDEN_RUNS, type RunOutcome, drive, recordGoldenRuns } from "./goldenRuns";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZha2VrZXlmb3J0ZXN0c29ubHkxMjM0NTY3ODkwYWJjZGVm";
 
@@ -16,6 +17,16 @@ function connectionServer(extra: Record<string, unknown> = {}): Record<string, u
     targetVersion: "7.13.2",
     installer: { path: "C:\\Installers\\horizon.exe", sha256: "a".repeat(64) },
     ...extra,
+  };
+}
+
+function securityServer(host: string): Record<string, unknown> {
+  return {
+    resourceName: "pod1-ss1",
+    connection: { host, user: "svc", password: "S3cret-pw!", hostKey: HOST_KEY },
+    connectionServer: { name: "CS1", connection: { host: "cs1.lab.local", user: "svc", password: "S3cret-pw!", hostKey: HOST_KEY } },
+    targetVersion: "7.13.2",
+    installer: { path: "C:\\Installers\\horizon.exe", sha256: "a".repeat(64) },
   };
 }
 
@@ -71,10 +82,118 @@ describe("the lifecycle over fake sessions", () => {
     assert.ok(fake.sent.length > 0);
   });
 
+  it("keeps both connections' passwords and the pairing password out of a failure that quotes a host's message", async () => {
+    // Three different secrets, each found by its own entry of the descriptor's secretValues.
+    const inputs = securityServer("ss1.lab.local");
+    (inputs.connection as Record<string, unknown>).password = "Ss1-Pw-77";
+    (inputs.connectionServer as { connection: Record<string, unknown> }).connection.password = "Cs1-Pw-88";
+    const quoted = "Ss1-Pw-77, Cs1-Pw-88 and Pairing-Pw-42";
+    const fake = replay({
+      about: "a security server and its Connection Server whose hosts answer with a message that quotes every secret",
+      hosts: Object.fromEntries(
+        ["ss1.lab.local", "cs1.lab.local"].map((h) => [h, [{ operation: "*", error: { code: "host-key-mismatch" as const, message: `${h} refused ${quoted}; it does not match the pinned hostKey` } }]]),
+      ),
+    });
+    restore = fake.restore;
+    const r = await runtime.check("security-server", {}, { ...inputs, pairingPassword: "Pairing-Pw-42" });
+    assert.equal(r.failures?.length, 1);
+    assert.match(r.failures![0].property, /^(connectionServer\.)?connection\.hostKey$/);
+    assert.match(r.failures![0].reason, /does not match the pinned hostKey/);
+    for (const secret of ["Ss1-Pw-77", "Cs1-Pw-88", "Pairing-Pw-42"]) assert.ok(!r.failures![0].reason.includes(secret), `${secret} in ${r.failures![0].reason}`);
+  });
+
+  it("reports no change on diff when only the write-only pairing password differs", async () => {
+    const olds = { ...securityServer("ss1.lab.local"), liveVersion: "7.13.2", plan: [] };
+    const news = { ...securityServer("ss1.lab.local"), plan: [], pairingPassword: "another-one" };
+    assert.deepEqual(await runtime.diff("security-server", "horizon-ss:ss1", olds, news), { changes: false });
+  });
+
   it("reports no change on diff when only outputs, links and write-only inputs differ", async () => {
     const olds = { ...connectionServer(), liveVersion: "7.13.2", installedVersion: "7.13.2", plan: [], upgradeAfter: ["x"] };
     const news = { ...connectionServer(), plan: [], upgradeAfter: ["y"] };
     assert.deepEqual(await runtime.diff("connection-server", "horizon-cs:cs1", olds, news), { changes: false });
     assert.deepEqual(await runtime.diff("connection-server", "horizon-cs:cs1", olds, { ...news, targetVersion: "7.13.3" }), { changes: true });
+  });
+});
+
+describe("runs recorded from the lab, replayed over fake sessions", function () {
+  const log = console.log;
+  before(async function () {
+    // UPDATE_GOLDEN=1 records the transcripts again from a lab; otherwise nothing here reaches a lab.
+    if (process.env.UPDATE_GOLDEN === "1") {
+      this.timeout(600_000);
+      await recordGoldenRuns();
+    }
+  });
+  beforeEach(() => {
+    console.log = () => undefined; // check and create print the plan
+  });
+  afterEach(() => {
+    console.log = log;
+  });
+
+  /** Replays a recorded run; fails on any operation, params or purpose the transcript does not have, or one left over. */
+  async function replayed(name: string): Promise<RunOutcome & { sent: string[] }> {
+    const run = GOLDEN_RUNS.find((r) => r.name === name)!;
+    const t = transcript(name);
+    const fake = replay(t);
+    try {
+      const outcome = await drive(run.kind, t.inputs!);
+      assert.deepEqual(fake.mismatches, []);
+      assert.deepEqual(fake.unused(), {});
+      // The order of operations is the recorded one, and each came from a session of the recorded purpose.
+      assert.deepEqual(
+        fake.sent.map((s) => `${s.purpose} ${s.operation}`),
+        t.hosts[run.host].map((a) => `${a.purpose} ${a.operation}`),
+      );
+      return { ...outcome, sent: fake.sent.map((s) => s.operation) };
+    } finally {
+      fake.restore();
+    }
+  }
+
+  it("upgrades a Connection Server as recorded: preview plans with reads only, up backs up before the installer, refresh reads the new version", async () => {
+    const { checked, created, read, sent } = await replayed("cs-upgrade");
+    const inputs = checked.inputs as Record<string, unknown>;
+    assert.equal(inputs.liveVersion, "7.12.0.15770369");
+    assert.deepEqual((inputs.plan as string[]).map((l) => l.split(":")[0]), [
+      "1. preflight on CS1",
+      "2. backup-configuration on CS1",
+      "3. install on CS1",
+      "4. wait-service on CS1",
+      "5. verify-version on CS1",
+    ]);
+    assert.ok(sent.indexOf("Invoke-Vdmexport") < sent.indexOf("Start-Installer"));
+    assert.equal(created!.id, "horizon-cs:cs1");
+    assert.equal(created!.outs.installedVersion, "7.13.2.21000000");
+    assert.equal(created!.outs.serviceStatus, "Running");
+    assert.deepEqual(Object.keys(created!.outs.configurationBackupFile as object).sort(), ["path", "sha256", "sizeBytes"]);
+    assert.equal(read!.props.liveVersion, "7.13.2.21000000");
+    assert.deepEqual(read!.inputs!.plan, []);
+    assert.equal(read!.inputs!.installedVersion, undefined, "read returned an output only up sets as an input");
+  });
+
+  it("upgrades an App-V server as recorded: preview plans with reads only, up installs and starts the service, refresh reads the new version", async () => {
+    const { checked, created, read } = await replayed("appv-server-upgrade");
+    const inputs = checked.inputs as Record<string, unknown>;
+    assert.equal(inputs.liveVersion, "4.1.1.1");
+    assert.deepEqual((inputs.plan as string[]).map((l) => l.split(":")[0]), ["1. preflight on APPV3", "2. install on APPV3", "3. wait-service on APPV3", "4. verify-version on APPV3"]);
+    assert.equal(created!.outs.installedVersion, "4.5.2.17140");
+    assert.equal(created!.outs.serviceStatus, "Running");
+    assert.equal(read!.props.liveVersion, "4.5.2.17140");
+    assert.deepEqual(read!.inputs!.plan, []);
+  });
+
+  it("fails the replay when the provider sends other params than the transcript's", async () => {
+    const t = transcript("cs-upgrade");
+    const hash = t.hosts.cs1.find((a) => a.operation === "Get-FileHash")!;
+    hash.params = { path: "C:\\Installers\\another.exe" };
+    const fake = replay(t);
+    try {
+      await drive("connection-server", t.inputs!).catch(() => undefined);
+      assert.match(fake.mismatches[0] ?? "", /^Get-FileHash on cs1 was sent with other params than the transcript's/);
+    } finally {
+      fake.restore();
+    }
   });
 });

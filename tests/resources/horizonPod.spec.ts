@@ -33,20 +33,35 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     await engine?.dispose();
   });
 
+  /** What a run that must fail threw (the test fails if it succeeded). */
+  const failure = (run: Promise<unknown>, what: string): Promise<unknown> =>
+    run.then(
+      () => assert.fail(what),
+      (e: unknown) => e,
+    );
+  /** Each server's version now. */
+  const versions = (pod: PodUnderTest): Record<string, string | undefined> => Object.fromEntries(POD.map((h) => [h, version(pod.lab, h)]));
+
+  // Each describe's before() brings its pod to the state its tests read; a test that changes the pod puts it back
+  // (or has a pod of its own), so every test passes alone (`--grep`) and in any order.
   describe("adopting and upgrading a pod", function () {
     let pod: PodUnderTest;
+    let preview: { output: string; events: EngineEvent[] };
+    let up: Awaited<ReturnType<PodUnderTest["stack"]["up"]>>;
     let plans: Record<string, string[]>;
-    const runs: { output: string; events: EngineEvent[] }[] = [];
+    /** What the hosts looked like once the preview was done. */
+    let afterPreview: { changes: [string, string][]; versions: Record<string, string | undefined> };
 
     before(async () => {
       pod = await podUnderTest(engine);
+      preview = await pod.stack.preview({ diff: true });
+      plans = previewPlans(preview.events);
+      afterPreview = { changes: changingAudit(pod.lab.audit()), versions: versions(pod) };
+      up = await pod.stack.up();
     });
     after(() => dispose(pod));
 
-    it("previews each server's live version, target and ordered steps, and changes nothing on a host", async () => {
-      const preview = await pod.stack.preview({ diff: true });
-      runs.push(preview);
-      plans = previewPlans(preview.events);
+    it("previews each server's live version, target and ordered steps, and changes nothing on a host", () => {
       assert.deepEqual(Object.keys(plans).sort(), ["pod1-cs1", "pod1-cs2", "pod1-ss1", "pod1-ss2"]);
       const cs1 = plans["pod1-cs1"].map((l) => l.split(":")[0]);
       assert.deepEqual(cs1, ["1. preflight on CS1", "2. backup-configuration on CS1", "3. install on CS1", "4. wait-service on CS1", "5. verify-version on CS1"]);
@@ -65,13 +80,11 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       const text = diagnostics(preview.events).join("\n");
       assert.match(text, /\[pod1-ss1\] after CS1 reaches 7\.13\.2: the paired Connection Server CS1 runs 7\.12\.0\.15770369/);
       assert.match(text, /\[pod1-cs2\] CS2: 7\.12\.0\.15770369 -> 7\.13\.2: 4 step\(s\)/);
-      assert.deepEqual(changingAudit(pod.lab.audit()), [], "preview ran an operation that changes a host");
-      for (const h of POD) assert.equal(version(pod.lab, h), "7.12.0.15770369");
+      assert.deepEqual(afterPreview.changes, [], "preview ran an operation that changes a host");
+      for (const h of POD) assert.equal(afterPreview.versions[h], "7.12.0.15770369");
     });
 
-    it("upgrades every server in the documented order, running exactly the steps preview showed", async () => {
-      const up = await pod.stack.up();
-      runs.push(up);
+    it("upgrades every server in the documented order, running exactly the steps preview showed", () => {
       assert.equal(up.result.summary.result, "succeeded");
       for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000", `${h} was not upgraded`);
       const expected = ["pod1-cs1", "pod1-ss1", "pod1-cs2", "pod1-ss2"].flatMap((r) => changesOf(plans[r]));
@@ -115,53 +128,8 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       );
     });
 
-    it("changes nothing on a second up", async () => {
-      const before = pod.lab.audit().length;
-      const up = await pod.stack.up({ expectNoChanges: true });
-      runs.push(up);
-      const ops = { ...stepOps(up.events, CS_TYPE), ...stepOps(up.events, SS_TYPE) };
-      assert.deepEqual(Object.values(ops), ["same", "same", "same", "same"]);
-      assert.deepEqual(changingAudit(pod.lab.audit().slice(before)), []);
-    });
-
-    it("treats a changed target as an update of each server, never a replacement", async () => {
-      await pod.stack.stack.setConfig("targetVersion", { value: "7.13.3" });
-      stageHorizonInstaller(pod, "7.13.3.22000000");
-      try {
-        const preview = await pod.stack.preview();
-        runs.push(preview);
-        const ops = { ...stepOps(preview.events, CS_TYPE, "pre"), ...stepOps(preview.events, SS_TYPE, "pre") };
-        assert.deepEqual(ops, { "pod1-cs1": "update", "pod1-cs2": "update", "pod1-ss1": "update", "pod1-ss2": "update" });
-        assert.match(previewPlans(preview.events)["pod1-cs1"].find((l) => / install on /.test(l)) ?? "", /7\.13\.2\.21000000 -> 7\.13\.3/);
-      } finally {
-        await pod.stack.stack.removeConfig("targetVersion");
-        stageHorizonInstaller(pod, HORIZON_VERSIONS["7.13.2"]);
-      }
-    });
-
-    it("shows a service stopped by hand on refresh, and the next up starts it", async () => {
-      const stop = await op(pod.lab, "cs2", "Set-ServiceState", {
-        displayName: "VMware Horizon View Connection Server",
-        state: "Stopped",
-        timeoutSeconds: 60,
-      });
-      assert.equal(stop.exitCode, 0);
-      const refresh = await pod.stack.refresh();
-      runs.push(refresh);
-      const cs2 = refresh.events.find((e) => e.resOutputsEvent?.metadata.urn.endsWith("::pod1-cs2"))!.resOutputsEvent!.metadata;
-      assert.equal(cs2.new?.outputs?.serviceStatus, "Stopped");
-      assert.equal(cs2.old?.outputs?.serviceStatus, "Running");
-      const preview = await pod.stack.preview();
-      runs.push(preview);
-      assert.deepEqual(previewPlans(preview.events)["pod1-cs2"].map((l) => l.split(":")[0]), ["1. start-service on CS2"]);
-      const up = await pod.stack.up();
-      runs.push(up);
-      assert.equal(stepOps(up.events, CS_TYPE)["pod1-cs2"], "update");
-      assert.equal(pod.lab.host("cs2").state.services.find((s) => s.primary)?.status, "Running");
-    });
-
     it("keeps every secret out of the state file, the engine's output and the lab's audit log", () => {
-      assertNoSecrets(pod, runs);
+      assertNoSecrets(pod, [preview, up]);
       const state = JSON.parse(pod.stack.stateFileText());
       for (const r of state.checkpoint.latest.resources.filter((x: { type: string }) => x.type === SS_TYPE)) {
         // Stored inputs hold it only encrypted (refresh drops it: reading needs no password); outputs never do.
@@ -173,27 +141,89 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     });
   });
 
-  describe("a failure mid-rollout", function () {
+  describe("a pod already upgraded", function () {
     let pod: PodUnderTest;
     before(async () => {
       pod = await podUnderTest(engine);
+      assert.equal((await pod.stack.up()).result.summary.result, "succeeded");
     });
     after(() => dispose(pod));
 
-    it("stops at the failed security server with an error naming it, the host and the step, and leaves the rest alone", async () => {
+    it("changes nothing on a second up", async () => {
+      const before = pod.lab.audit().length;
+      const up = await pod.stack.up({ expectNoChanges: true });
+      const ops = { ...stepOps(up.events, CS_TYPE), ...stepOps(up.events, SS_TYPE) };
+      assert.deepEqual(Object.values(ops), ["same", "same", "same", "same"]);
+      assert.deepEqual(changingAudit(pod.lab.audit().slice(before)), []);
+      assertNoSecrets(pod, [up]);
+    });
+
+    it("treats a changed target as an update of each server, never a replacement", async () => {
+      // Only a preview: the target and the staged installer are put back, so the pod stays as upgraded.
+      await pod.stack.stack.setConfig("targetVersion", { value: "7.13.3" });
+      stageHorizonInstaller(pod, "7.13.3.22000000");
+      try {
+        const preview = await pod.stack.preview();
+        const ops = { ...stepOps(preview.events, CS_TYPE, "pre"), ...stepOps(preview.events, SS_TYPE, "pre") };
+        assert.deepEqual(ops, { "pod1-cs1": "update", "pod1-cs2": "update", "pod1-ss1": "update", "pod1-ss2": "update" });
+        assert.match(previewPlans(preview.events)["pod1-cs1"].find((l) => / install on /.test(l)) ?? "", /7\.13\.2\.21000000 -> 7\.13\.3/);
+        assertNoSecrets(pod, [preview]);
+      } finally {
+        await pod.stack.stack.removeConfig("targetVersion");
+        stageHorizonInstaller(pod, HORIZON_VERSIONS["7.13.2"]);
+      }
+    });
+
+    it("shows a service stopped by hand on refresh, and the next up starts it", async () => {
+      const stop = await op(pod.lab, "cs2", "Set-ServiceState", { displayName: "VMware Horizon View Connection Server", state: "Stopped", timeoutSeconds: 60 });
+      assert.equal(stop.exitCode, 0);
+      try {
+        const refresh = await pod.stack.refresh();
+        const cs2 = refresh.events.find((e) => e.resOutputsEvent?.metadata.urn.endsWith("::pod1-cs2"))!.resOutputsEvent!.metadata;
+        assert.equal(cs2.new?.outputs?.serviceStatus, "Stopped");
+        assert.equal(cs2.old?.outputs?.serviceStatus, "Running");
+        const preview = await pod.stack.preview();
+        assert.deepEqual(previewPlans(preview.events)["pod1-cs2"].map((l) => l.split(":")[0]), ["1. start-service on CS2"]);
+        const up = await pod.stack.up();
+        assert.equal(stepOps(up.events, CS_TYPE)["pod1-cs2"], "update");
+        assert.equal(pod.lab.host("cs2").state.services.find((s) => s.primary)?.status, "Running");
+        assertNoSecrets(pod, [refresh, preview, up]);
+      } finally {
+        // However this test ended, the pod is left upgraded and running, as before() made it.
+        if (pod.lab.host("cs2").state.services.find((s) => s.primary)?.status !== "Running") {
+          await op(pod.lab, "cs2", "Set-ServiceState", { displayName: "VMware Horizon View Connection Server", state: "Running", timeoutSeconds: 60 });
+          await pod.stack.refresh();
+        }
+      }
+    });
+  });
+
+  describe("a failure mid-rollout", function () {
+    let pod: PodUnderTest;
+    let err: unknown;
+    /** The pod right after the failed up. */
+    let afterFailure: { versions: Record<string, string | undefined>; cs2Installed: boolean; maxOut: number };
+    before(async () => {
+      pod = await podUnderTest(engine);
       pod.lab.inject("ss1", { kind: "exit-code", exitCode: 1603, operation: "Start-Installer", times: 1 });
-      const err = await pod.stack.up().then(
-        () => assert.fail("up succeeded despite the failed installer"),
-        (e: unknown) => e,
-      );
+      err = await failure(pod.stack.up(), "up succeeded despite the failed installer");
+      afterFailure = {
+        versions: versions(pod),
+        cs2Installed: pod.lab.audit().some((e) => e.host === "cs2" && e.operation === "Start-Installer"),
+        maxOut: pod.lab.maxOutOfService(POD),
+      };
+    });
+    after(() => dispose(pod));
+
+    it("stops at the failed security server with an error naming it, the host and the step, and leaves the rest alone", () => {
       const text = errorText(err);
       assert.match(text, /\[pod1-ss1\] step 4\/6 install on SS1 failed: the installer exited with 1603/);
       assert.match(text, /Next: read the installer log on the host/);
-      assert.equal(version(pod.lab, "cs1"), "7.13.2.21000000");
-      assert.equal(version(pod.lab, "ss1"), "7.12.0.15770369");
-      assert.equal(version(pod.lab, "cs2"), "7.12.0.15770369", "the rollout went on past the failure");
-      assert.ok(!pod.lab.audit().some((e) => e.host === "cs2" && e.operation === "Start-Installer"));
-      assert.ok(pod.lab.maxOutOfService(POD) <= 1);
+      assert.equal(afterFailure.versions.cs1, "7.13.2.21000000");
+      assert.equal(afterFailure.versions.ss1, "7.12.0.15770369");
+      assert.equal(afterFailure.versions.cs2, "7.12.0.15770369", "the rollout went on past the failure");
+      assert.ok(!afterFailure.cs2Installed);
+      assert.ok(afterFailure.maxOut <= 1);
       assertNoSecrets(pod, [err as { output: string; events: EngineEvent[] }]);
     });
 
@@ -213,15 +243,20 @@ describe("HorizonPod through the real engine against a lab pod", function () {
 
   describe("a pair still holding IPsec rules after the global setting was turned off", function () {
     let pod: PodUnderTest;
+    let preview: { output: string; events: EngineEvent[] };
+    let up: Awaited<ReturnType<PodUnderTest["stack"]["up"]>>;
+    let changesAfterPreview: [string, string][];
     before(async () => {
       pod = await podUnderTest(engine);
       // Paired while "Use IPsec for Security Server Connections" was on; the setting was turned off since ("Prepare to Upgrade or Reinstall a Security Server").
       pod.lab.setUseIpsec("pod1", false);
+      preview = await pod.stack.preview();
+      changesAfterPreview = changingAudit(pod.lab.audit());
+      up = await pod.stack.up();
     });
     after(() => dispose(pod));
 
-    it("previews Prepare for Upgrade naming every rule it will delete, per host, with its remote address", async () => {
-      const preview = await pod.stack.preview();
+    it("previews Prepare for Upgrade naming every rule it will delete, per host, with its remote address", () => {
       const ss1 = previewPlans(preview.events)["pod1-ss1"];
       const step = ss1.find((l) => /^\d+\. prepare-ipsec on SS1 and CS1: /.test(l));
       assert.ok(step, `no prepare-ipsec step in ${ss1.join(" | ")}`);
@@ -230,11 +265,10 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       assert.ok(step.includes(`"VMware View Security Server QM Pairing with ${cs1}" on SS1 (remote ${cs1})`), step);
       assert.ok(step.includes(`"VMware View Security Server QM Pairing with ${ssAddress}" on CS1 (remote ${ssAddress})`), step);
       assert.match(step, /global IPsec setting: off; View API health of SS1: OK/);
-      assert.deepEqual(changingAudit(pod.lab.audit()), []);
+      assert.deepEqual(changesAfterPreview, []);
     });
 
-    it("removes the rules on both hosts without the console, proves none remain, and upgrades the pair", async () => {
-      const up = await pod.stack.up();
+    it("removes the rules on both hosts without the console, proves none remain, and upgrades the pair", () => {
       assert.equal(up.result.summary.result, "succeeded");
       for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000", `${h} was not upgraded`);
       for (const h of POD) assert.deepEqual(pod.lab.host(h).state.ipsecRules, [], `${h} still has IPsec rules`);
@@ -270,41 +304,45 @@ describe("HorizonPod through the real engine against a lab pod", function () {
 
   describe("a pod an operator must fix first", function () {
     let pod: PodUnderTest;
+    let previewError: unknown;
+    let upChanges: [string, string][];
+    let upVersions: Record<string, string | undefined>;
     before(async () => {
       pod = await podUnderTest(engine);
       // CS2's installer is not the vendor's file; SS2's was never staged.
       pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"], genuine: false });
       pod.lab.removeFile("ss2", CLI_INSTALLERS.horizon);
+      previewError = await failure(pod.stack.preview(), "preview passed with a tampered installer on CS2 and none on SS2");
+      await failure(pod.stack.up(), "up passed");
+      upChanges = changingAudit(pod.lab.audit());
+      upVersions = versions(pod);
     });
     after(() => dispose(pod));
 
-    it("fails preview naming every such server with its stable code, and waiting for a predecessor is not a failure", async () => {
-      const err = await pod.stack.preview().then(
-        () => assert.fail("preview passed with a tampered installer on CS2 and none on SS2"),
-        (e: unknown) => e,
-      );
-      const text = errorText(err);
+    it("fails preview naming every such server with its stable code, and waiting for a predecessor is not a failure", () => {
+      const text = errorText(previewError);
       assert.match(text, /\[pod1-cs2\] cannot upgrade CS2: .* has SHA-256 \S+, not the declared .* \(installer-hash-mismatch\)/);
       assert.match(text, /\[pod1-ss2\] cannot upgrade SS2: the installer \S+ is not on SS2; stage it there first \(installer-missing\)/);
       assert.doesNotMatch(text, /\[pod1-ss1\] cannot upgrade/, "waiting for CS1 was reported as a failure");
-      assert.deepEqual(changingAudit(pod.lab.audit()), []);
     });
 
-    it("touches no server of the pod on up", async () => {
-      await pod.stack.up().then(
-        () => assert.fail("up passed"),
-        (e: unknown) => e,
-      );
-      assert.deepEqual(changingAudit(pod.lab.audit()), [], "a server was changed before the pod was found not ready");
-      for (const h of POD) assert.equal(version(pod.lab, h), "7.12.0.15770369");
+    it("touches no server of the pod on preview or up", () => {
+      assert.deepEqual(upChanges, [], "a server was changed before the pod was found not ready");
+      for (const h of POD) assert.equal(upVersions[h], "7.12.0.15770369");
     });
 
     it("passes preview once fixed, with a stable code beside each blocked state", async () => {
       pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"] });
       pod.lab.addInstaller("ss2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"] });
-      const preview = await pod.stack.preview();
-      const ss1 = preview.events.find((e) => e.resourcePreEvent?.metadata.urn.endsWith("::pod1-ss1"))!.resourcePreEvent!.metadata;
-      assert.equal(ss1.new?.inputs?.blockedCode, "waiting-for-connection-server");
+      try {
+        const preview = await pod.stack.preview();
+        const ss1 = preview.events.find((e) => e.resourcePreEvent?.metadata.urn.endsWith("::pod1-ss1"))!.resourcePreEvent!.metadata;
+        assert.equal(ss1.new?.inputs?.blockedCode, "waiting-for-connection-server");
+      } finally {
+        // Put the tampered and missing installers back: the other tests read the pod as before() left it.
+        pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"], genuine: false });
+        pod.lab.removeFile("ss2", CLI_INSTALLERS.horizon);
+      }
     });
   });
 

@@ -1,12 +1,12 @@
-// The Horizon provider's methods called directly against a lab pod over real SSH (the engine runs them in
-// tests/resources/horizonPod.spec.ts).
+// The Horizon spec (provider/products/horizonSpec.ts) through the runtime entry, called directly against a lab pod
+// over real SSH (the engine runs them in tests/resources/horizonPod.spec.ts).
 import assert from "node:assert/strict";
 import { type Lab, startLab } from "../../lab";
 import { cliLabOptions, stageAndDescribe } from "../../lab/cli";
-import { check, diff } from "../../provider/resources/horizonProvider";
+import { check, diff } from "../../provider/lifecycle/runtime";
 import { closeAllConnections } from "../../provider/transport/pool";
 
-describe("horizonProvider.check against a lab pod", () => {
+describe("the Horizon spec's check against a lab pod", () => {
   let lab: Lab;
   let description: ReturnType<typeof stageAndDescribe>;
   const log = console.log;
@@ -72,7 +72,7 @@ describe("horizonProvider.check against a lab pod", () => {
   });
 });
 
-describe("horizonProvider.diff", () => {
+describe("the Horizon spec's diff", () => {
   const target = "7.13.2";
   const outputs = (over: Record<string, unknown> = {}) => ({
     targetVersion: target,

@@ -1,13 +1,13 @@
-// The App-V provider's check called directly against a lab farm over real SSH: the checks of issue 15 (the host's
-// Windows PowerShell version, the schema script override).
+// The App-V spec (provider/products/appvSpec.ts) through the runtime entry: check called directly against a lab farm
+// over real SSH: the checks of issue 15 (the host's Windows PowerShell version, the schema script override).
 import assert from "node:assert/strict";
 import { type Lab, startLab } from "../../lab";
 import { cliLabOptions, stageAndDescribe } from "../../lab/cli";
-import { check } from "../../provider/resources/appvProvider";
+import { check } from "../../provider/lifecycle/runtime";
 import { closeAllConnections } from "../../provider/transport/pool";
 import { resetFactsCache } from "../../provider/upgrade/factsCache";
 
-describe("appvProvider.check against a lab farm", () => {
+describe("the App-V spec's check against a lab farm", () => {
   let lab: Lab;
   let description: ReturnType<typeof stageAndDescribe>;
   const log = console.log;
@@ -35,12 +35,12 @@ describe("appvProvider.check against a lab farm", () => {
   });
 
   it("fails preview of a server whose host runs Windows PowerShell below 5.1, with the fix", async () => {
-    const ok = await check("server", {}, server());
+    const ok = await check("appv-server", {}, server());
     assert.equal(ok.failures, undefined);
     lab.setPowerShellVersion("appv1", "3.0");
     // The next preview is a new provider process: nothing read by this one is remembered.
     resetFactsCache();
-    const r = await check("server", {}, server());
+    const r = await check("appv-server", {}, server());
     // Never on `connection`: the engine prints a top-level property's value, and the connection holds the password.
     assert.deepEqual(r.failures?.map((f) => f.property), [""]);
     assert.match(r.failures![0].reason, /runs Windows PowerShell 3\.0; .*install Windows Management Framework 5\.1/);
