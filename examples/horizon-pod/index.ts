@@ -7,7 +7,9 @@
 //   targetVersion    the version every server must run     default: 7.13.2
 //   pairingPassword  (secret) security server pairing password; default: the inventory's
 //   password         (secret) SSH password for hosts whose inventory entry has none
-//   parallelConnectionServers  Horizon 2203+: upgrade the other Connection Servers together after the first
+//   parallelConnectionServers  Horizon 2203+: upgrade the other Connection Servers together after the first; preview
+//                              then reads LDAP replication on every Connection Server (389, and 22389 in a Cloud Pod)
+//   cloudPodFederation         "detect" (default), true or false: whether the pod is in a Cloud Pod federation
 //   maintenanceWindow          e.g. {"days":["Sat"],"from":"22:00","to":"04:00","utcOffset":"+01:00"}  default: always open
 //   timeBudgetMinutes          minutes one server's upgrade may take                                  default: 30
 //   hooks                      {"before": "<PowerShell>", "after": "<PowerShell>"} run on each server
@@ -116,6 +118,7 @@ for (const podName of podNames) {
     targetVersion,
     connectionServers,
     parallelConnectionServers: config.getBoolean("parallelConnectionServers") ?? false,
+    cloudPodFederation: config.getObject<"detect" | boolean>("cloudPodFederation"),
     configurationBackup: config.getObject<{ path?: string; waive?: { reason: string } }>("configurationBackup"),
   });
   summary[podName] = pulumi

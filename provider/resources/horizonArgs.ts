@@ -101,6 +101,11 @@ export interface HorizonOverrides {
     pairingPasswordStateScript?: pulumi.Input<string>;
     /** PowerShell body of Invoke-Vdmexport (the configuration backup; default `vdmexport.exe -f <path>`). */
     vdmexportScript?: pulumi.Input<string>;
+    /**
+     * The Windows service of the Cloud Pod global LDAP instance, whose presence marks a pod in a federation. The
+     * default is a reading of a public script, not confirmed by the vendor sources. @default "ADAM_VMwareVDMDSG"
+     */
+    cloudPodServiceName?: pulumi.Input<string>;
 }
 
 /** What every Horizon server resource takes. */
@@ -130,11 +135,22 @@ export interface ConnectionServerArgs extends HorizonServerArgs {
     /** Informational: replicas and standard servers upgrade the same way. @default "standard" */
     role?: pulumi.Input<"standard" | "replica">;
     /**
-     * Read LDAP replication health (`repadmin /showrepl localhost:389`) at preflight and stop if it has errors: the
-     * documented precondition of upgrading Connection Servers in parallel (Horizon 2203+). `HorizonPod` sets it for
-     * the servers it upgrades in parallel. @default false
+     * Read LDAP replication health in preview and again at preflight, and stop if it has errors: `repadmin /showrepl
+     * localhost:389` and, in a Cloud Pod federation, `localhost:22389`, the documented precondition of upgrading
+     * Connection Servers in parallel (Horizon 2203+). `HorizonPod` sets it on every Connection Server of a parallel
+     * upgrade, the first included. @default false
      */
     checkReplication?: pulumi.Input<boolean>;
+    /**
+     * In a Cloud Pod Architecture federation: replication of the global instance (22389) is read too. "detect" reads
+     * whether the global instance's service is present (`overrides.cloudPodServiceName`). @default "detect"
+     */
+    cloudPodFederation?: pulumi.Input<"detect" | boolean>;
+    /**
+     * Set by `HorizonPod` on each Connection Server of a parallel upgrade: preview refuses a target older than 2203,
+     * for which the vendor documents no parallel upgrade. @default false
+     */
+    parallelUpgrade?: pulumi.Input<boolean>;
     /**
      * Back up the pod's View LDAP configuration with vdmexport before this server's installer, and verify the file
      * (exists, not empty): the vendor's preparation on one Connection Server of the group. `HorizonPod` sets it on its

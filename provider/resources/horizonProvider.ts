@@ -8,7 +8,6 @@
  * - `read` reads the host back (refresh shows drift); `remove` only stops managing (never uninstalls).
  */
 import {
-  getReplicationHealth,
   getSecurityServerList,
   invokeHook,
   invokePrepareSecurityServer,
@@ -55,6 +54,7 @@ import {
   staleEntries,
 } from "../upgrade/horizonPlan";
 import { powershellFailures } from "../upgrade/preflight";
+import { parallelUpgradeProblem, readReplication, requireHealthyReplication, withReplication } from "../upgrade/replication"; // replsec (issue 19 item 4)
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { compareHorizonVersions, evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
@@ -178,7 +178,9 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
         modules: [],
       }, deadlineSeconds);
     }
-    return { facts, plan: whileInstallerRuns(planConnectionServer(facts, intent), facts) };
+    // replsec (issue 19 item 4): LDAP replication (389 and, in a Cloud Pod federation, 22389) read in preview too.
+    const replication = intent.checkReplication && behind ? await readReplication(ctx.session, facts.host, inputs as ConnectionServerInputs, { deadlineSeconds, isFatal: isHostKeyError }) : undefined;
+    return { facts, plan: withReplication(whileInstallerRuns(planConnectionServer(facts, intent), facts), replication, inputs.targetVersion) };
   }
 
   const ss = inputs as SecurityServerInputs;
@@ -254,6 +256,9 @@ export async function assess(kind: HorizonKind, news: Record<string, any>, quiet
   const scripts = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown, secretsOf(news));
   if (!validated.inputs || scripts.length > 0) return { failures: [...validated.failures, ...scripts] };
   const inputs = validated.inputs;
+  // replsec (issue 19 item 4): a parallel upgrade to a target older than 2203 is not documented.
+  const parallel = kind === "connection-server" ? parallelUpgradeProblem(inputs as ConnectionServerInputs, inputs.resourceName) : undefined;
+  if (parallel) return { failures: [{ property: "parallelUpgrade", reason: parallel }] };
   const resource = inputs.resourceName;
   const secrets = secretsOf(inputs);
   const ss = kind === "security-server" ? (inputs as SecurityServerInputs) : undefined;
@@ -484,17 +489,8 @@ async function runStep(
       if (f.isAdmin === false) throw new Error(`${f.user} is not an elevated administrator on ${f.host}`);
       const closed = windowVerdict(window, f.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES);
       if (closed) throw new Error(closed);
-      if ((inputs as ConnectionServerInputs).checkReplication) {
-        // Parallel upgrades (2203+) are documented only with healthy LDAP replication (domain-facts §A7).
-        const health = (await getReplicationHealth(ctx.session, { onLine })).result;
-        if (!health.healthy) {
-          const failed = health.output.filter((l) => /failed|error/i.test(l)).slice(0, 3).map((l) => l.trim());
-          throw new Error(
-            `LDAP replication on ${f.host} has errors (repadmin /showrepl localhost:389: ${failed.join(" | ") || "not healthy"}); ` +
-              "Connection Servers are upgraded in parallel only with healthy replication: repair it, or set parallelConnectionServers: false",
-          );
-        }
-      }
+      // replsec (issue 19 item 4): both LDAP instances again, right before anything changes.
+      if ((inputs as ConnectionServerInputs).checkReplication) await requireHealthyReplication(ctx.session, f.host, inputs as ConnectionServerInputs, onLine);
       return;
     }
     case "backup-configuration": {

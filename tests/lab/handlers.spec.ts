@@ -73,8 +73,9 @@ describe("lab handlers: Horizon Connection Server installer", () => {
   it("blocks an 8.5 (2203) upgrade while LDAP replication is unhealthy, and allows it once healthy", async () => {
     stageHorizon(lab, ["cs1"], V85);
     lab.setReplicationHealthy("pod1", false);
-    const health = await op(lab, "cs1", "Get-ReplicationHealth");
-    assert.equal(health.result.healthy, false);
+    const health = await op(lab, "cs1", "Get-ReplicationHealth", { cloudPodService: "ADAM_VMwareVDMDSG", global: "detect" });
+    assert.deepEqual(health.result.instances.map((i: { port: number }) => i.port), [389]);
+    assert.match(health.result.instances[0].output.join("\n"), /Last attempt @ .* failed, result 1722/);
     const blocked = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
     assert.equal(blocked.result.exitCode, 1603);
     assert.match(blocked.result.logTail.join("\n"), /replication/);
