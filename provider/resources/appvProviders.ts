@@ -10,11 +10,12 @@ type Kind = "server" | "farm-preparation" | "farm-completion";
 
 function makeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
   return {
-    check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/appvProvider").check(kind, olds, news)),
+    // replsec (issue 19 item 5): secret references resolved in this process, returned as references (secrets/references.ts).
+    check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/secrets/references").checkWithReferences(news, (n: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").check(kind, olds, n))),
     diff: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").diff(kind, id, olds, news),
-    create: (inputs: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/appvProvider").create(kind, inputs)),
-    update: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/appvProvider").update(kind, id, olds, news)),
-    read: (id: string, props: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/appvProvider").read(kind, id, props)),
+    create: (inputs: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/secrets/references").createWithReferences(inputs, (i: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").create(kind, i))),
+    update: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/secrets/references").updateWithReferences(olds, news, (o: any, n: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").update(kind, id, o, n))),
+    read: (id: string, props: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/secrets/references").readWithReferences(props, (p: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").read(kind, id, p))),
     delete: (id: string, props: any) => require("vdi-upgrade/dist/provider/resources/appvProvider").remove(kind, id, props),
   };
 }

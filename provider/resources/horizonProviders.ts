@@ -10,11 +10,12 @@ type Kind = "connection-server" | "security-server";
 
 function makeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
   return {
-    check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/horizonProvider").check(kind, olds, news)),
+    // replsec (issue 19 item 5): secret references resolved in this process, returned as references (secrets/references.ts).
+    check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/secrets/references").checkWithReferences(news, (n: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").check(kind, olds, n))),
     diff: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").diff(kind, id, olds, news),
-    create: (inputs: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/horizonProvider").create(kind, inputs)),
-    update: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/horizonProvider").update(kind, id, olds, news)),
-    read: (id: string, props: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/resources/horizonProvider").read(kind, id, props)),
+    create: (inputs: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/secrets/references").createWithReferences(inputs, (i: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").create(kind, i))),
+    update: (id: string, olds: any, news: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/secrets/references").updateWithReferences(olds, news, (o: any, n: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").update(kind, id, o, n))),
+    read: (id: string, props: any) => require("vdi-upgrade/dist/provider/report/status").decorate(require("vdi-upgrade/dist/provider/secrets/references").readWithReferences(props, (p: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").read(kind, id, p))),
     delete: (id: string, props: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").remove(kind, id, props),
   };
 }
@@ -26,7 +27,8 @@ const providers: Record<Kind, pulumi.dynamic.ResourceProvider> = {
 
 /** The provider of a pod's readiness gate: its `check` assesses every server of the pod; it changes nothing. */
 const podReadiness: pulumi.dynamic.ResourceProvider = {
-  check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").checkPod(olds, news),
+  // replsec (issue 19 item 5): the gate carries its servers' connections, references included.
+  check: (olds: any, news: any) => require("vdi-upgrade/dist/provider/secrets/references").checkWithReferences(news, (n: any) => require("vdi-upgrade/dist/provider/resources/horizonProvider").checkPod(olds, n)),
   diff: async () => ({ changes: false }),
   create: async (inputs: any) => ({ id: `horizon-pod:${inputs.resourceName}`, outs: { resourceName: inputs.resourceName, ready: inputs.ready ?? [] } }),
   update: async (_id: string, _olds: any, news: any) => ({ outs: { resourceName: news.resourceName, ready: news.ready ?? [] } }),
