@@ -1,7 +1,8 @@
-// Secrets by reference through the real engine: the example pod (examples/horizon-pod) with `secretReferences: "env"`
-// passes every SSH password and the pairing password as `{ fromEnv }` references, which only the provider process
-// resolves. An `up` logged at `-v=9 --logtostderr` with `--debug` (what operators attach to support tickets) upgrades the
-// pod, and no secret value appears in the engine's log, its terminal output, its events or the state; the references do.
+// Secrets by reference through the real engine: the demo estate (examples/estate: the pod and the App-V farm) with
+// `secretReferences: "env"` passes every SSH password, the pairing password and the SQL login as `{ fromEnv }`
+// references, which only the provider process resolves. An `up` logged at `-v=9 --logtostderr` with `--debug` (what
+// operators attach to support tickets) upgrades the estate, and no secret value appears in the engine's log, its
+// terminal output, its events or the state; the references do.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,9 +12,15 @@ import { POD, changingAudit, dispose, errorText, podUnderTest, version, type Pod
 
 /** The environment the example's references name, from the lab's inventory. */
 function referencedEnv(p: PodUnderTest): Record<string, string> {
-  const inventory = JSON.parse(fs.readFileSync(path.join(p.dir, "lab.json"), "utf8")) as { pairingPassword: string; hosts: Record<string, { password?: string }> };
+  const inventory = JSON.parse(fs.readFileSync(path.join(p.dir, "lab.json"), "utf8")) as {
+    pairingPassword: string;
+    hosts: Record<string, { password?: string; sqlUser?: string; sqlPassword?: string }>;
+  };
   const env: Record<string, string> = { VDI_PAIRING_PASSWORD: inventory.pairingPassword };
-  for (const [name, h] of Object.entries(inventory.hosts)) if (h.password) env[`VDI_SSH_PASSWORD_${name.toUpperCase()}`] = h.password;
+  for (const [name, h] of Object.entries(inventory.hosts)) {
+    if (h.password) env[`VDI_SSH_PASSWORD_${name.toUpperCase()}`] = h.password;
+    if (h.sqlUser && h.sqlPassword) Object.assign(env, { [`VDI_SQL_USER_${name.toUpperCase()}`]: h.sqlUser, [`VDI_SQL_PASSWORD_${name.toUpperCase()}`]: h.sqlPassword });
+  }
   return env;
 }
 
@@ -30,8 +37,8 @@ describe("secrets by reference through the real engine", function () {
     await engine?.dispose();
   });
 
-  it("upgrades the pod with no secret value in a -v=9 --debug log, the terminal, the events or the state", async () => {
-    const pod = await podUnderTest(engine, { secretReferences: "env" });
+  it("upgrades the estate with no secret value in a -v=9 --debug log, the terminal, the events or the state", async () => {
+    const pod = await podUnderTest(engine, { secretReferences: "env" }, "estate");
     try {
       setEnv(pod, referencedEnv(pod));
       const events: EngineEvent[] = [];
@@ -46,10 +53,12 @@ describe("secrets by reference through the real engine", function () {
       });
       assert.equal(up.summary.result, "succeeded");
       for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000");
+      for (const h of ["appv1", "appv2", "appv3"]) assert.equal(version(pod.lab, h), "4.5.2.17140");
       assert.ok(up.stderr.length > 100_000, `the -v=9 log is only ${up.stderr.length} characters: was it captured?`);
       // The engine saw the references (check returned them), never the values.
       assert.match(up.stderr, /VDI_SSH_PASSWORD_CS1/);
       assert.match(up.stderr, /VDI_PAIRING_PASSWORD/);
+      assert.match(up.stderr, /VDI_SQL_PASSWORD_SQL1/);
       const places: [string, string][] = [
         ["-v=9 log (stderr)", up.stderr],
         ["terminal output", up.stdout + output],
