@@ -92,14 +92,18 @@ const SHAPE = 'a secret reference is { fromEnv: "VARIABLE_NAME" } or { fromFile:
 /** The value a reference points at, or why there is none. Never puts a value in a reason. */
 function resolveOne(field: string, ref: Record<string, unknown>, keepNewline: boolean, sources: Sources): { value?: string; reason?: string } {
   const keys = Object.keys(ref);
-  const shown = describeReference(ref);
+  // Something that is not a well-formed reference may hold the secret itself: only its field names are shown.
+  const fields = keys.map((k) => JSON.stringify(k.slice(0, 40))).join(", ") || "none";
   if (keys.length !== 1 || (keys[0] !== "fromEnv" && keys[0] !== "fromFile")) {
-    return { reason: `[${field}] ${shown} is not a secret reference: ${SHAPE}; or give the value itself as a Pulumi secret.` };
+    return { reason: `[${field}] an object with the field(s) ${fields} is not a secret reference: ${SHAPE}; or give the value itself as a Pulumi secret.` };
   }
+  const shown = describeReference(ref);
   if ("fromEnv" in ref) {
     const name = ref.fromEnv;
     if (typeof name !== "string" || !ENV_NAME.test(name)) {
-      return { reason: `[${field}] ${shown}: fromEnv must name an environment variable (letters, digits and _, not starting with a digit).` };
+      return {
+        reason: `[${field}] { fromEnv: (not shown) }: fromEnv must name an environment variable (letters, digits and _, not starting with a digit), not hold the secret; the value given is not shown.`,
+      };
     }
     const value = sources.env[name];
     if (value === undefined) {
@@ -114,7 +118,7 @@ function resolveOne(field: string, ref: Record<string, unknown>, keepNewline: bo
   }
   const file = ref.fromFile;
   if (typeof file !== "string" || !path.isAbsolute(file)) {
-    return { reason: `[${field}] ${shown}: fromFile must be an absolute path of a file readable by the user running pulumi.` };
+    return { reason: `[${field}] { fromFile: (not shown) }: fromFile must be an absolute path of a file readable by the user running pulumi; the value given is not shown.` };
   }
   let text: string;
   try {

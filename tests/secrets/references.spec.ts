@@ -55,7 +55,11 @@ describe("secrets by reference", () => {
     const bad = resolveSecretReferences({ pairingPassword: { fromEnv: "1X" }, connection: { password: { fromFile: "relative" } }, sqlPassword: { env: "X" } }, sources());
     assert.match(bad.failures[0].reason, /fromEnv must name an environment variable/);
     assert.match(bad.failures[1].reason, /fromFile must be an absolute path/);
-    assert.match(bad.failures[2].reason, /\{ env: "X" \} is not a secret reference: a secret reference is \{ fromEnv/);
+    assert.match(bad.failures[2].reason, /an object with the field\(s\) "env" is not a secret reference: a secret reference is \{ fromEnv/);
+    // A malformed reference may hold the secret itself: it is never quoted.
+    const leaky = resolveSecretReferences({ password: { value: SSH }, privateKeyPassword: { fromEnv: SSH }, pairingPassword: { fromFile: SSH } }, sources());
+    assert.equal(leaky.failures.length, 3);
+    for (const f of leaky.failures) assert.ok(!f.reason.includes(SSH), f.reason);
   });
 
   it("leaves a reference not known yet unknown, for validation to skip", () => {
