@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import type { OperationRequest, Session } from "../../provider/transport/session";
 import {
   CLOUD_POD_SERVICE_DEFAULT,
   judgeInstance,
+  readReplication,
+  requireHealthyReplication,
   parallelUpgradeProblem,
   replicationBlock,
   replicationFacts,
@@ -64,5 +67,46 @@ describe("LDAP replication before a parallel Connection Server upgrade", () => {
     assert.match(parallelUpgradeProblem({ parallelUpgrade: true, targetVersion: "7.13.2" }, "pod1-cs1")!, /documented from Horizon 2203 \(8\.5\) only.*set parallelConnectionServers: false$/);
     assert.equal(parallelUpgradeProblem({ parallelUpgrade: true, targetVersion: "8.5.0" }), undefined);
     assert.equal(parallelUpgradeProblem({ targetVersion: "7.13.2" }), undefined);
+  });
+
+  describe("reading a Connection Server (the up-time preflight and preview)", () => {
+    /** A session answering Get-ReplicationHealth like a host whose global instance (22389) is broken. */
+    function host(requests: OperationRequest[], fail?: Error): Session {
+      return {
+        label: "cs2",
+        async run<T>(request: OperationRequest) {
+          requests.push(request);
+          if (fail) throw fail;
+          const global = (request.params as { global: string }).global;
+          const instances = [{ port: 389, exitCode: 0, output: HEALTHY }, ...(global === "never" ? [] : [{ port: 22389, exitCode: 0, output: BROKEN }])];
+          return { result: { cloudPodService: { name: CLOUD_POD_SERVICE_DEFAULT, present: true }, instances } as T, exitCode: 0, stdout: [], stderr: "" };
+        },
+      };
+    }
+
+    it("reads both instances at preflight and stops naming the global one, with the documented default service", async () => {
+      const requests: OperationRequest[] = [];
+      await assert.rejects(requireHealthyReplication(host(requests), "CS2", { targetVersion: "8.5.0" }), /LDAP replication on CS2 has errors: Cloud Pod global LDAP instance \(repadmin \/showrepl localhost:22389/);
+      assert.deepEqual(requests[0].params, { cloudPodService: "ADAM_VMwareVDMDSG", global: "detect" });
+    });
+
+    it("takes a declared federation and an overridden service name", async () => {
+      const requests: OperationRequest[] = [];
+      const lines: string[] = [];
+      await requireHealthyReplication(host(requests), "CS2", { targetVersion: "8.5.0", cloudPodFederation: false }, (l) => lines.push(l));
+      assert.deepEqual(lines, ["LDAP replication on CS2: localhost:389 healthy (Cloud Pod federation declared no)"]);
+      await readReplication(host(requests), "CS2", { targetVersion: "8.5.0", cloudPodFederation: true, overrides: { cloudPodServiceName: "ADAM_Other" } });
+      assert.deepEqual(requests.map((r) => r.params), [
+        { cloudPodService: "ADAM_VMwareVDMDSG", global: "never" },
+        { cloudPodService: "ADAM_Other", global: "always" },
+      ]);
+    });
+
+    it("reports a read that failed as unreadable, and rethrows what the caller calls fatal", async () => {
+      const facts = await readReplication(host([], new Error("repadmin.exe was not found on CS2 (it comes with the AD LDS tools).")), "CS2", { targetVersion: "8.5.0" });
+      assert.equal(facts.readError, "repadmin.exe was not found on CS2 (it comes with the AD LDS tools).");
+      const hostKey = new Error("host key mismatch");
+      await assert.rejects(readReplication(host([], hostKey), "CS2", { targetVersion: "8.5.0" }, { isFatal: (e) => e === hostKey }), /host key mismatch/);
+    });
   });
 });
