@@ -115,4 +115,24 @@ describe("LDAP replication read at preview for a parallel Connection Server upgr
       await dispose(pod);
     }
   });
+
+  it("stops the others when replication breaks while the first Connection Server upgrades, before their installers", async () => {
+    const pod = await start(engine, true);
+    try {
+      const running = pod.stack.up().then(
+        () => assert.fail("up succeeded although replication broke during CS1's upgrade"),
+        (e: unknown) => e,
+      );
+      // As soon as CS1's installer has started (it passed its own checks), the global instance breaks.
+      for (let i = 0; i < 3000 && !pod.lab.audit().some((e) => e.host === "cs1" && e.operation === "Start-Installer"); i++) await new Promise((r) => setTimeout(r, 10));
+      pod.lab.setReplicationHealthy("pod1", false, "global");
+      const text = errorText(await running);
+      assert.equal(pod.lab.host("cs1").state.products[0]?.displayVersion, TARGET);
+      // The first of them to be checked stops the run (the engine then starts nothing more), naming itself.
+      assert.match(text, /\[pod1-cs[23]\] cannot upgrade CS[23]: LDAP replication on CS[23] has errors: Cloud Pod global LDAP instance \(repadmin \/showrepl localhost:22389/);
+      for (const cs of ["cs2", "cs3"]) assert.ok(!pod.lab.audit().some((e) => e.host === cs && e.operation === "Start-Installer"), `${cs}'s installer ran`);
+    } finally {
+      await dispose(pod);
+    }
+  });
 });
