@@ -11,7 +11,7 @@
 //   targetVersion      the version every server must run                   default: 4.5 SP2
 //   password           (secret) SSH password for hosts whose inventory entry has none
 //   secretReferences   "env": give every secret by reference, resolved by the provider process, so no value enters
-//                      the engine (docs/security.md): host X's SSH password { fromEnv: "VDI_SSH_PASSWORD_X" } (X the
+//                      the engine (docs/security.md): host X's SSH password { fromEnv: "VDI_SSH_PASSWORD_X" }, or "VDI_SSH_PASSWORD" when only that is set (X the
 //                      inventory name upper-cased, e.g. APPV1), the SQL login of SQL host X { fromEnv: "VDI_SQL_USER_X" }
 //                      and { fromEnv: "VDI_SQL_PASSWORD_X" }; the inventory's secrets are then never read
 //   database           the App-V database name                             default: APPVIRT
@@ -83,6 +83,12 @@ const waiveReason = config.get("backupWaiveReason");
 // Secrets by reference: the program passes where the value is, the provider process reads it (docs/security.md).
 const byReference = config.get("secretReferences") === "env";
 if (config.get("secretReferences") !== undefined && !byReference) throw new Error(`[secretReferences] must be "env"; got "${config.get("secretReferences")}"`);
+/** Host X's SSH password variable: VDI_SSH_PASSWORD_X, or the shared VDI_SSH_PASSWORD when only that one is set (only
+ * whether they are set is looked at here: the provider process reads the value). */
+function sshPasswordVariable(name: string): string {
+  const own = `VDI_SSH_PASSWORD_${name.toUpperCase()}`;
+  return process.env[own] === undefined && process.env.VDI_SSH_PASSWORD !== undefined ? "VDI_SSH_PASSWORD" : own;
+}
 const nameOf = (h: InventoryHost) => Object.entries(inventory.hosts).find(([, x]) => x === h)![0].toUpperCase();
 
 function connection(h: InventoryHost) {
@@ -90,7 +96,7 @@ function connection(h: InventoryHost) {
     host: h.host,
     port: h.port,
     user: h.user,
-    password: byReference ? { fromEnv: `VDI_SSH_PASSWORD_${nameOf(h)}` } : h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
+    password: byReference ? { fromEnv: sshPasswordVariable(nameOf(h)) } : h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
     hostKey: h.hostKey,
   };
 }

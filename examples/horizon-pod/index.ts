@@ -8,7 +8,7 @@
 //   pairingPassword  (secret) security server pairing password; default: the inventory's
 //   password         (secret) SSH password for hosts whose inventory entry has none
 //   secretReferences "env": give every secret by reference, resolved by the provider process, so no value enters the
-//                    engine (docs/security.md): host X's SSH password { fromEnv: "VDI_SSH_PASSWORD_X" } (X the
+//                    engine (docs/security.md): host X's SSH password { fromEnv: "VDI_SSH_PASSWORD_X" }, or "VDI_SSH_PASSWORD" when only that is set (X the
 //                    inventory name upper-cased, e.g. CS1), the pairing password { fromEnv: "VDI_PAIRING_PASSWORD" };
 //                    the inventory's passwords are then never read
 //   parallelConnectionServers  Horizon 2203+: upgrade the other Connection Servers together after the first; preview
@@ -63,6 +63,12 @@ const targetVersion = config.get("targetVersion") ?? "7.13.2";
 // Secrets by reference: the program passes where the value is, the provider process reads it (docs/security.md).
 const byReference = config.get("secretReferences") === "env";
 if (config.get("secretReferences") !== undefined && !byReference) throw new Error(`[secretReferences] must be "env"; got "${config.get("secretReferences")}"`);
+/** Host X's SSH password variable: VDI_SSH_PASSWORD_X, or the shared VDI_SSH_PASSWORD when only that one is set (only
+ * whether they are set is looked at here: the provider process reads the value). */
+function sshPasswordVariable(name: string): string {
+  const own = `VDI_SSH_PASSWORD_${name.toUpperCase()}`;
+  return process.env[own] === undefined && process.env.VDI_SSH_PASSWORD !== undefined ? "VDI_SSH_PASSWORD" : own;
+}
 const pairingPassword: SecretInput | undefined = byReference
   ? { fromEnv: "VDI_PAIRING_PASSWORD" }
   : (config.getSecret("pairingPassword") ?? (inventory.pairingPassword ? pulumi.secret(inventory.pairingPassword) : undefined));
@@ -81,7 +87,7 @@ function connection(name: string, h: InventoryHost) {
     host: h.host,
     port: h.port,
     user: h.user,
-    password: byReference ? { fromEnv: `VDI_SSH_PASSWORD_${name.toUpperCase()}` } : h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
+    password: byReference ? { fromEnv: sshPasswordVariable(name) } : h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
     hostKey: h.hostKey,
     dialErrorLimit: config.getNumber("dialErrorLimit"),
   };
