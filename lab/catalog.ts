@@ -130,8 +130,18 @@ export function installerProductFor(role: HostRole): InstallerProduct | undefine
   return undefined;
 }
 
-/** Windows services of a role at a version (docs/sources.md#horizon-services; Horizon 8 drops the word "View"). */
-export function servicesFor(role: HostRole, version: string | undefined): ServiceDefinition[] {
+/**
+ * The Cloud Pod Architecture global LDAP instance on a Connection Server of a federated pod. The short name is
+ * a public script's `ADAM_VMwareVDMDSG` (docs/sources.md#horizon-services: a reading of the name,
+ * UNCONFIRMED); the display name follows the local instance's (`ADAM_VMwareVDMDS` = "VMwareVDMDS").
+ */
+export const CLOUD_POD_SERVICE = { name: "ADAM_VMwareVDMDSG", displayName: "VMwareVDMDSG" } as const;
+
+/**
+ * Windows services of a role at a version (docs/sources.md#horizon-services; Horizon 8 drops the word "View"); a Connection Server of a Cloud Pod
+ * federation also runs the global LDAP instance (`cloudPod`).
+ */
+export function servicesFor(role: HostRole, version: string | undefined, opts: { cloudPod?: boolean } = {}): ServiceDefinition[] {
   const v = version && parseVersion(version)[0] >= 8 ? "VMware Horizon " : "VMware Horizon View ";
   switch (role) {
     case "connection-server":
@@ -156,6 +166,7 @@ export function servicesFor(role: HostRole, version: string | undefined): Servic
         },
         { name: "wstomcat", displayName: `${v}Web Component`, startType: "Manual", runningWhenHealthy: true },
         { name: "ADAM_VMwareVDMDS", displayName: "VMwareVDMDS", startType: "Automatic", runningWhenHealthy: true },
+        ...(opts.cloudPod ? [{ ...CLOUD_POD_SERVICE, startType: "Automatic" as const, runningWhenHealthy: true }] : []),
       ];
     case "security-server":
       return [

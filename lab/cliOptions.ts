@@ -28,6 +28,8 @@ export interface StartFlags {
   readonly appvVersion: string;
   /** Global "Use IPsec for Security Server Connections". */
   readonly ipsec: boolean;
+  /** Pods belong to a Cloud Pod federation (global LDAP instance on 22389). */
+  readonly cloudPod?: boolean;
   /** Faults armed at start, per host. */
   readonly faults: readonly { readonly host: string; readonly fault: Fault }[];
 }
@@ -49,7 +51,7 @@ export type ControlRequest =
   | { readonly op: "fault"; readonly host: string; readonly fault: Fault }
   | { readonly op: "clear-faults"; readonly host?: string }
   | { readonly op: "reachable"; readonly host: string; readonly reachable: boolean }
-  | { readonly op: "replication"; readonly pod: string; readonly healthy: boolean };
+  | { readonly op: "replication"; readonly pod: string; readonly healthy: boolean; readonly instance?: "local" | "global" };
 
 export const DEFAULT_START: StartFlags = {
   timeFactor: 600,
@@ -99,6 +101,8 @@ Start options:
   --horizon-version V      ${Object.keys(HORIZON_VERSIONS).join(" | ")} (default 7.12.0)
   --appv-version V         ${Object.keys(APPV_VERSIONS).join(" | ")} (default "4.1 SP1")
   --ipsec on|off           "Use IPsec for Security Server Connections" (default on)
+  --cloud-pod              the pods belong to a Cloud Pod federation: each Connection Server runs the
+                           global LDAP instance (service ADAM_VMwareVDMDSG, localhost:22389)
   --fault HOST:KIND[=VALUE][@OPERATION][#N]
                            arm a fault at start (repeatable); KIND is one of
                            ${Object.keys(FAULT_VALUES).join(", ")};
@@ -115,7 +119,9 @@ Commands (for a running lab):
   fault HOST KIND[=VALUE][@OPERATION][#N]   arm a fault
   clear-faults [HOST]      disarm faults on HOST, or on every host
   down HOST | up HOST      take HOST off the network, or bring it back
-  replication POD healthy|broken   LDAP replication health of a pod
+  replication POD healthy|broken [local|global]
+                           LDAP replication health of a pod: the local instance (389, default) or the
+                           Cloud Pod global instance (22389; a pod started in a federation)
   help                     this text`;
 
 const fail = (msg: string): never => {
@@ -230,6 +236,9 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
         flags = { ...flags, ipsec: value === "on" };
         break;
       }
+      case "--cloud-pod":
+        flags = { ...flags, cloudPod: true };
+        break;
       case "--fault":
         faults.push(hostFault(takeValue()));
         break;
@@ -275,9 +284,10 @@ function parseControl(args: readonly string[]): ControlRequest {
       need(1, "HOST");
       return { op: "reachable", host: rest[0], reachable: cmd === "up" };
     case "replication":
-      need(2, "POD healthy|broken");
+      need(2, "POD healthy|broken [local|global]");
       if (rest[1] !== "healthy" && rest[1] !== "broken") fail(`[replication ${rest[0]}] must be healthy or broken; got "${rest[1]}".`);
-      return { op: "replication", pod: rest[0], healthy: rest[1] === "healthy" };
+      if (rest[2] !== undefined && rest[2] !== "local" && rest[2] !== "global") fail(`[replication ${rest[0]} ${rest[1]}] the instance must be local or global; got "${rest[2]}".`);
+      return { op: "replication", pod: rest[0], healthy: rest[1] === "healthy", ...(rest[2] ? { instance: rest[2] as "local" | "global" } : {}) };
     default:
       return fail(`unknown command "${cmd}".`);
   }
@@ -315,7 +325,7 @@ export function layoutOptions(flags: StartFlags, base: LabOptions): LabOptions {
         ...(like?.registeredAs ? { registeredAs: k === 1 ? like.registeredAs : `${like.registeredAs}-P${k}` } : {}),
       });
     }
-    pods.push({ ...podPattern, name: k === 1 ? podPattern.name : `pod${k}`, useIpsec: flags.ipsec, connectionServers: cs, securityServers: ss });
+    pods.push({ ...podPattern, name: k === 1 ? podPattern.name : `pod${k}`, useIpsec: flags.ipsec, ...(flags.cloudPod ? { cloudPod: true } : {}), connectionServers: cs, securityServers: ss });
   }
   const farms: FarmSpec[] = [];
   for (let k = 1; farmPattern && k <= flags.farms; k++) {

@@ -7,6 +7,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type IncomingMessage, type Server, createServer } from "node:http";
+import { CLOUD_POD_SERVICE } from "./catalog";
 import type { ControlRequest } from "./cliOptions";
 import type { Lab } from "./index";
 
@@ -35,15 +36,21 @@ export async function handleControl(lab: Lab, req: ControlRequest): Promise<stri
         .timeline()
         .map((t) => `${t.at}  ${t.host.padEnd(8)} ${t.service}: ${t.from} -> ${t.to}`)
         .join("\n");
-    case "status":
-      return lab
-        .hostNames()
-        .map((name) => {
-          const s = lab.host(name).state;
-          const svc = s.services.find((x) => x.primary);
-          return `${name.padEnd(8)} ${s.role.padEnd(18)} ${(s.products[0]?.displayVersion ?? "-").padEnd(18)} ${svc ? `${svc.displayName}: ${svc.status}` : ""}`;
-        })
-        .join("\n");
+    case "status": {
+      const hosts = lab.hostNames().map((name) => {
+        const s = lab.host(name).state;
+        const svc = s.services.find((x) => x.primary);
+        const global = s.services.find((x) => x.name === CLOUD_POD_SERVICE.name);
+        return `${name.padEnd(8)} ${s.role.padEnd(18)} ${(s.products[0]?.displayVersion ?? "-").padEnd(18)} ${svc ? `${svc.displayName}: ${svc.status}` : ""}${global ? `; ${global.name}: ${global.status}` : ""}`;
+      });
+      // LDAP replication per instance, as repadmin /showrepl would report it on each Connection Server.
+      const pods = [...new Set(lab.hostNames().map((n) => lab.host(n).state.pod).filter((p): p is string => !!p))].map((name) => {
+        const p = lab.pod(name);
+        const state = (healthy: boolean) => (healthy ? "healthy" : "broken");
+        return `${name}: replication localhost:389 ${state(p.replicationHealthy)}; ${p.cloudPod ? `Cloud Pod federation, localhost:22389 ${state(p.globalReplicationHealthy)}` : "not in a Cloud Pod federation (no 22389)"}`;
+      });
+      return [...hosts, ...pods].join("\n");
+    }
     case "set-version":
       lab.setProductVersion(req.host, req.version);
       return `${req.host} now reports version ${req.version}`;
@@ -63,8 +70,8 @@ export async function handleControl(lab: Lab, req: ControlRequest): Promise<stri
       await lab.setReachable(req.host, req.reachable);
       return `${req.host} is ${req.reachable ? "back on" : "off"} the network`;
     case "replication":
-      lab.setReplicationHealthy(req.pod, req.healthy);
-      return `${req.pod}: replication ${req.healthy ? "healthy" : "broken"}`;
+      lab.setReplicationHealthy(req.pod, req.healthy, req.instance);
+      return `${req.pod}: ${req.instance === "global" ? "Cloud Pod global (22389)" : "local (389)"} replication ${req.healthy ? "healthy" : "broken"}`;
   }
 }
 

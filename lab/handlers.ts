@@ -3,6 +3,7 @@
  * params, takes simulated time, changes the world through `World`, and returns the result object (or throws: the
  * front turns that into `VDIUPGRADE-ERROR` and exit 1).
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import {
   APPV_APP_POOL,
@@ -587,7 +588,8 @@ async function installWithMutex(
         }),
       );
     } else if (host.role === "connection-server") {
-      violations.push(...checkConnectionServerInstall(info.version, world.podOf(host).replicationHealthy));
+      const pod = world.podOf(host);
+      violations.push(...checkConnectionServerInstall(info.version, pod.replicationHealthy, !pod.cloudPod || pod.globalReplicationHealthy));
     } else if (info.product === "appv-server") {
       const db = host.database && isDatabaseMember(host) ? world.database(host.database.sql, host.database.name) : undefined;
       const runningPeers = db
@@ -658,7 +660,7 @@ async function installWithMutex(
     ];
     if (!web) world.replaceServices(
       host,
-      servicesFor(host.role, info.version).map((d) => ({
+      servicesFor(host.role, info.version, { cloudPod: host.pod !== undefined && world.podOf(host).cloudPod }).map((d) => ({
         name: d.name,
         displayName: d.displayName,
         status: "Stopped" as const,
@@ -987,24 +989,93 @@ const invokePrepareSecurityServer: Handler<{ securityServer: string; ruleNamePre
   },
 };
 
-const getReplicationHealth: Handler<Record<string, never>> = {
-  schema: z.object({}).passthrough() as unknown as z.ZodType<Record<string, never>>,
+/** Params of Get-ReplicationHealth: which instances to read, and the Cloud Pod global instance's service name. */
+interface ReplicationParams {
+  cloudPodService: string;
+  global: "detect" | "always" | "never";
+}
+
+/** repadmin's timestamps: `2024-01-08 08:00:00`, the host's local time. */
+function repadminTime(iso: string): string {
+  return iso.replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "");
+}
+
+/**
+ * `repadmin /showrepl localhost:PORT` against a Connection Server's AD LDS instance, printed as the real tool prints
+ * it: the header, the DSA, then INBOUND NEIGHBORS per naming context, each partner with its last attempt, and on
+ * failure the Win32 error, the consecutive failures and the last success (repadmin /showrepl, Microsoft Learn
+ * learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-server-2012-r2-and-2012/cc770963(v=ws.11)).
+ * The naming contexts are the View LDAP's (`DC=vdi,DC=vmware,DC=int`) and, on 22389, the Cloud Pod global data's
+ * (`DC=vdiglobal,DC=vmware,DC=int`): the lab's reading, not in the vendor sources. An instance that is not there
+ * answers as repadmin does for a DSA that does not listen: an LDAP error and a non-zero exit.
+ */
+function showrepl(ctx: { host: HostState; world: World }, port: number, healthy: boolean, present: boolean): { port: number; exitCode: number; output: string[] } {
+  const output = [`Repadmin: running command /showrepl against full DC localhost:${port}`];
+  if (!present) {
+    output.push("LDAP error 81 (Server Down) Win32 Err 58.");
+    return { port, exitCode: 58, output };
+  }
+  const pod = ctx.world.podOf(ctx.host);
+  const now = repadminTime(ctx.world.clock.nowIso());
+  const lastSuccess = repadminTime(new Date(ctx.world.clock.now() - 3 * 3600_000).toISOString());
+  const site = "Default-First-Site-Name";
+  output.push(
+    `${site}\\${ctx.host.computerName}`,
+    "DSA Options: IS_GC",
+    "Site Options: (none)",
+    `DSA object GUID: ${guidOf(`${ctx.host.name}:${port}`)}`,
+    `DSA invocationID: ${guidOf(`${ctx.host.name}:${port}:invocation`)}`,
+    "",
+    "==== INBOUND NEIGHBORS ======================================",
+    "",
+  );
+  const contexts = port === 22389 ? ["DC=vdiglobal,DC=vmware,DC=int"] : ["DC=vdi,DC=vmware,DC=int", "CN=Configuration,CN={7AA0B2A5-4F4B-4F6B-8C5B-1F7D9C0E2A11}"];
+  const peers = pod.connectionServers.filter((c) => c !== ctx.host.name).map((c) => ctx.world.host(c).computerName);
+  for (const nc of contexts) {
+    output.push(nc);
+    for (const p of peers) {
+      output.push(`    ${site}\\${p} via RPC`, `        DSA object GUID: ${guidOf(`${p}:${port}`)}`);
+      if (healthy) output.push(`        Last attempt @ ${now} was successful.`);
+      else {
+        output.push(
+          `        Last attempt @ ${now} failed, result 1722 (0x6ba):`,
+          "            The RPC server is unavailable.",
+          "        3 consecutive failure(s).",
+          `        Last success @ ${lastSuccess}.`,
+        );
+      }
+    }
+    output.push("");
+  }
+  if (!healthy) output.push("Source: " + `${site}\\${peers[0] ?? ctx.host.computerName}`, "******* 3 CONSECUTIVE FAILURES since " + lastSuccess, "Last error: 1722 (0x6ba):", "            The RPC server is unavailable.");
+  return { port, exitCode: 0, output };
+}
+
+/** A stable GUID-shaped text for a DSA (repadmin prints one per server). */
+function guidOf(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Get-ReplicationHealth: the documented check before a parallel upgrade (Horizon 2203 upgrades, "Parallel upgrades",
+ * docs.vmware.com/en/VMware-Horizon/2203/horizon-upgrades/GUID-1B7271A5-3312-49DF-97CF-53FEC8C4AED8.html):
+ * `repadmin /showrepl localhost:389` and, for a pod in a Cloud Pod federation, `localhost:22389`. Whether the global
+ * instance is there is read from its service (`detect`), which the host runs only in a federated pod.
+ */
+const getReplicationHealth: Handler<ReplicationParams> = {
+  schema: z.object({ cloudPodService: z.string().min(1), global: z.enum(["detect", "always", "never"]) }).strict(),
   where: "connection-server",
   async run(ctx) {
     await work(ctx, ctx.durations.quick);
     const pod = ctx.world.podOf(ctx.host);
-    const when = ctx.world.clock.nowIso();
-    const peers = pod.connectionServers.filter((c) => c !== ctx.host.name).map((c) => ctx.world.host(c).computerName);
-    const output = [`Repadmin: running command /showrepl against full DC localhost:389`, `${ctx.host.computerName}\\VMwareVDMDS`];
-    for (const p of peers) {
-      output.push(`    ${p} via RPC`);
-      output.push(
-        pod.replicationHealthy
-          ? `        Last attempt @ ${when} was successful.`
-          : `        Last attempt @ ${when} failed, result 1722 (0x6ba): The RPC server is unavailable.`,
-      );
+    const name = ctx.params.cloudPodService.toLowerCase();
+    const present = ctx.host.services.some((s) => s.name.toLowerCase() === name);
+    const instances = [showrepl(ctx, 389, pod.replicationHealthy, true)];
+    if (ctx.params.global === "always" || (ctx.params.global === "detect" && present)) {
+      instances.push(showrepl(ctx, 22389, pod.globalReplicationHealthy, pod.cloudPod));
     }
-    return { healthy: pod.replicationHealthy, output };
+    return { cloudPodService: { name: ctx.params.cloudPodService, present }, instances };
   },
 };
 

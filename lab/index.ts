@@ -154,8 +154,11 @@ export interface Lab {
    * the same port, with the same keys and state: a host that is down, as a real one can be.
    */
   setReachable(host: string, reachable: boolean): Promise<void>;
-  /** Sets a pod's LDAP replication health. */
-  setReplicationHealthy(pod: string, healthy: boolean): void;
+  /**
+   * Sets a pod's LDAP replication health: the local View LDAP instance (389, the default) or the Cloud Pod global
+   * instance (22389, a federated pod only).
+   */
+  setReplicationHealthy(pod: string, healthy: boolean, instance?: "local" | "global"): void;
   /**
    * What a person does by hand: the installed product now reports `version` (a snapshot restored, a manual
    * downgrade). Throws for a host without a product.
@@ -218,6 +221,8 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
       name: pod.name,
       useIpsec,
       replicationHealthy: pod.replicationHealthy ?? true,
+      cloudPod: pod.cloudPod ?? false,
+      globalReplicationHealthy: pod.globalReplicationHealthy ?? true,
       connectionServers: [],
       securityServers: {},
       registry: [],
@@ -230,6 +235,7 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
         pod: pod.name,
         csRole: cs.role ?? (i === 0 ? "standard" : "replica"),
         utcOffsetMinutes: cs.utcOffsetMinutes,
+        cloudPod: pod.cloudPod ?? false,
       });
       state.connectionServers.push(cs.name);
       specs.push(cs);
@@ -417,8 +423,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       if (!reachable) await h.front.close();
       else await h.front.listen(port);
     },
-    setReplicationHealthy(pod, healthy) {
-      podOf(pod).replicationHealthy = healthy;
+    setReplicationHealthy(pod, healthy, instance = "local") {
+      const p = podOf(pod);
+      if (instance === "global") {
+        if (!p.cloudPod) throw new Error(`[replication] pod "${pod}" is not in a Cloud Pod federation: it has no global instance (22389).`);
+        p.globalReplicationHealthy = healthy;
+      } else p.replicationHealthy = healthy;
     },
     setProductVersion(name, version) {
       const product = get(name).state.products[0];

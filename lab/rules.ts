@@ -158,18 +158,29 @@ export function checkSecurityServerInstall(f: SecurityServerInstallFacts): Viola
   return out;
 }
 
-/** Connection Server upgrade rules (docs/sources.md#horizon-order-and-replication). */
-export function checkConnectionServerInstall(target: string, replicationHealthy: boolean): Violation[] {
-  if (compareVersions(target, PARALLEL_UPGRADE_CHECK_FROM) >= 0 && !replicationHealthy) {
-    return [
-      {
-        exitCode: 1603,
-        code: "replication-unhealthy",
-        message: "LDAP replication has errors (repadmin /showrepl localhost:389); the upgrade is blocked until replication is healthy.",
-      },
-    ];
+/**
+ * Connection Server upgrade rules (docs/sources.md#horizon-order-and-replication): from 2203 the installer blocks the upgrade while LDAP replication has errors,
+ * local (389) or, in a Cloud Pod federation, global (22389) (Horizon 2203 upgrades, "Parallel upgrades",
+ * docs.vmware.com/en/VMware-Horizon/2203/horizon-upgrades/GUID-1B7271A5-3312-49DF-97CF-53FEC8C4AED8.html).
+ */
+export function checkConnectionServerInstall(target: string, replicationHealthy: boolean, globalReplicationHealthy = true): Violation[] {
+  if (compareVersions(target, PARALLEL_UPGRADE_CHECK_FROM) < 0) return [];
+  const out: Violation[] = [];
+  if (!replicationHealthy) {
+    out.push({
+      exitCode: 1603,
+      code: "replication-unhealthy",
+      message: "LDAP replication has errors (repadmin /showrepl localhost:389); the upgrade is blocked until replication is healthy.",
+    });
   }
-  return [];
+  if (!globalReplicationHealthy) {
+    out.push({
+      exitCode: 1603,
+      code: "global-replication-unhealthy",
+      message: "Cloud Pod global LDAP replication has errors (repadmin /showrepl localhost:22389); the upgrade is blocked until replication is healthy.",
+    });
+  }
+  return out;
 }
 
 /** Facts an App-V setup checks. */

@@ -83,8 +83,15 @@ export interface PodSpec {
   readonly name: string;
   /** Global "Use IPsec for Security Server Connections". @default true */
   readonly useIpsec?: boolean;
-  /** LDAP replication health (`repadmin /showrepl`). @default true */
+  /** LDAP replication health of the local View LDAP instance (`repadmin /showrepl localhost:389`). @default true */
   readonly replicationHealthy?: boolean;
+  /**
+   * The pod belongs to a Cloud Pod Architecture federation: each Connection Server also runs the global LDAP instance
+   * (service `ADAM_VMwareVDMDSG`, `localhost:22389`). @default false
+   */
+  readonly cloudPod?: boolean;
+  /** Replication health of the global (Cloud Pod) instance (`repadmin /showrepl localhost:22389`). @default true */
+  readonly globalReplicationHealthy?: boolean;
   readonly connectionServers: readonly ConnectionServerSpec[];
   readonly securityServers?: readonly SecurityServerSpec[];
 }
@@ -325,6 +332,9 @@ export interface PodState {
   readonly name: string;
   useIpsec: boolean;
   replicationHealthy: boolean;
+  /** Member of a Cloud Pod federation: the global LDAP instance runs on each Connection Server (22389). */
+  readonly cloudPod: boolean;
+  globalReplicationHealthy: boolean;
   readonly connectionServers: string[];
   /** Keyed by SS lab host name. */
   readonly securityServers: Record<string, SecurityServerLink>;
@@ -420,7 +430,7 @@ export class World {
     spec: HostSpecBase,
     role: HostRole,
     version: string | undefined,
-    extra: { pod?: string; database?: { sql: string; name: string }; csRole?: "standard" | "replica"; utcOffsetMinutes?: number } = {},
+    extra: { pod?: string; database?: { sql: string; name: string }; csRole?: "standard" | "replica"; utcOffsetMinutes?: number; cloudPod?: boolean } = {},
   ): HostState {
     if (this.hosts.has(spec.name)) throw new Error(`[name] host "${spec.name}" is defined twice.`);
     const displayName = version ? productDisplayName(role, version) : undefined;
@@ -439,7 +449,7 @@ export class World {
         displayName && version
           ? [{ displayName, displayVersion: version, installLocation: installLocation(role) }]
           : [],
-      services: servicesFor(role, version).map((d) => ({
+      services: servicesFor(role, version, { cloudPod: extra.cloudPod }).map((d) => ({
         name: d.name,
         displayName: d.displayName,
         status: d.runningWhenHealthy ? "Running" : "Stopped",

@@ -14,6 +14,7 @@ export type {
   InstallerArgs,
   MaintenanceWindowArgs,
   PairedConnectionServerArgs,
+  SecretInput,
   SecurityServerArgs,
 } from "./resources/horizonArgs";
 export { parseHorizonVersion, formatHorizonVersion, compareHorizonVersions, type HorizonVersion } from "./versions/horizon";
@@ -39,6 +40,7 @@ export type {
 } from "./resources/appvArgs";
 export { parseAppVVersion, formatAppVVersion, compareAppVVersions, type AppVVersion } from "./versions/appv";
 export type { PlanStep, ServerStatus } from "./report/status";
+export type { SecretReference } from "./secrets/references";
 /**
  * A replacement body for `overrides.startInstallerScript`: starts the installer with CREATE_BREAKAWAY_FROM_JOB instead of
  * through WMI, on hosts whose Windows OpenSSH lets a session's processes break away from its job (docs/horizon.md, "A

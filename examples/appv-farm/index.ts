@@ -10,6 +10,10 @@
 //   inventory          path of the inventory                               default: .lab/lab.json, searched upwards
 //   targetVersion      the version every server must run                   default: 4.5 SP2
 //   password           (secret) SSH password for hosts whose inventory entry has none
+//   secretReferences   "env": give every secret by reference, resolved by the provider process, so no value enters
+//                      the engine (docs/security.md): host X's SSH password { fromEnv: "VDI_SSH_PASSWORD_X" }, or "VDI_SSH_PASSWORD" when only that is set (X the
+//                      inventory name upper-cased, e.g. APPV1), the SQL login of SQL host X { fromEnv: "VDI_SQL_USER_X" }
+//                      and { fromEnv: "VDI_SQL_PASSWORD_X" }; the inventory's secrets are then never read
 //   database           the App-V database name                             default: APPVIRT
 //   backupPath         backup file on the SQL Server                       default: C:\Backup\<db>-before-<target>.bak
 //   sqlUser, sqlPassword (secrets) SQL login for the backup                default: the SQL host's inventory login, else
@@ -27,7 +31,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { AppVFarm, type AppVFarmServer } from "vdi-upgrade";
+import { AppVFarm, type AppVFarmServer, type SecretInput } from "vdi-upgrade";
 
 interface InventoryHost {
   host: string;
@@ -76,13 +80,23 @@ const inventory = JSON.parse(fs.readFileSync(inventoryPath, "utf8")) as Inventor
 const targetVersion = config.get("targetVersion") ?? "4.5 SP2";
 const sharedPassword = config.getSecret("password");
 const waiveReason = config.get("backupWaiveReason");
+// Secrets by reference: the program passes where the value is, the provider process reads it (docs/security.md).
+const byReference = config.get("secretReferences") === "env";
+if (config.get("secretReferences") !== undefined && !byReference) throw new Error(`[secretReferences] must be "env"; got "${config.get("secretReferences")}"`);
+/** Host X's SSH password variable: VDI_SSH_PASSWORD_X, or the shared VDI_SSH_PASSWORD when only that one is set (only
+ * whether they are set is looked at here: the provider process reads the value). */
+function sshPasswordVariable(name: string): string {
+  const own = `VDI_SSH_PASSWORD_${name.toUpperCase()}`;
+  return process.env[own] === undefined && process.env.VDI_SSH_PASSWORD !== undefined ? "VDI_SSH_PASSWORD" : own;
+}
+const nameOf = (h: InventoryHost) => Object.entries(inventory.hosts).find(([, x]) => x === h)![0].toUpperCase();
 
 function connection(h: InventoryHost) {
   return {
     host: h.host,
     port: h.port,
     user: h.user,
-    password: h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
+    password: byReference ? { fromEnv: sshPasswordVariable(nameOf(h)) } : h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
     hostKey: h.hostKey,
   };
 }
@@ -104,7 +118,8 @@ function sqlHostOf(farmName: string, members: [string, InventoryHost][]): Invent
   return sqlHosts[0][1];
 }
 /** The SQL login from config, or else the SQL host's inventory login. */
-function sqlLogin(sql: InventoryHost): { sqlUser?: pulumi.Output<string>; sqlPassword?: pulumi.Output<string> } {
+function sqlLogin(sql: InventoryHost): { sqlUser?: SecretInput; sqlPassword?: SecretInput } {
+  if (byReference) return { sqlUser: { fromEnv: `VDI_SQL_USER_${nameOf(sql)}` }, sqlPassword: { fromEnv: `VDI_SQL_PASSWORD_${nameOf(sql)}` } };
   const user = config.getSecret("sqlUser");
   const password = config.getSecret("sqlPassword");
   if (user !== undefined || password !== undefined || sql.sqlUser === undefined || sql.sqlPassword === undefined) return { sqlUser: user, sqlPassword: password };

@@ -7,7 +7,13 @@
 //   targetVersion    the version every server must run     default: 7.13.2
 //   pairingPassword  (secret) security server pairing password; default: the inventory's
 //   password         (secret) SSH password for hosts whose inventory entry has none
-//   parallelConnectionServers  Horizon 2203+: upgrade the other Connection Servers together after the first
+//   secretReferences "env": give every secret by reference, resolved by the provider process, so no value enters the
+//                    engine (docs/security.md): host X's SSH password { fromEnv: "VDI_SSH_PASSWORD_X" }, or "VDI_SSH_PASSWORD" when only that is set (X the
+//                    inventory name upper-cased, e.g. CS1), the pairing password { fromEnv: "VDI_PAIRING_PASSWORD" };
+//                    the inventory's passwords are then never read
+//   parallelConnectionServers  Horizon 2203+: upgrade the other Connection Servers together after the first; preview
+//                              then reads LDAP replication on every Connection Server (389, and 22389 in a Cloud Pod)
+//   cloudPodFederation         "detect" (default), true or false: whether the pod is in a Cloud Pod federation
 //   maintenanceWindow          e.g. {"days":["Sat"],"from":"22:00","to":"04:00","utcOffset":"+01:00"}  default: always open
 //   timeBudgetMinutes          minutes one server's upgrade may take                                  default: 30
 //   hooks                      {"before": "<PowerShell>", "after": "<PowerShell>"} run on each server
@@ -19,7 +25,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { HorizonPod, type HorizonPodConnectionServer } from "vdi-upgrade";
+import { HorizonPod, type HorizonPodConnectionServer, type SecretInput } from "vdi-upgrade";
 
 interface InventoryHost {
   host: string;
@@ -54,7 +60,18 @@ const config = new pulumi.Config();
 const inventoryPath = path.resolve(config.get("inventory") ?? findUp(path.join(".lab", "lab.json")));
 const inventory = JSON.parse(fs.readFileSync(inventoryPath, "utf8")) as Inventory;
 const targetVersion = config.get("targetVersion") ?? "7.13.2";
-const pairingPassword = config.getSecret("pairingPassword") ?? (inventory.pairingPassword ? pulumi.secret(inventory.pairingPassword) : undefined);
+// Secrets by reference: the program passes where the value is, the provider process reads it (docs/security.md).
+const byReference = config.get("secretReferences") === "env";
+if (config.get("secretReferences") !== undefined && !byReference) throw new Error(`[secretReferences] must be "env"; got "${config.get("secretReferences")}"`);
+/** Host X's SSH password variable: VDI_SSH_PASSWORD_X, or the shared VDI_SSH_PASSWORD when only that one is set (only
+ * whether they are set is looked at here: the provider process reads the value). */
+function sshPasswordVariable(name: string): string {
+  const own = `VDI_SSH_PASSWORD_${name.toUpperCase()}`;
+  return process.env[own] === undefined && process.env.VDI_SSH_PASSWORD !== undefined ? "VDI_SSH_PASSWORD" : own;
+}
+const pairingPassword: SecretInput | undefined = byReference
+  ? { fromEnv: "VDI_PAIRING_PASSWORD" }
+  : (config.getSecret("pairingPassword") ?? (inventory.pairingPassword ? pulumi.secret(inventory.pairingPassword) : undefined));
 const sharedPassword = config.getSecret("password");
 const timeScale = inventory.timeFactor;
 const common = {
@@ -65,12 +82,12 @@ const common = {
   timeScale,
 };
 
-function connection(h: InventoryHost) {
+function connection(name: string, h: InventoryHost) {
   return {
     host: h.host,
     port: h.port,
     user: h.user,
-    password: h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
+    password: byReference ? { fromEnv: sshPasswordVariable(name) } : h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
     hostKey: h.hostKey,
     dialErrorLimit: config.getNumber("dialErrorLimit"),
   };
@@ -93,7 +110,7 @@ for (const podName of podNames) {
     .map(([name, h]) => ({
       name,
       netbiosName: h.computerName,
-      connection: connection(h),
+      connection: connection(name, h),
       installer: installer(name, h),
       ...common,
       securityServers: hosts
@@ -103,7 +120,7 @@ for (const podName of podNames) {
           if (!pairingPassword) throw new Error("[pairingPassword] is required for security servers: pulumi config set --secret pairingPassword <value>");
           return {
             name: ssName,
-            connection: connection(s),
+            connection: connection(ssName, s),
             installer: installer(ssName, s),
             pairingPassword,
             registeredName: s.registeredAs && s.registeredAs !== s.computerName ? s.registeredAs : undefined,
@@ -116,6 +133,7 @@ for (const podName of podNames) {
     targetVersion,
     connectionServers,
     parallelConnectionServers: config.getBoolean("parallelConnectionServers") ?? false,
+    cloudPodFederation: config.getObject<"detect" | boolean>("cloudPodFederation"),
     configurationBackup: config.getObject<{ path?: string; waive?: { reason: string } }>("configurationBackup"),
   });
   summary[podName] = pulumi

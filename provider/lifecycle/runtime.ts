@@ -7,6 +7,7 @@
  */
 import { checkPod } from "../products/horizonSpec";
 import { decorate } from "../report/status";
+import { checkWithReferences, createWithReferences, readWithReferences, updateWithReferences } from "../secrets/references";
 import type { RuntimeKind } from "./descriptor";
 import type { CheckFailure } from "./inputSupport";
 import * as lifecycle from "./lifecycle";
@@ -29,7 +30,8 @@ function gateOutputs(props: Props): Props {
 
 /** `check`: validate, then plan from live facts (a pod's gate assesses every server of the pod). */
 export function check(kind: RuntimeKind, olds: unknown, news: Props): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
-  return decorate(kind === "pod-readiness" ? checkPod(olds, news) : lifecycle.check(specOf(kind), olds, news));
+  // Secret references ({ fromEnv } / { fromFile }) are resolved in this process and go back to the engine as references.
+  return decorate(checkWithReferences(news, (n) => (kind === "pod-readiness" ? checkPod(olds, n) : lifecycle.check(specOf(kind), olds, n))));
 }
 
 /** `diff`: a change when there is work, drift or a changed desired state; never a replacement. */
@@ -40,19 +42,19 @@ export async function diff(kind: RuntimeKind, id: string, olds: Props, news: Pro
 /** `create`: adopt the installation and bring it to the target. */
 export function create(kind: RuntimeKind, inputs: Props): Promise<{ id: string; outs: Props }> {
   if (kind === "pod-readiness") return decorate({ id: `horizon-pod:${inputs.resourceName}`, outs: gateOutputs(inputs) });
-  return decorate(lifecycle.create(specOf(kind), inputs));
+  return decorate(createWithReferences(inputs, (i) => lifecycle.create(specOf(kind), i)));
 }
 
 /** `update`: run the procedure again from live facts. */
 export function update(kind: RuntimeKind, id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
   if (kind === "pod-readiness") return decorate({ outs: gateOutputs(news) });
-  return decorate(lifecycle.update(specOf(kind), id, olds, news));
+  return decorate(updateWithReferences(olds, news, (o, n) => lifecycle.update(specOf(kind), id, o, n)));
 }
 
 /** `read` (refresh): the live facts, and the inputs with a fresh plan. The gate keeps what it has. */
 export function read(kind: RuntimeKind, id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
   if (kind === "pod-readiness") return decorate({ id, props });
-  return decorate(lifecycle.read(specOf(kind), id, props));
+  return decorate(readWithReferences(props, (p) => lifecycle.read(specOf(kind), id, p)));
 }
 
 /** `delete`: stop managing. Nothing is uninstalled. */

@@ -581,39 +581,4 @@ export function testHorizonPrerequisites(
   return runOperation(session, TEST_HORIZON_PREREQUISITES, params, options);
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Get-ReplicationHealth
-
-/** Result of `Get-ReplicationHealth`. */
-export const replicationHealthSchema = z.object({ healthy: z.boolean(), output: z.array(z.string()) });
-
-/**
- * `Get-ReplicationHealth`: `repadmin.exe /showrepl localhost:389` on the Connection Server's AD LDS instance, the
- * documented precondition of parallel upgrades (2203+) and a post-upgrade check (docs/sources.md#horizon-versions). Healthy when
- * repadmin exits 0 and no "Last attempt ... failed" or non-zero "consecutive failure(s)" line appears.
- */
-export const GET_REPLICATION_HEALTH: OperationDefinition<Record<string, never>, z.infer<typeof replicationHealthSchema>> = {
-  name: "Get-ReplicationHealth",
-  overridable: false,
-  params: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
-  result: replicationHealthSchema,
-  deadlineSeconds: () => 180,
-  body: String.raw`$repadmin = Get-Command repadmin.exe -ErrorAction SilentlyContinue
-if ($null -eq $repadmin) { throw "repadmin.exe was not found on $env:COMPUTERNAME (it comes with the AD LDS tools)." }
-$output = & {
-  $ErrorActionPreference = 'Continue'
-  & $repadmin.Source '/showrepl' 'localhost:389' 2>&1 | ForEach-Object { [string]$_ }
-}
-$exitCode = [int]$LASTEXITCODE
-$output = @($output)
-$failed = @($output | Where-Object { $_ -match 'Last attempt @ .* failed' -or $_ -match '\b[1-9][0-9]* consecutive failure' })
-Write-VdiResult @{ healthy = ($exitCode -eq 0 -and $failed.Count -eq 0); output = $output }`,
-};
-
-/** Reads the LDAP replication health of the Connection Server group. */
-export function getReplicationHealth(
-  session: Session,
-  options?: OperationOptions,
-): Promise<RunResult<z.infer<typeof replicationHealthSchema>>> {
-  return runOperation(session, GET_REPLICATION_HEALTH, {}, options);
-}
+// Get-ReplicationHealth: provider/operations/replicationOperations.ts (both LDAP instances, 389 and 22389).

@@ -14,7 +14,6 @@ import {
   GET_INSTALLER_VERSION,
   GET_PAIRING_PASSWORD_STATE,
   GET_IPSEC_RULES,
-  GET_REPLICATION_HEALTH,
   GET_SECURITY_SERVER_LIST,
   INVOKE_PREPARE_SECURITY_SERVER,
   INVOKE_VDMADMIN,
@@ -22,6 +21,7 @@ import {
   SET_PAIRING_PASSWORD,
   TEST_HORIZON_PREREQUISITES,
 } from "./horizonOperations";
+import { GET_REPLICATION_HEALTH } from "./replicationOperations";
 import { GET_WEB_APPLICATION_POOL, SET_WEB_APP_POOL_STATE } from "./iisOperations";
 import { GET_CLIENT_SESSIONS } from "./appvOperations";
 import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP, TEST_SQL_LOGIN, GET_DATABASE_SESSIONS } from "./sqlOperations";
@@ -32,6 +32,7 @@ export * from "./horizonOperations";
 export * from "./sqlOperations";
 export * from "./iisOperations";
 export * from "./appvOperations";
+export * from "./replicationOperations";
 
 /** Every operation, by name, in the order of the protocol's table. */
 export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>> = Object.fromEntries(

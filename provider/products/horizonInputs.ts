@@ -12,6 +12,7 @@ import { type CheckFailure, type Validated, UNKNOWN, dedupe, isUnknown, safeFail
 import { type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
 import type { HorizonVersion } from "../versions/horizon";
 import { ruleFailure } from "../versions/rules";
+import { type CloudPodFederation, REPLICATION_INPUT_FIELDS, REPLICATION_OVERRIDE_FIELDS } from "../upgrade/replication";
 
 export { type CheckFailure, type Validated, UNKNOWN, isUnknown };
 
@@ -33,6 +34,8 @@ export interface HorizonOverrideInputs {
   vdmexportPath?: string;
   vdmexportScript?: string;
   pairingPasswordStateScript?: string;
+  /** The Cloud Pod global LDAP instance's service. @default ADAM_VMwareVDMDSG (UNCONFIRMED) */
+  cloudPodServiceName?: string;
 }
 
 /** Inputs both server kinds share. */
@@ -54,6 +57,10 @@ export interface HorizonServerInputs {
 export interface ConnectionServerInputs extends HorizonServerInputs {
   role?: "standard" | "replica";
   checkReplication?: boolean;
+  /** Set by HorizonPod on each Connection Server of a parallel upgrade. */
+  parallelUpgrade?: boolean;
+  /** In a Cloud Pod federation (reads 22389 too): detected from the global instance's service, or declared. */
+  cloudPodFederation?: CloudPodFederation;
   /** The first Connection Server of a pod: the configuration backup taken before its installer, or its waiver. */
   configurationBackup?: { path?: string; waive?: { reason: string } };
 }
@@ -86,6 +93,7 @@ const overrides = z
     vdmexportPath: windowsPath.optional(),
     vdmexportScript: z.string().min(1).max(50_000).optional(),
     pairingPasswordStateScript: z.string().min(1).max(50_000).optional(),
+    ...REPLICATION_OVERRIDE_FIELDS, // replsec (issue 19 item 4)
   })
   .strict();
 
@@ -163,6 +171,7 @@ const connectionServerSchema = z
     ...outputs,
     role: z.enum(["standard", "replica"]).optional(),
     checkReplication: z.boolean().optional(),
+    ...REPLICATION_INPUT_FIELDS, // replsec (issue 19 item 4)
     configurationBackup: z
       .object({
         path: windowsPath.optional(),

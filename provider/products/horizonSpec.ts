@@ -27,6 +27,7 @@ import {
   runHorizonStep,
 } from "../upgrade/horizonSteps";
 import { powershellFailures } from "../upgrade/preflight";
+import { parallelUpgradeProblem, readReplication, withReplication } from "../upgrade/replication";
 import type { Plan } from "../upgrade/steps";
 import { type HorizonVersion, compareHorizonVersions, evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
 import { ruleFailure } from "../versions/rules";
@@ -109,7 +110,11 @@ async function observe(ctx: HorizonContext, validated: Validated<AnyHorizonInput
         modules: [],
       }, deadlineSeconds);
     }
-    return { facts, plan: whileInstallerRuns(planConnectionServer(facts, intent), facts) };
+    // LDAP replication (389 and, in a Cloud Pod federation, 22389) is read at preview too, on every Connection Server of
+    // a parallel upgrade, the first included.
+    const cs = inputs as ConnectionServerInputs;
+    const replication = intent.checkReplication && behind ? await readReplication(ctx.session, facts.host, cs, { deadlineSeconds, isFatal: isHostKeyError }) : undefined;
+    return { facts, plan: withReplication(whileInstallerRuns(planConnectionServer(facts, intent), facts), replication, inputs.targetVersion) };
   }
 
   const ss = inputs as SecurityServerInputs;
@@ -256,7 +261,12 @@ function makeSpec(kind: HorizonKind): HorizonSpec {
     computedKeys: COMPUTED_KEYS,
     defaultBudgetMinutes: DEFAULT_TIME_BUDGET_MINUTES,
     scriptInputs: HORIZON_SCRIPT_INPUTS,
-    validate: (news, purpose) => validateHorizonInputs(kind, news, purpose),
+    validate: (news, purpose) => {
+      const validated = validateHorizonInputs(kind, news, purpose);
+      // A parallel upgrade to a target older than 2203 is not documented: refused before any host is read.
+      const parallel = kind === "connection-server" && validated.inputs && purpose !== "read" ? parallelUpgradeProblem(validated.inputs as ConnectionServerInputs, validated.inputs.resourceName) : undefined;
+      return parallel ? { failures: [{ property: "parallelUpgrade", reason: parallel }] } : validated;
+    },
     pending(inputs) {
       const ss = kind === "security-server" ? (inputs as SecurityServerInputs) : undefined;
       if (!isUnknown(inputs.connection) && !(ss && isUnknown(ss.connectionServer.connection)) && !isUnknown(inputs.installer)) return undefined;

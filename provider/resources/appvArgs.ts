@@ -3,7 +3,7 @@
  * of other resources (a staged setup's path, the farm's preparation) can be passed in.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ConnectionArgs, MaintenanceWindowArgs } from "./horizonArgs";
+import type { ConnectionArgs, MaintenanceWindowArgs, SecretInput } from "./horizonArgs";
 
 /** Which App-V 4.x component a server runs. */
 /**
@@ -107,7 +107,7 @@ export interface AppVServerArgs {
      * The database administrative credentials this server's setup passes on ("How to Upgrade the Servers and System Components" (App-V 4.5), step 7), when it upgrades the
      * schema; secrets. `AppVFarm` gives them to the farm's first database member only.
      */
-    databaseAdmin?: pulumi.Input<{ user: pulumi.Input<string>; password: pulumi.Input<string> }>;
+    databaseAdmin?: pulumi.Input<{ user: SecretInput; password: SecretInput }>;
     /** The farm this server belongs to, for error messages. `AppVFarm` fills it in. */
     farm?: pulumi.Input<AppVFarmContextArgs>;
     /** For simulated hosts only: host-clock seconds per real second. @default 1 */
@@ -125,17 +125,17 @@ export interface AppVDatabaseArgs {
     /** Backup file, a path on the SQL Server. @default `C:\Backup\<name>-before-<target>.bak` */
     backupPath?: pulumi.Input<string>;
     /** SQL login for BACKUP DATABASE; a secret. @default Windows authentication (sqlcmd -E) */
-    sqlUser?: pulumi.Input<string>;
-    /** Its password; a secret. */
-    sqlPassword?: pulumi.Input<string>;
+    sqlUser?: SecretInput;
+    /** Its password; a secret (or a reference: `SecretInput`). */
+    sqlPassword?: SecretInput;
     /**
      * The database administrative credentials the schema upgrade needs ("How to Upgrade the Servers and System Components" (App-V 4.5), step 7: "Enter the database
      * administrative credentials"), a SQL login; secrets. The first server's setup receives them, and preview checks
      * that they log in to SQL (read-only) before any service is stopped. @default sqlUser and sqlPassword
      */
-    adminUser?: pulumi.Input<string>;
-    /** Its password; a secret. @default sqlPassword */
-    adminPassword?: pulumi.Input<string>;
+    adminUser?: SecretInput;
+    /** Its password; a secret (or a reference: `SecretInput`). @default sqlPassword */
+    adminPassword?: SecretInput;
     /** Replacement PowerShell body of Get-AppVDatabase (where App-V 4.x records its schema version is UNCONFIRMED). */
     schemaScript?: pulumi.Input<string>;
     /**

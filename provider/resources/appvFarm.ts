@@ -90,8 +90,8 @@ function memberService(role: AppVRoleArg | undefined, override: string | undefin
   return role === "management-service" ? APPV_SERVICES[role] : (override ?? APPV_SERVICES[role ?? "management"]);
 }
 
-function secretIfSet(value: pulumi.Input<string> | undefined): pulumi.Input<string> | undefined {
-  return value === undefined ? undefined : pulumi.secret(value);
+function secretIfSet<T>(value: pulumi.Input<T> | undefined): pulumi.Input<T> | undefined {
+  return value === undefined ? undefined : (pulumi.secret(value) as pulumi.Input<T>);
 }
 
 /**

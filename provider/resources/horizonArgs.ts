@@ -3,11 +3,19 @@
  * outputs of other resources (a staged installer's path, the previous server's result) can be passed in.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { SecretReference } from "../secrets/references";
+
+/**
+ * A secret: the value (pass it as a Pulumi secret), or a reference the provider process resolves itself,
+ * `{ fromEnv: "CS1_SSH_PASSWORD" }` or `{ fromFile: "/run/secrets/cs1" }`, so the value never enters the engine
+ * (docs/security.md). Recommended for pipelines.
+ */
+export type SecretInput = pulumi.Input<string | SecretReference>;
 
 /**
  * How to reach a Windows host over SSH: the same shape as `@pulumi/command`'s `remote.ConnectionArgs`, so one object
  * serves both, plus an explicit opt-out of host-key checking. Pass `password`, `privateKey` and `privateKeyPassword`
- * as Pulumi secrets.
+ * as Pulumi secrets or, better, as references (`{ fromEnv }`, `{ fromFile }`: `SecretInput`).
  */
 export interface ConnectionArgs {
     /** Host name or address. */
@@ -16,10 +24,10 @@ export interface ConnectionArgs {
     port?: pulumi.Input<number>;
     /** The Windows account to log in as, an administrator (e.g. "Administrator", "CORP\\svc-upgrade"). Required: unlike `@pulumi/command` there is no "root" default. */
     user: pulumi.Input<string>;
-    password?: pulumi.Input<string>;
-    /** An OpenSSH or PEM private key. */
-    privateKey?: pulumi.Input<string>;
-    privateKeyPassword?: pulumi.Input<string>;
+    password?: SecretInput;
+    /** An OpenSSH or PEM private key (its text; `{ fromFile }` reads it from a file as is). */
+    privateKey?: SecretInput;
+    privateKeyPassword?: SecretInput;
     /** @default $SSH_AUTH_SOCK */
     agentSocketPath?: pulumi.Input<string>;
     /** Connection attempts before giving up (1 to 100; unlimited is refused). @default 10 */
@@ -101,6 +109,11 @@ export interface HorizonOverrides {
     pairingPasswordStateScript?: pulumi.Input<string>;
     /** PowerShell body of Invoke-Vdmexport (the configuration backup; default `vdmexport.exe -f <path>`). */
     vdmexportScript?: pulumi.Input<string>;
+    /**
+     * The Windows service of the Cloud Pod global LDAP instance, whose presence marks a pod in a federation. The
+     * default is a reading of a public script, not confirmed by the vendor sources. @default "ADAM_VMwareVDMDSG"
+     */
+    cloudPodServiceName?: pulumi.Input<string>;
 }
 
 /** What every Horizon server resource takes. */
@@ -130,11 +143,22 @@ export interface ConnectionServerArgs extends HorizonServerArgs {
     /** Informational: replicas and standard servers upgrade the same way. @default "standard" */
     role?: pulumi.Input<"standard" | "replica">;
     /**
-     * Read LDAP replication health (`repadmin /showrepl localhost:389`) at preflight and stop if it has errors: the
-     * documented precondition of upgrading Connection Servers in parallel (Horizon 2203+). `HorizonPod` sets it for
-     * the servers it upgrades in parallel. @default false
+     * Read LDAP replication health in preview and again at preflight, and stop if it has errors: `repadmin /showrepl
+     * localhost:389` and, in a Cloud Pod federation, `localhost:22389`, the documented precondition of upgrading
+     * Connection Servers in parallel (Horizon 2203+). `HorizonPod` sets it on every Connection Server of a parallel
+     * upgrade, the first included. @default false
      */
     checkReplication?: pulumi.Input<boolean>;
+    /**
+     * In a Cloud Pod Architecture federation: replication of the global instance (22389) is read too. "detect" reads
+     * whether the global instance's service is present (`overrides.cloudPodServiceName`). @default "detect"
+     */
+    cloudPodFederation?: pulumi.Input<"detect" | boolean>;
+    /**
+     * Set by `HorizonPod` on each Connection Server of a parallel upgrade: preview refuses a target older than 2203,
+     * for which the vendor documents no parallel upgrade. @default false
+     */
+    parallelUpgrade?: pulumi.Input<boolean>;
     /**
      * Back up the pod's View LDAP configuration with vdmexport before this server's installer, and verify the file
      * (exists, not empty): the vendor's preparation on one Connection Server of the group. `HorizonPod` sets it on its
@@ -166,8 +190,8 @@ export interface PairedConnectionServerArgs {
 /** A Security Server to bring to `targetVersion` (Horizon 7 only; 2006 and later have none). */
 export interface SecurityServerArgs extends HorizonServerArgs {
     connectionServer: PairedConnectionServerArgs;
-    /** The security server pairing password to set on the Connection Server and give the installer. A secret. */
-    pairingPassword: pulumi.Input<string>;
+    /** The security server pairing password to set on the Connection Server and give the installer. A secret, or a reference (`SecretInput`). */
+    pairingPassword: SecretInput;
     /** Minutes the pairing password stays valid (1 to 1440). @default 30 */
     pairingTimeoutMinutes?: pulumi.Input<number>;
     /** "detect" reads the global "Use IPsec for Security Server Connections" setting. @default "detect" */

@@ -39,10 +39,30 @@ export interface HorizonPodArgs {
      */
     parallelConnectionServers?: boolean;
     /**
+     * Whether the pod belongs to a Cloud Pod Architecture federation, for the replication read of a parallel upgrade:
+     * then `repadmin /showrepl localhost:22389` (the global instance) is read besides `localhost:389`. "detect" reads
+     * whether the global instance's service (`overrides.cloudPodServiceName`, default `ADAM_VMwareVDMDSG`, a name the
+     * vendor sources do not confirm) is present on each Connection Server. @default "detect"
+     */
+    cloudPodFederation?: "detect" | boolean;
+    /**
      * The backup of the pod's View LDAP configuration (vdmexport) taken on the first Connection Server before its
      * installer. @default taken, to `C:\ProgramData\vdi-upgrade\<pod>-<cs>-before-<target>.LDF`; waive it only with a reason
      */
     configurationBackup?: pulumi.Input<ConfigurationBackupArgs>;
+}
+
+/**
+ * replsec (issue 19 item 4): in a parallel upgrade every Connection Server, the first included, reads LDAP replication
+ * (389, and 22389 in a Cloud Pod federation) in preview, at the readiness gate and at its preflight.
+ */
+function replicationArgs(args: HorizonPodArgs, cs: Pick<ConnectionServerArgs, "checkReplication" | "cloudPodFederation">): Pick<ConnectionServerArgs, "checkReplication" | "cloudPodFederation" | "parallelUpgrade"> {
+    const parallel = !!args.parallelConnectionServers;
+    return {
+        checkReplication: parallel || cs.checkReplication,
+        ...(parallel ? { parallelUpgrade: true } : {}),
+        ...(args.cloudPodFederation !== undefined || cs.cloudPodFederation !== undefined ? { cloudPodFederation: cs.cloudPodFederation ?? args.cloudPodFederation } : {}),
+    };
 }
 
 /**
@@ -69,7 +89,7 @@ export class HorizonPod extends pulumi.ComponentResource {
         for (const entry of args.connectionServers) {
             const { name: csName, netbiosName, securityServers, targetVersion, ...csArgs } = entry;
             const csTarget = targetVersion ?? args.targetVersion;
-            members.push({ kind: "connection-server", inputs: { ...csArgs, targetVersion: csTarget, resourceName: `${name}-${csName}` } as Record<string, unknown> });
+            members.push({ kind: "connection-server", inputs: { ...csArgs, ...replicationArgs(args, csArgs), targetVersion: csTarget, resourceName: `${name}-${csName}` } as Record<string, unknown> });
             if (members.length === 1) (members[0].inputs as Record<string, unknown>).configurationBackup = backup;
             for (const ssEntry of securityServers ?? []) {
                 const { name: ssName, targetVersion: ssTarget, pairingPassword: _secret, ...ssArgs } = ssEntry;
@@ -93,14 +113,13 @@ export class HorizonPod extends pulumi.ComponentResource {
             const { name: csName, netbiosName, securityServers, targetVersion, ...csArgs } = entry;
             const csTarget = targetVersion ?? args.targetVersion;
             const after = args.parallelConnectionServers && index > 0 ? firstConnectionServer : previous;
-            const parallel = !!args.parallelConnectionServers && index > 0;
             const cs = new ConnectionServer(
                 `${name}-${csName}`,
                 {
                     ...csArgs,
                     targetVersion: csTarget,
                     upgradeAfter: [after ?? gate],
-                    checkReplication: parallel || csArgs.checkReplication,
+                    ...replicationArgs(args, csArgs),
                     configurationBackup: index === 0 ? backup : csArgs.configurationBackup,
                 },
                 { parent: this },

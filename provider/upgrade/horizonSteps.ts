@@ -6,7 +6,6 @@
 import {
   getFileHash,
   getPairingPasswordState,
-  getReplicationHealth,
   getSecurityServerList,
   invokeHook,
   invokePrepareSecurityServer,
@@ -31,6 +30,7 @@ import { windowVerdict } from "../lifecycle/support";
 import type { MaintenanceWindow } from "../schedule/maintenanceWindow";
 import type { Session } from "../transport/session";
 import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "./commonSteps";
+import { requireHealthyReplication } from "./replication";
 import { HORIZON_VERSIONS, readHostIpsec } from "./horizonFacts";
 import { type HostFacts, NOT_UTC_WORKAROUND, type PairingFacts, describeEntry, hostNames, pairRules, pairingPasswordProblem, staleEntries } from "./horizonPlan";
 import type { Plan, PlannedStep } from "./steps";
@@ -94,17 +94,8 @@ export async function runHorizonStep(
       if (f.isAdmin === false) throw new Error(`${f.user} is not an elevated administrator on ${f.host}`);
       const closed = windowVerdict(window, f.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES);
       if (closed) throw new Error(closed);
-      if ((inputs as ConnectionServerInputs).checkReplication) {
-        // Parallel upgrades (2203+) are documented only with healthy LDAP replication (VMware Horizon 2203 Upgrades, "Upgrading Connection Server Instances in Parallel"; docs/sources.md).
-        const health = (await getReplicationHealth(ctx.session, { onLine })).result;
-        if (!health.healthy) {
-          const failed = health.output.filter((l) => /failed|error/i.test(l)).slice(0, 3).map((l) => l.trim());
-          throw new Error(
-            `LDAP replication on ${f.host} has errors (repadmin /showrepl localhost:389: ${failed.join(" | ") || "not healthy"}); ` +
-              "Connection Servers are upgraded in parallel only with healthy replication: repair it, or set parallelConnectionServers: false",
-          );
-        }
-      }
+      // Both LDAP instances (389 and, in a Cloud Pod federation, 22389) again, right before anything changes.
+      if ((inputs as ConnectionServerInputs).checkReplication) await requireHealthyReplication(ctx.session, f.host, inputs as ConnectionServerInputs, onLine);
       return;
     }
     case "backup-configuration": {

@@ -38,6 +38,7 @@ describe("lab/cliOptions", () => {
       [["set", "cs2"], /\[set\] needs HOST version V/],
       [["audit", "extra"], /\[audit\] takes no arguments/],
       [["replication", "pod1", "meh"], /must be healthy or broken/],
+      [["replication", "pod1", "broken", "cloud"], /the instance must be local or global; got "cloud"/],
     ];
     for (const [argv, pattern] of refusals) {
       it(`refuses ${JSON.stringify(argv)}, naming the argument, and shows the usage`, () => {
@@ -60,6 +61,7 @@ describe("lab/cliOptions", () => {
         [["down", "cs2"], { op: "reachable", host: "cs2", reachable: false }],
         [["up", "cs2"], { op: "reachable", host: "cs2", reachable: true }],
         [["replication", "pod1", "broken"], { op: "replication", pod: "pod1", healthy: false }],
+        [["replication", "pod1", "broken", "global"], { op: "replication", pod: "pod1", healthy: false, instance: "global" }],
       ];
       for (const [argv, request] of cases) assert.deepEqual(parseCommandLine(argv), { command: "control", out: ".lab/lab.json", request }, argv.join(" "));
     });

@@ -73,8 +73,9 @@ describe("lab handlers: Horizon Connection Server installer", () => {
   it("blocks an 8.5 (2203) upgrade while LDAP replication is unhealthy, and allows it once healthy", async () => {
     stageHorizon(lab, ["cs1"], V85);
     lab.setReplicationHealthy("pod1", false);
-    const health = await op(lab, "cs1", "Get-ReplicationHealth");
-    assert.equal(health.result.healthy, false);
+    const health = await op(lab, "cs1", "Get-ReplicationHealth", { cloudPodService: "ADAM_VMwareVDMDSG", global: "detect" });
+    assert.deepEqual(health.result.instances.map((i: { port: number }) => i.port), [389]);
+    assert.match(health.result.instances[0].output.join("\n"), /Last attempt @ .* failed, result 1722/);
     const blocked = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
     assert.equal(blocked.result.exitCode, 1603);
     assert.match(blocked.result.logTail.join("\n"), /replication/);
@@ -84,6 +85,38 @@ describe("lab handlers: Horizon Connection Server installer", () => {
     assert.equal(ok.result.exitCode, 0);
     assert.equal(versionOf(lab, "cs1"), V85);
     assert.equal(lab.host("cs1").state.products[0].displayName, "VMware Horizon Connection Server");
+  });
+
+  it("in a Cloud Pod federation, reads the global instance on 22389 where its service runs, and blocks a 2203 upgrade while it has errors", async () => {
+    await lab.stop();
+    const base = standardLab();
+    lab = await startLab({ ...base, pods: base.pods!.map((p) => ({ ...p, cloudPod: true })) });
+    assert.ok(lab.host("cs1").state.services.some((s) => s.name === "ADAM_VMwareVDMDSG" && s.status === "Running"));
+    lab.setReplicationHealthy("pod1", false, "global");
+    const health = await op(lab, "cs1", "Get-ReplicationHealth", { cloudPodService: "ADAM_VMwareVDMDSG", global: "detect" });
+    assert.deepEqual(health.result.cloudPodService, { name: "ADAM_VMwareVDMDSG", present: true });
+    const [local, global] = health.result.instances as { port: number; exitCode: number; output: string[] }[];
+    assert.equal(local.port, 389);
+    assert.doesNotMatch(local.output.join("\n"), /failed/);
+    assert.equal(global.port, 22389);
+    assert.match(global.output[0], /^Repadmin: running command \/showrepl against full DC localhost:22389$/);
+    assert.match(global.output.join("\n"), /DC=vdiglobal,DC=vmware,DC=int\n    Default-First-Site-Name\\CS2 via RPC\n.*\n        Last attempt @ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d failed, result 1722 \(0x6ba\):\n            The RPC server is unavailable\.\n        3 consecutive failure\(s\)\./);
+    // A service name that is not there: no global instance read ("detect"), or an LDAP error when asked for anyway.
+    const other = await op(lab, "cs1", "Get-ReplicationHealth", { cloudPodService: "NoSuchService", global: "detect" });
+    assert.equal(other.result.instances.length, 1);
+    stageHorizon(lab, ["cs1"], V85);
+    const blocked = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
+    assert.equal(blocked.result.exitCode, 1603);
+    assert.match(blocked.result.logTail.join("\n"), /localhost:22389/);
+    lab.setReplicationHealthy("pod1", true, "global");
+    assert.equal((await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER))).result.exitCode, 0);
+    assert.ok(lab.host("cs1").state.services.some((s) => s.name === "ADAM_VMwareVDMDSG"), "the upgrade dropped the global instance's service");
+  });
+
+  it("answers an LDAP error for 22389 on a Connection Server outside a federation, and refuses to break a global instance it has not", async () => {
+    const r = await op(lab, "cs1", "Get-ReplicationHealth", { cloudPodService: "ADAM_VMwareVDMDSG", global: "always" });
+    assert.deepEqual(r.result.instances[1], { port: 22389, exitCode: 58, output: ["Repadmin: running command /showrepl against full DC localhost:22389", "LDAP error 81 (Server Down) Win32 Err 58."] });
+    assert.throws(() => lab.setReplicationHealthy("pod1", false, "global"), /not in a Cloud Pod federation/);
   });
 
   it("does not check replication for a 7.x target", async () => {

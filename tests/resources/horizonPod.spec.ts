@@ -493,29 +493,7 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     }
   });
 
-  describe("parallel Connection Servers (Horizon 2203 and later)", function () {
-    it("upgrades the others only with healthy LDAP replication, checked at their preflight", async () => {
-      const pod = await podUnderTest(engine, { parallelConnectionServers: "true" });
-      try {
-        pod.lab.setReplicationHealthy("pod1", false);
-        const err = await pod.stack.up().then(
-          () => assert.fail("up succeeded with LDAP replication failing"),
-          (e: unknown) => e,
-        );
-        assert.match(errorText(err), /\[pod1-cs2\] step 1\/4 preflight on CS2 failed: LDAP replication on CS2 has errors/);
-        assert.equal(version(pod.lab, "cs1"), "7.13.2.21000000");
-        assert.equal(version(pod.lab, "cs2"), "7.12.0.15770369");
-        assert.ok(pod.lab.audit().some((e) => e.host === "cs2" && e.operation === "Get-ReplicationHealth"));
-        pod.lab.setReplicationHealthy("pod1", true);
-        const up = await pod.stack.up();
-        assert.equal(up.result.summary.result, "succeeded");
-        for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000");
-        assert.ok(pod.lab.maxOutOfService(POD) <= 2, "more than the two Connection Servers were out at once");
-      } finally {
-        await dispose(pod);
-      }
-    });
-  });
+  // Parallel Connection Servers (Horizon 2203 and later, and refused for 7.x targets): tests/engine/replicationPreview.spec.ts.
 
   describe("the maintenance window", function () {
     it("fails preview when it is closed, naming the next opening by the host's clock", async () => {

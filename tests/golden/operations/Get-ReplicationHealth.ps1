@@ -7,11 +7,15 @@ function Write-VdiResult($Value) {
 }
 $repadmin = Get-Command repadmin.exe -ErrorAction SilentlyContinue
 if ($null -eq $repadmin) { throw "repadmin.exe was not found on $env:COMPUTERNAME (it comes with the AD LDS tools)." }
-$output = & {
-  $ErrorActionPreference = 'Continue'
-  & $repadmin.Source '/showrepl' 'localhost:389' 2>&1 | ForEach-Object { [string]$_ }
+$present = $null -ne (Get-Service -Name ([string]$p.cloudPodService) -ErrorAction SilentlyContinue)
+$ports = @(389)
+if ($p.global -eq 'always' -or ($p.global -eq 'detect' -and $present)) { $ports += 22389 }
+$instances = @()
+foreach ($port in $ports) {
+  $output = & {
+    $ErrorActionPreference = 'Continue'
+    & $repadmin.Source '/showrepl' ('localhost:' + $port) 2>&1 | ForEach-Object { [string]$_ }
+  }
+  $instances += @{ port = [int]$port; exitCode = [int]$LASTEXITCODE; output = @($output) }
 }
-$exitCode = [int]$LASTEXITCODE
-$output = @($output)
-$failed = @($output | Where-Object { $_ -match 'Last attempt @ .* failed' -or $_ -match '\b[1-9][0-9]* consecutive failure' })
-Write-VdiResult @{ healthy = ($exitCode -eq 0 -and $failed.Count -eq 0); output = $output }
+Write-VdiResult @{ cloudPodService = @{ name = [string]$p.cloudPodService; present = $present }; instances = @($instances) }
