@@ -1,6 +1,7 @@
 // The fast CRUD tier: the one lifecycle (provider/lifecycle/lifecycle.ts) driven through the runtime entry with fake
-// sessions replaying transcripts (tests/lifecycle/fakeSessions.ts): no lab, no SSH. The lab tier keeps the end-to-end
-// tests.
+// sessions replaying transcripts (tests/lifecycle/fakeSessions.ts): no lab, no SSH, no engine. Whole runs recorded from
+// the lab (tests/lifecycle/goldenRuns.ts; UPDATE_GOLDEN=1 records them again) fail on any operation, params or session
+// purpose other than the recorded ones. The lab tier keeps the end-to-end tests.
 import assert from "node:assert/strict";
 import * as runtime from "../../provider/lifecycle/runtime";
 import { UNKNOWN } from "../../provider/lifecycle/inputSupport";
