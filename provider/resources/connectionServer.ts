@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlanStep, ServerStatus } from "../report/status";
+import { guardInput } from "./guardArgs";
 import type { ConnectionServerArgs } from "./horizonArgs";
 import { horizonOutputs, horizonProvider } from "./horizonProviders";
 
@@ -41,8 +42,9 @@ export class ConnectionServer extends pulumi.dynamic.Resource {
     super(
       horizonProvider("connection-server"),
       name,
-      { ...args, connection: pulumi.secret(args.connection), resourceName: name, ...horizonOutputs, configurationBackupFile: undefined },
-      { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+      // guard: issue 19 (run lease, availability guard), with this stack and project.
+      { ...args, connection: pulumi.secret(args.connection), guard: guardInput(args.guard), resourceName: name, ...horizonOutputs, configurationBackupFile: undefined },
+      { ...opts, additionalSecretOutputs: ["connection", "guard", ...(opts?.additionalSecretOutputs ?? [])] },
       "horizon",
       "ConnectionServer",
     );

@@ -3,6 +3,7 @@
  * outputs of other resources (a staged installer's path, the previous server's result) can be passed in.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { AvailabilityGuardArgs } from "./guardArgs";
 
 /**
  * How to reach a Windows host over SSH: the same shape as `@pulumi/command`'s `remote.ConnectionArgs`, so one object
@@ -123,6 +124,8 @@ export interface HorizonServerArgs {
     upgradeAfter?: pulumi.Input<pulumi.Input<string>[]>;
     /** For simulated hosts only: host-clock seconds per real second, so deadlines follow a fast lab clock. @default 1 */
     timeScale?: pulumi.Input<number>;
+    /** Coordination with other runs (issue 19): availability group, lease lifetime, guard wait. `HorizonPod` fills the group. */
+    guard?: pulumi.Input<AvailabilityGuardArgs>;
 }
 
 /** A Connection Server (standard or replica) to bring to `targetVersion`. */

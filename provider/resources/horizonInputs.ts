@@ -5,6 +5,7 @@
  * output during preview) are skipped, not refused.
  */
 import { z } from "zod";
+import { type GuardInputs, guardInputSchema } from "../upgrade/coordination";
 import { connectionArgsProblems } from "../transport/connectionArgs";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
@@ -57,6 +58,8 @@ export interface HorizonServerInputs {
   overrides?: HorizonOverrideInputs;
   upgradeAfter?: unknown[];
   timeScale?: number;
+  /** Issue 19: run lease and availability guard (upgrade/coordination.ts). */
+  guard?: GuardInputs;
 }
 
 /** Inputs of a Connection Server. */
@@ -112,6 +115,8 @@ const common = {
   upgradeAfter: z.array(z.unknown()).optional(),
   timeScale: z.number().positive("must be a positive number (host-clock seconds per real second)").max(100_000).optional(),
   __provider: z.unknown().optional(),
+  // Issue 19 (guard): run lease and availability guard.
+  guard: guardInputSchema.optional(),
 };
 
 /** Output-only properties the class seeds as undefined; a stored state may carry them back in. */

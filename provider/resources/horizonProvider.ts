@@ -56,6 +56,8 @@ import {
 } from "../upgrade/horizonPlan";
 import { powershellFailures } from "../upgrade/preflight";
 import { runPlan } from "../upgrade/runner";
+import { coordinationFor, groupConnections, withHostRecords } from "../upgrade/coordination";
+import { openSession } from "../transport/session";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { compareHorizonVersions, evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
 import {
@@ -83,6 +85,8 @@ function secretsOf(inputs: Partial<AnyHorizonInputs>): string[] {
     ...(typeof ss.pairingPassword === "string" && ss.pairingPassword.length > 0 ? [ss.pairingPassword] : []),
     ...connectionSecretValues(inputs.connection),
     ...connectionSecretValues(ss.connectionServer?.connection),
+    // Issue 19 (guard): the availability group's connections.
+    ...groupConnections(inputs.guard).flatMap(connectionSecretValues),
   ];
 }
 
@@ -147,8 +151,17 @@ async function missingTools(session: Session, wanted: { files: string[]; command
   }
 }
 
-/** Reads the live facts and plans. Read-only. */
+/** Reads the live facts and plans, with what the host records about owed hooks and other runs' leases. Read-only. */
 async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed> {
+  const observed = await observeServer(ctx, deadlineSeconds);
+  // Issue 19 (guard): an owed after-hook is part of the plan; another run's lease is a note.
+  if (!observed.facts.reachable) return observed;
+  const plan = await withHostRecords(ctx.session, observed.plan, { resource: ctx.inputs.resourceName, host: observed.facts.host, afterHookDeclared: !!ctx.inputs.hooks?.after, deadlineSeconds });
+  return { ...observed, plan };
+}
+
+/** Reads the live facts and plans the server's upgrade. Read-only. */
+async function observeServer(ctx: Context, deadlineSeconds?: number): Promise<Observed> {
   const { inputs } = ctx;
   const facts = await readHorizonHost(ctx.session, {
     label: inputs.connection.host,
@@ -408,6 +421,19 @@ async function converge(kind: HorizonKind, news: Record<string, any>): Promise<{
   await runPlan(resource, plan.steps, (step, remainingMs) => runStep(ctx, validated.window, observed, step, remainingMs, state), {
     budgetMs: (budgetMinutes * 60_000) / scale,
     log: (line) => say(resource, line, secrets),
+    // Issue 19 (guard): run lease, availability guard, owed after-hooks.
+    coordination: coordinationFor({
+      resource,
+      host: facts.host,
+      session: ctx.session,
+      guard: inputs.guard,
+      servicePatterns: [ctx.servicePattern],
+      timeBudgetMinutes: budgetMinutes,
+      scale,
+      log: (line) => say(resource, line, secrets),
+      redact: (text) => redactText(text, secrets),
+      openMember: (connection) => openSession(connection as ConnectionInputs),
+    }),
   });
   const after = state.facts;
   const extra: Record<string, unknown> = {};

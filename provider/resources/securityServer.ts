@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlanStep, ServerStatus } from "../report/status";
+import { guardInput } from "./guardArgs";
 import type { SecurityServerArgs } from "./horizonArgs";
 import { horizonOutputs, horizonProvider } from "./horizonProviders";
 
@@ -51,11 +52,13 @@ export class SecurityServer extends pulumi.dynamic.Resource {
         connection: pulumi.secret(args.connection),
         connectionServer: pairing,
         pairingPassword: pulumi.secret(args.pairingPassword),
+        // Issue 19 (run lease, availability guard), with this stack and project.
+        guard: guardInput(args.guard),
         resourceName: name,
         ...horizonOutputs,
         pairingState: undefined,
       },
-      { ...opts, additionalSecretOutputs: ["connection", "connectionServer", "pairingPassword", ...(opts?.additionalSecretOutputs ?? [])] },
+      { ...opts, additionalSecretOutputs: ["connection", "connectionServer", "pairingPassword", "guard", ...(opts?.additionalSecretOutputs ?? [])] },
       "horizon",
       "SecurityServer",
     );
