@@ -420,8 +420,8 @@ function twoStacksOnOnePod(): Scenario {
         "examples/horizon-pod",
         Object.fromEntries(Object.entries(all).map(([k, v]) => [k.replace(/^horizon-pod:/, ""), { value: v.value, secret: v.secret }])),
       );
-      // CS1's installer of an hour of host time (3 s real) keeps the other run on CS1 while this one starts.
-      p.lab.inject("cs1", { kind: "slow-installer", seconds: 3600, operation: INSTALLER_OPERATION, times: 1 });
+      // CS1's installer of three hours of host time (9 s real) keeps the other run on CS1 while this one starts.
+      p.lab.inject("cs1", { kind: "slow-installer", seconds: 3 * 3600, operation: INSTALLER_OPERATION, times: 1 });
       otherUp = other.up().catch((e: unknown) => e);
       const deadline = Date.now() + 120_000;
       while (p.lab.lease("cs1")?.stack !== other.stack.name) {
