@@ -13,7 +13,34 @@ import type { Session } from "../transport/session";
  * This provider process's run id: one per `pulumi up` (the engine starts one provider process per run), so every
  * server of one run shares it and two runs never do.
  */
-export const RUN_ID = `${hostname().split(".")[0]}-${process.pid}-${randomUUID().slice(0, 8)}`;
+export const RUN_ID = `${machine()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+
+function machine(): string {
+  return hostname().split(".")[0].replace(/[^A-Za-z0-9_.]/g, "_");
+}
+
+/**
+ * Whether the run that holds a lease is known to be gone: its run id names this machine and a process id that no
+ * longer exists (a provider process killed or crashed here; the next `up` from the same runner need not wait for the
+ * lease to expire). Undefined when that cannot be known (another machine, a live process, a run id of another form).
+ */
+export function holderGone(runId: string, isAlive: (pid: number) => boolean = processAlive): string | undefined {
+  const m = /^(.+)-(\d+)-[0-9a-f]{8}$/.exec(runId);
+  if (!m || m[1] !== machine()) return undefined;
+  const pid = Number(m[2]);
+  if (pid === process.pid || isAlive(pid)) return undefined;
+  return `its provider process (PID ${pid} on this machine) is gone`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 /** Who is running: the run id, and the stack and project the resource classes pass in (`pulumi.getStack()`, `getProject()`). */
 export interface RunIdentity {
@@ -61,16 +88,26 @@ export interface LeaseHeld extends Error {
  * Takes this run's lease on the host behind `session` (`host` names it in messages). Returns the lease; throws a
  * `LeaseHeld` naming the holder when another run's lease is live.
  */
-export async function takeLease(session: Session, host: string, id: RunIdentity, minutes: number, warn: (line: string) => void): Promise<Lease> {
+export async function takeLease(
+  session: Session,
+  host: string,
+  id: RunIdentity,
+  minutes: number,
+  warn: (line: string) => void,
+  gone: (runId: string) => string | undefined = holderGone,
+): Promise<Lease> {
   const params = { runId: id.runId, stack: id.stack, project: id.project, minutes };
   const first = (await newRunLease(session, params)).result;
   if (first.taken) return first.lease;
   let holder = first.lease;
-  if (isExpired(holder, first.utcNow)) {
+  const expired = isExpired(holder, first.utcNow);
+  const dead = expired ? undefined : gone(holder.runId);
+  if (expired || dead) {
     // Compare-and-swap on the holder's run id: if a third run took it over meanwhile, this one does not win.
     const again = (await newRunLease(session, { ...params, takeOverRunId: holder.runId })).result;
     if (again.taken) {
-      warn(`warning: took over the expired lease on ${host} of ${describeLease(holder)} (host clock ${first.utcNow}); that run ended without releasing it`);
+      const why = expired ? `the expired lease on ${host} of ${describeLease(holder)} (host clock ${first.utcNow})` : `the lease on ${host} of ${describeLease(holder)}: ${dead}`;
+      warn(`warning: took over ${why}; that run ended without releasing it`);
       return again.lease;
     }
     holder = again.lease;

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { Lease } from "../../provider/operations/leaseOperations";
-import { RUN_ID, defaultLeaseMinutes, describeLease, isExpired, runIdentity, takeLease } from "../../provider/upgrade/lease";
+import { RUN_ID, defaultLeaseMinutes, describeLease, holderGone, isExpired, runIdentity, takeLease } from "../../provider/upgrade/lease";
 import type { Session } from "../../provider/transport/session";
 
 const HOLDER: Lease = { runId: "other", stack: "prod", project: "horizon-pod", host: "CS1", since: "2026-12-05T21:00:00.000Z", expires: "2026-12-05T23:00:00.000Z", out: false };
@@ -72,5 +72,26 @@ describe("run lease", () => {
       { taken: false, utcNow: "2026-12-06T01:00:00.000Z", lease: third },
     ]);
     await assert.rejects(takeLease(s, "CS1", id, 60, () => {}), /CS1 is leased by run third/);
+  });
+
+  it("knows a holder is gone only for a run of this machine whose process no longer exists", () => {
+    const here = RUN_ID.replace(/-\d+-[0-9a-f]{8}$/, "");
+    assert.equal(holderGone(`${here}-4242-0badf00d`, () => false), "its provider process (PID 4242 on this machine) is gone");
+    assert.equal(holderGone(`${here}-4242-0badf00d`, () => true), undefined, "a live process");
+    assert.equal(holderGone(`elsewhere-4242-0badf00d`, () => false), undefined, "another machine");
+    assert.equal(holderGone(RUN_ID, () => false), undefined, "this very process");
+    assert.equal(holderGone("pipeline-42", () => false), undefined, "a run id of another form");
+  });
+
+  it("takes over a live lease whose provider process on this machine is gone, with a warning", async () => {
+    const crashed = { ...HOLDER, runId: "runner-1-0badf00d" };
+    const s = fakeSession([
+      { taken: false, utcNow: "2026-12-05T22:00:00.000Z", lease: crashed },
+      { taken: true, utcNow: "2026-12-05T22:00:00.000Z", lease: { ...HOLDER, runId: RUN_ID }, previous: crashed },
+    ]);
+    const warnings: string[] = [];
+    await takeLease(s, "CS1", id, 60, (w) => warnings.push(w), (runId) => (runId === crashed.runId ? "its provider process (PID 1 on this machine) is gone" : undefined));
+    assert.equal(s.sent[1].takeOverRunId, crashed.runId);
+    assert.match(warnings[0], /^warning: took over the lease on CS1 of run runner-1-0badf00d .*: its provider process \(PID 1 on this machine\) is gone; that run ended without releasing it$/);
   });
 });
