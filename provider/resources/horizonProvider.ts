@@ -56,7 +56,7 @@ import {
 } from "../upgrade/horizonPlan";
 import { powershellFailures } from "../upgrade/preflight";
 import { runPlan } from "../upgrade/runner";
-import { coordinationFor, groupConnections, withHostRecords } from "../upgrade/coordination";
+import { coordinationFor, describeGroups, groupConnections, withHostRecords } from "../upgrade/coordination";
 import { openSession } from "../transport/session";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { compareHorizonVersions, evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
@@ -342,6 +342,19 @@ export async function checkPod(_olds: unknown, news: Record<string, any>): Promi
     else ready.push(String(members[i].inputs.resourceName));
   }
   if (failures.length > 0) return { failures: safeFailures(failures, news) };
+  // Issue 19 (guard): each availability group's live state, in preview.
+  const known = members.filter((m) => m.inputs.connection !== undefined && !isUnknown(m.inputs.connection));
+  const groups = await describeGroups(
+    known.map((m) => ({
+      group: m.kind === "connection-server" ? "Connection Servers" : "security servers",
+      name: String(m.inputs.resourceName),
+      connection: m.inputs.connection,
+      servicePattern: m.inputs.overrides?.serviceDisplayName ?? (m.kind === "connection-server" ? CONNECTION_SERVER_SERVICE : SECURITY_SERVER_SERVICE),
+    })),
+    (c) => openSession(c as ConnectionInputs),
+    CHECK_READ_DEADLINE_SECONDS,
+  );
+  if (groups.length > 0) say(String(news.resourceName ?? "pod"), groups.map((g) => `live state of ${g}`), known.flatMap((m) => connectionSecretValues(m.inputs.connection)));
   return { inputs: { ...news, ready } };
 }
 /** The desired state of a resource: a change to it means work. Ordering links and write-only secrets are left out. */

@@ -137,3 +137,33 @@ export async function withHostRecords(session: Session, plan: Plan, o: { resourc
   }
   return next;
 }
+
+/** One member of a pod as the gate knows it, for the group's live state in preview. */
+export interface GroupMember {
+  group: string;
+  name: string;
+  connection: unknown;
+  servicePattern: string;
+}
+
+/**
+ * Each availability group's live state, as preview prints it (issue 19: "preview shows each group's live state"):
+ * `Connection Servers: CS1 in service; CS2 "VMware Horizon View Connection Server" Stopped, leased by run ...`. Reads
+ * every member live (`Get-MemberState`), never from remembered facts; a member that cannot be read says so.
+ */
+export async function describeGroups(members: readonly GroupMember[], openMember: (connection: unknown) => Session, deadlineSeconds?: number): Promise<string[]> {
+  const states = await Promise.all(
+    members.map(async (m) => {
+      try {
+        const s = (await getMemberState(openMember(m.connection), { displayNameLike: [m.servicePattern] }, { deadlineSeconds })).result;
+        const lease = s.lease && !isExpired(s.lease, s.utcNow) ? `, leased by ${describeLease(s.lease)}${s.lease.out ? " (going out of service)" : ""}` : "";
+        const svc = !s.service ? "no product service" : s.service.status === "Running" ? "in service" : `"${s.service.displayName}" ${s.service.status}`;
+        return `${s.computerName} ${svc}${lease}`;
+      } catch (e) {
+        return `${m.name} unreadable (${(e as Error).message.split("\n")[0].slice(0, 120)})`;
+      }
+    }),
+  );
+  const groups = [...new Set(members.map((m) => m.group))];
+  return groups.map((g) => `${g}: ${members.map((m, i) => (m.group === g ? states[i] : undefined)).filter(Boolean).join("; ")}`);
+}

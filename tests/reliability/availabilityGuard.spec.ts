@@ -77,6 +77,10 @@ describe("availability guard and run leases (issue 19)", function () {
     const p = await podUnderTest(engine);
     pods.push(p);
     p.lab.setServiceStatus("cs2", "Stopped");
+    // Preview shows each availability group's live state.
+    const preview = await p.stack.preview();
+    assert.match(preview.output, /\[pod1-readiness\] live state of Connection Servers: CS1 in service; CS2 "VMware Horizon View Connection Server" Stopped/);
+    assert.match(preview.output, /live state of security servers: SS1 in service; SS2 in service/);
     const r = await settle(p.stack.up());
     assert.equal(r.ok, false, "the up went ahead with CS2 stopped");
     const text = (r as { text: string }).text;
