@@ -85,6 +85,7 @@ const FAULT_VALUES: Record<Fault["kind"], { takes: "none" | "number" | "text" | 
   "backup-invalid": { takes: "none" },
   "pairing-expired": { takes: "none" },
   "pairing-refused": { takes: "none" },
+  "hook-fails": { takes: "phase", field: "phase" },
 };
 
 export const USAGE = `usage: npm run lab -- [options]            start a lab and keep it running (Ctrl+C stops it)

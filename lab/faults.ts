@@ -38,7 +38,13 @@ export type FaultKind =
    */
   | { readonly kind: "pairing-expired" }
   /** `Set-PairingPassword` is refused by the Connection Server (the password is rejected). */
-  | { readonly kind: "pairing-refused" };
+  | { readonly kind: "pairing-refused" }
+  /**
+   * The operator's hook of this phase ("before" or "after") exits with `exitCode` (default 1): a load balancer that
+   * refuses to take the server back, a smoke test that fails. With `times`, it fails that many runs and then succeeds
+   * (issue 19, "hooks whose success or failure is scripted"). Matches `Invoke-Hook` calls of that phase only.
+   */
+  | { readonly kind: "hook-fails"; readonly phase: string; readonly exitCode?: number };
 
 /** A fault and when it fires. */
 export type Fault = FaultKind & {
@@ -121,6 +127,13 @@ export class FaultSet {
         (f) => f.kind === "service-wont-start" && f.displayName.toLowerCase() === displayName.toLowerCase(),
       ).length > 0
     );
+  }
+
+  /** Counts one hook run of `phase`; the exit code it must return, or undefined when it succeeds. */
+  takeHookFails(phase: string): number | undefined {
+    const fired = this.take((f) => f.kind === "hook-fails" && f.phase.toLowerCase() === phase.toLowerCase());
+    const f = fired[0] as Extract<FaultKind, { kind: "hook-fails" }> | undefined;
+    return f ? (f.exitCode ?? 1) : undefined;
   }
 
   private take(match: (f: Fault) => boolean): FaultKind[] {

@@ -16,6 +16,7 @@ import {
   servicesFor,
 } from "./catalog";
 import type { FaultKind, FaultSet } from "./faults";
+import { newRunLease, readLease, readOwedHooks, setOwedHook, setRunLease } from "./leases";
 import { like } from "./likePattern";
 import { parseInstallerArguments, substituteSecrets } from "./protocol";
 import {
@@ -1208,8 +1209,80 @@ const invokeHook: Handler<{ hook: string; phase: string }> = {
   async run(ctx) {
     await work(ctx, ctx.durations.quick);
     ctx.host.hooks.push({ phase: ctx.params.phase, hook: ctx.params.hook, at: ctx.world.clock.nowIso() });
-    const forced = hasFault(ctx, "exit-code");
-    return forced ? { exitCode: forced.exitCode, output: [`hook failed with exit code ${forced.exitCode}`] } : { exitCode: 0, output: [] };
+    const forced = hasFault(ctx, "exit-code")?.exitCode ?? ctx.hostFaults.takeHookFails(ctx.params.phase);
+    return forced !== undefined ? { exitCode: forced, output: [`hook failed with exit code ${forced}`] } : { exitCode: 0, output: [] };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Run leases and owed hooks (issue 19; semantics and sources in leases.ts)
+
+const leaseSchema = z.object({ runId: z.string().min(1), stack: z.string().min(1), project: z.string().min(1), host: z.string(), since: z.string(), expires: z.string() });
+
+const getRunLease: Handler<Record<string, never>> = {
+  schema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    return { utcNow: ctx.world.clock.nowIso(), lease: readLease(ctx.host) ?? null, owedHooks: readOwedHooks(ctx.host) };
+  },
+};
+
+const newRunLeaseHandler: Handler<{ runId: string; stack: string; project: string; minutes: number; takeOverRunId?: string }> = {
+  schema: z.object({ runId: z.string().min(1), stack: z.string().min(1), project: z.string().min(1), minutes: z.number().positive(), takeOverRunId: z.string().min(1).optional() }).strict(),
+  // %ProgramData%\vdi-upgrade is writable by administrators only.
+  admin: true,
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    // No await from here on: CreateNew is one file-system call.
+    return newRunLease(ctx.world, ctx.host, ctx.params);
+  },
+};
+
+const setRunLeaseHandler: Handler<{ runId: string; out?: boolean; release?: boolean }> = {
+  schema: z.object({ runId: z.string().min(1), out: z.boolean().optional(), release: z.boolean().optional() }).strict(),
+  admin: true,
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    return setRunLease(ctx.world, ctx.host, ctx.params);
+  },
+};
+
+const owedHookParams = z
+  .object({
+    resource: z.string().min(1),
+    phase: z.string().min(1),
+    clear: z.boolean().optional(),
+    failedAt: z.string().optional(),
+    exitCode: z.number().int().optional(),
+    output: z.array(z.string()).optional(),
+    lease: leaseSchema.strict().optional(),
+  })
+  .strict();
+
+const setOwedHookHandler: Handler<z.infer<typeof owedHookParams>> = {
+  schema: owedHookParams,
+  admin: true,
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const { resource, phase, clear, failedAt, exitCode, output, lease } = ctx.params;
+    // As the script does: the fields given become the record ([string]/[int] casts of absent values).
+    const record = clear ? null : { resource, phase, failedAt: failedAt ?? "", exitCode: exitCode ?? 0, output: output ?? [], ...(lease ? { lease } : {}) };
+    return { owedHooks: setOwedHook(ctx.world, ctx.host, { resource, phase, record }) };
+  },
+};
+
+/** What another run's guard reads on a member of the availability group: its service and its lease. */
+const getMemberState: Handler<{ displayNameLike: string[] }> = {
+  schema: z.object({ displayNameLike: z.array(z.string().min(1)).min(1) }).strict(),
+  async run(ctx) {
+    await work(ctx, ctx.durations.quick);
+    const svc = ctx.host.services.find((s) => ctx.params.displayNameLike.some((pat) => like(s.displayName, pat)));
+    return {
+      computerName: ctx.host.computerName,
+      utcNow: ctx.world.clock.nowIso(),
+      service: svc ? { displayName: svc.displayName, status: svc.status } : null,
+      lease: readLease(ctx.host) ?? null,
+    };
   },
 };
 
@@ -1242,6 +1315,11 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "Test-SqlLogin": testSqlLogin,
   "Get-DatabaseSessions": getDatabaseSessions,
   "Invoke-Hook": invokeHook,
+  "Get-RunLease": getRunLease,
+  "New-RunLease": newRunLeaseHandler,
+  "Set-RunLease": setRunLeaseHandler,
+  "Set-OwedHook": setOwedHookHandler,
+  "Get-MemberState": getMemberState,
 };
 
 /** Runs a handler after the checks every operation shares (params, host kind, admin). */

@@ -12,6 +12,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { type AuditEntry, type TimelineEvent, maxOutOfService } from "./audit";
+import { type LeaseFile, type OwedHookFile, readLease, readOwedHooks } from "./leases";
 import { type InstallerProduct, compareVersions } from "./catalog";
 import { SimClock } from "./clock";
 import type { Fault } from "./faults";
@@ -38,6 +39,8 @@ import {
 
 export type { AuditEntry, TimelineEvent } from "./audit";
 export type { Fault, FaultKind } from "./faults";
+export type { LeaseFile, OwedHookFile } from "./leases";
+export { LEASE_PATH, OWED_HOOKS_PATH } from "./leases";
 export type { Durations } from "./handlers";
 export { APPV_VERSIONS, HORIZON_VERSIONS, VDMADMIN_PATH } from "./catalog";
 export type { InstallerProduct } from "./catalog";
@@ -183,6 +186,10 @@ export interface Lab {
   setUtcOffset(host: string, minutes: number): void;
   /** Arms a fault on a host. */
   inject(host: string, fault: Fault): void;
+  /** The run lease file on a host (leases.ts), if any. */
+  lease(host: string): LeaseFile | undefined;
+  /** The hooks recorded as owed on a host (leases.ts). */
+  owedHooks(host: string): OwedHookFile[];
   /** Disarms faults on one host, or on every host. */
   clearFaults(host?: string): void;
   /** Every audit entry of every host, in sequence order. */
@@ -452,6 +459,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     },
     setUtcOffset(name, minutes) {
       get(name).state.utcOffsetMinutes = minutes;
+    },
+    lease(name) {
+      return readLease(get(name).state);
+    },
+    owedHooks(name) {
+      return readOwedHooks(get(name).state);
     },
     inject(name, fault) {
       get(name).inject(fault);

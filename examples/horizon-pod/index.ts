@@ -20,6 +20,7 @@
 //   overrides                  e.g. {"prepareSecurityServerScript": "<PowerShell>"} for every server (docs/horizon.md)
 //   pairingTimeoutMinutes      minutes the pairing password set on a Connection Server stays valid      default: 30
 //   dialErrorLimit             SSH connection attempts before a host counts as unreachable             default: 10
+//   connectionServerOrder      e.g. ["cs2","cs1"]: the order the Connection Servers are upgraded in    default: by name
 //   configurationBackup        {"path": "C:\\Backup\\pod.LDF"} or {"waive": {"reason": "..."}}: the vdmexport backup taken
 //                              on each pod's first Connection Server before its installer      default: taken
 import * as fs from "node:fs";
@@ -100,13 +101,16 @@ function installer(name: string, h: InventoryHost) {
 }
 
 const hosts = Object.entries(inventory.hosts);
+// The order the Connection Servers are upgraded in (first = first); the others follow by name.
+const declaredOrder = config.getObject<string[]>("connectionServerOrder") ?? [];
+const order = (name: string) => (declaredOrder.includes(name) ? declaredOrder.indexOf(name) : declaredOrder.length);
 const podNames = [...new Set(hosts.filter(([, h]) => h.role === "connection-server").map(([, h]) => h.pod ?? "pod"))];
 const summary: Record<string, pulumi.Output<unknown>> = {};
 
 for (const podName of podNames) {
   const connectionServers: HorizonPodConnectionServer[] = hosts
     .filter(([, h]) => h.role === "connection-server" && (h.pod ?? "pod") === podName)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => order(a) - order(b) || a.localeCompare(b))
     .map(([name, h]) => ({
       name,
       netbiosName: h.computerName,

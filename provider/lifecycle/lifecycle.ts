@@ -13,6 +13,9 @@ import { scriptInputFailures } from "../powershell/scriptCheck";
 import type { ScriptInput } from "../powershell/scriptCheck";
 import { connectionFieldOf } from "../transport/errors";
 import { redactText } from "../transport/redact";
+import type { ConnectionArgs } from "../transport/connectionArgs";
+import { sessionFactory } from "../transport/sessions";
+import { type CoordinationContext, coordinationFor } from "../upgrade/coordination";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
 import { type ResourceDescriptor, desiredState, inputsFromOutputs, secretValuesOf } from "./descriptor";
@@ -92,7 +95,15 @@ export interface KindSpec<I extends { resourceName: string; timeBudgetMinutes?: 
   refreshed(ctx: C, props: Props, observed: O): Promise<Props>;
   /** Recorded live facts that drifted from the desired state (`diff` reports a change). */
   drift?(olds: Props, news: Props): string[];
+  /**
+   * What this server's run coordinates on with other runs (docs/concurrent-runs.md): its host and session (the run
+   * lease and owed after-hooks live there), its availability group and the product's service on the group's members.
+   */
+  coordination?(run: StepContext<I, C, O, V>): Coordinated | undefined;
 }
+
+/** A server's part in the run lease, the availability guard and owed after-hooks (upgrade/coordination.ts). */
+export type Coordinated = Pick<CoordinationContext, "host" | "session" | "guard" | "servicePatterns">;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyKindSpec = KindSpec<any, any, any, any, any>;
@@ -182,9 +193,24 @@ export async function converge(spec: AnyKindSpec, news: Props, olds?: Props): Pr
   // What the steps verified (service, version, backup) as they run; the outputs report it.
   const state = spec.initialState(run);
   try {
+    const log = (line: string) => say(resource, line, secrets);
+    const coordinated = spec.coordination?.(run);
     await runPlan(resource, observed.plan.steps, (step, remainingMs) => runStep(spec, run, step, remainingMs, state), {
       budgetMs: (budgetMinutes * 60_000) / scale,
-      log: (line) => say(resource, line, secrets),
+      log,
+      // The run lease before the first change, the availability guard before the server leaves service, an after-hook
+      // that failed recorded as owed. The guard reads the group's members live, never through a planning cache.
+      coordination:
+        coordinated &&
+        coordinationFor({
+          resource,
+          ...coordinated,
+          timeBudgetMinutes: budgetMinutes,
+          scale,
+          log,
+          redact: (text) => redactText(text, secrets),
+          openMember: (connection) => sessionFactory().open(connection as ConnectionArgs, "changing"),
+        }),
     });
   } catch (e) {
     throw spec.failure ? await spec.failure(run, e, state) : e;

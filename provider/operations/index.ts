@@ -24,6 +24,7 @@ import {
 import { GET_REPLICATION_HEALTH } from "./replicationOperations";
 import { GET_WEB_APPLICATION_POOL, SET_WEB_APP_POOL_STATE } from "./iisOperations";
 import { GET_CLIENT_SESSIONS } from "./appvOperations";
+import { GET_MEMBER_STATE, GET_RUN_LEASE, NEW_RUN_LEASE, SET_OWED_HOOK, SET_RUN_LEASE } from "./leaseOperations";
 import { GET_APPV_DATABASE, INVOKE_SQL_BACKUP, TEST_SQL_BACKUP, TEST_SQL_LOGIN, GET_DATABASE_SESSIONS } from "./sqlOperations";
 
 export * from "./operation";
@@ -33,6 +34,7 @@ export * from "./sqlOperations";
 export * from "./iisOperations";
 export * from "./appvOperations";
 export * from "./replicationOperations";
+export * from "./leaseOperations";
 
 /** Every operation, by name, in the order of the protocol's table. */
 export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>> = Object.fromEntries(
@@ -63,6 +65,11 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>>
     TEST_SQL_LOGIN,
     GET_DATABASE_SESSIONS,
     INVOKE_HOOK,
+    GET_RUN_LEASE,
+    NEW_RUN_LEASE,
+    SET_RUN_LEASE,
+    SET_OWED_HOOK,
+    GET_MEMBER_STATE,
   ].map((d) => [d.name, d]),
 );
 

@@ -5,6 +5,7 @@
  * output during preview) are skipped, not refused.
  */
 import { z } from "zod";
+import { type GuardInputs, guardInputSchema } from "../upgrade/coordination";
 import { connectionArgsProblems } from "../transport/connectionArgs";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
@@ -51,6 +52,8 @@ export interface HorizonServerInputs {
   overrides?: HorizonOverrideInputs;
   upgradeAfter?: unknown[];
   timeScale?: number;
+  /** The run lease and the availability guard (upgrade/coordination.ts, docs/concurrent-runs.md). */
+  guard?: GuardInputs;
 }
 
 /** Inputs of a Connection Server. */
@@ -111,6 +114,8 @@ const common = {
   upgradeAfter: z.array(z.unknown()).optional(),
   timeScale: z.number().positive("must be a positive number (host-clock seconds per real second)").max(100_000).optional(),
   __provider: z.unknown().optional(),
+  // The run lease and the availability guard.
+  guard: guardInputSchema.optional(),
 };
 
 const HORIZON_COMMON = {
@@ -118,7 +123,8 @@ const HORIZON_COMMON = {
   runOutputs: ["installedVersion", "serviceStatus", "pairingState", "pairingStateVerified", "configurationBackupFile", "readAt"],
   writeOnlyInputs: [] as string[],
   links: ["upgradeAfter", "connectionServer.upgraded"],
-  secretValues: ["pairingPassword", "connection", "connectionServer.connection"],
+  // The guard carries the connections of the server's availability group (docs/concurrent-runs.md).
+  secretValues: ["pairingPassword", "connection", "connectionServer.connection", "guard.group[].connection"],
 };
 const SERVER_OUTPUTS = ["liveVersion", "installedVersion", "plan", "steps", "status", "blockedReason", "blockedCode", "serviceStatus"];
 
@@ -129,7 +135,7 @@ export const CONNECTION_SERVER: ResourceDescriptor = {
   type: ["horizon", "ConnectionServer"],
   outputs: [...SERVER_OUTPUTS, "configurationBackupFile"],
   internalOutputs: ["plannedAt", "readAt"],
-  secretInputs: ["connection"],
+  secretInputs: ["connection", "guard"],
 };
 
 /** `SecurityServer`: the pairing password is a secret and write-only (never in outputs, not needed to read). */
@@ -139,7 +145,7 @@ export const SECURITY_SERVER: ResourceDescriptor = {
   type: ["horizon", "SecurityServer"],
   outputs: [...SERVER_OUTPUTS, "pairingState"],
   internalOutputs: ["pairingStateVerified", "plannedAt", "readAt"],
-  secretInputs: ["connection", "connectionServer", "pairingPassword"],
+  secretInputs: ["connection", "connectionServer", "pairingPassword", "guard"],
   writeOnlyInputs: ["pairingPassword"],
 };
 

@@ -28,10 +28,12 @@ import {
 } from "../upgrade/horizonSteps";
 import { powershellFailures } from "../upgrade/preflight";
 import { parallelUpgradeProblem, readReplication, withReplication } from "../upgrade/replication";
+import { describeGroups, withHostRecords } from "../upgrade/coordination";
+import { sessionFactory } from "../transport/sessions";
 import type { Plan } from "../upgrade/steps";
 import { type HorizonVersion, compareHorizonVersions, evaluateUpgradePath, parseHorizonVersion } from "../versions/horizon";
 import { ruleFailure } from "../versions/rules";
-import { type KindSpec, assess, secretsOf } from "../lifecycle/lifecycle";
+import { CHECK_READ_DEADLINE_SECONDS, type KindSpec, assess, secretsOf } from "../lifecycle/lifecycle";
 import { type Validated, safeFailures } from "../lifecycle/inputSupport";
 import { blockedText, clean, planLines, say, sessionFor, windowVerdict } from "../lifecycle/support";
 import {
@@ -273,7 +275,15 @@ function makeSpec(kind: HorizonKind): HorizonSpec {
       return { say: "the plan is computed once the connection and installer are known", plan: "(computed once the connection and the installer are known)" };
     },
     connect: (inputs, planning) => contextFor(kind, inputs, planning),
-    observe: (ctx, validated, deadlineSeconds) => observe(ctx, validated, deadlineSeconds),
+    async observe(ctx, validated, deadlineSeconds) {
+      const observed = await observe(ctx, validated, deadlineSeconds);
+      if (!observed.facts.reachable) return observed;
+      // What the host records: an after-hook owed by an earlier run is part of the plan; another run's lease a note.
+      const inputs = ctx.inputs;
+      const plan = await withHostRecords(ctx.session, observed.plan, { resource: inputs.resourceName, host: observed.facts.host, afterHookDeclared: !!inputs.hooks?.after, deadlineSeconds });
+      return { ...observed, plan };
+    },
+    coordination: ({ inputs, ctx, observed }) => ({ host: observed.facts.host, session: ctx.session, guard: inputs.guard, servicePatterns: [ctx.servicePattern] }),
     connectionProperty(inputs, e) {
       // Name the connection whose key was refused: this server's, or (for a security server) its Connection Server's.
       const own = describeConnection(resolveConnectionArgs(inputs.connection));
@@ -366,6 +376,19 @@ export async function checkPod(_olds: unknown, news: Props): Promise<{ inputs?: 
     else ready.push(String(members[i].inputs.resourceName));
   }
   if (failures.length > 0) return { failures: safeFailures(failures, news) };
+  // Each availability group's live state (service, another run's lease), read from every member, in preview.
+  const known = members.filter((m) => m.inputs.connection !== undefined && !isUnknown(m.inputs.connection));
+  const groups = await describeGroups(
+    known.map((m) => ({
+      group: m.kind === "connection-server" ? "Connection Servers" : "security servers",
+      name: String(m.inputs.resourceName),
+      connection: m.inputs.connection,
+      servicePattern: (m.inputs.overrides as { serviceDisplayName?: string } | undefined)?.serviceDisplayName ?? (m.kind === "connection-server" ? CONNECTION_SERVER_SERVICE : SECURITY_SERVER_SERVICE),
+    })),
+    (c) => sessionFactory().open(c as ConnectionInputs, "planning"),
+    CHECK_READ_DEADLINE_SECONDS,
+  );
+  if (groups.length > 0) say(String(news.resourceName ?? "pod"), groups.map((g) => `live state of ${g}`), known.flatMap((m) => secretsOf(SPECS[m.kind], m.inputs)));
   return { inputs: { ...news, ready } };
 }
 

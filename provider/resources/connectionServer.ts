@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONNECTION_SERVER } from "../products/horizonInputs";
+import { guardInput } from "./guardArgs";
 import type { ConnectionServerArgs } from "./horizonArgs";
 import { UpgradedServer } from "./planned";
 
@@ -18,6 +19,7 @@ export class ConnectionServer extends UpgradedServer {
   declare readonly configurationBackupFile: pulumi.Output<{ path?: string; sizeBytes?: number; sha256?: string; waived?: string } | undefined>;
 
   constructor(name: string, args: ConnectionServerArgs, opts?: pulumi.CustomResourceOptions) {
-    super(CONNECTION_SERVER, name, { ...args, connection: pulumi.secret(args.connection) }, opts);
+    // guard: the run lease and availability guard (docs/concurrent-runs.md), with this stack and project.
+    super(CONNECTION_SERVER, name, { ...args, connection: pulumi.secret(args.connection), guard: guardInput(args.guard) }, opts);
   }
 }

@@ -11,6 +11,7 @@ import type { SecretReference } from "../secrets/references";
  * (docs/security.md). Recommended for pipelines.
  */
 export type SecretInput = pulumi.Input<string | SecretReference>;
+import type { AvailabilityGuardArgs } from "./guardArgs";
 
 /**
  * How to reach a Windows host over SSH: the same shape as `@pulumi/command`'s `remote.ConnectionArgs`, so one object
@@ -136,6 +137,8 @@ export interface HorizonServerArgs {
     upgradeAfter?: pulumi.Input<pulumi.Input<string>[]>;
     /** For simulated hosts only: host-clock seconds per real second, so deadlines follow a fast lab clock. @default 1 */
     timeScale?: pulumi.Input<number>;
+    /** Coordination with other runs (issue 19): availability group, lease lifetime, guard wait. `HorizonPod` fills the group. */
+    guard?: pulumi.Input<AvailabilityGuardArgs>;
 }
 
 /** A Connection Server (standard or replica) to bring to `targetVersion`. */

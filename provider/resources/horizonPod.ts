@@ -107,6 +107,12 @@ export class HorizonPod extends pulumi.ComponentResource {
         this.readiness = new HorizonPodReadiness(`${name}-readiness`, members, { parent: this });
         const gate = this.readiness.ready.apply((r) => (r ?? []).join(","));
 
+        // Issue 19: each server's availability group, read live by the guard before it leaves service: the pod's other
+        // Connection Servers, or the pod's other security servers.
+        const csGroup = args.connectionServers.map((c) => ({ name: c.name, connection: c.connection }));
+        const ssGroup = args.connectionServers.flatMap((c) => (c.securityServers ?? []).map((s) => ({ name: s.name, connection: s.connection })));
+        const others = (group: typeof csGroup, self: string) => group.filter((m) => m.name !== self);
+
         let previous: pulumi.Output<string> | undefined;
         let firstConnectionServer: pulumi.Output<string> | undefined;
         for (const [index, entry] of args.connectionServers.entries()) {
@@ -121,6 +127,7 @@ export class HorizonPod extends pulumi.ComponentResource {
                     upgradeAfter: [after ?? gate],
                     ...replicationArgs(args, csArgs),
                     configurationBackup: index === 0 ? backup : csArgs.configurationBackup,
+                    guard: { ...(csArgs.guard as object), group: others(csGroup, csName), sameRunMayBeOut: !!args.parallelConnectionServers && index > 0 },
                 },
                 { parent: this },
             );
@@ -143,6 +150,7 @@ export class HorizonPod extends pulumi.ComponentResource {
                             upgraded: cs.installedVersion,
                         },
                         upgradeAfter: [chain],
+                        guard: { ...(ssArgs.guard as object), group: others(ssGroup, ssName) },
                     },
                     { parent: this },
                 );

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SECURITY_SERVER } from "../products/horizonInputs";
+import { guardInput } from "./guardArgs";
 import type { SecurityServerArgs } from "./horizonArgs";
 import { UpgradedServer } from "./planned";
 
@@ -25,7 +26,10 @@ export class SecurityServer extends UpgradedServer {
     super(
       SECURITY_SERVER,
       name,
-      { ...args, connection: pulumi.secret(args.connection), connectionServer: pairing, pairingPassword: pulumi.secret(args.pairingPassword) },
+      { ...args, connection: pulumi.secret(args.connection), connectionServer: pairing, pairingPassword: pulumi.secret(args.pairingPassword),
+        // The run lease and availability guard (docs/concurrent-runs.md), with this stack and project.
+        guard: guardInput(args.guard),
+      },
       opts,
     );
   }

@@ -23,6 +23,11 @@ describe("secretValuesOf", () => {
     assert.deepEqual(found.sort(), ["cs-pw", "cs-pw-key", "pairing-pw", "ss-pw", "ss-pw-key"]);
   });
 
+  it("finds the connections of a Connection Server's availability group (the guard reads them)", () => {
+    const found = secretValuesOf(CONNECTION_SERVER, { connection: connection("cs1-pw"), guard: { stack: "s", project: "p", group: [{ name: "cs2", connection: connection("cs2-pw") }] } });
+    assert.deepEqual(found.sort(), ["cs1-pw", "cs1-pw-key", "cs2-pw", "cs2-pw-key"]);
+  });
+
   it("finds every farm member's connection and the database's credentials, and login names of at least 4 characters only", () => {
     const found = secretValuesOf(FARM_PREPARATION, {
       servers: [{ name: "a", connection: connection("a-pw") }, { name: "b", connection: connection("b-pw") }],
@@ -38,8 +43,8 @@ describe("secretValuesOf", () => {
 
 describe("what derives from a descriptor", () => {
   it("makes every credential input of a kind an additional secret output, with the program's own", () => {
-    assert.deepEqual(secretOutputs(SECURITY_SERVER), ["connection", "connectionServer", "pairingPassword"]);
-    assert.deepEqual(secretOutputs(CONNECTION_SERVER, ["extra"]), ["connection", "extra"]);
+    assert.deepEqual(secretOutputs(SECURITY_SERVER), ["connection", "connectionServer", "pairingPassword", "guard"]);
+    assert.deepEqual(secretOutputs(CONNECTION_SERVER, ["extra"]), ["connection", "guard", "extra"]);
     assert.deepEqual(secretOutputs(APPV_SERVER), ["connection", "databaseAdmin"]);
   });
 

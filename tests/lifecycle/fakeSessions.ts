@@ -15,7 +15,12 @@ import * as path from "node:path";
 import { TransportError, type TransportErrorCode } from "../../provider/transport/errors";
 import type { OperationRequest, RunOptions, RunResult, Session } from "../../provider/transport/session";
 import { type SessionFactory, type SessionPurpose, sshSessions, useSessionFactory } from "../../provider/transport/sessions";
+import { RUN_ID } from "../../provider/upgrade/lease";
 import { GOLDEN_DIR } from "../golden/golden";
+
+/** A transcript keeps this in place of the recording process's run id (the run lease's); replay puts its own back. */
+export const RUN_ID_PLACEHOLDER = "<this provider process's run id>";
+const withRunId = (value: unknown, from: string, to: string): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value).split(from).join(to)));
 
 /** One answer of a host. */
 export interface Answer {
@@ -84,7 +89,7 @@ export function replay(t: Transcript): Replay {
             if (next.purpose !== undefined && next.purpose !== purpose) return refuse(`the transcript expected ${next.operation} on ${host} from a ${next.purpose} session, not a ${purpose} one`);
             if (next.params !== undefined) {
               try {
-                assert.deepEqual(JSON.parse(JSON.stringify(request.params)), next.params);
+                assert.deepEqual(withRunId(request.params, RUN_ID, RUN_ID_PLACEHOLDER), next.params);
               } catch (e) {
                 return refuse(`${request.operation} on ${host} was sent with other params than the transcript's: ${(e as Error).message}`);
               }
@@ -93,7 +98,7 @@ export function replay(t: Transcript): Replay {
           }
           for (const line of next.stdout ?? []) options?.onLine?.(line);
           if (next.error) throw new TransportError(next.error.code, next.error.message, { host: `${connection.user}@${host}:22` });
-          return { result: next.result as T, exitCode: 0, stdout: next.stdout ?? [], stderr: "" };
+          return { result: withRunId(next.result, RUN_ID_PLACEHOLDER, RUN_ID) as T, exitCode: 0, stdout: next.stdout ?? [], stderr: "" };
         },
       };
     },

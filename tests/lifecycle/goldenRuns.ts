@@ -9,7 +9,8 @@ import * as runtime from "../../provider/lifecycle/runtime";
 import type { RuntimeKind } from "../../provider/lifecycle/descriptor";
 import { closeAllConnections } from "../../provider/transport/pool";
 import { resetFactsCache } from "../../provider/upgrade/factsCache";
-import { type Transcript, record, saveTranscript } from "./fakeSessions";
+import { RUN_ID } from "../../provider/upgrade/lease";
+import { RUN_ID_PLACEHOLDER, type Transcript, record, saveTranscript } from "./fakeSessions";
 
 /** The fixed credentials and host key the transcripts and the replaying tests use. */
 export const PASSWORD = "S3cret-pw!";
@@ -98,6 +99,7 @@ export async function recordGoldenRuns(): Promise<void> {
       const replace = new Map<string, string>([
         [endpoint.password ?? "", PASSWORD],
         [String(endpoint.hostKey), HOST_KEY],
+        [RUN_ID, RUN_ID_PLACEHOLDER],
       ]);
       const recorder = record((c) => byPort.get(String(c.port)) ?? String(c.host), replace);
       const inputs = run.inputs(d);

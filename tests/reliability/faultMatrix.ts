@@ -6,7 +6,7 @@
 // Used by tests/reliability/faultMatrix.spec.ts (a subset) and scripts/reliability.ts (all of it).
 import * as fs from "node:fs";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { type Engine } from "../harness/engine";
+import { type Engine, type TestStack } from "../harness/engine";
 import type { LabOptions } from "../../lab";
 import {
   CHANGING,
@@ -385,7 +385,59 @@ export const SCENARIOS: Scenario[] = [
       return backups === 1 ? [] : [`the database was backed up ${backups} times`];
     },
   },
+  // Issue 19's scenarios.
+  twoStacksOnOnePod(),
+  {
+    name: "after-hook fails once",
+    config: { hooks: { after: "Write-Output 'back in the load balancer pool'" } },
+    arm: (p) => p.lab.inject("cs2", { kind: "hook-fails", phase: "after", times: 1 }),
+    expect: [/\[pod1-cs2\] step \d+\/\d+ hook-after on CS2 failed: the after hook exited with 1/, /The hook is recorded as owed on CS2: the next `pulumi up` runs it again/],
+    afterFirstUp: (p) => (p.lab.owedHooks("cs2").length === 1 ? [] : ["the failed after-hook is not recorded on CS2"]),
+    clear: () => {},
+    resumeExpect: [/hook-after on CS2: after-hook owed on CS2: it failed at \S+ \(exit 1, run \S+ of stack \S+, project horizon-pod\)/],
+    verify: (p) => {
+      const problems: string[] = [];
+      const runs = p.lab.host("cs2").state.hooks.filter((h) => h.phase === "after").length;
+      if (runs !== 2) problems.push(`the after-hook ran ${runs} times on CS2, not twice (failed, then owed and run again)`);
+      if (p.lab.owedHooks("cs2").length) problems.push("the owed hook is still recorded after it succeeded");
+      return problems;
+    },
+  },
 ];
+
+/**
+ * Another stack of the same program on the same pod (another pipeline's) is upgrading CS1 when this stack's `up`
+ * starts: this run must refuse at CS1 naming the other run's lease, change nothing, and finish once the other is done.
+ */
+function twoStacksOnOnePod(): Scenario {
+  let other: TestStack | undefined;
+  let otherUp: Promise<unknown> | undefined;
+  return {
+    name: "two stacks on one pod",
+    arm: async (p) => {
+      const all = await p.stack.stack.getAllConfig();
+      other = await p.stack.engine.stack(
+        "examples/horizon-pod",
+        Object.fromEntries(Object.entries(all).map(([k, v]) => [k.replace(/^horizon-pod:/, ""), { value: v.value, secret: v.secret }])),
+      );
+      // CS1's installer of three hours of host time (9 s real) keeps the other run on CS1 while this one starts.
+      p.lab.inject("cs1", { kind: "slow-installer", seconds: 3 * 3600, operation: INSTALLER_OPERATION, times: 1 });
+      otherUp = other.up().catch((e: unknown) => e);
+      const deadline = Date.now() + 120_000;
+      while (p.lab.lease("cs1")?.stack !== other.stack.name) {
+        if (Date.now() > deadline) throw new Error("the other stack never took its lease on CS1");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    expect: [/CS1 is leased by run \S+ \(stack \S+, project horizon-pod\) since \S+, expires \S+: another run is working on this host/],
+    afterFirstUp: (p) => (p.lab.audit().filter((e) => e.host === "cs1" && e.operation === INSTALLER_OPERATION).length === 1 ? [] : ["a second installer ran on CS1"]),
+    clear: async () => {
+      const r = await otherUp;
+      await other?.remove();
+      if (r instanceof Error) throw new Error(`the other stack's up failed: ${r.message.slice(0, 300)}`);
+    },
+  };
+}
 
 /** The scenarios `npm test` runs: one of each kind of fault (the full matrix is `npm run reliability`). */
 export const TEST_SUBSET = [

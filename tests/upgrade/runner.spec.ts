@@ -198,3 +198,84 @@ describe("runPlan", () => {
     assert.equal(ran.length, 3);
   });
 });
+
+describe("runPlan: the run lease, the availability guard and owed after-hooks", () => {
+  const PLAN: PlannedStep[] = [
+    { name: "preflight", host: "CS2", detail: "" },
+    { name: "hook-before", host: "CS2", detail: "" },
+    { name: "install", host: "CS2", detail: "" },
+    { name: "verify-version", host: "CS2", detail: "" },
+    { name: "hook-after", host: "CS2", detail: "" },
+  ];
+  async function coordinated(steps: PlannedStep[], fail?: (s: PlannedStep) => Error | undefined, refuse?: "lease" | "guard") {
+    const calls: string[] = [];
+    let error: StepFailure | undefined;
+    try {
+      await runPlan(
+        "pod1-cs2",
+        steps,
+        async (step) => {
+          calls.push(`step ${step.name}`);
+          const e = fail?.(step);
+          if (e) throw e;
+        },
+        {
+          budgetMs: 60_000,
+          log: () => {},
+          coordination: {
+            takeLease: async (step) => {
+              calls.push(`lease before ${step.name}`);
+              if (refuse === "lease") throw new Error("CS2 is leased by run x");
+            },
+            guard: async (step) => {
+              calls.push(`guard before ${step.name}`);
+              if (refuse === "guard") throw new Error("availability guard: CS1 is Stopped");
+            },
+            hookAfterFailed: async () => void calls.push("owed recorded"),
+            hookAfterDone: async () => void calls.push("owed cleared"),
+            release: async () => void calls.push("release"),
+          },
+        },
+      );
+    } catch (e) {
+      error = e as StepFailure;
+    }
+    return { calls, error };
+  }
+
+  it("takes the lease before the first change, guards right before the server leaves service, and releases at the end", async () => {
+    const { calls, error } = await coordinated(PLAN);
+    assert.equal(error, undefined);
+    assert.deepEqual(calls, [
+      "step preflight",
+      "lease before hook-before",
+      "guard before hook-before",
+      "step hook-before",
+      "step install",
+      "step verify-version",
+      "step hook-after",
+      "owed cleared",
+      "release",
+    ]);
+  });
+
+  it("records a failed after-hook as owed, says so, and still releases the lease", async () => {
+    const { calls, error } = await coordinated(PLAN, (s) => (s.name === "hook-after" ? new Error("the after hook exited with 1") : undefined));
+    assert.deepEqual(calls.slice(-3), ["step hook-after", "owed recorded", "release"]);
+    assert.match(error!.message, /hook-after on CS2 failed: the after hook exited with 1\. Next: .* The hook is recorded as owed on CS2: the next `pulumi up` runs it again/);
+  });
+
+  it("refuses a step the lease or the guard refused without running it, naming it as not started", async () => {
+    for (const refuse of ["lease", "guard"] as const) {
+      const { calls, error } = await coordinated(PLAN, undefined, refuse);
+      assert.ok(!calls.includes("step hook-before"), refuse);
+      assert.match(error!.message, /\[pod1-cs2\] step 2\/5 hook-before on CS2 not started: /);
+      assert.equal(calls.at(-1), refuse === "guard" ? "release" : "lease before hook-before");
+    }
+  });
+
+  it("takes no lease and guards nothing for a plan of reads only, and guards nothing for an owed hook alone", async () => {
+    assert.deepEqual((await coordinated([PLAN[0]])).calls, ["step preflight"]);
+    assert.deepEqual((await coordinated([PLAN[4]])).calls, ["lease before hook-after", "step hook-after", "owed cleared", "release"]);
+  });
+});
