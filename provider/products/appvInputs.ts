@@ -6,6 +6,7 @@
  */
 import { shorten, textOf } from "../errors/shorten";
 import { z } from "zod";
+import { type GuardInputs, guardInputSchema } from "../upgrade/coordination";
 import type { AppVRole } from "../products/appv";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { connectionArgsProblems } from "../transport/connectionArgs";
@@ -66,6 +67,8 @@ export interface AppVServerInputs {
   databaseAdmin?: { user: string; password: string };
   farm?: AppVFarmContextInputs;
   timeScale?: number;
+  /** The run lease on the host (upgrade/coordination.ts, docs/concurrent-runs.md). */
+  guard?: GuardInputs;
 }
 
 /** A server as the farm-level resources see it. */
@@ -160,7 +163,7 @@ export const APPV_SERVER: ResourceDescriptor = {
   type: ["appv", "AppVServer"],
   outputs: ["liveVersion", "installedVersion", "plan", "steps", "status", "blockedReason", "blockedCode", "serviceStatus"],
   runOutputs: ["installedVersion", "serviceStatus"],
-  secretInputs: ["connection", "databaseAdmin"],
+  secretInputs: ["connection", "databaseAdmin", "guard"],
 };
 
 /** `AppVFarmPreparation`: the servers' connections and the database's credentials are secret. */
@@ -216,6 +219,7 @@ const serverSchema = z
       .strict()
       .optional(),
     timeScale: timeScale.optional(),
+    guard: guardInputSchema.optional(),
     __provider: z.unknown().optional(),
     ...outputs,
   })

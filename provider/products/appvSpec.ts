@@ -179,6 +179,8 @@ export const APPV_SERVER_SPEC: ServerSpec = {
   },
   unreachable: ({ facts }) => (facts.reachable ? undefined : `refresh could not reach the host; keeping the last known state: ${facts.unreachableReason}`),
   refreshed: async (_session, props, { facts }) => ({ ...props, liveVersion: facts.liveVersion, installedVersion: facts.liveVersion, serviceStatus: facts.serviceStatus }),
+  // A run lease on the host (no availability group: the farm's own resources order the servers).
+  coordination: ({ inputs, ctx: session, observed: { facts, service } }) => ({ host: facts.host, session, guard: inputs.guard, servicePatterns: [service] }),
 };
 
 // ---------------------------------------------------------------------------------------------------------------

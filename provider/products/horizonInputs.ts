@@ -96,7 +96,7 @@ const overrides = z
     vdmexportPath: windowsPath.optional(),
     vdmexportScript: z.string().min(1).max(50_000).optional(),
     pairingPasswordStateScript: z.string().min(1).max(50_000).optional(),
-    ...REPLICATION_OVERRIDE_FIELDS, // replsec (issue 19 item 4)
+    ...REPLICATION_OVERRIDE_FIELDS, // parallel upgrades: replication
   })
   .strict();
 
@@ -177,7 +177,7 @@ const connectionServerSchema = z
     ...outputs,
     role: z.enum(["standard", "replica"]).optional(),
     checkReplication: z.boolean().optional(),
-    ...REPLICATION_INPUT_FIELDS, // replsec (issue 19 item 4)
+    ...REPLICATION_INPUT_FIELDS, // parallel upgrades: replication
     configurationBackup: z
       .object({
         path: windowsPath.optional(),

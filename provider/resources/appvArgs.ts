@@ -3,6 +3,7 @@
  * of other resources (a staged setup's path, the farm's preparation) can be passed in.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { AvailabilityGuardArgs } from "./guardArgs";
 import type { ConnectionArgs, MaintenanceWindowArgs, SecretInput } from "./horizonArgs";
 
 /** Which App-V 4.x component a server runs. */
@@ -98,6 +99,8 @@ export interface AppVServerArgs {
     installer: pulumi.Input<AppVInstallerArgs>;
     /** @default always open */
     maintenanceWindow?: pulumi.Input<MaintenanceWindowArgs>;
+    /** The run lease's lifetime (the lease is taken on the host before the first change; docs/concurrent-runs.md). */
+    guard?: pulumi.Input<Pick<AvailabilityGuardArgs, "leaseMinutes">>;
     /** Minutes this server's upgrade may take, from its first step. @default 30 */
     timeBudgetMinutes?: pulumi.Input<number>;
     overrides?: pulumi.Input<AppVOverrides>;

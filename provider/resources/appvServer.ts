@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { APPV_SERVER } from "../products/appvInputs";
 import type { AppVServerArgs } from "./appvArgs";
+import { guardInput } from "./guardArgs";
 import { UpgradedServer } from "./planned";
 
 /**
@@ -15,6 +16,7 @@ import { UpgradedServer } from "./planned";
 export class AppVServer extends UpgradedServer {
   constructor(name: string, args: AppVServerArgs, opts?: pulumi.CustomResourceOptions) {
     const admin = args.databaseAdmin !== undefined ? { databaseAdmin: pulumi.secret(args.databaseAdmin) } : {};
-    super(APPV_SERVER, name, { ...args, connection: pulumi.secret(args.connection), ...admin }, opts);
+    // guard: the run lease on the host (docs/concurrent-runs.md), with this stack and project.
+    super(APPV_SERVER, name, { ...args, connection: pulumi.secret(args.connection), ...admin, guard: guardInput(args.guard) }, opts);
   }
 }

@@ -53,7 +53,7 @@ export interface HorizonPodArgs {
 }
 
 /**
- * replsec (issue 19 item 4): in a parallel upgrade every Connection Server, the first included, reads LDAP replication
+ * In a parallel upgrade every Connection Server, the first included, reads LDAP replication
  * (389, and 22389 in a Cloud Pod federation) in preview, at the readiness gate and at its preflight.
  */
 function replicationArgs(args: HorizonPodArgs, cs: Pick<ConnectionServerArgs, "checkReplication" | "cloudPodFederation">): Pick<ConnectionServerArgs, "checkReplication" | "cloudPodFederation" | "parallelUpgrade"> {
@@ -107,7 +107,7 @@ export class HorizonPod extends pulumi.ComponentResource {
         this.readiness = new HorizonPodReadiness(`${name}-readiness`, members, { parent: this });
         const gate = this.readiness.ready.apply((r) => (r ?? []).join(","));
 
-        // Issue 19: each server's availability group, read live by the guard before it leaves service: the pod's other
+        // Each server's availability group, read live by the guard before it leaves service: the pod's other
         // Connection Servers, or the pod's other security servers.
         const csGroup = args.connectionServers.map((c) => ({ name: c.name, connection: c.connection }));
         const ssGroup = args.connectionServers.flatMap((c) => (c.securityServers ?? []).map((s) => ({ name: s.name, connection: s.connection })));

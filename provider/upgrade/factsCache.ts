@@ -40,7 +40,7 @@ export const READ_ONLY_OPERATIONS: ReadonlySet<string> = new Set([
   "Test-SqlLogin",
   // Planning reads a run record without waiting (waitSeconds 0); the install step's waits run in upgrading sessions.
   "Get-InstallerRun",
-  // Issue 19: the lease and owed hooks a plan shows (the pod's gate and the server's own check read them once).
+  // The run lease and owed hooks a plan shows (the pod's gate and the server's own check read them once).
   "Get-RunLease",
 ]);
 

@@ -92,7 +92,7 @@ export async function runPlan(
                     `[${resource}] ${label} not started: the time budget is used up. Next: nothing of this step ran; ` +
                     "run `pulumi up` again (in the next maintenance window if this one is over), which resumes here.");
             }
-            // Issue 19: the lease before the first change, the guard right before the server leaves service.
+            // The run lease before the first change, the guard right before the server leaves service.
             try {
                 if (!leased && step.name !== "preflight" && co.takeLease) {
                     await co.takeLease(step);

@@ -45,7 +45,7 @@ describe("what derives from a descriptor", () => {
   it("makes every credential input of a kind an additional secret output, with the program's own", () => {
     assert.deepEqual(secretOutputs(SECURITY_SERVER), ["connection", "connectionServer", "pairingPassword", "guard"]);
     assert.deepEqual(secretOutputs(CONNECTION_SERVER, ["extra"]), ["connection", "guard", "extra"]);
-    assert.deepEqual(secretOutputs(APPV_SERVER), ["connection", "databaseAdmin"]);
+    assert.deepEqual(secretOutputs(APPV_SERVER), ["connection", "databaseAdmin", "guard"]);
   });
 
   it("seeds each declared output as undefined and accepts declared and internal outputs back from state", () => {
