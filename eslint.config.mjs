@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "tests/fixtures/preview/**"] },
+  { ignores: ["dist/**", "node_modules/**", ".pulumi-home/**", ".pulumi-state/**", ".lab/**", ".test-work/**", "tests/fixtures/preview/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
