@@ -126,7 +126,7 @@ export async function sendControl(descriptionPath: string, request: ControlReque
   try {
     control = (JSON.parse(readFileSync(descriptionPath, "utf8")) as { control?: ControlEndpoint }).control;
   } catch (e) {
-    throw new Error(`cannot read the running lab's description ${descriptionPath} (${(e as Error).message}): start one with \`npm run lab\`, or pass --out PATH.`);
+    throw new Error(`cannot read the running lab's description ${descriptionPath} (${(e as Error).message}): start one with \`npm run lab\`, or pass --out PATH.`, { cause: e });
   }
   if (!control) throw new Error(`${descriptionPath} has no control entry: it was written by an older lab; restart it with \`npm run lab\`.`);
   let res: Response;

@@ -92,6 +92,7 @@ export interface OperationContext<P> {
 }
 
 /** A simulated operation. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the handler table holds every params type
 export interface Handler<P = any> {
   readonly schema: z.ZodType<P>;
   /** Runs only on this kind of host. */

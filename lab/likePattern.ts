@@ -33,5 +33,5 @@ export function like(value: string, pattern: string): boolean {
 }
 
 function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\\/-]/g, "\\$&");
+  return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 }

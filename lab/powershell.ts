@@ -10,7 +10,7 @@ let loading: Promise<ParseScript> | undefined;
 /** A parse function for scripts, loaded on first call. */
 export function loadScriptParser(): Promise<ParseScript> {
   loading ??= (async () => {
-    const ts = require("web-tree-sitter") as typeof import("web-tree-sitter");
+    const ts = await import("web-tree-sitter");
     await ts.Parser.init();
     const language = await ts.Language.load(require.resolve("tree-sitter-powershell/tree-sitter-powershell.wasm"));
     const parser: Parser = new ts.Parser();

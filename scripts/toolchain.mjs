@@ -163,7 +163,7 @@ async function ensureLauncher(binDir) {
         await fs.copyFile(src, dst);
         await fs.chmod(dst, 0o755);
     } catch (err) {
-        throw new Error(`cannot place pulumi-resource-pulumi-nodejs next to ${binDir}/pulumi (${err.message}); copy ${src} there.`);
+        throw new Error(`cannot place pulumi-resource-pulumi-nodejs next to ${binDir}/pulumi (${err.message}); copy ${src} there.`, { cause: err });
     }
 }
 

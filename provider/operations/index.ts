@@ -1,5 +1,5 @@
 /** The vocabulary of named remote operations (docs/wire-protocol.md §5). */
-import type { OperationDefinition } from "./operation";
+import type { AnyOperationDefinition } from "./operation";
 import {
   GET_FILE_HASH,
   GET_HOST_FACTS,
@@ -37,7 +37,7 @@ export * from "./replicationOperations";
 export * from "./leaseOperations";
 
 /** Every operation, by name, in the order of the protocol's table. */
-export const OPERATIONS: Readonly<Record<string, OperationDefinition<any, any>>> = Object.fromEntries(
+export const OPERATIONS: Readonly<Record<string, AnyOperationDefinition>> = Object.fromEntries(
   [
     GET_HOST_FACTS,
     GET_INSTALLED_PRODUCT,

@@ -20,6 +20,10 @@ function Write-VdiResult($Value) {
 }`;
 
 /** A named operation. */
+/** An operation of any params and result, for registries that hold every operation. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- params are contravariant: `unknown` would refuse every operation
+export type AnyOperationDefinition = OperationDefinition<any, any>;
+
 export interface OperationDefinition<P, R> {
   /** Name in the header line and in the lab (e.g. "Get-HostFacts"). */
   readonly name: string;

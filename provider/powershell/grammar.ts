@@ -26,7 +26,7 @@ export function loadPowerShellGrammar(): Promise<PowerShellGrammar> {
 async function load(): Promise<PowerShellGrammar> {
   const started = performance.now();
   // Required here, not imported at the top: a program that never checks a script never loads the WebAssembly.
-  const { Parser, Language } = require("web-tree-sitter") as typeof import("web-tree-sitter");
+  const { Parser, Language } = await import("web-tree-sitter");
   await Parser.init();
   const language: TsLanguage = await Language.load(require.resolve("tree-sitter-powershell/tree-sitter-powershell.wasm"));
   const parser: TsParser = new Parser();

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { shorten } from "../errors/shorten";
-import { type OperationDefinition, PRELUDE, scriptFor } from "../operations/operation";
+import { type AnyOperationDefinition, type OperationDefinition, PRELUDE, scriptFor } from "../operations/operation";
 import type { CheckFailure } from "../lifecycle/inputSupport";
 import { redactText } from "../transport/redact";
 import { type ParamRead, type ScriptProblem, analyseScript } from "./analyse";
@@ -126,7 +126,7 @@ export function checkOperationScript(grammar: PowerShellGrammar, def: OperationD
 /** A resource input that holds PowerShell: where it sits, and the operation whose body it replaces. */
 export interface ScriptInput {
   readonly path: readonly string[];
-  readonly operation: OperationDefinition<any, any>;
+  readonly operation: AnyOperationDefinition;
 }
 
 /** The failure `check` returns for a problem of a script input. */

@@ -263,6 +263,7 @@ async function dialOnce(
     try {
       return await forward(j, c);
     } catch (e) {
+      // eslint-disable-next-line preserve-caught-error -- no cause on purpose: only the redacted message may leave.
       throw new Error(`the jump host could not reach ${c.host}:${c.port}: ${redact((e as Error).message)}`);
     }
   };

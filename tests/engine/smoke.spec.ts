@@ -1,5 +1,7 @@
 // The real engine end to end: CLI, language host, dynamic-provider launcher, local file backend.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { diagnostics, Engine, stepOps, TestStack } from "../harness/engine";
 
 const GREETING_TYPE = "pulumi-nodejs:dynamic/smoke:Greeting";
@@ -19,9 +21,10 @@ describe("the Pulumi engine runs a dynamic resource offline", function () {
     });
 
     it("uses a pulumi CLI whose version equals the pinned @pulumi/pulumi", async function () {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed SDK's own package.json
         const sdkVersion = require("@pulumi/pulumi/package.json").version;
         assert.equal(engine.tc.version, sdkVersion);
-        const { stdout } = await require("node:util").promisify(require("node:child_process").execFile)(engine.tc.pulumi, ["version"], {
+        const { stdout } = await promisify(execFile)(engine.tc.pulumi, ["version"], {
             env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
         });
         assert.equal(stdout.trim(), `v${sdkVersion}`);

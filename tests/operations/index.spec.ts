@@ -27,8 +27,13 @@ function unbalanced(script: string): string | undefined {
       let depth = 0;
       while (i < script.length) {
         if (script[i] === '"' && script[i + 1] === '"') i += 2;
-        else if (script[i] === "$" && script[i + 1] === "(") (depth++, (i += 2));
-        else if (script[i] === ")" && depth > 0) (depth--, i++);
+        else if (script[i] === "$" && script[i + 1] === "(") {
+          depth++;
+          i += 2;
+        } else if (script[i] === ")" && depth > 0) {
+          depth--;
+          i++;
+        }
         else if (script[i] === '"' && depth === 0) break;
         else i++;
       }

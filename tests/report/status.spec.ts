@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parsePlanLine, planSteps, statusFromInputs, statusOf } from "../../provider/report/status";
+import { decorate, parsePlanLine, planSteps, statusFromInputs, statusOf, withStatus } from "../../provider/report/status";
 
 describe("report/status", () => {
   describe("statusOf", () => {
@@ -61,7 +61,6 @@ describe("report/status", () => {
 });
 
 describe("report/status: what the providers return", () => {
-  const { decorate, withStatus } = require("../../provider/report/status") as typeof import("../../provider/report/status");
   it("adds steps and status beside a plan", () => {
     assert.deepEqual(withStatus({ plan: ["1. install on CS1: run it"], blockedReason: "after CS0 reaches 7.13.2: not yet" }), {
       plan: ["1. install on CS1: run it"],

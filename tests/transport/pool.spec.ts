@@ -3,7 +3,7 @@ import { utils as sshUtils } from "ssh2";
 import { type Lab, startLab } from "../../lab";
 import { resolveConnectionArgs } from "../../provider/transport/connectionArgs";
 import { acquire, closeAllConnections, poolKey, pooledConnectionCount } from "../../provider/transport/pool";
-import { type ConnectionArgs, isTransportError, openSession, operationHeader } from "../../provider/transport";
+import { type ConnectionArgs, openSession, operationHeader } from "../../provider/transport";
 import { FAST, argsFor } from "./labFixture";
 
 const request = (operation: string, params: Record<string, unknown> = {}) => ({
