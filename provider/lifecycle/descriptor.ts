@@ -48,7 +48,9 @@ export function secretOutputs(d: ResourceDescriptor, extra: readonly string[] = 
   return [...d.secretInputs, ...extra];
 }
 
-type Props = Record<string, any>;
+/** A property bag as the engine passes it to a provider: untyped JSON, validated before use. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the engine's bags are untyped until validation
+export type Props = Record<string, any>;
 
 /** `props` without the field at `path` (a dotted path into nested objects). */
 function without(props: Props, path: readonly string[]): Props {

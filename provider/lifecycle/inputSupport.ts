@@ -32,6 +32,7 @@ export const windowsPath = z
   .string()
   .max(259, "must be at most 259 characters (MAX_PATH)")
   .refine((p) => FULL_PATH.test(p), "must be a full Windows path such as C:\\Installers\\setup.exe or \\\\server\\share\\setup.exe")
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
   .refine((p) => !/[\u0000-\u001f<>"|?*]/.test(p), "must not contain control characters or any of < > \" | ? *");
 
 /** The vendor's SHA-256 of an installer. */

@@ -18,14 +18,13 @@ import { sessionFactory } from "../transport/sessions";
 import { type CoordinationContext, coordinationFor } from "../upgrade/coordination";
 import { runPlan } from "../upgrade/runner";
 import type { Plan, PlannedStep } from "../upgrade/steps";
-import { type ResourceDescriptor, desiredState, inputsFromOutputs, secretValuesOf } from "./descriptor";
+import { type Props, type ResourceDescriptor, desiredState, inputsFromOutputs, secretValuesOf } from "./descriptor";
 import { type CheckFailure, type Validated, isUnknown, safeFailures } from "./inputSupport";
 import { clean, planLines, say, stable } from "./support";
 
 /** Seconds each read may take while planning in `check` (preview must not hang on a dead host). */
 export const CHECK_READ_DEADLINE_SECONDS = 30;
 
-type Props = Record<string, any>;
 
 /** What every observation carries: the plan computed from the live facts. */
 export interface Observation {

@@ -8,18 +8,19 @@
 import { checkPod } from "../products/horizonSpec";
 import { decorate } from "../report/status";
 import { checkWithReferences, createWithReferences, readWithReferences, updateWithReferences } from "../secrets/references";
-import type { RuntimeKind } from "./descriptor";
+import type { Props, RuntimeKind } from "./descriptor";
 import type { CheckFailure } from "./inputSupport";
 import * as lifecycle from "./lifecycle";
 
-type Props = Record<string, any>;
 export type { RuntimeKind };
 
 /** The spec of a server kind (the pod's readiness gate has none: it only checks). */
 function specOf(kind: Exclude<RuntimeKind, "pod-readiness">): lifecycle.AnyKindSpec {
   // Required here, not at the top: a process serving only one product loads only its spec.
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, one product at a time */
   if (kind === "connection-server" || kind === "security-server") return require("../products/horizonSpec").SPECS[kind];
   const appv = require("../products/appvSpec");
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return kind === "appv-server" ? appv.APPV_SERVER_SPEC : appv.FARM_SPECS[kind];
 }
 

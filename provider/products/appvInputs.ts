@@ -14,7 +14,7 @@ import { evaluateAppVTarget, evaluateFarmTargets, normaliseAppVVersion, parseApp
 import { ruleFailure } from "../versions/rules";
 import type { ConnectionInputs } from "./horizonInputs";
 import { type CheckFailure, type Validated, dedupe, isUnknown, safeFailures, schemaFailures, sha256, windowsPath } from "../lifecycle/inputSupport";
-import { type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
+import { type Props, type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
 import type { AppVVersion } from "../versions/appv";
 
 export { type CheckFailure, type Validated, isUnknown };
@@ -288,7 +288,7 @@ function propertyOf(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("") || "(inputs)";
 }
 
-function commonChecks(news: Record<string, any>, connections: [string, unknown][], failures: CheckFailure[]): MaintenanceWindow | undefined {
+function commonChecks(news: Props, connections: [string, unknown][], failures: CheckFailure[]): MaintenanceWindow | undefined {
   for (const [prefix, value] of connections) {
     if (value === undefined) failures.push({ property: prefix, reason: `[${prefix}] is required: give host, user, hostKey and a password or private key.` });
     else if (!isUnknown(value)) failures.push(...connectionArgsProblems(value, prefix));
@@ -308,7 +308,7 @@ function parseTarget(text: string): { target?: AppVVersion; targetVersion: strin
 }
 
 /** Validates an `AppVServer`'s inputs and normalises `targetVersion` ("4.5 sp 2" becomes "4.5 SP2"). */
-export function validateAppVServerInputs(news: Record<string, any>): Validated<AppVServerInputs, AppVVersion> {
+export function validateAppVServerInputs(news: Props): Validated<AppVServerInputs, AppVVersion> {
   const failures = schemaFailures(serverSchema, news, propertyOf);
   const window = commonChecks(news, [["connection", news.connection]], failures);
   if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
@@ -320,7 +320,7 @@ export function validateAppVServerInputs(news: Record<string, any>): Validated<A
 }
 
 /** Validates the inputs of the farm's preparation or completion; every server must target the farm's version. */
-export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completion", news: Record<string, any>): Validated<AppVFarmInputs, AppVVersion> {
+export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completion", news: Props): Validated<AppVFarmInputs, AppVVersion> {
   const failures = schemaFailures(farmSchema, news, propertyOf);
   const servers: unknown[] = Array.isArray(news.servers) ? news.servers : [];
   const connections: [string, unknown][] = servers.map((s, i) => [`servers[${i}].connection`, (s as Record<string, unknown> | undefined)?.connection]);

@@ -52,6 +52,7 @@ import { type AppVVersion, compareAppVVersions, evaluateAppVUpgradePath, parseAp
 import { ruleFailure } from "../versions/rules";
 import { type KindSpec } from "../lifecycle/lifecycle";
 import type { Validated } from "../lifecycle/inputSupport";
+import type { Props } from "../lifecycle/descriptor";
 import { blockedText, planLines, say, sessionFor, windowVerdict } from "../lifecycle/support";
 import {
   APPV_SERVER,
@@ -67,7 +68,6 @@ import {
   validateAppVServerInputs,
 } from "./appvInputs";
 
-type Props = Record<string, any>;
 type FarmKind = "farm-preparation" | "farm-completion";
 
 /** Failures that come from live facts but mean the program is wrong: a downgrade, an unsupported path. */

@@ -10,7 +10,7 @@ import { connectionArgsProblems } from "../transport/connectionArgs";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
 import { type CheckFailure, type Validated, UNKNOWN, dedupe, isUnknown, safeFailures, schemaFailures, sha256, windowsPath } from "../lifecycle/inputSupport";
-import { type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
+import { type Props, type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
 import type { HorizonVersion } from "../versions/horizon";
 import { ruleFailure } from "../versions/rules";
 import { type CloudPodFederation, REPLICATION_INPUT_FIELDS, REPLICATION_OVERRIDE_FIELDS } from "../upgrade/replication";
@@ -225,7 +225,7 @@ const securityServerSchema = z
  */
 export function validateHorizonInputs<T extends AnyHorizonInputs>(
   kind: HorizonKind,
-  news: Record<string, any>,
+  news: Props,
   purpose: "check" | "converge" | "read" = "check",
 ): Validated<T, HorizonVersion> {
   const full = kind === "connection-server" ? connectionServerSchema : securityServerSchema;

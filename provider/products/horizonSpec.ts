@@ -35,7 +35,8 @@ import { type HorizonVersion, compareHorizonVersions, evaluateUpgradePath, parse
 import { ruleFailure } from "../versions/rules";
 import { CHECK_READ_DEADLINE_SECONDS, type KindSpec, assess, secretsOf } from "../lifecycle/lifecycle";
 import { type Validated, safeFailures } from "../lifecycle/inputSupport";
-import { blockedText, clean, planLines, say, sessionFor, windowVerdict } from "../lifecycle/support";
+import { blockedText, planLines, say, sessionFor, windowVerdict } from "../lifecycle/support";
+import type { Props } from "../lifecycle/descriptor";
 import {
   type AnyHorizonInputs,
   COMPUTED_KEYS,
@@ -49,8 +50,6 @@ import {
   isUnknown,
   validateHorizonInputs,
 } from "./horizonInputs";
-
-type Props = Record<string, any>;
 
 function contextFor(kind: HorizonKind, inputs: AnyHorizonInputs, planning: boolean): HorizonContext {
   const open = (c: ConnectionInputs) => sessionFor(c, planning);
@@ -242,12 +241,6 @@ async function pairingState(ctx: HorizonContext, computerName: string): Promise<
   }
 }
 
-/** What the steps verified as they ran: the host's facts, and the configuration backup taken. */
-interface RunState {
-  facts: HostFacts;
-  backup?: { path: string; sizeBytes: number; sha256?: string };
-}
-
 
 /** The text of why `up` refuses a blocked plan, naming the resource, the host and the next move. */
 function refusalText(resource: string, facts: HostFacts, plan: Plan): string {
@@ -357,7 +350,7 @@ export const SPECS: Record<HorizonKind, HorizonSpec> = {
 /** One server of a pod as the pod's readiness gate receives it: its kind and inputs, without ordering links or secrets it does not need. */
 export interface PodMemberInputs {
   kind: HorizonKind;
-  inputs: Record<string, any>;
+  inputs: Props;
 }
 
 /**

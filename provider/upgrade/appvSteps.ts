@@ -191,7 +191,7 @@ export async function drainClientSessions(inputs: AppVFarmInputs, m: AppVMemberF
   const limitMs = ((inputs.userSessions?.drainMinutes ?? DEFAULT_USER_SESSION_DRAIN_MINUTES) * 60_000) / scale;
   const pollMs = Math.max(50, (30_000 / scale));
   const started = Date.now();
-  let remotes: string[] = [];
+  let remotes: string[];
   for (;;) {
     const c = await readClientSessions(inputs, m.role, session);
     if (c && "error" in c) throw new Error(`the client connections on ${m.name} could not be read: ${c.error}; no service was stopped`);

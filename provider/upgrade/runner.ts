@@ -21,6 +21,11 @@ export interface StepFailure extends Error {
     cause?: unknown;
 }
 
+/** The message of whatever was thrown. */
+function messageOf(err: unknown): string {
+    return err instanceof Error ? err.message : String(err);
+}
+
 function failure(code: StepFailure["code"], resource: string, step: PlannedStep, message: string): StepFailure {
     const err = new Error(message) as StepFailure;
     err.code = code;
@@ -102,8 +107,8 @@ export async function runPlan(
                     await co.guard(step, remainingMs);
                     guarded = true;
                 }
-            } catch (err: any) {
-                const f = failure("step-failed", resource, step, `[${resource}] ${label} not started: ${err?.message ?? String(err)}.`);
+            } catch (err) {
+                const f = failure("step-failed", resource, step, `[${resource}] ${label} not started: ${messageOf(err)}.`);
                 f.cause = err;
                 throw f;
             }
@@ -111,7 +116,7 @@ export async function runPlan(
             const stepStarted = now();
             try {
                 await action(step, remainingMs);
-            } catch (err: any) {
+            } catch (err) {
                 const elapsed = ((now() - stepStarted) / 1000).toFixed(1);
                 opts.log(`${label}: failed after ${elapsed} s`);
                 let owed = "";
@@ -119,11 +124,11 @@ export async function runPlan(
                     try {
                         await co.hookAfterFailed(step, err);
                         owed = ` The hook is recorded as owed on ${step.host}: the next \`pulumi up\` runs it again, and the server is not done until it succeeds.`;
-                    } catch (e: any) {
-                        owed = ` Recording the owed hook on ${step.host} failed too (${e?.message ?? String(e)}).`;
+                    } catch (e) {
+                        owed = ` Recording the owed hook on ${step.host} failed too (${messageOf(e)}).`;
                     }
                 }
-                const f = failure("step-failed", resource, step, `[${resource}] ${label} failed: ${err?.message ?? String(err)}. Next: ${NEXT_MOVE[step.name] ?? "run `pulumi up` again"}.${owed}`);
+                const f = failure("step-failed", resource, step, `[${resource}] ${label} failed: ${messageOf(err)}. Next: ${NEXT_MOVE[step.name] ?? "run `pulumi up` again"}.${owed}`);
                 f.cause = err;
                 throw f;
             }
@@ -139,9 +144,9 @@ export async function runPlan(
         if (leased && co.release) {
             try {
                 await co.release();
-            } catch (e: any) {
+            } catch (e) {
                 // The lease then expires by itself; say so rather than mask the run's own outcome.
-                opts.log(`the run lease could not be released (${e?.message ?? String(e)}); it expires by itself`);
+                opts.log(`the run lease could not be released (${messageOf(e)}); it expires by itself`);
             }
         }
     }

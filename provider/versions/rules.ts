@@ -355,6 +355,7 @@ const appvScheme: Scheme<NonNullable<ReturnType<typeof parseAppVVersion>>> = {
   sameRelease: (a, b) => a.major === b.major && a.minor === b.minor,
 };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each product's scheme parses its own version type
 const SCHEMES: Record<Product, Scheme<any>> = { horizon: horizonScheme, appv: appvScheme };
 
 /** The facts a condition needs. */

@@ -100,7 +100,7 @@ describe("lab handlers: Horizon Connection Server installer", () => {
     assert.doesNotMatch(local.output.join("\n"), /failed/);
     assert.equal(global.port, 22389);
     assert.match(global.output[0], /^Repadmin: running command \/showrepl against full DC localhost:22389$/);
-    assert.match(global.output.join("\n"), /DC=vdiglobal,DC=vmware,DC=int\n    Default-First-Site-Name\\CS2 via RPC\n.*\n        Last attempt @ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d failed, result 1722 \(0x6ba\):\n            The RPC server is unavailable\.\n        3 consecutive failure\(s\)\./);
+    assert.match(global.output.join("\n"), /DC=vdiglobal,DC=vmware,DC=int\n {4}Default-First-Site-Name\\CS2 via RPC\n.*\n {8}Last attempt @ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d failed, result 1722 \(0x6ba\):\n {12}The RPC server is unavailable\.\n {8}3 consecutive failure\(s\)\./);
     // A service name that is not there: no global instance read ("detect"), or an LDAP error when asked for anyway.
     const other = await op(lab, "cs1", "Get-ReplicationHealth", { cloudPodService: "NoSuchService", global: "detect" });
     assert.equal(other.result.instances.length, 1);
