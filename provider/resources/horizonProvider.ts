@@ -41,6 +41,7 @@ import { describeConnection, resolveConnectionArgs } from "../transport/connecti
 import { redactText } from "../transport/redact";
 import { ensureServiceRunning, runInstaller, verifyInstalledVersion, whileInstallerRuns } from "../upgrade/commonSteps";
 import { HORIZON_VERSIONS, isHostKeyError, readHorizonHost, readHostIpsec, readPairIpsec, readPairingFacts } from "../upgrade/horizonFacts";
+import { settle, valueOf } from "../upgrade/hostFacts";
 import {
   type HostFacts,
   NOT_UTC_WORKAROUND,
@@ -150,6 +151,22 @@ async function missingTools(session: Session, wanted: { files: string[]; command
 /** Reads the live facts and plans. Read-only. */
 async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed> {
   const { inputs } = ctx;
+  const ss = ctx.kind === "security-server" ? (inputs as SecurityServerInputs) : undefined;
+  // [scale] A security server's Connection Server is read at the same time as the server itself: the engine runs one
+  // check at a time, so each round trip here delays the whole run (docs/scaling.md). Settled, so a host-key refusal
+  // of this server's own read leaves no rejection unwatched.
+  const pairingRead = ss
+    ? settle(
+        readPairingFacts(ctx.csSession!, {
+          label: ss.connectionServer.name,
+          productPatterns: inputs.overrides?.productDisplayNames ?? HORIZON_PRODUCT_PATTERNS,
+          servicePattern: CONNECTION_SERVER_SERVICE,
+          securityServerListScript: inputs.overrides?.securityServerListScript,
+          pairingPasswordStateScript: inputs.overrides?.pairingPasswordStateScript,
+          deadlineSeconds,
+        }),
+      )
+    : undefined;
   const facts = await readHorizonHost(ctx.session, {
     label: inputs.connection.host,
     productPatterns: inputs.overrides?.productDisplayNames ?? HORIZON_PRODUCT_PATTERNS,
@@ -181,33 +198,30 @@ async function observe(ctx: Context, deadlineSeconds?: number): Promise<Observed
     return { facts, plan: whileInstallerRuns(planConnectionServer(facts, intent), facts) };
   }
 
-  const ss = inputs as SecurityServerInputs;
-  const pairing = await readPairingFacts(ctx.csSession!, {
-    label: ss.connectionServer.name,
-    productPatterns: inputs.overrides?.productDisplayNames ?? HORIZON_PRODUCT_PATTERNS,
-    servicePattern: CONNECTION_SERVER_SERVICE,
-    securityServerListScript: inputs.overrides?.securityServerListScript,
-    pairingPasswordStateScript: inputs.overrides?.pairingPasswordStateScript,
-    deadlineSeconds,
-  });
-  if (behind && pairing.connectionServer.reachable) {
-    // What the pairing steps need on the Connection Server: vdmadmin (stale entries) and PowerCLI (the View API).
-    const usesViewApi = !inputs.overrides?.securityServerListScript || !inputs.overrides?.pairingPasswordScript;
-    pairing.connectionServer.missing = await missingTools(ctx.csSession!, {
-      files: [inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE],
-      commands: [],
-      modules: usesViewApi ? ["VMware.VimAutomation.HorizonView"] : [],
-    }, deadlineSeconds);
-  }
-  if (facts.reachable && pairing.connectionServer.reachable) {
-    pairing.ipsec = await readPairIpsec(ctx.session, ctx.csSession!, { ss: facts.host, cs: ss.connectionServer.name }, deadlineSeconds);
-  }
-  const csTarget = ss.connectionServer.targetVersion;
+  const pairing = valueOf(await pairingRead!);
+  // [scale] The Connection Server's tools and the pair's IPsec rules at once (both only read).
+  const usesViewApi = !inputs.overrides?.securityServerListScript || !inputs.overrides?.pairingPasswordScript;
+  const [missing, ipsec] = await Promise.all([
+    behind && pairing.connectionServer.reachable
+      ? // What the pairing steps need on the Connection Server: vdmadmin (stale entries) and PowerCLI (the View API).
+        missingTools(ctx.csSession!, {
+          files: [inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE],
+          commands: [],
+          modules: usesViewApi ? ["VMware.VimAutomation.HorizonView"] : [],
+        }, deadlineSeconds)
+      : undefined,
+    facts.reachable && pairing.connectionServer.reachable
+      ? readPairIpsec(ctx.session, ctx.csSession!, { ss: facts.host, cs: ss!.connectionServer.name }, deadlineSeconds)
+      : undefined,
+  ]);
+  if (behind && pairing.connectionServer.reachable) pairing.connectionServer.missing = missing;
+  if (ipsec) pairing.ipsec = ipsec;
+  const csTarget = ss!.connectionServer.targetVersion;
   const plan = planSecurityServer(facts, pairing, {
     ...intent,
-    connectionServerName: ss.connectionServer.name,
-    registeredName: ss.registeredName,
-    ipsec: ss.ipsec ?? "detect",
+    connectionServerName: ss!.connectionServer.name,
+    registeredName: ss!.registeredName,
+    ipsec: ss!.ipsec ?? "detect",
     connectionServerTarget: typeof csTarget === "string" && !isUnknown(csTarget) ? csTarget : undefined,
   });
   return { facts, pairing, plan: whileInstallerRuns(plan, facts) };
@@ -439,15 +453,21 @@ export interface PairingStateOutput {
 /** This security server's pairing state, for outputs and refresh. */
 async function pairingState(ctx: Context, computerName: string): Promise<PairingStateOutput | undefined> {
   const ss = ctx.inputs as SecurityServerInputs;
+  // [scale] The list and both hosts' rules at once (reads only), used as when read one after another.
+  const [listRead, rulesRead] = await Promise.all([
+    settle(getSecurityServerList(ctx.csSession!, {}, { body: ss.overrides?.securityServerListScript })),
+    settle(Promise.all([readHostIpsec(ctx.session), readHostIpsec(ctx.csSession!)])),
+  ]);
   try {
-    const list = (await getSecurityServerList(ctx.csSession!, {}, { body: ss.overrides?.securityServerListScript })).result;
+    const list = valueOf(listRead).result;
     const mine = list.securityServers.filter(
       (e) => e.name.toLowerCase() === computerName.toLowerCase() || (ss.registeredName && e.name.toLowerCase() === ss.registeredName.toLowerCase()),
     );
     let ipsec = "unknown";
     let ipsecRules: string[] = [];
     try {
-      const found = pairRules({ securityServer: await readHostIpsec(ctx.session), connectionServer: await readHostIpsec(ctx.csSession!) }, IPSEC_RULE_PREFIX);
+      const [securityServer, connectionServer] = valueOf(rulesRead);
+      const found = pairRules({ securityServer, connectionServer }, IPSEC_RULE_PREFIX);
       ipsecRules = found.rules.map((r) => `${r.displayName} on ${r.host}`);
       ipsec = found.rules.length > 0 ? "active" : "none";
     } catch (e) {
@@ -566,7 +586,9 @@ async function runStep(
           { body: inputs.overrides?.prepareSecurityServerScript, onLine },
         );
       }
-      const after = pairRules({ securityServer: await readHostIpsec(ctx.session), connectionServer: await readHostIpsec(ctx.csSession!) }, IPSEC_RULE_PREFIX);
+      // [scale] Both hosts read back at once.
+      const [ssRules, csRules] = await Promise.all([readHostIpsec(ctx.session), readHostIpsec(ctx.csSession!)]);
+      const after = pairRules({ securityServer: ssRules, connectionServer: csRules }, IPSEC_RULE_PREFIX);
       if (after.rules.length > 0 || after.ambiguous.length > 0) {
         const left = [...after.rules.map((r) => `"${r.displayName}" on ${r.host}`), ...after.ambiguous];
         throw new Error(`IPsec rules of this pair remain after Prepare for Upgrade: ${left.join(", ")}; the installer would fail to pair. Remove them (Windows Firewall with Advanced Security > Connection Security Rules)`);
