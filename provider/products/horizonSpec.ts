@@ -26,6 +26,7 @@ import {
   installerProductOf,
   runHorizonStep,
 } from "../upgrade/horizonSteps";
+import { settle, valueOf } from "../upgrade/hostFacts";
 import { powershellFailures } from "../upgrade/preflight";
 import { parallelUpgradeProblem, readReplication, withReplication } from "../upgrade/replication";
 import { describeGroups, withHostRecords } from "../upgrade/coordination";
@@ -83,6 +84,22 @@ async function missingTools(session: Session, wanted: { files: string[]; command
 /** Reads the live facts and plans. Read-only. */
 async function observe(ctx: HorizonContext, validated: Validated<AnyHorizonInputs, HorizonVersion>, deadlineSeconds?: number): Promise<HorizonObserved> {
   const { inputs } = ctx;
+  const ss = ctx.kind === "security-server" ? (inputs as SecurityServerInputs) : undefined;
+  // A security server's Connection Server is read at the same time as the server itself: the engine runs one check at
+  // a time, so each round trip here delays the whole run (docs/scaling.md). Settled, so a host-key refusal of this
+  // server's own read leaves no rejection unwatched.
+  const pairingRead = ss
+    ? settle(
+        readPairingFacts(ctx.csSession!, {
+          label: ss.connectionServer.name,
+          productPatterns: inputs.overrides?.productDisplayNames ?? HORIZON_PRODUCT_PATTERNS,
+          servicePattern: CONNECTION_SERVER_SERVICE,
+          securityServerListScript: inputs.overrides?.securityServerListScript,
+          pairingPasswordStateScript: inputs.overrides?.pairingPasswordStateScript,
+          deadlineSeconds,
+        }),
+      )
+    : undefined;
   const facts = await readHorizonHost(ctx.session, {
     label: inputs.connection.host,
     productPatterns: inputs.overrides?.productDisplayNames ?? HORIZON_PRODUCT_PATTERNS,
@@ -104,47 +121,47 @@ async function observe(ctx: HorizonContext, validated: Validated<AnyHorizonInput
   const behind = isBehind(facts, validated.target);
   if (ctx.kind === "connection-server") {
     const backup = intent.configurationBackup;
-    if (behind) {
-      facts.missing = await missingTools(ctx.session, {
-        files: backup && "path" in backup && !inputs.overrides?.vdmexportScript ? [inputs.overrides?.vdmexportPath ?? VDMEXPORT_PATH_VMWARE] : [],
-        commands: intent.checkReplication ? ["repadmin.exe"] : [],
-        modules: [],
-      }, deadlineSeconds);
-    }
-    // LDAP replication (389 and, in a Cloud Pod federation, 22389) is read at preview too, on every Connection Server of
-    // a parallel upgrade, the first included.
+    // The tools the steps need and, on every Connection Server of a parallel upgrade (the first included), LDAP
+    // replication (389 and, in a Cloud Pod federation, 22389), read at once (both only read).
     const cs = inputs as ConnectionServerInputs;
-    const replication = intent.checkReplication && behind ? await readReplication(ctx.session, facts.host, cs, { deadlineSeconds, isFatal: isHostKeyError }) : undefined;
+    const [missing, replication] = await Promise.all([
+      behind
+        ? missingTools(ctx.session, {
+            files: backup && "path" in backup && !inputs.overrides?.vdmexportScript ? [inputs.overrides?.vdmexportPath ?? VDMEXPORT_PATH_VMWARE] : [],
+            commands: intent.checkReplication ? ["repadmin.exe"] : [],
+            modules: [],
+          }, deadlineSeconds)
+        : undefined,
+      intent.checkReplication && behind ? readReplication(ctx.session, facts.host, cs, { deadlineSeconds, isFatal: isHostKeyError }) : undefined,
+    ]);
+    if (behind) facts.missing = missing;
     return { facts, plan: withReplication(whileInstallerRuns(planConnectionServer(facts, intent), facts), replication, inputs.targetVersion) };
   }
 
-  const ss = inputs as SecurityServerInputs;
-  const pairing = await readPairingFacts(ctx.csSession!, {
-    label: ss.connectionServer.name,
-    productPatterns: inputs.overrides?.productDisplayNames ?? HORIZON_PRODUCT_PATTERNS,
-    servicePattern: CONNECTION_SERVER_SERVICE,
-    securityServerListScript: inputs.overrides?.securityServerListScript,
-    pairingPasswordStateScript: inputs.overrides?.pairingPasswordStateScript,
-    deadlineSeconds,
-  });
-  if (behind && pairing.connectionServer.reachable) {
-    // What the pairing steps need on the Connection Server: vdmadmin (stale entries) and PowerCLI (the View API).
-    const usesViewApi = !inputs.overrides?.securityServerListScript || !inputs.overrides?.pairingPasswordScript;
-    pairing.connectionServer.missing = await missingTools(ctx.csSession!, {
-      files: [inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE],
-      commands: [],
-      modules: usesViewApi ? ["VMware.VimAutomation.HorizonView"] : [],
-    }, deadlineSeconds);
-  }
-  if (facts.reachable && pairing.connectionServer.reachable) {
-    pairing.ipsec = await readPairIpsec(ctx.session, ctx.csSession!, { ss: facts.host, cs: ss.connectionServer.name }, deadlineSeconds);
-  }
-  const csTarget = ss.connectionServer.targetVersion;
+  const pairing = valueOf(await pairingRead!);
+  // The Connection Server's tools and the pair's IPsec rules at once (both only read).
+  const usesViewApi = !inputs.overrides?.securityServerListScript || !inputs.overrides?.pairingPasswordScript;
+  const [missing, ipsec] = await Promise.all([
+    behind && pairing.connectionServer.reachable
+      ? // What the pairing steps need on the Connection Server: vdmadmin (stale entries) and PowerCLI (the View API).
+        missingTools(ctx.csSession!, {
+          files: [inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE],
+          commands: [],
+          modules: usesViewApi ? ["VMware.VimAutomation.HorizonView"] : [],
+        }, deadlineSeconds)
+      : undefined,
+    facts.reachable && pairing.connectionServer.reachable
+      ? readPairIpsec(ctx.session, ctx.csSession!, { ss: facts.host, cs: ss!.connectionServer.name }, deadlineSeconds)
+      : undefined,
+  ]);
+  if (behind && pairing.connectionServer.reachable) pairing.connectionServer.missing = missing;
+  if (ipsec) pairing.ipsec = ipsec;
+  const csTarget = ss!.connectionServer.targetVersion;
   const plan = planSecurityServer(facts, pairing, {
     ...intent,
-    connectionServerName: ss.connectionServer.name,
-    registeredName: ss.registeredName,
-    ipsec: ss.ipsec ?? "detect",
+    connectionServerName: ss!.connectionServer.name,
+    registeredName: ss!.registeredName,
+    ipsec: ss!.ipsec ?? "detect",
     connectionServerTarget: typeof csTarget === "string" && !isUnknown(csTarget) ? csTarget : undefined,
   });
   return { facts, pairing, plan: whileInstallerRuns(plan, facts) };
@@ -220,15 +237,21 @@ export interface PairingStateOutput {
 /** This security server's pairing state, for outputs and refresh. */
 async function pairingState(ctx: HorizonContext, computerName: string): Promise<PairingStateOutput | undefined> {
   const ss = ctx.inputs as SecurityServerInputs;
+  // The list and both hosts' rules at once (reads only), used as when read one after another.
+  const [listRead, rulesRead] = await Promise.all([
+    settle(getSecurityServerList(ctx.csSession!, {}, { body: ss.overrides?.securityServerListScript })),
+    settle(Promise.all([readHostIpsec(ctx.session), readHostIpsec(ctx.csSession!)])),
+  ]);
   try {
-    const list = (await getSecurityServerList(ctx.csSession!, {}, { body: ss.overrides?.securityServerListScript })).result;
+    const list = valueOf(listRead).result;
     const mine = list.securityServers.filter(
       (e) => e.name.toLowerCase() === computerName.toLowerCase() || (ss.registeredName && e.name.toLowerCase() === ss.registeredName.toLowerCase()),
     );
     let ipsec = "unknown";
     let ipsecRules: string[] = [];
     try {
-      const found = pairRules({ securityServer: await readHostIpsec(ctx.session), connectionServer: await readHostIpsec(ctx.csSession!) }, IPSEC_RULE_PREFIX);
+      const [securityServer, connectionServer] = valueOf(rulesRead);
+      const found = pairRules({ securityServer, connectionServer }, IPSEC_RULE_PREFIX);
       ipsecRules = found.rules.map((r) => `${r.displayName} on ${r.host}`);
       ipsec = found.rules.length > 0 ? "active" : "none";
     } catch (e) {

@@ -7,7 +7,7 @@ import { getAppVDatabase, getHostFacts, getWebApplicationPool } from "../operati
 import type { Session } from "../transport/session";
 import { compareAppVVersions, parseAppVVersion } from "../versions/appv";
 import type { AppVDatabaseFacts, AppVHostFacts } from "./appvPlan";
-import { type HostReadOptions, type VersionScheme, isHostKeyError, readHost, reasonOf } from "./hostFacts";
+import { type HostReadOptions, type VersionScheme, isHostKeyError, readHost, reasonOf, settle } from "./hostFacts";
 
 /** What to read on an App-V host. */
 export type AppVReadOptions = HostReadOptions & {
@@ -21,25 +21,31 @@ export const APPV_VERSIONS: VersionScheme<NonNullable<ReturnType<typeof parseApp
   compare: compareAppVVersions,
 };
 
-/** Reads an App-V host (see `readHost`). */
+/**
+ * Reads an App-V host (see `readHost`). A Management Web Service's application pool is asked for in the same round trip
+ * as the host's own facts, and used only when the host was reachable, as when it was read after them.
+ */
 export async function readAppVHost(session: Session, opts: AppVReadOptions): Promise<AppVHostFacts> {
+  const poolRead = opts.webApplicationPath
+    ? settle(getWebApplicationPool(session, { physicalPathLike: opts.webApplicationPath }, { deadlineSeconds: opts.deadlineSeconds }))
+    : undefined;
   const facts: AppVHostFacts = await readHost(session, opts, APPV_VERSIONS);
-  if (!facts.reachable || !opts.webApplicationPath) return facts;
+  const pool = await poolRead;
+  if (!facts.reachable || !pool) return facts;
   // The Management Web Service is an IIS application: its pool, found live by the application's folder, is what serves.
-  try {
-    const r = (await getWebApplicationPool(session, { physicalPathLike: opts.webApplicationPath }, { deadlineSeconds: opts.deadlineSeconds })).result;
-    const app = r.applications[0];
-    if (!app) return { ...facts, serviceStatus: "missing", serviceDisplayName: undefined };
-    return {
-      ...facts,
-      appPool: app.applicationPool,
-      serviceDisplayName: `IIS application pool '${app.applicationPool}'`,
-      serviceStatus: r.iisRunning && app.poolState === "Started" ? "Running" : "Stopped",
-    };
-  } catch (e) {
-    if (isHostKeyError(e)) throw e;
-    return { ...facts, serviceStatus: "missing", serviceDisplayName: `IIS application pool (not readable: ${reasonOf(e).split("\n")[0]})` };
+  if (!pool.ok) {
+    if (isHostKeyError(pool.error)) throw pool.error;
+    return { ...facts, serviceStatus: "missing", serviceDisplayName: `IIS application pool (not readable: ${reasonOf(pool.error).split("\n")[0]})` };
   }
+  const r = pool.value.result;
+  const app = r.applications[0];
+  if (!app) return { ...facts, serviceStatus: "missing", serviceDisplayName: undefined };
+  return {
+    ...facts,
+    appPool: app.applicationPool,
+    serviceDisplayName: `IIS application pool '${app.applicationPool}'`,
+    serviceStatus: r.iisRunning && app.poolState === "Started" ? "Running" : "Stopped",
+  };
 }
 
 /** What to read about the database. */
@@ -59,21 +65,24 @@ export interface AppVDatabaseReadOptions {
  */
 export async function readAppVDatabase(session: Session, opts: AppVDatabaseReadOptions): Promise<AppVDatabaseFacts> {
   const label = `${opts.sqlServer}/${opts.database}`;
-  try {
-    await getHostFacts(session, { deadlineSeconds: opts.deadlineSeconds });
-  } catch (e) {
-    if (isHostKeyError(e)) throw e;
-    return { label, reachable: false, error: reasonOf(e) };
+  // Both at once (see `readHost`); the schema is used only when the host answered, as when it was read after it.
+  const [host, schema] = await Promise.all([
+    settle(getHostFacts(session, { deadlineSeconds: opts.deadlineSeconds })),
+    settle(
+      getAppVDatabase(
+        session,
+        { sqlServer: opts.sqlServer, database: opts.database, secrets: opts.secrets },
+        { body: opts.body, deadlineSeconds: opts.deadlineSeconds },
+      ),
+    ),
+  ]);
+  if (!host.ok) {
+    if (isHostKeyError(host.error)) throw host.error;
+    return { label, reachable: false, error: reasonOf(host.error) };
   }
-  try {
-    const r = await getAppVDatabase(
-      session,
-      { sqlServer: opts.sqlServer, database: opts.database, secrets: opts.secrets },
-      { body: opts.body, deadlineSeconds: opts.deadlineSeconds },
-    );
-    return { label, reachable: true, schemaVersion: r.result.schemaVersion };
-  } catch (e) {
-    if (isHostKeyError(e)) throw e;
-    return { label, reachable: true, error: reasonOf(e) };
+  if (!schema.ok) {
+    if (isHostKeyError(schema.error)) throw schema.error;
+    return { label, reachable: true, error: reasonOf(schema.error) };
   }
+  return { label, reachable: true, schemaVersion: schema.value.result.schemaVersion };
 }

@@ -3,10 +3,10 @@
  * service, the installer's hash) and, for a security server, what its paired Connection Server says about the pod.
  * Read-only operations only: preview runs these.
  */
-import { getInstallerVersion, getIpsecRules, getPairingPasswordState, getSecurityServerList } from "../operations";
+import { getIpsecRules, getPairingPasswordState, getSecurityServerList } from "../operations";
 import type { Session } from "../transport/session";
 import { compareHorizonVersions, parseHorizonVersion } from "../versions/horizon";
-import { type HostFacts, type HostReadOptions, type VersionScheme, isHostKeyError, readHost, reasonOf } from "./hostFacts";
+import { type HostFacts, type HostReadOptions, type VersionScheme, isHostKeyError, readHost, reasonOf, settle } from "./hostFacts";
 import type { HostIpsecFacts, PairIpsecFacts, PairingFacts } from "./horizonPlan";
 
 export { isHostKeyError, type HostReadOptions } from "./hostFacts";
@@ -17,18 +17,9 @@ export const HORIZON_VERSIONS: VersionScheme<NonNullable<ReturnType<typeof parse
   compare: compareHorizonVersions,
 };
 
-/** Reads a Horizon host (see `readHost`), and the staged installer's own product version when its hash was read. */
+/** Reads a Horizon host (see `readHost`), with the staged installer's own product version when its hash is read. */
 export async function readHorizonHost(session: Session, opts: HostReadOptions): Promise<HostFacts> {
-  const facts = await readHost(session, opts, HORIZON_VERSIONS);
-  if (facts.installer?.exists && opts.installerPath) {
-    try {
-      facts.installer.productVersion = (await getInstallerVersion(session, { path: opts.installerPath }, { deadlineSeconds: opts.deadlineSeconds })).result.productVersion;
-    } catch (e) {
-      if (isHostKeyError(e)) throw e;
-      facts.installer.productVersionError = reasonOf(e);
-    }
-  }
-  return facts;
+  return readHost(session, { ...opts, installerVersion: true }, HORIZON_VERSIONS);
 }
 
 /** Options of `readPairingFacts`. */
@@ -39,24 +30,26 @@ export interface PairingReadOptions extends HostReadOptions {
   readonly pairingPasswordStateScript?: string;
 }
 
-/** Reads the paired Connection Server: its version and the pod's Security Servers list with the IPsec setting. */
+/**
+ * Reads the paired Connection Server: its version and the pod's Security Servers list with the IPsec setting. The list
+ * and the pairing password's state are asked for in the same round trip as the host's own facts (see `readHost`); they
+ * are used only when the host was reachable, as when they were read after it.
+ */
 export async function readPairingFacts(session: Session, opts: PairingReadOptions): Promise<PairingFacts> {
+  const run = { deadlineSeconds: opts.deadlineSeconds };
+  const listRead = settle(getSecurityServerList(session, {}, { ...run, body: opts.securityServerListScript }));
+  const stateRead = settle(getPairingPasswordState(session, { connectionServer: opts.label }, { ...run, body: opts.pairingPasswordStateScript }));
   const connectionServer = await readHorizonHost(session, { ...opts, installerPath: undefined });
+  const [list, state] = await Promise.all([listRead, stateRead]);
   if (!connectionServer.reachable) return { connectionServer };
-  try {
-    const list = (await getSecurityServerList(session, {}, { body: opts.securityServerListScript, deadlineSeconds: opts.deadlineSeconds })).result;
-    const facts: PairingFacts = { connectionServer, securityServers: list.securityServers, useIpsec: list.useIpsec };
-    try {
-      const state = (await getPairingPasswordState(session, { connectionServer: opts.label }, { body: opts.pairingPasswordStateScript, deadlineSeconds: opts.deadlineSeconds })).result;
-      facts.clock = { timeZoneId: state.timeZoneId, utcOffsetMinutes: state.utcOffsetMinutes };
-    } catch (e) {
-      if (isHostKeyError(e)) throw e;
-    }
-    return facts;
-  } catch (e) {
-    if (isHostKeyError(e)) throw e;
-    return { connectionServer, listError: reasonOf(e) };
+  if (!list.ok) {
+    if (isHostKeyError(list.error)) throw list.error;
+    return { connectionServer, listError: reasonOf(list.error) };
   }
+  const facts: PairingFacts = { connectionServer, securityServers: list.value.result.securityServers, useIpsec: list.value.result.useIpsec };
+  if (state.ok) facts.clock = { timeZoneId: state.value.result.timeZoneId, utcOffsetMinutes: state.value.result.utcOffsetMinutes };
+  else if (isHostKeyError(state.error)) throw state.error;
+  return facts;
 }
 
 /** Reads one host's names, addresses and connection security rules; a host-key refusal is thrown. */
@@ -65,18 +58,20 @@ export async function readHostIpsec(session: Session, deadlineSeconds?: number):
 }
 
 /**
- * Reads the connection security rules on both hosts of a pair (read-only: preview runs it). A read that fails comes
- * back as `readError` naming the host, so the plan can refuse instead of guessing.
+ * Reads the connection security rules on both hosts of a pair (read-only: preview runs it), both at once. A read that
+ * fails comes back as `readError` naming the host (the security server's first, as when they were read one after the
+ * other), so the plan can refuse instead of guessing.
  */
 export async function readPairIpsec(ssSession: Session, csSession: Session, labels: { ss: string; cs: string }, deadlineSeconds?: number): Promise<PairIpsecFacts> {
+  const reads = await Promise.all([settle(readHostIpsec(ssSession, deadlineSeconds)), settle(readHostIpsec(csSession, deadlineSeconds))]);
   const out: PairIpsecFacts = {};
-  for (const [key, session, label] of [["securityServer", ssSession, labels.ss], ["connectionServer", csSession, labels.cs]] as const) {
-    try {
-      out[key] = await readHostIpsec(session, deadlineSeconds);
-    } catch (e) {
-      if (isHostKeyError(e)) throw e;
-      return { ...out, readError: `on ${label}: ${reasonOf(e)}` };
+  for (const [key, read, label] of [["securityServer", reads[0], labels.ss], ["connectionServer", reads[1], labels.cs]] as const) {
+    if (read.ok) {
+      out[key] = read.value;
+      continue;
     }
+    if (isHostKeyError(read.error)) throw read.error;
+    return { ...out, readError: `on ${label}: ${reasonOf(read.error)}` };
   }
   return out;
 }

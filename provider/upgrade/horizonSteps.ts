@@ -167,7 +167,9 @@ export async function runHorizonStep(
           { body: inputs.overrides?.prepareSecurityServerScript, onLine },
         );
       }
-      const after = pairRules({ securityServer: await readHostIpsec(ctx.session), connectionServer: await readHostIpsec(ctx.csSession!) }, IPSEC_RULE_PREFIX);
+      // Both hosts read back at once.
+      const [ssRules, csRules] = await Promise.all([readHostIpsec(ctx.session), readHostIpsec(ctx.csSession!)]);
+      const after = pairRules({ securityServer: ssRules, connectionServer: csRules }, IPSEC_RULE_PREFIX);
       if (after.rules.length > 0 || after.ambiguous.length > 0) {
         const left = [...after.rules.map((r) => `"${r.displayName}" on ${r.host}`), ...after.ambiguous];
         throw new Error(`IPsec rules of this pair remain after Prepare for Upgrade: ${left.join(", ")}; the installer would fail to pair. Remove them (Windows Firewall with Advanced Security > Connection Security Rules)`);

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { Engine } from "../harness/engine";
 import type { AuditEntry } from "../../lab";
-import { type BenchResult, criticalPathSeconds, runBench } from "./fleetBench";
+import { STEP_TIMING_MARKER } from "../../provider/upgrade/runner";
+import { type BenchResult, type TimedEvent, criticalPathSeconds, linkBreakdown, runBench } from "./fleetBench";
 
 describe("fleet benchmark (small run)", function () {
   let engine: Engine;
@@ -51,5 +52,25 @@ describe("fleet benchmark (small run)", function () {
     const lastOfFirst = Math.max(...preview.filter((e) => e.host === "p1cs1").map((e) => e.seq));
     const late = pod.filter((h) => Math.min(...preview.filter((e) => e.host === h).map((e) => e.seq)) > lastOfFirst);
     assert.deepEqual(late, [], `first read after p1cs1's last read (seq ${lastOfFirst}): ${late.join(", ")}`);
+  });
+});
+
+describe("fleet benchmark: the links of a pod's chain", () => {
+  const op = (seq: number, host: string, operation: string, start: number, end: number): AuditEntry =>
+    ({ seq, host, operation, user: "administrator", simTime: "", realTime: new Date(start).toISOString(), realEndTime: new Date(end).toISOString(), params: {}, outcome: "ok" }) as AuditEntry;
+  const event = (t: number, kind: "resourcePreEvent" | "resOutputsEvent", name: string): TimedEvent =>
+    ({ t, e: { sequence: 0, timestamp: 0, [kind]: { metadata: { urn: `urn:pulumi:s::p::t::${name}`, op: "create", type: "t" } } } }) as unknown as TimedEvent;
+
+  it("splits each link into the steps after the installer, the next check, the next update's reads and its steps before the installer", () => {
+    const audit = [
+      op(1, "p1cs1", "Get-HostFacts", 1_000, 1_020),
+      op(2, "p1cs1", "Start-Installer", 1_500, 7_500),
+      op(3, "p1ss1", "Start-Installer", 8_100, 12_100),
+    ];
+    const events = [event(7_600, "resOutputsEvent", "pod1-p1cs1"), event(7_800, "resourcePreEvent", "pod1-p1ss1")];
+    const lines = [`[pod1-p1ss1] ${STEP_TIMING_MARKER} ${JSON.stringify({ step: "set-pairing-password", host: "P1CS1", startMs: 7_900, endMs: 7_950 })}`];
+    const { links, leadMs } = linkBreakdown(audit, events, lines);
+    assert.deepEqual(leadMs, [500]);
+    assert.deepEqual(links, [{ from: "pod1-p1cs1", to: "pod1-p1ss1", totalMs: 600, afterInstallMs: 100, checkMs: 200, convergeReadsMs: 100, stepsBeforeInstallMs: 200 }]);
   });
 });

@@ -11,6 +11,7 @@ import { APPV_VERSIONS, type AuditEntry, HORIZON_VERSIONS, type Lab, type LabOpt
 import { stageAndDescribe } from "../../lab/cli";
 import { DEFAULT_DURATIONS } from "../../lab/handlers";
 import { STEP_TIMING_MARKER } from "../../provider/upgrade/runner";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { diagnostics, type Engine } from "../harness/engine";
 
 /** The fleet's shape and the lab's speed. */
@@ -23,6 +24,11 @@ export interface BenchOptions {
   serial?: boolean;
   /** Receives the lab's audit of the preview (tests). */
   onPreviewAudit?: (ops: readonly AuditEntry[]) => void;
+  /**
+   * The engine's `--parallel` for this run's preview, up and refresh (PULUMI_PARALLEL); unset: whatever the
+   * environment says, or the CLI's default of 4 x GOMAXPROCS (8 on a 2-core machine).
+   */
+  parallel?: number;
 }
 
 /** What one run measured (the JSON `npm run bench -- --json` prints). */
@@ -57,6 +63,22 @@ export interface BenchResult {
   hostsReadInPreview: number;
   /** The most operations one host ran at the same time, over the whole run (lab counter). */
   maxConcurrentOperationsPerHost: number;
+  /** The engine's `--parallel` this run used (the CLI's default when not set: 4 x the machine's cores). */
+  parallel: number;
+  /** Independent chains of the fleet (pods and farms): the most resource operations that can usefully run at once. */
+  chains: number;
+  /**
+   * The links of the pods' chains in `up` (one server's installer ending to the next server's installer starting),
+   * median and worst, in ms, and the median of each part of a link (see `linkBreakdown`).
+   */
+  linkMsMedian: number;
+  linkMsMax: number;
+  linkAfterInstallMsMedian: number;
+  linkCheckMsMedian: number;
+  linkConvergeReadsMsMedian: number;
+  linkStepsBeforeInstallMsMedian: number;
+  /** From the first host operation of `up` to the last pod's first installer: the gates and first checks, queued. */
+  leadSecondsMax: number;
 }
 
 /** The lab layout of the fleet. */
@@ -170,6 +192,85 @@ function dynamicResources(stateText: string): number {
   return (deployment?.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).length;
 }
 
+/** An engine event with the time this process received it. */
+export interface TimedEvent {
+  readonly t: number;
+  readonly e: EngineEvent;
+}
+
+/** What one link of a pod's chain cost, in ms, split where the time goes. */
+export interface LinkCost {
+  /** The resource whose installer ended, and the next one of its pod. */
+  readonly from: string;
+  readonly to: string;
+  /** From the one's installer ending to the next one's installer starting. */
+  readonly totalMs: number;
+  /** Its installer ending to the engine recording it: the steps after the installer, its outputs, the checkpoint. */
+  readonly afterInstallMs: number;
+  /**
+   * The engine recording it to starting the next one's `update`: the program registers the next server, the engine
+   * calls its `check` (which reads its hosts) and `diff`. The engine calls `check` for one resource at a time, so this
+   * also holds the time spent waiting for other resources' checks.
+   */
+  readonly checkMs: number;
+  /** The next one's `update` starting to its first step: `up` reads the hosts again before it acts. */
+  readonly convergeReadsMs: number;
+  /** Its first step to its installer: the steps before the installer (pairing, IPsec, backup, hooks). */
+  readonly stepsBeforeInstallMs: number;
+}
+
+/**
+ * The links of every pod's chain in one `up`, from the lab's audit (installers), the engine's events (when a resource
+ * was recorded, when its update started) and the step timing lines (when its first step started). Resource names are
+ * the estate example's: `<pod>-<host>`.
+ */
+export function linkBreakdown(audit: readonly AuditEntry[], events: readonly TimedEvent[], timingLines: readonly string[]): { links: LinkCost[]; leadMs: number[] } {
+  const at = (iso: string) => Date.parse(iso);
+  const resourceOf = (urn: string) => urn.split("::").pop()!;
+  const pre = new Map<string, number>();
+  const out = new Map<string, number>();
+  for (const { t, e } of events) {
+    const started = e.resourcePreEvent?.metadata;
+    if (started && !pre.has(resourceOf(started.urn))) pre.set(resourceOf(started.urn), t);
+    const done = e.resOutputsEvent?.metadata;
+    if (done) out.set(resourceOf(done.urn), t);
+  }
+  const firstStep = new Map<string, number>();
+  for (const line of timingLines) {
+    const m = new RegExp(`^\\[([^\\]]+)\\] ${STEP_TIMING_MARKER} (.*)$`).exec(line);
+    if (!m) continue;
+    const { startMs } = JSON.parse(m[2]) as { startMs: number };
+    firstStep.set(m[1], Math.min(startMs, firstStep.get(m[1]) ?? Infinity));
+  }
+  const first = Math.min(...audit.map((e) => at(e.realTime)));
+  const installers = audit.filter((e) => e.operation === "Start-Installer" && e.outcome === "ok" && e.realEndTime);
+  const links: LinkCost[] = [];
+  const leadMs: number[] = [];
+  for (const pod of [...new Set(installers.map((e) => /^(p\d+)(?:cs|ss)\d+$/.exec(e.host)?.[1]).filter((p): p is string => !!p))]) {
+    const chain = installers.filter((e) => new RegExp(`^${pod}(?:cs|ss)\\d+$`).test(e.host)).sort((a, b) => at(a.realTime) - at(b.realTime));
+    const name = (e: AuditEntry) => `pod${pod.slice(1)}-${e.host}`;
+    leadMs.push(at(chain[0].realTime) - first);
+    for (let i = 1; i < chain.length; i++) {
+      const [a, b] = [chain[i - 1], chain[i]];
+      const ended = at(a.realEndTime!);
+      const started = at(b.realTime);
+      const recorded = out.get(name(a)) ?? NaN;
+      const updating = pre.get(name(b)) ?? NaN;
+      const stepping = firstStep.get(name(b)) ?? NaN;
+      links.push({
+        from: name(a),
+        to: name(b),
+        totalMs: started - ended,
+        afterInstallMs: recorded - ended,
+        checkMs: updating - recorded,
+        convergeReadsMs: stepping - updating,
+        stepsBeforeInstallMs: started - stepping,
+      });
+    }
+  }
+  return { links, leadMs };
+}
+
 /** The serial alternative: the same fleet on a fresh lab, one server at a time; the makespan of its up. */
 async function serialMakespan(engine: Engine, o: BenchOptions): Promise<number> {
   const lab = await startLab(fleetLab(o));
@@ -196,6 +297,10 @@ export async function runBench(engine: Engine, o: BenchOptions): Promise<BenchRe
   const lab = await startLab(fleetLab(o));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vdi-bench-"));
   const previous = process.env.VDI_UPGRADE_STEP_TIMINGS;
+  const previousParallel = process.env.PULUMI_PARALLEL;
+  // The engine's environment comes from this process: the CLI reads PULUMI_PARALLEL.
+  if (o.parallel !== undefined) process.env.PULUMI_PARALLEL = String(o.parallel);
+  const parallel = process.env.PULUMI_PARALLEL ? Number(process.env.PULUMI_PARALLEL) : 4 * os.cpus().length;
   try {
     const inventory = path.join(dir, "lab.json");
     fs.writeFileSync(inventory, JSON.stringify(stageAndDescribe(lab)));
@@ -218,11 +323,16 @@ export async function runBench(engine: Engine, o: BenchOptions): Promise<BenchRe
       const connectionsBefore = new Map(lab.hostNames().map((h) => [h, lab.host(h).connections]));
       auditBefore = lab.audit().length;
       const upStarted = Date.now();
-      const up = await stack.up();
-      if (up.result.summary.result !== "succeeded") throw new Error(`the fleet's up did not succeed: ${up.result.summary.result}`);
+      // Each event with the time it arrived, to split the links of the pods' chains (linkBreakdown).
+      const timed: TimedEvent[] = [];
+      const up = await stack.stack.up({ onEvent: (e) => timed.push({ t: Date.now(), e }), color: "never" });
+      if (up.summary.result !== "succeeded") throw new Error(`the fleet's up did not succeed: ${up.summary.result}`);
       const ops = lab.audit().slice(auditBefore);
       const first = Math.min(...ops.map((e) => Date.parse(e.realTime)));
-      const overheads = stepOverheads(lab, diagnostics(up.events).flatMap((m) => m.split("\n")));
+      const lines = diagnostics(timed.map((x) => x.e)).flatMap((m) => m.split("\n"));
+      const overheads = stepOverheads(lab, lines);
+      const { links, leadMs } = linkBreakdown(ops, timed, lines);
+      const linkMedian = (part: keyof Omit<LinkCost, "from" | "to">) => median(links.map((l) => l[part]));
       const sshConnectionsPerHostMax = Math.max(...lab.hostNames().map((h) => lab.host(h).connections - connectionsBefore.get(h)!));
       delete process.env.VDI_UPGRADE_STEP_TIMINGS;
       const stateText = stack.stateFileText();
@@ -255,6 +365,15 @@ export async function runBench(engine: Engine, o: BenchOptions): Promise<BenchRe
         previewStartupSeconds: (Math.min(...previewOps.map((e) => Date.parse(e.realTime))) - previewStarted) / 1000,
         hostsReadInPreview: new Set(previewOps.map((e) => e.host)).size,
         maxConcurrentOperationsPerHost: Math.max(...lab.hostNames().map((h) => lab.host(h).peakOperationsInFlight)),
+        parallel,
+        chains: o.pods + o.farms,
+        linkMsMedian: linkMedian("totalMs"),
+        linkMsMax: Math.max(...links.map((l) => l.totalMs)),
+        linkAfterInstallMsMedian: linkMedian("afterInstallMs"),
+        linkCheckMsMedian: linkMedian("checkMs"),
+        linkConvergeReadsMsMedian: linkMedian("convergeReadsMs"),
+        linkStepsBeforeInstallMsMedian: linkMedian("stepsBeforeInstallMs"),
+        leadSecondsMax: Math.max(...leadMs) / 1000,
       };
     } finally {
       await stack.remove();
@@ -267,6 +386,8 @@ export async function runBench(engine: Engine, o: BenchOptions): Promise<BenchRe
   } finally {
     if (previous === undefined) delete process.env.VDI_UPGRADE_STEP_TIMINGS;
     else process.env.VDI_UPGRADE_STEP_TIMINGS = previous;
+    if (previousParallel === undefined) delete process.env.PULUMI_PARALLEL;
+    else process.env.PULUMI_PARALLEL = previousParallel;
     await lab.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

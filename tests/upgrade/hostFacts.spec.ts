@@ -8,6 +8,7 @@ import { planConnectionServer } from "../../provider/upgrade/horizonPlan";
 import { readHost } from "../../provider/upgrade/hostFacts";
 import { planLines } from "../../provider/upgrade/steps";
 import { argsFor } from "../transport/labFixture";
+import { failingAfter } from "./failingSession";
 
 const V712 = "7.12.0.15770369";
 const V7132 = "7.13.2.21000000";
@@ -73,5 +74,61 @@ describe("readHost: the installer run record (against the lab)", function () {
     const facts = await read();
     assert.equal(facts.liveVersion, V712);
     assert.equal(facts.installerRun, undefined);
+  });
+});
+
+describe("readHost: reads that do not depend on each other go at once (against the lab)", function () {
+  this.timeout(30_000);
+  let lab: Lab;
+  let cs1: Session;
+
+  beforeEach(async () => {
+    lab = await startLab({ timeFactor: 120, pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712 }] }] });
+    lab.addInstaller("cs1", { path: INSTALLER, product: "horizon-connection-server", version: V7132 });
+    cs1 = openSession(argsFor(lab.endpoint("cs1")));
+  });
+  afterEach(async () => {
+    closeAllConnections();
+    await lab?.stop();
+  });
+
+  const options = {
+    label: "cs1",
+    productPatterns: ["*Horizon*Connection Server*"],
+    servicePattern: "VMware Horizon*Connection Server",
+    installerPath: INSTALLER,
+    target: V7132,
+    installerProduct: "horizon-connection-server",
+    installerVersion: true,
+  };
+
+  /** Whether every operation named ran on the host while every other one of them ran (all in flight at one moment). */
+  function together(names: string[]): boolean {
+    const ops = lab.audit().filter((e) => names.includes(e.operation));
+    assert.equal(ops.length, names.length, `each of ${names.join(", ")} ran once`);
+    const latestStart = Math.max(...ops.map((e) => Date.parse(e.realTime)));
+    const earliestEnd = Math.min(...ops.map((e) => Date.parse(e.realEndTime!)));
+    return latestStart < earliestEnd;
+  }
+
+  it("asks for the account, the installed product and its service in one round trip, then the installer's hash, run record and product version in a second", async () => {
+    const facts = await readHost(cs1, options, HORIZON_VERSIONS);
+    assert.equal(facts.liveVersion, V712);
+    assert.equal(facts.installer?.productVersion, V7132);
+    assert.ok(together(["Get-HostFacts", "Get-InstalledProduct", "Get-ServiceState"]), "the first three reads were in flight at once");
+    assert.ok(together(["Get-FileHash", "Get-InstallerRun", "Get-InstallerVersion"]), "the installer's three reads were in flight at once");
+  });
+
+  it("reports the first read that failed in the one-at-a-time order (account, product, service), even when a later one fails sooner", async () => {
+    const facts = await readHost(failingAfter(cs1, { "Get-HostFacts": { ms: 80 }, "Get-ServiceState": { ms: 0 } }), options, HORIZON_VERSIONS);
+    assert.equal(facts.reachable, false);
+    assert.match(facts.unreachableReason!, /Get-HostFacts failed/);
+  });
+
+  it("keeps a failed product-version read beside the installer, not as the host being unreachable", async () => {
+    const facts = await readHost(failingAfter(cs1, { "Get-InstallerVersion": { ms: 0 } }), options, HORIZON_VERSIONS);
+    assert.equal(facts.reachable, true);
+    assert.equal(facts.installer?.exists, true);
+    assert.match(facts.installer!.productVersionError!, /Get-InstallerVersion failed/);
   });
 });
