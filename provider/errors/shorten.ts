@@ -6,7 +6,10 @@
 /** Longest quoted text, in characters. */
 export const QUOTE_LIMIT = 80;
 
-/** Field names whose values are never quoted, wherever they sit in a value. */
+/**
+ * The one list of secret field names: their values are never quoted, wherever they sit in a value, and each may be
+ * given as a reference the provider process resolves (secrets/references.ts).
+ */
 export const SECRET_FIELD_NAMES: ReadonlySet<string> = new Set([
   "password",
   "privateKey",
@@ -14,6 +17,8 @@ export const SECRET_FIELD_NAMES: ReadonlySet<string> = new Set([
   "pairingPassword",
   "sqlUser",
   "sqlPassword",
+  "adminUser",
+  "adminPassword",
 ]);
 
 /** `text` cut to `max` characters with "..." when longer. */

@@ -12,22 +12,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { SECRET_FIELD_NAMES } from "../errors/shorten";
 import { REDACTED } from "../transport/redact";
 
 /** A secret given by where the provider process finds it. */
 export type SecretReference = { readonly fromEnv: string } | { readonly fromFile: string };
 
-/** The fields whose value may be a reference: every secret input of the resources (SECRET_FIELD_NAMES and the App-V admin login). */
-export const SECRET_REFERENCE_FIELDS: ReadonlySet<string> = new Set([
-  "password",
-  "privateKey",
-  "privateKeyPassword",
-  "pairingPassword",
-  "sqlUser",
-  "sqlPassword",
-  "adminUser",
-  "adminPassword",
-]);
+/** The fields whose value may be a reference: every secret input of the resources (the one list, errors/shorten.ts). */
+export const SECRET_REFERENCE_FIELDS: ReadonlySet<string> = SECRET_FIELD_NAMES;
 
 /** `databaseAdmin.user` (AppVFarm passes `database.adminUser` on under that name) is secret too. */
 function isSecretField(parent: string | number | undefined, key: string | number): boolean {
