@@ -9,7 +9,7 @@ import { checkPod } from "../products/horizonSpec";
 import { decorate } from "../report/status";
 import { checkWithReferences, createWithReferences, readWithReferences, updateWithReferences } from "../secrets/references";
 import type { Props, RuntimeKind } from "./descriptor";
-import type { CheckFailure } from "./inputSupport";
+import { type CheckFailure, safeFailures } from "./inputSupport";
 import * as lifecycle from "./lifecycle";
 
 export type { RuntimeKind };
@@ -32,7 +32,9 @@ function gateOutputs(props: Props): Props {
 /** `check`: validate, then plan from live facts (a pod's gate assesses every server of the pod). */
 export function check(kind: RuntimeKind, olds: unknown, news: Props): Promise<{ inputs?: unknown; failures?: CheckFailure[] }> {
   // Secret references ({ fromEnv } / { fromFile }) are resolved in this process and go back to the engine as references.
-  return decorate(checkWithReferences(news, (n) => (kind === "pod-readiness" ? checkPod(olds, n) : lifecycle.check(specOf(kind), olds, n))));
+  const checked = checkWithReferences(news, (n) => (kind === "pod-readiness" ? checkPod(olds, n) : lifecycle.check(specOf(kind), olds, n)));
+  // A reference that cannot be resolved is never attached to a property whose printed value would hold a secret either.
+  return decorate(checked.then((r) => (r.failures ? { ...r, failures: safeFailures(r.failures, news) } : r)));
 }
 
 /** `diff`: a change when there is work, drift or a changed desired state; never a replacement. */

@@ -141,11 +141,14 @@ export function resolveSecretReferences<T>(inputs: T, sources: Sources = DEFAULT
     const name = (v as { resourceName?: unknown }).resourceName;
     if (typeof name === "string") owner = { name, at: p.length };
     const out: Record<string, unknown> = {};
+    // Own data properties, whatever the key: `out[k] = x` with a key "__proto__" (JSON.parse makes one) would set the
+    // copy's prototype instead, and validation would no longer see the field to refuse it.
+    const put = (k: string, x: unknown) => Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       const here = [...p, k];
       if (isSecretField(p[p.length - 1], k) && x && typeof x === "object" && !Array.isArray(x)) {
         if (contains(x, UNKNOWN)) {
-          out[k] = UNKNOWN;
+          put(k, UNKNOWN);
           continue;
         }
         const field = owner ? `${propertyName(here.slice(owner.at))}] [${owner.name}` : propertyName(here);
@@ -153,14 +156,14 @@ export function resolveSecretReferences<T>(inputs: T, sources: Sources = DEFAULT
         if (r.value !== undefined) {
           found.push({ path: here, reference: x as SecretReference });
           values.push(r.value);
-          out[k] = r.value;
+          put(k, r.value);
         } else {
           failures.push({ property: propertyName(here), reason: r.reason! });
-          out[k] = x;
+          put(k, x);
         }
         continue;
       }
-      out[k] = walk(x, here, owner);
+      put(k, walk(x, here, owner));
     }
     return out;
   };

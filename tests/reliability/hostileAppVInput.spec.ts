@@ -10,6 +10,8 @@ import { shorten as quoted } from "../../provider/errors/shorten";
 import { check } from "../../provider/resources/appvProvider";
 import { type AppVKind, type CheckFailure, type Validated, validateAppVFarmInputs, validateAppVServerInputs } from "../../provider/products/appvInputs";
 import { UNKNOWN } from "../../provider/products/horizonInputs";
+import { safeFailures } from "../../provider/lifecycle/inputSupport";
+import { resolveSecretReferences } from "../../provider/secrets/references";
 import {
   APPV_TARGETS,
   type AppVVersion,
@@ -733,7 +735,10 @@ describe("hostile App-V input", function () {
           } else {
             assert.equal(result.inputs, undefined, "refused inputs come back as inputs");
             assertStructured(result.failures ?? [], planted);
-            if (validated) assert.deepEqual(result.failures, validated.failures, "check returns the validation failures");
+            // An object at a secret field that is not a reference ({ fromEnv } / { fromFile }) is refused as such first.
+            const references = resolveSecretReferences(news).failures;
+            if (references.length > 0) assert.deepEqual(result.failures, safeFailures(references, news), "check returns the reference failures");
+            else if (validated) assert.deepEqual(result.failures, validated.failures, "check returns the validation failures");
           }
           for (const line of printed) assert.ok(!line.includes(MARK), `check printed a secret: ${clip(line, 300)}`);
         }),
