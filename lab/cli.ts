@@ -180,7 +180,9 @@ async function main(): Promise<void> {
     console.log(`  ${name.padEnd(6)} ${h.role.padEnd(18)} ssh ${h.user}@${h.host} -p ${h.port}  ${h.fingerprint}`);
   }
   console.log(`Passwords, host keys and installer hashes: ${out}`);
-  console.log(`From another terminal: npm run lab -- status | audit | timeline | set HOST version V | set HOST service Stopped | fault HOST KIND | help`);
+  console.log(
+    `From another terminal: npm run lab -- status | audit | timeline | set HOST version V | set HOST service Stopped | fault HOST KIND | help`,
+  );
   console.log("Press Ctrl+C to stop.");
   const stop = () => {
     control.server.close();

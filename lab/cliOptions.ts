@@ -131,7 +131,8 @@ const fail = (msg: string): never => {
 
 function count(flag: string, value: string | undefined, min: number): number {
   const n = Number(value);
-  if (value === undefined || !Number.isInteger(n) || n < min || n > 50) fail(`[${flag}] must be a whole number from ${min} to 50; got "${value ?? ""}".`);
+  if (value === undefined || !Number.isInteger(n) || n < min || n > 50)
+    fail(`[${flag}] must be a whole number from ${min} to 50; got "${value ?? ""}".`);
   return n;
 }
 
@@ -149,14 +150,16 @@ export function parseFault(spec: string): Fault {
       return { kind, ...extra } as Fault;
     case "number": {
       const n = Number(value);
-      if (value === undefined || value === "" || !Number.isInteger(n)) fail(`[fault] ${kind} needs a whole number, e.g. ${kind}=${spec_.example}.`);
+      if (value === undefined || value === "" || !Number.isInteger(n))
+        fail(`[fault] ${kind} needs a whole number, e.g. ${kind}=${spec_.example}.`);
       return { kind, [spec_.field!]: n, ...extra } as Fault;
     }
     case "text":
       if (!value) fail(`[fault] ${kind} needs a service display name, e.g. ${kind}=Application Virtualization Management Server.`);
       return { kind, [spec_.field!]: value, ...extra } as Fault;
     case "phase":
-      if (value !== "before" && value !== "during" && value !== "after") fail(`[fault] ${kind} needs before, during or after; got "${value ?? ""}".`);
+      if (value !== "before" && value !== "during" && value !== "after")
+        fail(`[fault] ${kind} needs before, during or after; got "${value ?? ""}".`);
       return { kind, [spec_.field!]: value, ...extra } as Fault;
   }
 }
@@ -221,13 +224,15 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
         break;
       case "--horizon-version": {
         const value = takeValue();
-        if (!value || !(value in HORIZON_VERSIONS)) fail(`[--horizon-version] "${value ?? ""}" is not one of ${Object.keys(HORIZON_VERSIONS).join(", ")}.`);
+        if (!value || !(value in HORIZON_VERSIONS))
+          fail(`[--horizon-version] "${value ?? ""}" is not one of ${Object.keys(HORIZON_VERSIONS).join(", ")}.`);
         flags = { ...flags, horizonVersion: value! };
         break;
       }
       case "--appv-version": {
         const value = takeValue();
-        if (!value || !(value in APPV_VERSIONS)) fail(`[--appv-version] "${value ?? ""}" is not one of ${Object.keys(APPV_VERSIONS).join(", ")}.`);
+        if (!value || !(value in APPV_VERSIONS))
+          fail(`[--appv-version] "${value ?? ""}" is not one of ${Object.keys(APPV_VERSIONS).join(", ")}.`);
         flags = { ...flags, appvVersion: value! };
         break;
       }
@@ -248,7 +253,9 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
     }
   }
   if (flags.securityServers > flags.connectionServers) {
-    fail(`[--security-servers] ${flags.securityServers} is more than --connection-servers ${flags.connectionServers}: each is paired with its own Connection Server.`);
+    fail(
+      `[--security-servers] ${flags.securityServers} is more than --connection-servers ${flags.connectionServers}: each is paired with its own Connection Server.`,
+    );
   }
   return { command: "start", flags: { ...flags, faults } };
 }
@@ -271,7 +278,12 @@ function parseControl(args: readonly string[]): ControlRequest {
       if (what === "powershell") return { op: "set-powershell", host, version: value };
       if (what === "service") {
         if (value !== "Running" && value !== "Stopped") fail(`[set ${host} service] must be Running or Stopped; got "${value}".`);
-        return { op: "set-service", host, status: value as "Running" | "Stopped", ...(name.length > 0 ? { displayName: name.join(" ") } : {}) };
+        return {
+          op: "set-service",
+          host,
+          status: value as "Running" | "Stopped",
+          ...(name.length > 0 ? { displayName: name.join(" ") } : {}),
+        };
       }
       return fail(`[set] "${what}" is not version, powershell or service.`);
     }
@@ -287,8 +299,14 @@ function parseControl(args: readonly string[]): ControlRequest {
     case "replication":
       need(2, "POD healthy|broken [local|global]");
       if (rest[1] !== "healthy" && rest[1] !== "broken") fail(`[replication ${rest[0]}] must be healthy or broken; got "${rest[1]}".`);
-      if (rest[2] !== undefined && rest[2] !== "local" && rest[2] !== "global") fail(`[replication ${rest[0]} ${rest[1]}] the instance must be local or global; got "${rest[2]}".`);
-      return { op: "replication", pod: rest[0], healthy: rest[1] === "healthy", ...(rest[2] ? { instance: rest[2] as "local" | "global" } : {}) };
+      if (rest[2] !== undefined && rest[2] !== "local" && rest[2] !== "global")
+        fail(`[replication ${rest[0]} ${rest[1]}] the instance must be local or global; got "${rest[2]}".`);
+      return {
+        op: "replication",
+        pod: rest[0],
+        healthy: rest[1] === "healthy",
+        ...(rest[2] ? { instance: rest[2] as "local" | "global" } : {}),
+      };
     default:
       return fail(`unknown command "${cmd}".`);
   }
@@ -326,7 +344,14 @@ export function layoutOptions(flags: StartFlags, base: LabOptions): LabOptions {
         ...(like?.registeredAs ? { registeredAs: k === 1 ? like.registeredAs : `${like.registeredAs}-P${k}` } : {}),
       });
     }
-    pods.push({ ...podPattern, name: k === 1 ? podPattern.name : `pod${k}`, useIpsec: flags.ipsec, ...(flags.cloudPod ? { cloudPod: true } : {}), connectionServers: cs, securityServers: ss });
+    pods.push({
+      ...podPattern,
+      name: k === 1 ? podPattern.name : `pod${k}`,
+      useIpsec: flags.ipsec,
+      ...(flags.cloudPod ? { cloudPod: true } : {}),
+      connectionServers: cs,
+      securityServers: ss,
+    });
   }
   const farms: FarmSpec[] = [];
   for (let k = 1; farmPattern && k <= flags.farms; k++) {

@@ -44,7 +44,14 @@ export async function handleControl(lab: Lab, req: ControlRequest): Promise<stri
         return `${name.padEnd(8)} ${s.role.padEnd(18)} ${(s.products[0]?.displayVersion ?? "-").padEnd(18)} ${svc ? `${svc.displayName}: ${svc.status}` : ""}${global ? `; ${global.name}: ${global.status}` : ""}`;
       });
       // LDAP replication per instance, as repadmin /showrepl would report it on each Connection Server.
-      const pods = [...new Set(lab.hostNames().map((n) => lab.host(n).state.pod).filter((p): p is string => !!p))].map((name) => {
+      const pods = [
+        ...new Set(
+          lab
+            .hostNames()
+            .map((n) => lab.host(n).state.pod)
+            .filter((p): p is string => !!p),
+        ),
+      ].map((name) => {
         const p = lab.pod(name);
         const state = (healthy: boolean) => (healthy ? "healthy" : "broken");
         return `${name}: replication localhost:389 ${state(p.replicationHealthy)}; ${p.cloudPod ? `Cloud Pod federation, localhost:22389 ${state(p.globalReplicationHealthy)}` : "not in a Cloud Pod federation (no 22389)"}`;
@@ -126,9 +133,13 @@ export async function sendControl(descriptionPath: string, request: ControlReque
   try {
     control = (JSON.parse(readFileSync(descriptionPath, "utf8")) as { control?: ControlEndpoint }).control;
   } catch (e) {
-    throw new Error(`cannot read the running lab's description ${descriptionPath} (${(e as Error).message}): start one with \`npm run lab\`, or pass --out PATH.`, { cause: e });
+    throw new Error(
+      `cannot read the running lab's description ${descriptionPath} (${(e as Error).message}): start one with \`npm run lab\`, or pass --out PATH.`,
+      { cause: e },
+    );
   }
-  if (!control) throw new Error(`${descriptionPath} has no control entry: it was written by an older lab; restart it with \`npm run lab\`.`);
+  if (!control)
+    throw new Error(`${descriptionPath} has no control entry: it was written by an older lab; restart it with \`npm run lab\`.`);
   let res: Response;
   try {
     res = await fetch(`http://127.0.0.1:${control.port}/control`, {

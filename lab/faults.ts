@@ -122,11 +122,7 @@ export class FaultSet {
 
   /** Counts one attempt to start a service; true when it must stay stopped. */
   takeServiceWontStart(displayName: string): boolean {
-    return (
-      this.take(
-        (f) => f.kind === "service-wont-start" && f.displayName.toLowerCase() === displayName.toLowerCase(),
-      ).length > 0
-    );
+    return this.take((f) => f.kind === "service-wont-start" && f.displayName.toLowerCase() === displayName.toLowerCase()).length > 0;
   }
 
   /** Counts one hook run of `phase`; the exit code it must return, or undefined when it succeeds. */

@@ -110,10 +110,7 @@ async function work(ctx: OperationContext<unknown>, simSeconds: number): Promise
   await ctx.world.clock.sleep(simSeconds);
 }
 
-function hasFault<K extends FaultKind["kind"]>(
-  ctx: OperationContext<unknown>,
-  kind: K,
-): Extract<FaultKind, { kind: K }> | undefined {
+function hasFault<K extends FaultKind["kind"]>(ctx: OperationContext<unknown>, kind: K): Extract<FaultKind, { kind: K }> | undefined {
   return ctx.faults.find((f): f is Extract<FaultKind, { kind: K }> => f.kind === kind);
 }
 
@@ -216,9 +213,7 @@ const setServiceState: Handler<{ displayName: string; state: "Running" | "Stoppe
     await ctx.world.clock.sleep(wait);
     if (ctx.durations.serviceStart > timeoutSeconds || !startService(ctx, svc)) {
       if (wait < timeoutSeconds) await ctx.world.clock.sleep(timeoutSeconds - wait);
-      throw new Error(
-        `Service '${svc.displayName} (${svc.name})' did not reach Running within ${timeoutSeconds} s; it is ${svc.status}.`,
-      );
+      throw new Error(`Service '${svc.displayName} (${svc.name})' did not reach Running within ${timeoutSeconds} s; it is ${svc.status}.`);
     }
     ctx.progress(`Service '${svc.displayName}' is Running.`);
     return { displayName: svc.displayName, status: svc.status, waitedSeconds: wait };
@@ -235,7 +230,10 @@ const getWebApplicationPool: Handler<{ physicalPathLike: string }> = {
   async run(ctx) {
     await work(ctx, ctx.durations.quick);
     const iis = ctx.host.iis;
-    if (!iis) throw new Error("Import-Module : The specified module 'WebAdministration' was not loaded because no valid module file was found in any module directory.");
+    if (!iis)
+      throw new Error(
+        "Import-Module : The specified module 'WebAdministration' was not loaded because no valid module file was found in any module directory.",
+      );
     const w3 = ctx.host.services.find((s) => s.name === "W3SVC");
     return {
       iisRunning: w3?.status === "Running",
@@ -252,12 +250,15 @@ const setWebAppPoolState: Handler<{ name: string; state: "Started" | "Stopped"; 
   admin: true,
   async run(ctx) {
     const iis = ctx.host.iis;
-    if (!iis || !(ctx.params.name in iis.pools)) throw new Error(`Stop-WebAppPool : Cannot find path 'IIS:\\AppPools\\${ctx.params.name}' because it does not exist.`);
+    if (!iis || !(ctx.params.name in iis.pools))
+      throw new Error(`Stop-WebAppPool : Cannot find path 'IIS:\\AppPools\\${ctx.params.name}' because it does not exist.`);
     ctx.during();
     if (iis.pools[ctx.params.name] === ctx.params.state) return { name: ctx.params.name, state: ctx.params.state, waitedSeconds: 0 };
     const w3 = ctx.host.services.find((s) => s.name === "W3SVC");
     if (ctx.params.state === "Started" && w3?.status !== "Running") {
-      throw new Error(`Start-WebAppPool : The World Wide Web Publishing Service (W3SVC) is stopped; application pool '${ctx.params.name}' cannot start.`);
+      throw new Error(
+        `Start-WebAppPool : The World Wide Web Publishing Service (W3SVC) is stopped; application pool '${ctx.params.name}' cannot start.`,
+      );
     }
     await ctx.world.clock.sleep(ctx.durations.quick);
     ctx.world.setAppPoolState(ctx.host, ctx.params.name, ctx.params.state);
@@ -274,7 +275,11 @@ const getClientSessions: Handler<{ ports: number[] }> = {
   async run(ctx) {
     await work(ctx, ctx.durations.quick);
     const live = ctx.world.isServing(ctx.host) ? ctx.world.liveClientSessions(ctx.host) : [];
-    return { connections: live.filter((s) => ctx.params.ports.includes(s.localPort)).map((s) => ({ remoteAddress: s.remoteAddress, localPort: s.localPort })) };
+    return {
+      connections: live
+        .filter((s) => ctx.params.ports.includes(s.localPort))
+        .map((s) => ({ remoteAddress: s.remoteAddress, localPort: s.localPort })),
+    };
   },
 };
 
@@ -530,7 +535,10 @@ async function runInstallation(ctx: OperationContext<InstallerParams>, args: str
   ctx.progress(`Starting ${path}`);
   if (host.installing) {
     // The Windows Installer mutex is held by another installation: this one gives up at once.
-    log.push(`MSI (s): ${ALREADY_RUNNING}`, "MSI (s): Windows Installer installed the product. Installation success or error status: 1618.");
+    log.push(
+      `MSI (s): ${ALREADY_RUNNING}`,
+      "MSI (s): Windows Installer installed the product. Installation success or error status: 1618.",
+    );
     await ctx.world.clock.sleep(ctx.durations.quick);
     return finish(ctx, log, 1618);
   }
@@ -570,9 +578,16 @@ async function installWithMutex(
     // Windows Installer logs every public property's value except those listed in MsiHiddenProperties
     // (https://learn.microsoft.com/en-us/windows/win32/msi/msihiddenproperties); the lab also hides names that look
     // like passwords, as a product's own MsiHiddenProperties usually does. The parser upper-cases property names.
-    const hidden = new Set((parsed.properties.MSIHIDDENPROPERTIES ?? "").split(";").map((n) => n.trim()).filter(Boolean));
+    const hidden = new Set(
+      (parsed.properties.MSIHIDDENPROPERTIES ?? "")
+        .split(";")
+        .map((n) => n.trim())
+        .filter(Boolean),
+    );
     for (const [name, value] of Object.entries(parsed.properties)) {
-      log.push(`PROPERTY CHANGE: Adding ${name} property. Its value is '${/PWD|PASSWORD/.test(name) || hidden.has(name) ? "**********" : value}'.`);
+      log.push(
+        `PROPERTY CHANGE: Adding ${name} property. Its value is '${/PWD|PASSWORD/.test(name) || hidden.has(name) ? "**********" : value}'.`,
+      );
     }
     if (host.role === "security-server") {
       const pod = world.podOf(host);
@@ -657,26 +672,26 @@ async function installWithMutex(
       world.database(host.database.sql, host.database.name)!.schemaVersion = info.version;
       log.push(`Database upgraded: schema of ${host.database.name} is now ${info.version}.`);
     }
-    host.products = [
-      { displayName: productName, displayVersion: info.version, installLocation: installLocation(host.role) },
-    ];
-    if (!web) world.replaceServices(
-      host,
-      servicesFor(host.role, info.version, { cloudPod: host.pod !== undefined && world.podOf(host).cloudPod }).map((d) => ({
-        name: d.name,
-        displayName: d.displayName,
-        status: "Stopped" as const,
-        startType: d.startType,
-        primary: d.primary === true,
-      })),
-    );
+    host.products = [{ displayName: productName, displayVersion: info.version, installLocation: installLocation(host.role) }];
+    if (!web)
+      world.replaceServices(
+        host,
+        servicesFor(host.role, info.version, { cloudPod: host.pod !== undefined && world.podOf(host).cloudPod }).map((d) => ({
+          name: d.name,
+          displayName: d.displayName,
+          status: "Stopped" as const,
+          startType: d.startType,
+          primary: d.primary === true,
+        })),
+      );
     if (host.role === "security-server") repair(ctx, info.version);
   }
   if (web) world.setAppPoolState(host, web, "Started");
-  else for (const d of servicesFor(host.role, world.installedVersion(host))) {
-    const svc = world.service(host, d.displayName);
-    if (svc && d.runningWhenHealthy && svc.status !== "Running") startService(ctx, svc);
-  }
+  else
+    for (const d of servicesFor(host.role, world.installedVersion(host))) {
+      const svc = world.service(host, d.displayName);
+      if (svc && d.runningWhenHealthy && svc.status !== "Running") startService(ctx, svc);
+    }
   log.push(`MSI (s): Product: ${productName} -- Installation operation completed successfully.`);
   log.push(`MSI (s): Windows Installer installed the product. Installation success or error status: ${exitCode}.`);
   ctx.progress("Installation finished");
@@ -754,10 +769,16 @@ const invokeVdmadmin: Handler<{ vdmadminPath: string; arguments: string[] }> = {
     // The entry of a running, paired server is its live registration: removing it is for a server removed for good
     // ("Prepare to Upgrade or Reinstall a Security Server", Note: "Remove a security server ... only if you intend to remove the security server permanently").
     // The lab refuses it, so a removal that would cut a working server off shows as a failure.
-    if (targetLink && targetLink.registeredAs.toLowerCase() === target.name.toLowerCase() && targetHost?.services.some((x) => x.primary && x.status === "Running")) {
+    if (
+      targetLink &&
+      targetLink.registeredAs.toLowerCase() === target.name.toLowerCase() &&
+      targetHost?.services.some((x) => x.primary && x.status === "Running")
+    ) {
       return {
         exitCode: 1,
-        output: [`Server ${target.name} is a running security server paired with ${target.connectionServer}; stop it or uninstall it before removing its entry.`],
+        output: [
+          `Server ${target.name} is a running security server paired with ${target.connectionServer}; stop it or uninstall it before removing its entry.`,
+        ],
       };
     }
     const [entry] = pod.registry.splice(idx, 1);
@@ -809,7 +830,13 @@ const testHorizonPrerequisites: Handler<{ files: string[]; commands: string[]; m
     const isCs = ctx.host.role === "connection-server";
     const present = (item: string, onCs: boolean) => onCs && isCs && !ctx.host.absent.some((a) => a.toLowerCase() === item.toLowerCase());
     const missing = [
-      ...ctx.params.files.filter((f) => !present(f, [VDMADMIN_PATH, VDMEXPORT_PATH].some((k) => k.toLowerCase() === f.toLowerCase())) && !ctx.host.files[fileKey(f)]),
+      ...ctx.params.files.filter(
+        (f) =>
+          !present(
+            f,
+            [VDMADMIN_PATH, VDMEXPORT_PATH].some((k) => k.toLowerCase() === f.toLowerCase()),
+          ) && !ctx.host.files[fileKey(f)],
+      ),
       ...ctx.params.commands.filter((c) => !present(c, c.toLowerCase() === "repadmin.exe")),
       ...ctx.params.modules.filter((m) => !present(m, m.toLowerCase() === "vmware.vimautomation.horizonview")),
     ];
@@ -879,7 +906,9 @@ const setPairingPassword: Handler<{ connectionServer: string; timeoutMinutes: nu
     }
     await work(ctx, ctx.durations.quick);
     if (hasFault(ctx, "pairing-refused")) {
-      throw new Error(`The security server pairing password was rejected by ${cs.computerName}: it does not meet the password requirements.`);
+      throw new Error(
+        `The security server pairing password was rejected by ${cs.computerName}: it does not meet the password requirements.`,
+      );
     }
     // A Connection Server off UTC writes pae-SecurityServerPairingPasswordLastChangedTime in local time as if it were
     // UTC (docs/sources.md#horizon-pairing-and-ipsec): west of Greenwich the password is born expired. The fault does the same on any host.
@@ -939,7 +968,10 @@ const getIpsecRules: Handler<Record<string, never>> = {
  */
 /** Generalized time as AD LDS writes it: `20240108080000.0Z`. */
 function generalizedTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:T]/g, "").replace(/\.\d+Z$/, ".0Z");
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:T]/g, "")
+    .replace(/\.\d+Z$/, ".0Z");
 }
 
 /**
@@ -964,14 +996,21 @@ const getPairingPasswordState: Handler<{ connectionServer: string }> = {
       lastChangedTime: set?.lastChangedMs !== undefined ? generalizedTime(set.lastChangedMs) : null,
       timeoutSeconds: set?.timeoutSeconds ?? null,
       utcNow: ctx.world.clock.nowIso(),
-      timeZoneId: offset === 0 ? "UTC" : `UTC${offset < 0 ? "-" : "+"}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0")}:${String(Math.abs(offset) % 60).padStart(2, "0")}`,
+      timeZoneId:
+        offset === 0
+          ? "UTC"
+          : `UTC${offset < 0 ? "-" : "+"}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0")}:${String(Math.abs(offset) % 60).padStart(2, "0")}`,
       utcOffsetMinutes: offset,
     };
   },
 };
 
 const invokePrepareSecurityServer: Handler<{ securityServer: string; ruleNamePrefix: string; partnerAddresses: string[] }> = {
-  schema: z.object({ securityServer: z.string().min(1), ruleNamePrefix: z.string().min(1), partnerAddresses: z.array(z.string().min(1)).min(1) }),
+  schema: z.object({
+    securityServer: z.string().min(1),
+    ruleNamePrefix: z.string().min(1),
+    partnerAddresses: z.array(z.string().min(1)).min(1),
+  }),
   admin: true,
   async run(ctx) {
     if (ctx.host.role !== "connection-server" && ctx.host.role !== "security-server") {
@@ -979,7 +1018,8 @@ const invokePrepareSecurityServer: Handler<{ securityServer: string; ruleNamePre
     }
     await work(ctx, ctx.durations.quick);
     const { ruleNamePrefix, partnerAddresses } = ctx.params;
-    const matches = (r: { displayName: string; remoteAddress: string }) => r.displayName.startsWith(ruleNamePrefix) && partnerAddresses.includes(r.remoteAddress);
+    const matches = (r: { displayName: string; remoteAddress: string }) =>
+      r.displayName.startsWith(ruleNamePrefix) && partnerAddresses.includes(r.remoteAddress);
     const removed = ctx.host.ipsecRules.filter((r) => matches(r) && r.store === "Local");
     ctx.host.ipsecRules = ctx.host.ipsecRules.filter((r) => !removed.includes(r));
     for (const r of removed) ctx.progress(`Removed connection security rule '${r.displayName}' (remote ${r.remoteAddress}).`);
@@ -999,7 +1039,10 @@ interface ReplicationParams {
 
 /** repadmin's timestamps: `2024-01-08 08:00:00`, the host's local time. */
 function repadminTime(iso: string): string {
-  return iso.replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "");
+  return iso
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "")
+    .replace(/Z$/, "");
 }
 
 /**
@@ -1011,7 +1054,12 @@ function repadminTime(iso: string): string {
  * (`DC=vdiglobal,DC=vmware,DC=int`): the lab's reading, not in the vendor sources. An instance that is not there
  * answers as repadmin does for a DSA that does not listen: an LDAP error and a non-zero exit.
  */
-function showrepl(ctx: { host: HostState; world: World }, port: number, healthy: boolean, present: boolean): { port: number; exitCode: number; output: string[] } {
+function showrepl(
+  ctx: { host: HostState; world: World },
+  port: number,
+  healthy: boolean,
+  present: boolean,
+): { port: number; exitCode: number; output: string[] } {
   const output = [`Repadmin: running command /showrepl against full DC localhost:${port}`];
   if (!present) {
     output.push("LDAP error 81 (Server Down) Win32 Err 58.");
@@ -1031,7 +1079,10 @@ function showrepl(ctx: { host: HostState; world: World }, port: number, healthy:
     "==== INBOUND NEIGHBORS ======================================",
     "",
   );
-  const contexts = port === 22389 ? ["DC=vdiglobal,DC=vmware,DC=int"] : ["DC=vdi,DC=vmware,DC=int", "CN=Configuration,CN={7AA0B2A5-4F4B-4F6B-8C5B-1F7D9C0E2A11}"];
+  const contexts =
+    port === 22389
+      ? ["DC=vdiglobal,DC=vmware,DC=int"]
+      : ["DC=vdi,DC=vmware,DC=int", "CN=Configuration,CN={7AA0B2A5-4F4B-4F6B-8C5B-1F7D9C0E2A11}"];
   const peers = pod.connectionServers.filter((c) => c !== ctx.host.name).map((c) => ctx.world.host(c).computerName);
   for (const nc of contexts) {
     output.push(nc);
@@ -1049,7 +1100,13 @@ function showrepl(ctx: { host: HostState; world: World }, port: number, healthy:
     }
     output.push("");
   }
-  if (!healthy) output.push("Source: " + `${site}\\${peers[0] ?? ctx.host.computerName}`, "******* 3 CONSECUTIVE FAILURES since " + lastSuccess, "Last error: 1722 (0x6ba):", "            The RPC server is unavailable.");
+  if (!healthy)
+    output.push(
+      "Source: " + `${site}\\${peers[0] ?? ctx.host.computerName}`,
+      "******* 3 CONSECUTIVE FAILURES since " + lastSuccess,
+      "Last error: 1722 (0x6ba):",
+      "            The RPC server is unavailable.",
+    );
   return { port, exitCode: 0, output };
 }
 
@@ -1102,7 +1159,10 @@ function databaseFor(ctx: OperationContext<{ sqlServer: string; database: string
 function authenticate(ctx: OperationContext<{ secrets?: Record<string, string> }>): { user: string; sysadmin: boolean } {
   const user = ctx.params.secrets?.sqlUser;
   if (user === undefined) {
-    if (!ctx.user.admin) throw new Error(`Sqlcmd: Error: Microsoft SQL Server Native Client 10.0 : Login failed for user '${ctx.host.computerName}\\${ctx.user.user}'..`);
+    if (!ctx.user.admin)
+      throw new Error(
+        `Sqlcmd: Error: Microsoft SQL Server Native Client 10.0 : Login failed for user '${ctx.host.computerName}\\${ctx.user.user}'..`,
+      );
     return { user: `${ctx.host.computerName}\\${ctx.user.user}`, sysadmin: true };
   }
   const r = ctx.world.sqlLogin(ctx.host.name, user, ctx.params.secrets?.sqlPassword ?? "");
@@ -1147,7 +1207,10 @@ const testSqlBackup: Handler<{ sqlServer: string; backupPath: string; secrets?: 
     authenticate(ctx);
     await work(ctx, ctx.durations.quick * 5);
     const key = fileKey(ctx.params.backupPath);
-    const backup = [...ctx.world.databases.values()].filter((d) => d.sql === ctx.host.name).map((d) => d.backups[key]).find(Boolean);
+    const backup = [...ctx.world.databases.values()]
+      .filter((d) => d.sql === ctx.host.name)
+      .map((d) => d.backups[key])
+      .find(Boolean);
     if (!backup || !ctx.host.files[key]) {
       return {
         valid: false,
@@ -1218,7 +1281,14 @@ const invokeHook: Handler<{ hook: string; phase: string }> = {
 // ---------------------------------------------------------------------------------------------------------------
 // Run leases and owed hooks (issue 19; semantics and sources in leases.ts)
 
-const leaseSchema = z.object({ runId: z.string().min(1), stack: z.string().min(1), project: z.string().min(1), host: z.string(), since: z.string(), expires: z.string() });
+const leaseSchema = z.object({
+  runId: z.string().min(1),
+  stack: z.string().min(1),
+  project: z.string().min(1),
+  host: z.string(),
+  since: z.string(),
+  expires: z.string(),
+});
 
 const getRunLease: Handler<Record<string, never>> = {
   schema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
@@ -1229,7 +1299,15 @@ const getRunLease: Handler<Record<string, never>> = {
 };
 
 const newRunLeaseHandler: Handler<{ runId: string; stack: string; project: string; minutes: number; takeOverRunId?: string }> = {
-  schema: z.object({ runId: z.string().min(1), stack: z.string().min(1), project: z.string().min(1), minutes: z.number().positive(), takeOverRunId: z.string().min(1).optional() }).strict(),
+  schema: z
+    .object({
+      runId: z.string().min(1),
+      stack: z.string().min(1),
+      project: z.string().min(1),
+      minutes: z.number().positive(),
+      takeOverRunId: z.string().min(1).optional(),
+    })
+    .strict(),
   // %ProgramData%\vdi-upgrade is writable by administrators only.
   admin: true,
   async run(ctx) {
@@ -1267,7 +1345,9 @@ const setOwedHookHandler: Handler<z.infer<typeof owedHookParams>> = {
     await work(ctx, ctx.durations.quick);
     const { resource, phase, clear, failedAt, exitCode, output, lease } = ctx.params;
     // As the script does: the fields given become the record ([string]/[int] casts of absent values).
-    const record = clear ? null : { resource, phase, failedAt: failedAt ?? "", exitCode: exitCode ?? 0, output: output ?? [], ...(lease ? { lease } : {}) };
+    const record = clear
+      ? null
+      : { resource, phase, failedAt: failedAt ?? "", exitCode: exitCode ?? 0, output: output ?? [], ...(lease ? { lease } : {}) };
     return { owedHooks: setOwedHook(ctx.world, ctx.host, { resource, phase, record }) };
   },
 };

@@ -144,10 +144,7 @@ export interface Lab {
   /** Adds a SQL login to a SQL host, or replaces the one of the same name. */
   addSqlLogin(sqlHost: string, login: SqlLoginSpec): void;
   /** Stages an installer file on a host. `genuine: false` stages a tampered copy. */
-  addInstaller(
-    host: string,
-    installer: { path: string; product: InstallerProduct; version: string; genuine?: boolean },
-  ): StagedInstaller;
+  addInstaller(host: string, installer: { path: string; product: InstallerProduct; version: string; genuine?: boolean }): StagedInstaller;
   /** Writes a text file on a host. */
   writeFile(host: string, path: string, content: string): { sha256: string };
   /** Deletes a file on a host (no-op when absent). */
@@ -206,7 +203,6 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-
 function accountsFor(spec: HostSpecBase, defaultPassword: string): SshAccount[] {
   const specs: AccountSpec[] = [{ user: DEFAULT_USER, password: defaultPassword, admin: true }, ...(spec.accounts ?? [])];
   return specs.map((a) => ({
@@ -249,7 +245,9 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
     });
     for (const ss of pod.securityServers ?? []) {
       if (!pod.connectionServers.some((c) => c.name === ss.pairedWith)) {
-        throw new Error(`[pairedWith] security server "${ss.name}" names "${ss.pairedWith}", not a Connection Server of pod "${pod.name}".`);
+        throw new Error(
+          `[pairedWith] security server "${ss.name}" names "${ss.pairedWith}", not a Connection Server of pod "${pod.name}".`,
+        );
       }
       const host = world.addHost(ss, "security-server", ss.version, { pod: pod.name });
       const registeredAs = ss.registeredAs ?? host.computerName;
@@ -274,7 +272,14 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
     const dbName = farm.database ?? "APPVIRT";
     const members: string[] = [];
     for (const s of farm.servers) {
-      const role = ({ management: "appv-management", streaming: "appv-streaming", "management-service": "appv-management-service", console: "appv-console" } as const)[s.role];
+      const role = (
+        {
+          management: "appv-management",
+          streaming: "appv-streaming",
+          "management-service": "appv-management-service",
+          console: "appv-console",
+        } as const
+      )[s.role];
       const host = world.addHost(s, role, s.version, { database: { sql: farm.sql, name: dbName } });
       if (isDatabaseMember(host)) members.push(s.name);
       specs.push(s);
@@ -284,7 +289,8 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
     const key = `${farm.sql}/${dbName}`.toLowerCase();
     if (world.databases.has(key)) throw new Error(`[database] ${farm.sql}/${dbName} is used by two farms.`);
     const logins = [...(world.sqlLogins.get(farm.sql) ?? [])];
-    for (const l of farm.logins ?? (logins.length === 0 ? [{ user: "appv-admin", password: randomBytes(12).toString("base64url"), sysadmin: true }] : [])) {
+    for (const l of farm.logins ??
+      (logins.length === 0 ? [{ user: "appv-admin", password: randomBytes(12).toString("base64url"), sysadmin: true }] : [])) {
       if (!logins.some((x) => x.user.toLowerCase() === l.user.toLowerCase())) logins.push(l);
     }
     world.sqlLogins.set(farm.sql, logins);
@@ -308,10 +314,7 @@ function buildWorld(options: LabOptions, clock: SimClock): { world: World; specs
 
 /** Starts a lab: builds the world, then one SSH server per host, listening in parallel on ephemeral ports. */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
-  const clock = new SimClock(
-    options.timeFactor ?? 600,
-    options.simEpoch ? Date.parse(options.simEpoch) : undefined,
-  );
+  const clock = new SimClock(options.timeFactor ?? 600, options.simEpoch ? Date.parse(options.simEpoch) : undefined);
   const { world, specs } = buildWorld(options, clock);
   const durations: Durations = { ...DEFAULT_DURATIONS, ...options.durations };
   const hosts = new Map<string, LabHost>();
@@ -323,7 +326,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const keys = await Promise.all(specs.map(() => generateHostKeys()));
   specs.forEach((spec, i) => {
     const password = randomBytes(12).toString("base64url");
-    hosts.set(spec.name, new LabHost(world.host(spec.name), accountsFor(spec, password), keys[i], shared, generateHostKeysSync, maxSessions));
+    hosts.set(
+      spec.name,
+      new LabHost(world.host(spec.name), accountsFor(spec, password), keys[i], shared, generateHostKeysSync, maxSessions),
+    );
   });
   try {
     await Promise.all([...hosts.values()].map(async (h) => ports.add(await h.front.listen(0))));
@@ -381,13 +387,21 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     addDatabaseSession(sqlHost, database, session) {
       const d = world.database(sqlHost, database);
       if (!d) throw new Error(`[database] ${sqlHost}/${database} does not exist.`);
-      d.otherSessions.push({ hostName: session.hostName, programName: session.programName ?? "Application Virtualization Management Server", loginName: session.loginName ?? `${session.hostName}$` });
+      d.otherSessions.push({
+        hostName: session.hostName,
+        programName: session.programName ?? "Application Virtualization Management Server",
+        loginName: session.loginName ?? `${session.hostName}$`,
+      });
     },
     openClientSessions(name, sessions) {
       const h = get(name).state;
       const now = clock.now();
       for (const s of sessions) {
-        h.clientSessions.open.push({ remoteAddress: s.remoteAddress, localPort: 554, endsAtMs: s.endsAfterSimSeconds === undefined ? undefined : now + s.endsAfterSimSeconds * 1000 });
+        h.clientSessions.open.push({
+          remoteAddress: s.remoteAddress,
+          localPort: 554,
+          endsAtMs: s.endsAfterSimSeconds === undefined ? undefined : now + s.endsAfterSimSeconds * 1000,
+        });
       }
     },
     clearDatabaseSessions(sqlHost, database) {
@@ -446,12 +460,15 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       const state = get(name).state;
       const svc = displayName ? state.services.find((s) => s.displayName === displayName) : state.services.find((s) => s.primary);
       if (!svc) {
-        throw new Error(`[service] ${name} has no service ${displayName ? `"${displayName}"` : "of its product"}; its services: ${state.services.map((s) => s.displayName).join(", ") || "none"}.`);
+        throw new Error(
+          `[service] ${name} has no service ${displayName ? `"${displayName}"` : "of its product"}; its services: ${state.services.map((s) => s.displayName).join(", ") || "none"}.`,
+        );
       }
       world.setServiceStatus(state, svc, status);
     },
     setPowerShellVersion(name, version) {
-      if (!/^\d+\.\d+(\.\d+){0,2}$/.test(version)) throw new Error(`[version] "${version}" is not a PowerShell version such as 4.0 or 5.1.17763.1852.`);
+      if (!/^\d+\.\d+(\.\d+){0,2}$/.test(version))
+        throw new Error(`[version] "${version}" is not a PowerShell version such as 4.0 or 5.1.17763.1852.`);
       get(name).state.powershellVersion = version;
     },
     setUseIpsec(pod, on) {

@@ -95,7 +95,11 @@ export function newRunLease(
 }
 
 /** What `Set-RunLease` does: mark one's own lease out (or not), or release it. Another run's lease is left alone. */
-export function setRunLease(world: World, host: HostState, req: { runId: string; out?: boolean; release?: boolean }): { ok: boolean; utcNow: string; lease: LeaseFile | null } {
+export function setRunLease(
+  world: World,
+  host: HostState,
+  req: { runId: string; out?: boolean; release?: boolean },
+): { ok: boolean; utcNow: string; lease: LeaseFile | null } {
   const utcNow = world.clock.nowIso();
   const current = readLease(host);
   if (!current || current.runId !== req.runId) return { ok: false, utcNow, lease: current ?? null };
@@ -109,7 +113,11 @@ export function setRunLease(world: World, host: HostState, req: { runId: string;
 }
 
 /** What `Set-OwedHook` does: record a failed hook of a resource (replacing its earlier record) or clear it. */
-export function setOwedHook(world: World, host: HostState, req: { resource: string; phase: string; record?: OwedHookFile | null }): OwedHookFile[] {
+export function setOwedHook(
+  world: World,
+  host: HostState,
+  req: { resource: string; phase: string; record?: OwedHookFile | null },
+): OwedHookFile[] {
   const others = readOwedHooks(host).filter((h) => !(h.resource === req.resource && h.phase === req.phase));
   const next = req.record ? [...others, req.record] : others;
   if (next.length === 0) delete host.files[fileKey(OWED_HOOKS_PATH)];

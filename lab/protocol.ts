@@ -225,7 +225,10 @@ export function scriptParseError(script: string, parse: ParseScript): string | u
     while (stack.length > 0) {
       const n = stack.pop()!;
       if (n.type === "pipeline_chain_tail") {
-        mark(n.startIndex + (n.text.length - n.text.trimStart().length), `The token '${n.text.trim().slice(0, 2)}' is not a valid statement separator in this version.`);
+        mark(
+          n.startIndex + (n.text.length - n.text.trimStart().length),
+          `The token '${n.text.trim().slice(0, 2)}' is not a valid statement separator in this version.`,
+        );
       } else if (n.isMissing && n.type !== ";") {
         // The grammar sometimes wants a ';' after a lone param block; PowerShell never does.
         mark(n.startIndex, `Missing '${n.type}'.`);

@@ -26,7 +26,9 @@ const PARALLEL_UPGRADE_CHECK_FROM = "8.5";
 /** The installer file must exist, be an installer, and carry the vendor's hash. */
 export function checkInstallerFile(path: string, file: FileEntry | undefined): Violation[] {
   if (!file) {
-    return [{ exitCode: 1619, code: "installer-missing", message: `This installation package could not be opened: ${path} does not exist.` }];
+    return [
+      { exitCode: 1619, code: "installer-missing", message: `This installation package could not be opened: ${path} does not exist.` },
+    ];
   }
   if (!file.installer) {
     return [{ exitCode: 1620, code: "installer-invalid", message: `${path} is not a valid installation package.` }];
@@ -177,7 +179,8 @@ export function checkConnectionServerInstall(target: string, replicationHealthy:
     out.push({
       exitCode: 1603,
       code: "global-replication-unhealthy",
-      message: "Cloud Pod global LDAP replication has errors (repadmin /showrepl localhost:22389); the upgrade is blocked until replication is healthy.",
+      message:
+        "Cloud Pod global LDAP replication has errors (repadmin /showrepl localhost:22389); the upgrade is blocked until replication is healthy.",
     });
   }
   return out;

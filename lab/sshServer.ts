@@ -233,12 +233,7 @@ export class SshFront {
     });
   }
 
-  private onDirectTcpip(
-    accept: () => ServerChannel,
-    reject: () => void,
-    destIP: string,
-    destPort: number,
-  ): void {
+  private onDirectTcpip(accept: () => ServerChannel, reject: () => void, destIP: string, destPort: number): void {
     const local = destIP === "127.0.0.1" || destIP.toLowerCase() === "localhost";
     if (!local || !this.opts.isLabPort(destPort)) return reject();
     const upstream = net.connect(destPort, "127.0.0.1");

@@ -270,7 +270,6 @@ export interface InstallerRunRecord {
   readonly startedUtc: string;
 }
 
-
 /** An App-V client's streaming connection to a server. */
 export interface ClientSession {
   readonly remoteAddress: string;
@@ -430,7 +429,13 @@ export class World {
     spec: HostSpecBase,
     role: HostRole,
     version: string | undefined,
-    extra: { pod?: string; database?: { sql: string; name: string }; csRole?: "standard" | "replica"; utcOffsetMinutes?: number; cloudPod?: boolean } = {},
+    extra: {
+      pod?: string;
+      database?: { sql: string; name: string };
+      csRole?: "standard" | "replica";
+      utcOffsetMinutes?: number;
+      cloudPod?: boolean;
+    } = {},
   ): HostState {
     if (this.hosts.has(spec.name)) throw new Error(`[name] host "${spec.name}" is defined twice.`);
     const displayName = version ? productDisplayName(role, version) : undefined;
@@ -445,10 +450,7 @@ export class World {
       database: extra.database,
       csRole: extra.csRole,
       utcOffsetMinutes: extra.utcOffsetMinutes ?? 0,
-      products:
-        displayName && version
-          ? [{ displayName, displayVersion: version, installLocation: installLocation(role) }]
-          : [],
+      products: displayName && version ? [{ displayName, displayVersion: version, installLocation: installLocation(role) }] : [],
       services: servicesFor(role, version, { cloudPod: extra.cloudPod }).map((d) => ({
         name: d.name,
         displayName: d.displayName,
@@ -468,7 +470,10 @@ export class World {
     };
     const apps = iisFor(role);
     if (apps.length > 0) {
-      (host as { iis?: HostState["iis"] }).iis = { applications: apps, pools: Object.fromEntries(apps.map((a) => [a.pool, "Started" as const])) };
+      (host as { iis?: HostState["iis"] }).iis = {
+        applications: apps,
+        pools: Object.fromEntries(apps.map((a) => [a.pool, "Started" as const])),
+      };
     }
     this.hosts.set(spec.name, host);
     return host;
@@ -513,7 +518,13 @@ export class World {
     const pools = host.iis?.pools;
     if (!pools || !(pool in pools) || pools[pool] === state) return;
     if (pool === APPV_APP_POOL && state === "Stopped") this.cutClientSessions(host);
-    this.record(host.name, `AppPool:${pool}`, pools[pool] === "Started" ? "Running" : "Stopped", state === "Started" ? "Running" : "Stopped", pool === APPV_APP_POOL);
+    this.record(
+      host.name,
+      `AppPool:${pool}`,
+      pools[pool] === "Started" ? "Running" : "Stopped",
+      state === "Started" ? "Running" : "Stopped",
+      pool === APPV_APP_POOL,
+    );
     pools[pool] = state;
   }
 
@@ -558,9 +569,13 @@ export class World {
    * made with IPsec off has no rules, and removing them is the separate "Prepare for Upgrade" step.
    */
   createPairingRules(ss: HostState, cs: HostState): void {
-    for (const [host, other] of [[ss, cs], [cs, ss]] as const) {
+    for (const [host, other] of [
+      [ss, cs],
+      [cs, ss],
+    ] as const) {
       const displayName = `${PAIRING_RULE_PREFIX}${other.address}`;
-      if (!host.ipsecRules.some((r) => r.displayName === displayName)) host.ipsecRules.push({ displayName, remoteAddress: other.address, store: "Local" });
+      if (!host.ipsecRules.some((r) => r.displayName === displayName))
+        host.ipsecRules.push({ displayName, remoteAddress: other.address, store: "Local" });
     }
   }
 
@@ -596,7 +611,8 @@ export class World {
    */
   sqlLogin(sqlHost: string, user: string, password: string): { ok: true; sysadmin: boolean } | { ok: false; message: string } {
     const login = (this.sqlLogins.get(sqlHost) ?? []).find((l) => l.user.toLowerCase() === user.toLowerCase());
-    if (!login || login.password !== password) return { ok: false, message: `Login failed for user '${user}'. (Microsoft SQL Server, Error: 18456)` };
+    if (!login || login.password !== password)
+      return { ok: false, message: `Login failed for user '${user}'. (Microsoft SQL Server, Error: 18456)` };
     return { ok: true, sysadmin: login.sysadmin ?? true };
   }
 
@@ -608,7 +624,11 @@ export class World {
     const members = db.members
       .map((m) => this.host(m))
       .filter((h) => this.isServing(h))
-      .map((h) => ({ hostName: h.computerName, programName: h.iis ? "w3wp.exe" : (h.services.find((s) => s.primary)?.displayName ?? "App-V"), loginName: `${h.computerName}$` }));
+      .map((h) => ({
+        hostName: h.computerName,
+        programName: h.iis ? "w3wp.exe" : (h.services.find((s) => s.primary)?.displayName ?? "App-V"),
+        loginName: `${h.computerName}$`,
+      }));
     return [...members, ...db.otherSessions];
   }
 

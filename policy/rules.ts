@@ -94,7 +94,9 @@ export function noBackupWaiverInProduction(resources: readonly PolicyResource[],
   for (const r of resources) {
     const backup = r.props.backup as { waive?: unknown } | undefined;
     const farm = r.props.farm as { backupWaived?: unknown } | undefined;
-    const waived = (r.type === "pulumi-nodejs:dynamic/appv:AppVFarmPreparation" && backup && backup.waive) || (APPV_SERVERS.includes(r.type) && farm && farm.backupWaived);
+    const waived =
+      (r.type === "pulumi-nodejs:dynamic/appv:AppVFarmPreparation" && backup && backup.waive) ||
+      (APPV_SERVERS.includes(r.type) && farm && farm.backupWaived);
     if (!waived) continue;
     out.push({
       urn: r.urn,
@@ -109,7 +111,9 @@ export function noBackupWaiverInProduction(resources: readonly PolicyResource[],
 /** One run upgrades at most `maxServersPerRun` servers (those whose plan has steps). */
 export function maxServersPerRun(resources: readonly PolicyResource[], config: PolicyConfig): Violation[] {
   const limit = config.maxServersPerRun ?? DEFAULT_MAX_SERVERS_PER_RUN;
-  const changing = resources.filter((r) => (HORIZON_SERVERS.includes(r.type) || APPV_SERVERS.includes(r.type)) && Array.isArray(r.props.plan) && r.props.plan.length > 0);
+  const changing = resources.filter(
+    (r) => (HORIZON_SERVERS.includes(r.type) || APPV_SERVERS.includes(r.type)) && Array.isArray(r.props.plan) && r.props.plan.length > 0,
+  );
   if (changing.length <= limit) return [];
   return [
     {
@@ -142,11 +146,20 @@ export function securityServerPairsExactly(resources: readonly PolicyResource[])
 
 /** Every rule by its policy name. */
 export const RULES: Record<string, { description: string; check: (r: readonly PolicyResource[], c: PolicyConfig) => Violation[] }> = {
-  "approved-target-versions": { description: "Every server's targetVersion is on the approved list of its product.", check: approvedTargetVersions },
+  "approved-target-versions": {
+    description: "Every server's targetVersion is on the approved list of its product.",
+    check: approvedTargetVersions,
+  },
   "production-maintenance-window": { description: "Production stacks declare a maintenance window.", check: productionMaintenanceWindow },
-  "no-backup-waiver-in-production": { description: "Production stacks never waive the App-V database backup.", check: noBackupWaiverInProduction },
+  "no-backup-waiver-in-production": {
+    description: "Production stacks never waive the App-V database backup.",
+    check: noBackupWaiverInProduction,
+  },
   "max-servers-per-run": { description: "One run upgrades at most maxServersPerRun servers.", check: maxServersPerRun },
-  "security-server-pairs-exactly": { description: "A security server's target equals its Connection Server's.", check: securityServerPairsExactly },
+  "security-server-pairs-exactly": {
+    description: "A security server's target equals its Connection Server's.",
+    check: securityServerPairsExactly,
+  },
 };
 
 /** Resources of a `pulumi preview --json` document, as the policies see them. */

@@ -34,9 +34,19 @@ const loads = new Map<BenchResult, { loadAtStart: number; loadAtEnd: number }>()
 
 async function measure(engine: Engine, label: string, o: BenchOptions): Promise<BenchResult> {
   const loadAtStart = os.loadavg()[0];
-  process.stderr.write(`bench: ${label}, lab time factor ${o.timeFactor}${o.serial ? ", then one server at a time" : ""} ... (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})\n`);
+  process.stderr.write(
+    `bench: ${label}, lab time factor ${o.timeFactor}${o.serial ? ", then one server at a time" : ""} ... (load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")})\n`,
+  );
   const r = await runBench(engine, o);
-  process.stderr.write(`bench: ${label}: done (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})\n`);
+  process.stderr.write(
+    `bench: ${label}: done (load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")})\n`,
+  );
   loads.set(r, { loadAtStart: Number(loadAtStart.toFixed(2)), loadAtEnd: Number(os.loadavg()[0].toFixed(2)) });
   closeAllConnections();
   return r;
@@ -44,13 +54,17 @@ async function measure(engine: Engine, label: string, o: BenchOptions): Promise<
 
 function table(name: string, r: BenchResult): void {
   const load = loads.get(r);
-  console.log(`${name}: ${r.servers} servers; program start-up before the first host operation ${r.startupSeconds.toFixed(2)} s; load ${load?.loadAtStart} -> ${load?.loadAtEnd}`);
+  console.log(
+    `${name}: ${r.servers} servers; program start-up before the first host operation ${r.startupSeconds.toFixed(2)} s; load ${load?.loadAtStart} -> ${load?.loadAtEnd}`,
+  );
   const t = targets(r.servers);
   for (const [k, v] of Object.entries(r)) {
     if (k === "startupSeconds") continue;
     const target = t[k as keyof BenchResult];
     const shown = typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : String(v);
-    console.log(`  ${k.padEnd(30)} ${shown.padStart(10)}  ${target ? `target ${target[0].padEnd(7)} ${target[1](v) ? "met" : "MISSED"}` : ""}`);
+    console.log(
+      `  ${k.padEnd(30)} ${shown.padStart(10)}  ${target ? `target ${target[0].padEnd(7)} ${target[1](v) ? "met" : "MISSED"}` : ""}`,
+    );
   }
 }
 
@@ -67,16 +81,31 @@ async function main(): Promise<void> {
   const engine = await Engine.open();
   const results: Record<string, BenchResult> = {};
   try {
-    if (!estateOnly) results.fleet = await measure(engine, "4 pods x (3 CS + 3 SS) and 2 App-V farms x 3 servers", { pods: 4, farms: 2, timeFactor, serial: true });
+    if (!estateOnly)
+      results.fleet = await measure(engine, "4 pods x (3 CS + 3 SS) and 2 App-V farms x 3 servers", {
+        pods: 4,
+        farms: 2,
+        timeFactor,
+        serial: true,
+      });
     // The estate's serial alternative would take about five times the fleet's (20 pod chains and 10 farm chains one
     // after another): measured on the fleet only, to keep the run within minutes.
     if (estate) {
-      results.estate = await measure(engine, `20 pods x (3 CS + 3 SS) and 10 App-V farms x 3 servers, engine parallel ${parallel}`, { pods: 20, farms: 10, timeFactor });
+      results.estate = await measure(engine, `20 pods x (3 CS + 3 SS) and 10 App-V farms x 3 servers, engine parallel ${parallel}`, {
+        pods: 20,
+        farms: 10,
+        timeFactor,
+      });
       // One resource operation at a time per pod and per farm is all a chain can use: --parallel of pods + farms lets
       // every chain run at once (docs/scaling.md says what a user should pass).
       const sized = 20 + 10;
       if (sized > parallel) {
-        results.estateSized = await measure(engine, `the same estate, engine parallel ${sized} (one per pod and farm)`, { pods: 20, farms: 10, timeFactor, parallel: sized });
+        results.estateSized = await measure(engine, `the same estate, engine parallel ${sized} (one per pod and farm)`, {
+          pods: 20,
+          farms: 10,
+          timeFactor,
+          parallel: sized,
+        });
       }
     }
   } finally {
@@ -88,7 +117,9 @@ async function main(): Promise<void> {
     const out: Record<string, unknown> = { load, parallel };
     for (const [name, r] of Object.entries(results)) {
       const { startupSeconds, stepsMeasured, ...rest } = r;
-      process.stderr.write(`${name}: program start-up before the first host operation ${startupSeconds.toFixed(2)} s; steps measured: ${stepsMeasured}\n`);
+      process.stderr.write(
+        `${name}: program start-up before the first host operation ${startupSeconds.toFixed(2)} s; steps measured: ${stepsMeasured}\n`,
+      );
       // JSON has no NaN: a figure not measured is null.
       out[name] = { ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, Number.isFinite(v) ? v : null])), ...loads.get(r) };
     }

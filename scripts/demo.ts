@@ -46,7 +46,15 @@ function report(lab: Lab): void {
   console.log("\nOrder of the upgrade (simulated time):");
   for (const e of lab.audit()) {
     const stop = e.operation === "Set-ServiceState" && (e.params as { state?: string }).state === "Stopped";
-    const shown = ["Start-Installer", "Invoke-Vdmexport", "Set-PairingPassword", "Invoke-PrepareSecurityServer", "Invoke-Vdmadmin", "Invoke-SqlBackup", "Test-SqlBackup"];
+    const shown = [
+      "Start-Installer",
+      "Invoke-Vdmexport",
+      "Set-PairingPassword",
+      "Invoke-PrepareSecurityServer",
+      "Invoke-Vdmadmin",
+      "Invoke-SqlBackup",
+      "Test-SqlBackup",
+    ];
     if (!stop && !shown.includes(e.operation)) continue;
     const removed = (e.result as { removed?: { displayName: string }[] } | undefined)?.removed;
     const what =
@@ -67,9 +75,17 @@ function report(lab: Lab): void {
   console.log(`\nSecurity Servers list of pod1: ${pod.registry.map((r) => r.name).join(", ")}`);
   const rules = lab.hostNames().flatMap((h) => lab.host(h).state.ipsecRules.map((r) => `${h}: ${r.displayName}`));
   console.log(`IPsec connection security rules now (re-created by each pairing while IPsec is on): ${rules.join("; ") || "none"}`);
-  console.log(`Most servers of pod1 out of service at once: ${lab.maxOutOfService([...pod.connectionServers, ...Object.keys(pod.securityServers)])}`);
+  console.log(
+    `Most servers of pod1 out of service at once: ${lab.maxOutOfService([...pod.connectionServers, ...Object.keys(pod.securityServers)])}`,
+  );
   const db = lab.database("sql1", "APPVIRT");
-  console.log(`App-V database sql1/APPVIRT: schema ${db.schemaVersion}; backups ${Object.values(db.backups).map((b) => b.path).join(", ") || "none"}`);
+  console.log(
+    `App-V database sql1/APPVIRT: schema ${db.schemaVersion}; backups ${
+      Object.values(db.backups)
+        .map((b) => b.path)
+        .join(", ") || "none"
+    }`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -10,13 +10,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const link = path.join(root, "node_modules", "vdi-upgrade");
 let current;
 try {
-    current = fs.readlinkSync(link);
+  current = fs.readlinkSync(link);
 } catch {
-    current = undefined;
+  current = undefined;
 }
 if (current !== "..") {
-    fs.rmSync(link, { recursive: true, force: true });
-    fs.symlinkSync("..", link, "dir");
+  fs.rmSync(link, { recursive: true, force: true });
+  fs.symlinkSync("..", link, "dir");
 }
 
 // The package's command (`npx vdi-upgrade summary`), as npm links it for a user who installed the package.
@@ -24,13 +24,13 @@ const bin = path.join(root, "node_modules", ".bin", "vdi-upgrade");
 const target = path.join("..", "vdi-upgrade", "dist", "provider", "cli", "main.js");
 let binCurrent;
 try {
-    binCurrent = fs.readlinkSync(bin);
+  binCurrent = fs.readlinkSync(bin);
 } catch {
-    binCurrent = undefined;
+  binCurrent = undefined;
 }
 if (binCurrent !== target) {
-    fs.mkdirSync(path.dirname(bin), { recursive: true });
-    fs.rmSync(bin, { force: true });
-    fs.symlinkSync(target, bin);
+  fs.mkdirSync(path.dirname(bin), { recursive: true });
+  fs.rmSync(bin, { force: true });
+  fs.symlinkSync(target, bin);
 }
 fs.chmodSync(path.join(root, "dist", "provider", "cli", "main.js"), 0o755);

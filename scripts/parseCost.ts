@@ -24,7 +24,9 @@ async function main(): Promise<void> {
     }
   }
   warm.sort((a, b) => a - b);
-  const big = Array.from({ length: 1200 }, (_, i) => `$v${i} = [string]$p.securityServer + '${i}'`).join("\n").slice(0, 50_000);
+  const big = Array.from({ length: 1200 }, (_, i) => `$v${i} = [string]$p.securityServer + '${i}'`)
+    .join("\n")
+    .slice(0, 50_000);
   const t = performance.now();
   checkOperationScript(grammar, OPERATIONS["Invoke-PrepareSecurityServer"], big);
   const bigMs = performance.now() - t;
@@ -36,7 +38,13 @@ async function main(): Promise<void> {
     warmWorstBodyMs: Number(warm[warm.length - 1].toFixed(2)),
     override50kCharsMs: Number(bigMs.toFixed(1)),
   };
-  console.log(process.argv.includes("--json") ? JSON.stringify(figures) : Object.entries(figures).map(([k, v]) => `${k}: ${v}`).join("\n"));
+  console.log(
+    process.argv.includes("--json")
+      ? JSON.stringify(figures)
+      : Object.entries(figures)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join("\n"),
+  );
 }
 
 void main();

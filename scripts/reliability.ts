@@ -16,7 +16,9 @@ async function main(): Promise<void> {
       const r = await runScenario(engine, s);
       results.push(r);
       const ok = r.problems.length === 0;
-      process.stderr.write(`${ok ? "ok  " : "FAIL"} ${s.name} (${((Date.now() - started) / 1000).toFixed(0)} s)${ok ? "" : `: ${r.problems.join("; ")}`}\n`);
+      process.stderr.write(
+        `${ok ? "ok  " : "FAIL"} ${s.name} (${((Date.now() - started) / 1000).toFixed(0)} s)${ok ? "" : `: ${r.problems.join("; ")}`}\n`,
+      );
     }
   } finally {
     await engine.dispose();
@@ -26,7 +28,16 @@ async function main(): Promise<void> {
   if (json) {
     console.log(JSON.stringify({ scenarios: rows }));
   } else {
-    const cols = ["name", "failedClearly", "maxOutOfServicePerGroup", "stateValid", "secretsFound", "resumed", "noopAfter", "maxInstallerRunsPerServer"] as const;
+    const cols = [
+      "name",
+      "failedClearly",
+      "maxOutOfServicePerGroup",
+      "stateValid",
+      "secretsFound",
+      "resumed",
+      "noopAfter",
+      "maxInstallerRunsPerServer",
+    ] as const;
     const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i])).join("  ");
     console.log(line([...cols]));

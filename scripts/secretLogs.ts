@@ -24,7 +24,8 @@ function referencedEnv(p: PodUnderTest): Record<string, string> {
   const env: Record<string, string> = { VDI_PAIRING_PASSWORD: inv.pairingPassword };
   for (const [name, h] of Object.entries(inv.hosts)) {
     if (h.password) env[`VDI_SSH_PASSWORD_${name.toUpperCase()}`] = h.password;
-    if (h.sqlUser && h.sqlPassword) Object.assign(env, { [`VDI_SQL_USER_${name.toUpperCase()}`]: h.sqlUser, [`VDI_SQL_PASSWORD_${name.toUpperCase()}`]: h.sqlPassword });
+    if (h.sqlUser && h.sqlPassword)
+      Object.assign(env, { [`VDI_SQL_USER_${name.toUpperCase()}`]: h.sqlUser, [`VDI_SQL_PASSWORD_${name.toUpperCase()}`]: h.sqlPassword });
   }
   return env;
 }
@@ -40,8 +41,14 @@ function kindOf(line: string): string {
   const rpc = /^(Unmarshaling|Marshaling) property for RPC\[(?:(ResourceMonitor\.\w+)|Provider\[[^\]]*\]\.(\w+))/.exec(msg);
   if (rpc) return `${rpc[1]} property for RPC ${rpc[2] ?? `Provider.${rpc[3]}`}`;
   const finished = /RegisterResource RPC finished/.exec(msg);
-  if (finished) return msg.startsWith("eventSink::Debug") ? "eventSink::Debug(RegisterResource RPC finished)" : "RegisterResource RPC finished";
-  return msg.trim().split(/\s+/).slice(0, 4).join(" ").replace(/urn:\S+/, "URN");
+  if (finished)
+    return msg.startsWith("eventSink::Debug") ? "eventSink::Debug(RegisterResource RPC finished)" : "RegisterResource RPC finished";
+  return msg
+    .trim()
+    .split(/\s+/)
+    .slice(0, 4)
+    .join(" ")
+    .replace(/urn:\S+/, "URN");
 }
 
 async function measure(engine: Engine, mode: Mode, form: Form) {
@@ -49,9 +56,13 @@ async function measure(engine: Engine, mode: Mode, form: Form) {
   try {
     if (form === "references") Object.assign((pod.stack.stack.workspace as LocalWorkspace).envVars, referencedEnv(pod));
     const inv = JSON.parse(fs.readFileSync(path.join(pod.dir, "lab.json"), "utf8")) as Inventory;
-    const ssh = Object.values(inv.hosts).map((h) => h.password!).filter(Boolean);
+    const ssh = Object.values(inv.hosts)
+      .map((h) => h.password!)
+      .filter(Boolean);
     const pairing = [inv.pairingPassword];
-    const sql = Object.values(inv.hosts).map((h) => h.sqlPassword!).filter(Boolean);
+    const sql = Object.values(inv.hosts)
+      .map((h) => h.sqlPassword!)
+      .filter(Boolean);
     const events: EngineEvent[] = [];
     let output = "";
     const up = await pod.stack.stack.up({
@@ -67,7 +78,10 @@ async function measure(engine: Engine, mode: Mode, form: Form) {
     // What printed the lines holding a secret: the -v=9 log is JSON lines (`{"msg": ...}`), the terminal plain text.
     const bySource: Record<string, number> = {};
     const byTerminal: Record<string, number> = {};
-    for (const [text, into] of [[stderr, bySource], [stdout, byTerminal]] as const) {
+    for (const [text, into] of [
+      [stderr, bySource],
+      [stdout, byTerminal],
+    ] as const) {
       // A terminal debug message spans lines (the SDK prints a response whole): its lines count under its first one.
       let message: string | undefined;
       for (const line of text.split("\n")) {
@@ -88,7 +102,11 @@ async function measure(engine: Engine, mode: Mode, form: Form) {
       stderrChars: stderr.length,
       terminal: { ssh: count(stdout, ssh), pairing: count(stdout, pairing), sql: count(stdout, sql) },
       log: { ssh: count(stderr, ssh), pairing: count(stderr, pairing), sql: count(stderr, sql) },
-      events: { ssh: count(JSON.stringify(events), ssh), pairing: count(JSON.stringify(events), pairing), sql: count(JSON.stringify(events), sql) },
+      events: {
+        ssh: count(JSON.stringify(events), ssh),
+        pairing: count(JSON.stringify(events), pairing),
+        sql: count(JSON.stringify(events), sql),
+      },
       state: { ssh: count(state, ssh), pairing: count(state, pairing), sql: count(state, sql) },
       logBySource: bySource,
       terminalBySource: byTerminal,
@@ -102,7 +120,8 @@ async function main(): Promise<void> {
   const engine = await Engine.open();
   const rows = [];
   try {
-    for (const mode of (process.env.MODES ?? "debug,v9").split(",") as Mode[]) for (const form of (process.env.FORMS ?? "values,references").split(",") as Form[]) rows.push(await measure(engine, mode, form));
+    for (const mode of (process.env.MODES ?? "debug,v9").split(",") as Mode[])
+      for (const form of (process.env.FORMS ?? "values,references").split(",") as Form[]) rows.push(await measure(engine, mode, form));
   } finally {
     await engine.dispose();
   }

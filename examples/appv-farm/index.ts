@@ -63,7 +63,8 @@ function findUp(relative: string, from = process.cwd()): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, relative);
     if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`[inventory] not set and no ${relative} found above ${from}: run \`npm run lab\`, or set inventory`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`[inventory] not set and no ${relative} found above ${from}: run \`npm run lab\`, or set inventory`);
   }
 }
 
@@ -82,21 +83,29 @@ const sharedPassword = config.getSecret("password");
 const waiveReason = config.get("backupWaiveReason");
 // Secrets by reference: the program passes where the value is, the provider process reads it (docs/security.md).
 const byReference = config.get("secretReferences") === "env";
-if (config.get("secretReferences") !== undefined && !byReference) throw new Error(`[secretReferences] must be "env"; got "${config.get("secretReferences")}"`);
+if (config.get("secretReferences") !== undefined && !byReference)
+  throw new Error(`[secretReferences] must be "env"; got "${config.get("secretReferences")}"`);
 /** Host X's SSH password variable: VDI_SSH_PASSWORD_X, or the shared VDI_SSH_PASSWORD when only that one is set (only
  * whether they are set is looked at here: the provider process reads the value). */
 function sshPasswordVariable(name: string): string {
   const own = `VDI_SSH_PASSWORD_${name.toUpperCase()}`;
   return process.env[own] === undefined && process.env.VDI_SSH_PASSWORD !== undefined ? "VDI_SSH_PASSWORD" : own;
 }
-const nameOf = (h: InventoryHost) => Object.entries(inventory.hosts).find(([, x]) => x === h)![0].toUpperCase();
+const nameOf = (h: InventoryHost) =>
+  Object.entries(inventory.hosts)
+    .find(([, x]) => x === h)![0]
+    .toUpperCase();
 
 function connection(h: InventoryHost) {
   return {
     host: h.host,
     port: h.port,
     user: h.user,
-    password: byReference ? { fromEnv: sshPasswordVariable(nameOf(h)) } : h.password !== undefined ? pulumi.secret(h.password) : sharedPassword,
+    password: byReference
+      ? { fromEnv: sshPasswordVariable(nameOf(h)) }
+      : h.password !== undefined
+        ? pulumi.secret(h.password)
+        : sharedPassword,
     hostKey: h.hostKey,
   };
 }
@@ -113,16 +122,20 @@ function sqlHostOf(farmName: string, members: [string, InventoryHost][]): Invent
     return host;
   }
   if (sqlHosts.length !== 1) {
-    throw new Error(`[inventory] farm ${farmName} names no sql host and the inventory lists ${sqlHosts.length} hosts with role "sql": set "sql" on its App-V hosts`);
+    throw new Error(
+      `[inventory] farm ${farmName} names no sql host and the inventory lists ${sqlHosts.length} hosts with role "sql": set "sql" on its App-V hosts`,
+    );
   }
   return sqlHosts[0][1];
 }
 /** The SQL login from config, or else the SQL host's inventory login. */
 function sqlLogin(sql: InventoryHost): { sqlUser?: SecretInput; sqlPassword?: SecretInput } {
-  if (byReference) return { sqlUser: { fromEnv: `VDI_SQL_USER_${nameOf(sql)}` }, sqlPassword: { fromEnv: `VDI_SQL_PASSWORD_${nameOf(sql)}` } };
+  if (byReference)
+    return { sqlUser: { fromEnv: `VDI_SQL_USER_${nameOf(sql)}` }, sqlPassword: { fromEnv: `VDI_SQL_PASSWORD_${nameOf(sql)}` } };
   const user = config.getSecret("sqlUser");
   const password = config.getSecret("sqlPassword");
-  if (user !== undefined || password !== undefined || sql.sqlUser === undefined || sql.sqlPassword === undefined) return { sqlUser: user, sqlPassword: password };
+  if (user !== undefined || password !== undefined || sql.sqlUser === undefined || sql.sqlPassword === undefined)
+    return { sqlUser: user, sqlPassword: password };
   return { sqlUser: pulumi.secret(sql.sqlUser), sqlPassword: pulumi.secret(sql.sqlPassword) };
 }
 const summary: Record<string, pulumi.Output<unknown>> = {};
@@ -130,12 +143,12 @@ const summary: Record<string, pulumi.Output<unknown>> = {};
 for (const farmName of farmNames) {
   const members = appvHosts.filter(([, h]) => (h.farm ?? "farm1") === farmName);
   const sql = sqlHostOf(farmName, members);
-  const servers: AppVFarmServer[] = members
-    .map(([name, h]) => {
-      const setup = h.installers[0];
-      if (!setup) throw new Error(`[inventory.hosts.${name}.installers] is empty: stage the App-V 4.5 setup on ${name} and list its path and SHA-256`);
-      return { name, role: ROLES[h.role], connection: connection(h), installer: { path: setup.path, sha256: setup.sha256 } };
-    });
+  const servers: AppVFarmServer[] = members.map(([name, h]) => {
+    const setup = h.installers[0];
+    if (!setup)
+      throw new Error(`[inventory.hosts.${name}.installers] is empty: stage the App-V 4.5 setup on ${name} and list its path and SHA-256`);
+    return { name, role: ROLES[h.role], connection: connection(h), installer: { path: setup.path, sha256: setup.sha256 } };
+  });
   const farm = new AppVFarm(farmName, {
     targetVersion,
     servers,
@@ -150,14 +163,17 @@ for (const farmName of farmNames) {
     },
     backup: waiveReason ? { waive: { reason: waiveReason } } : undefined,
     order: config.get("order") as "sequential" | "parallel-after-first" | undefined,
-    maintenanceWindow: (config.getObject<Record<string, unknown>>("appvMaintenanceWindow") ?? config.getObject<Record<string, unknown>>("maintenanceWindow")) as never,
+    maintenanceWindow: (config.getObject<Record<string, unknown>>("appvMaintenanceWindow") ??
+      config.getObject<Record<string, unknown>>("maintenanceWindow")) as never,
     timeBudgetMinutes: config.getNumber("timeBudgetMinutes"),
     farmTimeBudgetMinutes: config.getNumber("farmTimeBudgetMinutes"),
     userSessions: { drainMinutes: config.getNumber("userSessionsDrainMinutes"), proceed: config.getBoolean("userSessionsProceed") },
     timeScale: inventory.timeFactor,
   });
   summary[farmName] = pulumi.output({
-    versions: pulumi.all([...farm.servers, ...farm.consoles].map((s) => pulumi.all([s.urn, s.installedVersion]))).apply((pairs) => Object.fromEntries(pairs.map(([urn, v]) => [urn.split("::").pop()!, v]))),
+    versions: pulumi
+      .all([...farm.servers, ...farm.consoles].map((s) => pulumi.all([s.urn, s.installedVersion])))
+      .apply((pairs) => Object.fromEntries(pairs.map(([urn, v]) => [urn.split("::").pop()!, v]))),
     backupPath: farm.preparation.backupPath,
   });
 }

@@ -53,7 +53,8 @@ function findUp(relative: string, from = process.cwd()): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, relative);
     if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`[inventory] not set and no ${relative} found above ${from}: run \`npm run lab\`, or set inventory`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`[inventory] not set and no ${relative} found above ${from}: run \`npm run lab\`, or set inventory`);
   }
 }
 
@@ -63,7 +64,8 @@ const inventory = JSON.parse(fs.readFileSync(inventoryPath, "utf8")) as Inventor
 const targetVersion = config.get("targetVersion") ?? "7.13.2";
 // Secrets by reference: the program passes where the value is, the provider process reads it (docs/security.md).
 const byReference = config.get("secretReferences") === "env";
-if (config.get("secretReferences") !== undefined && !byReference) throw new Error(`[secretReferences] must be "env"; got "${config.get("secretReferences")}"`);
+if (config.get("secretReferences") !== undefined && !byReference)
+  throw new Error(`[secretReferences] must be "env"; got "${config.get("secretReferences")}"`);
 /** Host X's SSH password variable: VDI_SSH_PASSWORD_X, or the shared VDI_SSH_PASSWORD when only that one is set (only
  * whether they are set is looked at here: the provider process reads the value). */
 function sshPasswordVariable(name: string): string {
@@ -96,7 +98,8 @@ function connection(name: string, h: InventoryHost) {
 
 function installer(name: string, h: InventoryHost) {
   const i = h.installers[0];
-  if (!i) throw new Error(`[inventory.hosts.${name}.installers] is empty: stage the Horizon installer on ${name} and list its path and SHA-256`);
+  if (!i)
+    throw new Error(`[inventory.hosts.${name}.installers] is empty: stage the Horizon installer on ${name} and list its path and SHA-256`);
   return { path: i.path, sha256: i.sha256 };
 }
 
@@ -121,7 +124,8 @@ for (const podName of podNames) {
         .filter(([, s]) => s.role === "security-server" && s.pairedWith === name)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([ssName, s]) => {
-          if (!pairingPassword) throw new Error("[pairingPassword] is required for security servers: pulumi config set --secret pairingPassword <value>");
+          if (!pairingPassword)
+            throw new Error("[pairingPassword] is required for security servers: pulumi config set --secret pairingPassword <value>");
           return {
             name: ssName,
             connection: connection(ssName, s),

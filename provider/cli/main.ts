@@ -10,7 +10,8 @@
 import { readFileSync } from "node:fs";
 import { renderSummary, summarize } from "../report/summary";
 
-const USAGE = "usage: vdi-upgrade summary [--fail-on-blocked] [--title TEXT] [FILE]   (FILE: `pulumi preview --json` output; default: standard input)";
+const USAGE =
+  "usage: vdi-upgrade summary [--fail-on-blocked] [--title TEXT] [FILE]   (FILE: `pulumi preview --json` output; default: standard input)";
 
 /** Runs the command line; returns the exit code. Pure apart from reading FILE or `stdin` and writing `out`/`err`. */
 export function main(argv: readonly string[], io: { stdin: () => string; out: (s: string) => void; err: (s: string) => void }): number {

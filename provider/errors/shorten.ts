@@ -46,7 +46,7 @@ export function describeReceived(value: unknown, path: readonly (string | number
 /** `String(value)` that never throws (an object whose toString is not a function cannot be converted). */
 export function textOf(value: unknown): string {
   try {
-    return typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+    return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   } catch {
     return "(a value that cannot be shown)";
   }

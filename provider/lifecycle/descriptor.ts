@@ -6,7 +6,8 @@
  */
 
 /** The kinds of resource the runtime serves, one provider object each (resources/providers.ts). */
-export type RuntimeKind = "connection-server" | "security-server" | "pod-readiness" | "appv-server" | "farm-preparation" | "farm-completion";
+export type RuntimeKind =
+  "connection-server" | "security-server" | "pod-readiness" | "appv-server" | "farm-preparation" | "farm-completion";
 
 /** What the lifecycle and the resource classes know about a kind of resource. */
 export interface ResourceDescriptor {

@@ -33,7 +33,7 @@ export const windowsPath = z
   .max(259, "must be at most 259 characters (MAX_PATH)")
   .refine((p) => FULL_PATH.test(p), "must be a full Windows path such as C:\\Installers\\setup.exe or \\\\server\\share\\setup.exe")
   // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
-  .refine((p) => !/[\u0000-\u001f<>"|?*]/.test(p), "must not contain control characters or any of < > \" | ? *");
+  .refine((p) => !/[\u0000-\u001f<>"|?*]/.test(p), 'must not contain control characters or any of < > " | ? *');
 
 /** The vendor's SHA-256 of an installer. */
 export const sha256 = z
@@ -91,7 +91,9 @@ function fixFor(issue: z.ZodIssue): string {
   if (!zodDefault) return issue.message;
   if (issue.code === "invalid_type") {
     // zod names an enum's type as its values joined with " | ".
-    const expected = String(issue.expected).includes(" | ") ? `one of ${String(issue.expected).replace(/'/g, '"').split(" | ").join(", ")}` : article(issue.expected);
+    const expected = String(issue.expected).includes(" | ")
+      ? `one of ${String(issue.expected).replace(/'/g, '"').split(" | ").join(", ")}`
+      : article(issue.expected);
     return issue.received === "undefined" ? `is required: give ${expected}` : `must be ${expected}, not ${article(issue.received)}`;
   }
   if (issue.code === "too_small" && issue.type === "string") return "must not be empty";

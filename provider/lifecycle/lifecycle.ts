@@ -25,7 +25,6 @@ import { clean, planLines, say, stable } from "./support";
 /** Seconds each read may take while planning in `check` (preview must not hang on a dead host). */
 export const CHECK_READ_DEADLINE_SECONDS = 30;
 
-
 /** What every observation carries: the plan computed from the live facts. */
 export interface Observation {
   plan: Plan;
@@ -54,7 +53,13 @@ export interface StepContext<I, C, O, V = unknown> {
  * A kind of resource as the lifecycle drives it. `I` is the validated, parsed inputs, `C` the sessions to its hosts,
  * `O` what `observe` read and planned, `S` what the steps verified while they ran.
  */
-export interface KindSpec<I extends { resourceName: string; timeBudgetMinutes?: number; timeScale?: number }, C, O extends Observation, S, V = unknown> {
+export interface KindSpec<
+  I extends { resourceName: string; timeBudgetMinutes?: number; timeScale?: number },
+  C,
+  O extends Observation,
+  S,
+  V = unknown,
+> {
   readonly descriptor: ResourceDescriptor;
   /** Every output key of the product (a stored state may carry any of them back): `diff` ignores them. */
   readonly computedKeys: readonly string[];
@@ -117,7 +122,12 @@ export function secretsOf(spec: AnyKindSpec, inputs: unknown): string[] {
  * program (a downgrade, a closed window) and for every state an operator must act on, so a preview that passes
  * against a real estate is the readiness check. `quiet` leaves the plan unprinted (a pod's readiness gate).
  */
-export async function assess(spec: AnyKindSpec, news: Props, quiet = false, purpose: "check" | "read" = "check"): Promise<{ inputs?: Props; failures?: CheckFailure[] }> {
+export async function assess(
+  spec: AnyKindSpec,
+  news: Props,
+  quiet = false,
+  purpose: "check" | "read" = "check",
+): Promise<{ inputs?: Props; failures?: CheckFailure[] }> {
   const validated = spec.validate(news, purpose);
   const scripts = spec.scriptInputs ? await scriptInputFailures(news, spec.scriptInputs, isUnknown, secretsOf(spec, news)) : [];
   if (!validated.inputs || scripts.length > 0) return { failures: [...validated.failures, ...scripts] };
@@ -148,7 +158,12 @@ export async function assess(spec: AnyKindSpec, news: Props, quiet = false, purp
 }
 
 /** Reads the live facts and plans (read-only): the spec's `observe`. */
-export async function observe<C, O extends Observation>(spec: AnyKindSpec, ctx: C, validated: Validated<unknown>, deadlineSeconds?: number): Promise<O> {
+export async function observe<C, O extends Observation>(
+  spec: AnyKindSpec,
+  ctx: C,
+  validated: Validated<unknown>,
+  deadlineSeconds?: number,
+): Promise<O> {
   return spec.observe(ctx, validated, deadlineSeconds);
 }
 
@@ -166,7 +181,8 @@ export async function check(spec: AnyKindSpec, _olds: unknown, news: Props): Pro
  */
 export async function diff(spec: AnyKindSpec, _id: string, olds: Props, news: Props): Promise<{ changes: boolean }> {
   // A plan made before the recorded facts were read (refresh passes the stored inputs of the last `up`) is stale.
-  const stale = typeof news.plannedAt === "string" && typeof olds.readAt === "string" && Date.parse(news.plannedAt) < Date.parse(olds.readAt);
+  const stale =
+    typeof news.plannedAt === "string" && typeof olds.readAt === "string" && Date.parse(news.plannedAt) < Date.parse(olds.readAt);
   const planned = !stale && Array.isArray(news.plan) && news.plan.length > 0;
   const blocked = !stale && typeof news.blockedReason === "string" && news.blockedReason.length > 0;
   const drifted = (spec.drift?.(olds, news) ?? []).length > 0;
@@ -219,7 +235,13 @@ export async function converge(spec: AnyKindSpec, news: Props, olds?: Props): Pr
 }
 
 /** Runs one step of the plan: the spec's step action. */
-export async function runStep<S>(spec: AnyKindSpec, run: StepContext<Props, unknown, Observation>, step: PlannedStep, remainingMs: () => number, state: S): Promise<void> {
+export async function runStep<S>(
+  spec: AnyKindSpec,
+  run: StepContext<Props, unknown, Observation>,
+  step: PlannedStep,
+  remainingMs: () => number,
+  state: S,
+): Promise<void> {
   return spec.runStep(run, step, remainingMs, state);
 }
 
@@ -240,7 +262,11 @@ export async function update(spec: AnyKindSpec, _id: string, olds: Props, news: 
 export async function read(spec: AnyKindSpec, id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
   const validated = spec.validate(props, "read");
   if (!validated.inputs) {
-    say(props.resourceName ?? id, ["refresh cannot read the host: the stored state is not valid input:", ...validated.failures.map((f) => `  ${f.reason}`)], secretsOf(spec, props));
+    say(
+      props.resourceName ?? id,
+      ["refresh cannot read the host: the stored state is not valid input:", ...validated.failures.map((f) => `  ${f.reason}`)],
+      secretsOf(spec, props),
+    );
     return { id, props };
   }
   const ctx = spec.connect(validated.inputs, true);

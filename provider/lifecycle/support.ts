@@ -46,7 +46,11 @@ export { blockedText, planLines } from "../upgrade/steps";
 export { stable } from "../upgrade/stable";
 
 /** Whether the window lets work of `budgetMinutes` start now (by the host's clock); the reason when it does not. */
-export function windowVerdict(window: MaintenanceWindow | undefined, hostNow: string | undefined, budgetMinutes: number): string | undefined {
+export function windowVerdict(
+  window: MaintenanceWindow | undefined,
+  hostNow: string | undefined,
+  budgetMinutes: number,
+): string | undefined {
   if (!window || !hostNow) return undefined;
   const now = new Date(hostNow);
   const state = evaluateWindow(window, now);

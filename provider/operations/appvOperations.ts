@@ -9,7 +9,9 @@ import { type OperationDefinition, type OperationOptions, runOperation } from ".
 /** Params of `Get-ClientSessions`. */
 export const clientSessionsParamsSchema = z.object({ ports: z.array(z.number().int().min(1).max(65_535)).min(1).max(16) }).strict();
 /** Result of `Get-ClientSessions`. */
-export const clientSessionsResultSchema = z.object({ connections: z.array(z.object({ remoteAddress: z.string(), localPort: z.number() })) });
+export const clientSessionsResultSchema = z.object({
+  connections: z.array(z.object({ remoteAddress: z.string(), localPort: z.number() })),
+});
 
 /**
  * `Get-ClientSessions` (overridable): the established TCP connections on the server's streaming ports. UNCONFIRMED as
@@ -17,7 +19,10 @@ export const clientSessionsResultSchema = z.object({ connections: z.array(z.obje
  * counts sessions another way (the server's own reporting) replaces the body. `Get-NetTCPConnection` where it exists
  * (Windows Server 2012+), `netstat -ano` otherwise. Read-only.
  */
-export const GET_CLIENT_SESSIONS: OperationDefinition<z.infer<typeof clientSessionsParamsSchema>, z.infer<typeof clientSessionsResultSchema>> = {
+export const GET_CLIENT_SESSIONS: OperationDefinition<
+  z.infer<typeof clientSessionsParamsSchema>,
+  z.infer<typeof clientSessionsResultSchema>
+> = {
   name: "Get-ClientSessions",
   overridable: true,
   params: clientSessionsParamsSchema,

@@ -105,9 +105,7 @@ const viewApiSecrets = {
 };
 
 /** Params of `Get-SecurityServerList`. */
-export const securityServerListParamsSchema = z
-  .object({ secrets: z.object(viewApiSecrets).strict().optional() })
-  .strict();
+export const securityServerListParamsSchema = z.object({ secrets: z.object(viewApiSecrets).strict().optional() }).strict();
 /** IPsec state of a security server's pairing. */
 export const ipsecStateSchema = z.enum(["active", "prepared", "none"]);
 /** Result of `Get-SecurityServerList`. */
@@ -202,7 +200,10 @@ export const pairingPasswordResultSchema = z.object({ expiresUtc: z.string() });
  * plus the timeout, not what the directory holds: the provider reads the password back with Get-PairingPasswordState
  * (a Connection Server off UTC writes the last-changed time wrongly and the password reads as expired).
  */
-export const SET_PAIRING_PASSWORD: OperationDefinition<z.infer<typeof pairingPasswordParamsSchema>, z.infer<typeof pairingPasswordResultSchema>> = {
+export const SET_PAIRING_PASSWORD: OperationDefinition<
+  z.infer<typeof pairingPasswordParamsSchema>,
+  z.infer<typeof pairingPasswordResultSchema>
+> = {
   name: "Set-PairingPassword",
   overridable: true,
   params: pairingPasswordParamsSchema,
@@ -386,7 +387,10 @@ export const installerVersionSchema = z.object({
  * `Get-InstallerVersion`: the installer file's own product and file version (`(Get-Item <path>).VersionInfo`), read
  * before anything runs so preview can compare it with the target. Read-only.
  */
-export const GET_INSTALLER_VERSION: OperationDefinition<z.infer<typeof installerVersionParamsSchema>, z.infer<typeof installerVersionSchema>> = {
+export const GET_INSTALLER_VERSION: OperationDefinition<
+  z.infer<typeof installerVersionParamsSchema>,
+  z.infer<typeof installerVersionSchema>
+> = {
   name: "Get-InstallerVersion",
   overridable: false,
   params: installerVersionParamsSchema,
@@ -559,7 +563,10 @@ export const prerequisitesResultSchema = z.object({ missing: z.array(z.string())
  * `Get-HorizonPrerequisites`: which of the tools a step will need are missing on the host, read in preview so an
  * operator installs them before `up` starts rather than when the step runs. Read-only.
  */
-export const TEST_HORIZON_PREREQUISITES: OperationDefinition<z.infer<typeof prerequisitesParamsSchema>, z.infer<typeof prerequisitesResultSchema>> = {
+export const TEST_HORIZON_PREREQUISITES: OperationDefinition<
+  z.infer<typeof prerequisitesParamsSchema>,
+  z.infer<typeof prerequisitesResultSchema>
+> = {
   name: "Get-HorizonPrerequisites",
   overridable: false,
   params: prerequisitesParamsSchema,

@@ -238,7 +238,10 @@ export const fileHashParamsSchema = z.object({ path: z.string().min(1) }).strict
 /** Result of `Get-FileHash`. */
 export const fileHashSchema = z.object({
   exists: z.boolean(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
   sizeBytes: z.number().int().nonnegative().nullable(),
 });
 /** Whether a file exists, its SHA-256 (lower-case hex) and size. */
@@ -361,15 +364,15 @@ export const startInstallerResultSchema = installerRunSchema.extend({
   /** False when the run record named an installer still running: nothing was started, that one is reported. */
   started: z.boolean(),
   /** The run this start replaced, when there was one. */
-  previous: z.object({ record: installerRunRecordSchema.nullable(), exitCode: z.number().int().nullable(), endedUtc: z.string().nullable() }).nullable(),
+  previous: z
+    .object({ record: installerRunRecordSchema.nullable(), exitCode: z.number().int().nullable(), endedUtc: z.string().nullable() })
+    .nullable(),
 });
 /** What `Start-Installer` reports. */
 export type StartedInstaller = z.infer<typeof startInstallerResultSchema>;
 
 /** Params of `Get-InstallerRun`. */
-export const installerRunParamsSchema = z
-  .object({ product: productKeySchema, waitSeconds: z.number().min(0).max(86_400) })
-  .strict();
+export const installerRunParamsSchema = z.object({ product: productKeySchema, waitSeconds: z.number().min(0).max(86_400) }).strict();
 
 /**
  * PowerShell shared by both installer operations: where the run records live, reading one, waiting on its process.
@@ -610,9 +613,7 @@ export function getInstallerRun(
 // Invoke-Hook
 
 /** Params of `Invoke-Hook`. */
-export const hookParamsSchema = z
-  .object({ hook: z.string().min(1), phase: z.string().min(1) })
-  .strict();
+export const hookParamsSchema = z.object({ hook: z.string().min(1), phase: z.string().min(1) }).strict();
 /** Result of `Invoke-Hook`. */
 export const hookResultSchema = z.object({ exitCode: z.number().int(), output: z.array(z.string()) });
 

@@ -24,7 +24,10 @@ export const webApplicationPoolResultSchema = z.object({
  * `Get-WebApplicationPool`: the IIS applications whose physical path (environment variables expanded) is `-like` the
  * pattern, each with its pool and the pool's state, and whether W3SVC runs. Read-only.
  */
-export const GET_WEB_APPLICATION_POOL: OperationDefinition<z.infer<typeof webApplicationPoolParamsSchema>, z.infer<typeof webApplicationPoolResultSchema>> = {
+export const GET_WEB_APPLICATION_POOL: OperationDefinition<
+  z.infer<typeof webApplicationPoolParamsSchema>,
+  z.infer<typeof webApplicationPoolResultSchema>
+> = {
   name: "Get-WebApplicationPool",
   overridable: false,
   params: webApplicationPoolParamsSchema,
@@ -73,7 +76,10 @@ export const setWebAppPoolStateResultSchema = z.object({ name: z.string(), state
  * `Set-WebAppPoolState`: starts or stops one application pool and waits up to `timeoutSeconds` for it to get there;
  * throws when it does not. IIS and the other pools are not touched.
  */
-export const SET_WEB_APP_POOL_STATE: OperationDefinition<z.infer<typeof setWebAppPoolStateParamsSchema>, z.infer<typeof setWebAppPoolStateResultSchema>> = {
+export const SET_WEB_APP_POOL_STATE: OperationDefinition<
+  z.infer<typeof setWebAppPoolStateParamsSchema>,
+  z.infer<typeof setWebAppPoolStateResultSchema>
+> = {
   name: "Set-WebAppPoolState",
   overridable: false,
   params: setWebAppPoolStateParamsSchema,

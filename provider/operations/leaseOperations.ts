@@ -70,12 +70,20 @@ export const newRunLeaseParamsSchema = z
     runId: z.string().min(1).max(100),
     stack: z.string().min(1).max(400),
     project: z.string().min(1).max(400),
-    minutes: z.number().positive().max(7 * 24 * 60),
+    minutes: z
+      .number()
+      .positive()
+      .max(7 * 24 * 60),
     /** Replace the lease only if this run holds it (an expired lease being taken over). */
     takeOverRunId: z.string().min(1).max(100).optional(),
   })
   .strict();
-export const newRunLeaseResultSchema = z.object({ taken: z.boolean(), utcNow: z.string(), lease: leaseSchema, previous: leaseSchema.optional() });
+export const newRunLeaseResultSchema = z.object({
+  taken: z.boolean(),
+  utcNow: z.string(),
+  lease: leaseSchema,
+  previous: leaseSchema.optional(),
+});
 
 /**
  * `New-RunLease`: creates the lease file (CreateNew); renews it when this run holds it; replaces it when the run named
@@ -137,14 +145,20 @@ try {
 }`,
 };
 
-export function newRunLease(session: Session, params: z.infer<typeof newRunLeaseParamsSchema>, options?: OperationOptions): Promise<RunResult<z.infer<typeof newRunLeaseResultSchema>>> {
+export function newRunLease(
+  session: Session,
+  params: z.infer<typeof newRunLeaseParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof newRunLeaseResultSchema>>> {
   return runOperation(session, NEW_RUN_LEASE, params, options);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Set-RunLease
 
-export const setRunLeaseParamsSchema = z.object({ runId: z.string().min(1).max(100), out: z.boolean().optional(), release: z.boolean().optional() }).strict();
+export const setRunLeaseParamsSchema = z
+  .object({ runId: z.string().min(1).max(100), out: z.boolean().optional(), release: z.boolean().optional() })
+  .strict();
 export const setRunLeaseResultSchema = z.object({ ok: z.boolean(), utcNow: z.string(), lease: leaseSchema.nullable() });
 
 /** `Set-RunLease`: marks this run's lease out of service (or back), or releases it (deletes the file). Never touches another run's. */
@@ -189,7 +203,11 @@ if ($delete) {
 }`,
 };
 
-export function setRunLease(session: Session, params: z.infer<typeof setRunLeaseParamsSchema>, options?: OperationOptions): Promise<RunResult<z.infer<typeof setRunLeaseResultSchema>>> {
+export function setRunLease(
+  session: Session,
+  params: z.infer<typeof setRunLeaseParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof setRunLeaseResultSchema>>> {
   return runOperation(session, SET_RUN_LEASE, params, options);
 }
 
@@ -250,7 +268,11 @@ if ($kept.Count -eq 0) {
 Write-VdiResult @{ owedHooks = @($kept) }`,
 };
 
-export function setOwedHook(session: Session, params: z.infer<typeof setOwedHookParamsSchema>, options?: OperationOptions): Promise<RunResult<z.infer<typeof setOwedHookResultSchema>>> {
+export function setOwedHook(
+  session: Session,
+  params: z.infer<typeof setOwedHookParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<z.infer<typeof setOwedHookResultSchema>>> {
   return runOperation(session, SET_OWED_HOOK, params, options);
 }
 
@@ -287,6 +309,10 @@ if (Test-Path -LiteralPath $leasePath) { $lease = [IO.File]::ReadAllText($leaseP
 Write-VdiResult @{ computerName = [string]$env:COMPUTERNAME; utcNow = [DateTime]::UtcNow.ToString('o'); service = $service; lease = $lease }`,
 };
 
-export function getMemberState(session: Session, params: z.infer<typeof getMemberStateParamsSchema>, options?: OperationOptions): Promise<RunResult<MemberState>> {
+export function getMemberState(
+  session: Session,
+  params: z.infer<typeof getMemberStateParamsSchema>,
+  options?: OperationOptions,
+): Promise<RunResult<MemberState>> {
   return runOperation(session, GET_MEMBER_STATE, params, options);
 }

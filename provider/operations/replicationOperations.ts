@@ -57,6 +57,10 @@ Write-VdiResult @{ cloudPodService = @{ name = [string]$p.cloudPodService; prese
 };
 
 /** Reads the LDAP replication of a Connection Server's instances (389 and, in a Cloud Pod federation, 22389). */
-export function getReplicationHealth(session: Session, params: ReplicationParams, options?: OperationOptions): Promise<RunResult<ReplicationResult>> {
+export function getReplicationHealth(
+  session: Session,
+  params: ReplicationParams,
+  options?: OperationOptions,
+): Promise<RunResult<ReplicationResult>> {
   return runOperation(session, GET_REPLICATION_HEALTH, params, options);
 }

@@ -241,7 +241,10 @@ export const databaseSessionsResultSchema = z.object({
  * `sys.sysprocesses` filtered to the database's id (it has `dbid` on every SQL Server version App-V 4.5 supports,
  * unlike `sys.dm_exec_sessions.database_id`, SQL Server 2012+), without this query's own session. Read-only.
  */
-export const GET_DATABASE_SESSIONS: OperationDefinition<z.infer<typeof databaseSessionsParamsSchema>, z.infer<typeof databaseSessionsResultSchema>> = {
+export const GET_DATABASE_SESSIONS: OperationDefinition<
+  z.infer<typeof databaseSessionsParamsSchema>,
+  z.infer<typeof databaseSessionsResultSchema>
+> = {
   name: "Get-DatabaseSessions",
   overridable: true,
   params: databaseSessionsParamsSchema,

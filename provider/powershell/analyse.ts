@@ -9,7 +9,8 @@ import { shorten } from "../errors/shorten";
 import type { PowerShellGrammar, SyntaxNode } from "./grammar";
 
 /** Stable codes of what a script check finds. */
-export type ScriptProblemCode = "syntax-error" | "missing-token" | "powershell-7-only" | "unknown-param" | "unread-param" | "param-in-string";
+export type ScriptProblemCode =
+  "syntax-error" | "missing-token" | "powershell-7-only" | "unknown-param" | "unread-param" | "param-in-string";
 
 /** One finding, located in the checked text (1-based line and column). */
 export interface ScriptProblem {
@@ -99,7 +100,12 @@ class Locator {
   lineText(line: number): string {
     const start = this.starts[line - 1] ?? this.text.length;
     const end = this.starts[line] ?? this.text.length;
-    return shorten(this.text.slice(start, end).replace(/\r?\n$/, "").trim());
+    return shorten(
+      this.text
+        .slice(start, end)
+        .replace(/\r?\n$/, "")
+        .trim(),
+    );
   }
 }
 
@@ -196,7 +202,11 @@ function findPowershell7(text: string, root: SyntaxNode, loc: Locator): ScriptPr
         if (q >= 0 && q < n.endIndex) add(questionConstruct(text, q), q);
       }
       for (const c of children(n)) {
-        if (c.type === "simple_name" && c.text.trim().toLowerCase() === "clean" && /^\s*\{/.test(text.slice(c.endIndex, c.endIndex + 200))) {
+        if (
+          c.type === "simple_name" &&
+          c.text.trim().toLowerCase() === "clean" &&
+          /^\s*\{/.test(text.slice(c.endIndex, c.endIndex + 200))
+        ) {
           add("clean {}", skipBlank(text, c.startIndex, c.endIndex));
         }
       }
@@ -223,7 +233,8 @@ function unbalancedBracket(root: SyntaxNode, loc: Locator): ScriptProblem | unde
     else if (CLOSERS.has(n.type)) {
       const open = stack.pop();
       if (!open) problem = { node: n, message: `this "${n.type}" closes nothing` };
-      else if (OPENERS[open.type] !== n.type) problem = { node: open, message: `the "${open.type}" opened here is never closed with "${OPENERS[open.type]}"` };
+      else if (OPENERS[open.type] !== n.type)
+        problem = { node: open, message: `the "${open.type}" opened here is never closed with "${OPENERS[open.type]}"` };
     }
   }
   if (!problem && stack.length > 0) {
@@ -251,11 +262,15 @@ function firstSyntaxProblem(text: string, root: SyntaxNode, loc: Locator): Scrip
   if (bracket) return bracket;
   let first: { index: number; node: SyntaxNode } | undefined;
   // The earliest error node; a root that is itself an error only when nothing inside it is more precise.
-  walk(root, (type, missing) => type === "ERROR" || missing, (n) => {
-    if ((n.type !== "ERROR" || n.id === root.id) && !n.isMissing) return;
-    const index = n.isMissing ? n.startIndex : skipBlank(text, n.startIndex, n.endIndex);
-    if (!first || index < first.index) first = { index, node: n };
-  });
+  walk(
+    root,
+    (type, missing) => type === "ERROR" || missing,
+    (n) => {
+      if ((n.type !== "ERROR" || n.id === root.id) && !n.isMissing) return;
+      const index = n.isMissing ? n.startIndex : skipBlank(text, n.startIndex, n.endIndex);
+      if (!first || index < first.index) first = { index, node: n };
+    },
+  );
   if (!first && root.type === "ERROR") first = { index: skipBlank(text, root.startIndex, root.endIndex), node: root };
   if (!first) return undefined;
   const { line, column } = loc.at(first.index);
@@ -311,7 +326,8 @@ function findParamReads(text: string, root: SyntaxNode, loc: Locator, name: stri
       const up = current.parent;
       if (!up || up.type !== "member_access" || up.firstChild?.id !== current.id) break;
       const member = up.namedChildren.find((c) => c?.type === "member_name");
-      const simple = member?.namedChildren.length === 1 && member.namedChildren[0]?.type === "simple_name" ? member.namedChildren[0] : undefined;
+      const simple =
+        member?.namedChildren.length === 1 && member.namedChildren[0]?.type === "simple_name" ? member.namedChildren[0] : undefined;
       if (!simple) break;
       path.push(simple.text);
       current = up;

@@ -103,7 +103,11 @@ export const BODY_FIRST_LINE = 1 + PRELUDE.split("\n").length + 1;
  * (line 1 is the body's first line). `body` is an override; without it, the default body, whose every required
  * parameter must also be read.
  */
-export function checkOperationScript(grammar: PowerShellGrammar, def: OperationDefinition<unknown, unknown>, body?: string): ScriptProblem[] {
+export function checkOperationScript(
+  grammar: PowerShellGrammar,
+  def: OperationDefinition<unknown, unknown>,
+  body?: string,
+): ScriptProblem[] {
   let script: string;
   try {
     script = scriptFor(def, body);
@@ -170,7 +174,10 @@ export async function scriptInputFailures(
       failures.push({ property, reason: redactText(failure.reason, secrets) });
     }
     if (problems.length > MAX_PROBLEMS_PER_SCRIPT) {
-      failures.push({ property, reason: `[${property}] and ${problems.length - MAX_PROBLEMS_PER_SCRIPT} more problems of the same script.` });
+      failures.push({
+        property,
+        reason: `[${property}] and ${problems.length - MAX_PROBLEMS_PER_SCRIPT} more problems of the same script.`,
+      });
     }
   }
   return failures;

@@ -11,7 +11,10 @@ export type AppVRole = "management" | "streaming" | "management-service" | "cons
  * Uninstall-registry DisplayName patterns of the App-V server products. UNCONFIRMED (docs/sources.md#appv-services-and-paths, docs/sources.md#unconfirmed): the exact server
  * DisplayName strings are not documented; override `overrides.productDisplayNames`.
  */
-export const APPV_PRODUCT_PATTERNS: readonly string[] = ["*Application Virtualization*Server*", "*Application Virtualization*Management Service*"];
+export const APPV_PRODUCT_PATTERNS: readonly string[] = [
+  "*Application Virtualization*Server*",
+  "*Application Virtualization*Management Service*",
+];
 
 /**
  * The display name of the service that says whether a server serves users. Management Server: KB 2615139; Streaming
@@ -49,7 +52,13 @@ export const APPV_WEB_APPLICATION_PATH = "*\\App Virt Management Service*";
  * The PowerShell that starts or stops a server's App-V service by hand: `Start-Service -DisplayName ...`, or for the
  * Management Web Service its application pool (by name when it was read, else found by its physical path).
  */
-export function appvServiceCommand(verb: "Start" | "Stop", role: string | undefined, service: string, pool?: string, webPath: string = APPV_WEB_APPLICATION_PATH): string {
+export function appvServiceCommand(
+  verb: "Start" | "Stop",
+  role: string | undefined,
+  service: string,
+  pool?: string,
+  webPath: string = APPV_WEB_APPLICATION_PATH,
+): string {
   if (role !== "management-service") return `${verb}-Service -DisplayName '${service}'`;
   if (pool) return `Import-Module WebAdministration; ${verb}-WebAppPool -Name '${pool.replace(/'/g, "''")}'`;
   return `Import-Module WebAdministration; Get-WebApplication | Where-Object { $_.PhysicalPath -like '${webPath.replace(/'/g, "''")}' } | ForEach-Object { ${verb}-WebAppPool -Name $_.applicationPool }`;

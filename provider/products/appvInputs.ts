@@ -13,7 +13,16 @@ import { connectionArgsProblems } from "../transport/connectionArgs";
 import { evaluateAppVTarget, evaluateFarmTargets, normaliseAppVVersion, parseAppVVersion } from "../versions/appv";
 import { ruleFailure } from "../versions/rules";
 import type { ConnectionInputs } from "./horizonInputs";
-import { type CheckFailure, type Validated, dedupe, isUnknown, safeFailures, schemaFailures, sha256, windowsPath } from "../lifecycle/inputSupport";
+import {
+  type CheckFailure,
+  type Validated,
+  dedupe,
+  isUnknown,
+  safeFailures,
+  schemaFailures,
+  sha256,
+  windowsPath,
+} from "../lifecycle/inputSupport";
 import { type Props, type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
 import type { AppVVersion } from "../versions/appv";
 
@@ -128,12 +137,19 @@ const overrides = z
     startInstallerScript: z.string().min(1).max(50_000).optional(),
     webApplicationPath: z.string().min(1).max(512).optional(),
     databaseAdminProperties: z
-      .object({ user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be an MSI property name"), password: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be an MSI property name") })
+      .object({
+        user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be an MSI property name"),
+        password: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be an MSI property name"),
+      })
       .strict()
       .optional(),
   })
   .strict();
-const timeBudgetMinutes = z.number().int("must be whole minutes").min(5, "must be at least 5 minutes").max(1440, "must be at most 1440 minutes (a day)");
+const timeBudgetMinutes = z
+  .number()
+  .int("must be whole minutes")
+  .min(5, "must be at least 5 minutes")
+  .max(1440, "must be at most 1440 minutes (a day)");
 const timeScale = z.number().positive("must be a positive number (host-clock seconds per real second)").max(100_000);
 const targetVersion = z.string().min(1, "must name a version such as 4.5 SP2").max(64);
 
@@ -153,7 +169,20 @@ const APPV_COMMON = {
     "login:databaseAdmin.user",
   ],
 };
-const FARM_OUTPUTS = ["liveVersions", "plan", "steps", "status", "blockedReason", "blockedCode", "schemaVersion", "backupPath", "backupVerified", "stoppedServers", "ready", "serviceStatuses"];
+const FARM_OUTPUTS = [
+  "liveVersions",
+  "plan",
+  "steps",
+  "status",
+  "blockedReason",
+  "blockedCode",
+  "schemaVersion",
+  "backupPath",
+  "backupVerified",
+  "stoppedServers",
+  "ready",
+  "serviceStatuses",
+];
 const FARM_RUN_OUTPUTS = ["schemaVersion", "backupPath", "backupVerified", "stoppedServers", "ready", "serviceStatuses"];
 
 /** `AppVServer`: its connection and the database administrative credentials are secret. */
@@ -201,7 +230,10 @@ const serverSchema = z
     timeBudgetMinutes: timeBudgetMinutes.optional(),
     overrides: overrides.optional(),
     upgradeAfter: z.array(z.unknown()).optional(),
-    databaseAdmin: z.object({ user: z.string().min(1).max(128), password: z.string().min(1).max(256) }).strict().optional(),
+    databaseAdmin: z
+      .object({ user: z.string().min(1).max(128), password: z.string().min(1).max(256) })
+      .strict()
+      .optional(),
     farm: z
       .object({
         name: z.string(),
@@ -261,7 +293,12 @@ const farmSchema = z
       .strict()
       .optional(),
     backup: z
-      .object({ waive: z.object({ reason: z.string().trim().min(10, "must say why going on without a backup is acceptable (at least 10 characters)") }).strict().optional() })
+      .object({
+        waive: z
+          .object({ reason: z.string().trim().min(10, "must say why going on without a backup is acceptable (at least 10 characters)") })
+          .strict()
+          .optional(),
+      })
       .strict()
       .optional(),
     order: z.enum(["sequential", "parallel-after-first"]).optional(),
@@ -276,7 +313,12 @@ const farmSchema = z
       })
       .strict()
       .optional(),
-    farmTimeBudgetMinutes: z.number().int("must be whole minutes").min(5, "must be at least 5 minutes").max(10_080, "must be at most 10080 minutes (a week)").optional(),
+    farmTimeBudgetMinutes: z
+      .number()
+      .int("must be whole minutes")
+      .min(5, "must be at least 5 minutes")
+      .max(10_080, "must be at most 10080 minutes (a week)")
+      .optional(),
     upgradeAfter: z.array(z.unknown()).optional(),
     timeScale: timeScale.optional(),
     __provider: z.unknown().optional(),
@@ -290,7 +332,8 @@ function propertyOf(path: readonly (string | number)[]): string {
 
 function commonChecks(news: Props, connections: [string, unknown][], failures: CheckFailure[]): MaintenanceWindow | undefined {
   for (const [prefix, value] of connections) {
-    if (value === undefined) failures.push({ property: prefix, reason: `[${prefix}] is required: give host, user, hostKey and a password or private key.` });
+    if (value === undefined)
+      failures.push({ property: prefix, reason: `[${prefix}] is required: give host, user, hostKey and a password or private key.` });
     else if (!isUnknown(value)) failures.push(...connectionArgsProblems(value, prefix));
   }
   if (news.maintenanceWindow !== undefined && !isUnknown(news.maintenanceWindow)) {
@@ -323,24 +366,40 @@ export function validateAppVServerInputs(news: Props): Validated<AppVServerInput
 export function validateAppVFarmInputs(kind: "farm-preparation" | "farm-completion", news: Props): Validated<AppVFarmInputs, AppVVersion> {
   const failures = schemaFailures(farmSchema, news, propertyOf);
   const servers: unknown[] = Array.isArray(news.servers) ? news.servers : [];
-  const connections: [string, unknown][] = servers.map((s, i) => [`servers[${i}].connection`, (s as Record<string, unknown> | undefined)?.connection]);
+  const connections: [string, unknown][] = servers.map((s, i) => [
+    `servers[${i}].connection`,
+    (s as Record<string, unknown> | undefined)?.connection,
+  ]);
   if (kind === "farm-preparation") {
-    if (news.database === undefined || news.database === null) failures.push({ property: "database", reason: "[database] is required: give the SQL Server's connection and instance name (sqlServer)." });
-    else if (!isUnknown(news.database) && typeof news.database === "object") connections.push(["database.connection", news.database.connection]);
+    if (news.database === undefined || news.database === null)
+      failures.push({
+        property: "database",
+        reason: "[database] is required: give the SQL Server's connection and instance name (sqlServer).",
+      });
+    else if (!isUnknown(news.database) && typeof news.database === "object")
+      connections.push(["database.connection", news.database.connection]);
   }
   const window = commonChecks(news, connections, failures);
   const names = servers.map((s) => (s as { name?: unknown })?.name).filter((n): n is string => typeof n === "string");
   const dup = names.find((n, i) => names.findIndex((m) => m.toLowerCase() === n.toLowerCase()) !== i);
-  if (dup) failures.push({ property: "servers", reason: `[servers] the name "${shorten(dup)}" appears twice: give each server of the farm its own name.` });
+  if (dup)
+    failures.push({
+      property: "servers",
+      reason: `[servers] the name "${shorten(dup)}" appears twice: give each server of the farm its own name.`,
+    });
   if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
     for (const v of evaluateAppVTarget(news.targetVersion)) failures.push(ruleFailure(v)); // rules call site
     const declared = servers.map((s) => {
-      const t = (s as { targetVersion?: unknown; name?: unknown } | undefined);
-      return { name: typeof t?.name === "string" ? t.name : textOf(t?.name ?? "?"), targetVersion: typeof t?.targetVersion === "string" && !isUnknown(t.targetVersion) ? t.targetVersion : undefined };
+      const t = s as { targetVersion?: unknown; name?: unknown } | undefined;
+      return {
+        name: typeof t?.name === "string" ? t.name : textOf(t?.name ?? "?"),
+        targetVersion: typeof t?.targetVersion === "string" && !isUnknown(t.targetVersion) ? t.targetVersion : undefined,
+      };
     });
     for (const v of evaluateFarmTargets(news.targetVersion, declared)) failures.push(ruleFailure(v)); // rules call site
     declared.forEach((s, i) => {
-      if (s.targetVersion !== undefined) for (const v of evaluateAppVTarget(s.targetVersion, `servers[${i}].targetVersion`)) failures.push(ruleFailure(v)); // rules call site
+      if (s.targetVersion !== undefined)
+        for (const v of evaluateAppVTarget(s.targetVersion, `servers[${i}].targetVersion`)) failures.push(ruleFailure(v)); // rules call site
     });
   }
   if (failures.length > 0) return { failures: safeFailures(dedupe(failures), news) };

@@ -125,7 +125,6 @@ function printServerPlan(inputs: AppVServerInputs, { facts, plan }: ServerObserv
   say(resource, lines, secrets);
 }
 
-
 type ServerSpec = KindSpec<AppVServerInputs, Session, ServerObserved, AppVHostFacts, AppVVersion>;
 
 /** The spec of `AppVServer`. */
@@ -136,7 +135,10 @@ export const APPV_SERVER_SPEC: ServerSpec = {
   validate: (news) => validateAppVServerInputs(news),
   pending: (inputs) =>
     isUnknown(inputs.connection) || isUnknown(inputs.installer)
-      ? { say: "the plan is computed once the connection and the setup are known", plan: "(computed once the connection and the setup are known)" }
+      ? {
+          say: "the plan is computed once the connection and the setup are known",
+          plan: "(computed once the connection and the setup are known)",
+        }
       : undefined,
   connect: (inputs, planning) => sessionFor(inputs.connection, planning),
   observe: (session, validated, deadlineSeconds) => observeServer(validated.inputs!, session, deadlineSeconds),
@@ -147,18 +149,31 @@ export const APPV_SERVER_SPEC: ServerSpec = {
     if (failures.length === 0 && plan.steps.length > 0) {
       const closed = windowVerdict(validated.window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES);
       // After the schema upgrade the farm runs to the end: refusing here would leave it down (issue 14).
-      if (closed && followsSchemaUpgrade(inputs)) notes.push(`overrun ahead: ${closed}; this server follows the schema upgrade of ${inputs.farm!.database}, so it runs anyway (an overrun)`);
+      if (closed && followsSchemaUpgrade(inputs))
+        notes.push(
+          `overrun ahead: ${closed}; this server follows the schema upgrade of ${inputs.farm!.database}, so it runs anyway (an overrun)`,
+        );
       else if (closed) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] ${facts.host}: ${closed}.` });
     }
     return { failures, notes };
   },
   printPlan: (inputs, observed, secrets) => printServerPlan(inputs, observed, secrets),
-  planOutputs: ({ facts, plan }) => ({ liveVersion: facts.liveVersion, plan: planLines(plan), blockedReason: blockedText(plan), blockedCode: plan.blocked?.code }),
+  planOutputs: ({ facts, plan }) => ({
+    liveVersion: facts.liveVersion,
+    plan: planLines(plan),
+    blockedReason: blockedText(plan),
+    blockedCode: plan.blocked?.code,
+  }),
   async refuse({ inputs, validated, ctx: session, observed: { facts, plan }, secrets }) {
     const failures = pathFailures(facts, validated.target, `host ${facts.host}`);
     if (failures.length > 0) throw new Error(failures.map((f) => f.reason).join("\n"));
     if (plan.blocked) {
-      throw new Error(redactText(`[${inputs.resourceName}] cannot upgrade ${facts.host}: ${plan.blocked.reason}. Nothing was changed on the host; fix the cause, then run \`pulumi up\` again.${await farmStateText(inputs, session, undefined)}`, secrets));
+      throw new Error(
+        redactText(
+          `[${inputs.resourceName}] cannot upgrade ${facts.host}: ${plan.blocked.reason}. Nothing was changed on the host; fix the cause, then run \`pulumi up\` again.${await farmStateText(inputs, session, undefined)}`,
+          secrets,
+        ),
+      );
     }
     return [];
   },
@@ -174,13 +189,30 @@ export const APPV_SERVER_SPEC: ServerSpec = {
   },
   async outputs({ inputs, observed: { facts, plan }, secrets }, state) {
     if (plan.steps.length > 0) say(inputs.resourceName, `${state.host} runs ${versionText(state)}; done`, secrets);
-    const outs = { ...withoutPlan(inputs), liveVersion: state.liveVersion, installedVersion: state.liveVersion, plan: [], serviceStatus: state.serviceStatus };
+    const outs = {
+      ...withoutPlan(inputs),
+      liveVersion: state.liveVersion,
+      installedVersion: state.liveVersion,
+      plan: [],
+      serviceStatus: state.serviceStatus,
+    };
     return { id: `appv-server:${facts.host.toLowerCase()}`, outs };
   },
-  unreachable: ({ facts }) => (facts.reachable ? undefined : `refresh could not reach the host; keeping the last known state: ${facts.unreachableReason}`),
-  refreshed: async (_session, props, { facts }) => ({ ...props, liveVersion: facts.liveVersion, installedVersion: facts.liveVersion, serviceStatus: facts.serviceStatus }),
+  unreachable: ({ facts }) =>
+    facts.reachable ? undefined : `refresh could not reach the host; keeping the last known state: ${facts.unreachableReason}`,
+  refreshed: async (_session, props, { facts }) => ({
+    ...props,
+    liveVersion: facts.liveVersion,
+    installedVersion: facts.liveVersion,
+    serviceStatus: facts.serviceStatus,
+  }),
   // A run lease on the host (no availability group: the farm's own resources order the servers).
-  coordination: ({ inputs, ctx: session, observed: { facts, service } }) => ({ host: facts.host, session, guard: inputs.guard, servicePatterns: [service] }),
+  coordination: ({ inputs, ctx: session, observed: { facts, service } }) => ({
+    host: facts.host,
+    session,
+    guard: inputs.guard,
+    servicePatterns: [service],
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -198,7 +230,12 @@ interface FarmObserved {
   plan: Plan;
 }
 
-async function readMembers(inputs: AppVFarmInputs, sessions: Map<string, Session>, hashSetups: boolean, deadlineSeconds?: number): Promise<AppVMemberFacts[]> {
+async function readMembers(
+  inputs: AppVFarmInputs,
+  sessions: Map<string, Session>,
+  hashSetups: boolean,
+  deadlineSeconds?: number,
+): Promise<AppVMemberFacts[]> {
   return Promise.all(
     inputs.servers.map(async (m: AppVFarmMemberInputs) => {
       const service = serviceOf(m.role, m.overrides);
@@ -214,13 +251,19 @@ async function readMembers(inputs: AppVFarmInputs, sessions: Map<string, Session
       });
       const role = m.role ?? "management";
       // "How to Upgrade the Servers and System Components" (App-V 4.5): "User sessions should be shut down before you begin": who is still connected, before the stop.
-      const clientSessions = hashSetups && facts.reachable ? await readClientSessions(inputs, role, sessions.get(m.name)!, deadlineSeconds) : undefined;
+      const clientSessions =
+        hashSetups && facts.reachable ? await readClientSessions(inputs, role, sessions.get(m.name)!, deadlineSeconds) : undefined;
       return { ...facts, name: m.name, role, service, ...(clientSessions ? { clientSessions } : {}) };
     }),
   );
 }
 
-async function observeFarm(kind: FarmKind, validated: Validated<AppVFarmInputs, AppVVersion>, { sessions, db: dbSession }: FarmSessions, deadlineSeconds?: number): Promise<FarmObserved> {
+async function observeFarm(
+  kind: FarmKind,
+  validated: Validated<AppVFarmInputs, AppVVersion>,
+  { sessions, db: dbSession }: FarmSessions,
+  deadlineSeconds?: number,
+): Promise<FarmObserved> {
   const inputs = validated.inputs!;
   const target = validated.target;
   const members = await readMembers(inputs, sessions, kind === "farm-preparation", deadlineSeconds);
@@ -234,22 +277,36 @@ async function observeFarm(kind: FarmKind, validated: Validated<AppVFarmInputs, 
   });
   const database: AppVDatabaseFacts =
     anyBelow && dbSession
-      ? await readAppVDatabase(dbSession, { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), secrets: sqlSecrets(inputs), body: inputs.database!.schemaScript, deadlineSeconds })
+      ? await readAppVDatabase(dbSession, {
+          sqlServer: inputs.database!.sqlServer,
+          database: databaseName(inputs),
+          secrets: sqlSecrets(inputs),
+          body: inputs.database!.schemaScript,
+          deadlineSeconds,
+        })
       : { label, reachable: true };
   // Before the schema upgrade: the credentials it needs and who else is on the database, read side by side.
   const beforeSchema = anyBelow && dbSession && database.reachable && !schemaUpgraded(members, database, inputs.targetVersion);
   const [adminLogin, databaseClients] = beforeSchema
-    ? await Promise.all([checkAdminLogin(inputs, dbSession!, deadlineSeconds), readDatabaseClients(inputs, members, dbSession!, deadlineSeconds)])
+    ? await Promise.all([
+        checkAdminLogin(inputs, dbSession!, deadlineSeconds),
+        readDatabaseClients(inputs, members, dbSession!, deadlineSeconds),
+      ])
     : [undefined, undefined];
   const plan = planAppVFarm(members, database, {
-    userSessions: { drainMinutes: inputs.userSessions?.drainMinutes ?? DEFAULT_USER_SESSION_DRAIN_MINUTES, proceed: inputs.userSessions?.proceed ?? false },
+    userSessions: {
+      drainMinutes: inputs.userSessions?.drainMinutes ?? DEFAULT_USER_SESSION_DRAIN_MINUTES,
+      proceed: inputs.userSessions?.proceed ?? false,
+    },
     adminLogin,
     databaseClients,
     targetVersion: inputs.targetVersion,
     backupPath: backupPathOf(inputs),
     waivedReason: inputs.backup?.waive?.reason,
     sqlHost: inputs.database!.sqlServer,
-    installers: Object.fromEntries(inputs.servers.filter((m) => m.installer).map((m) => [m.name, { path: m.installer!.path, sha256: m.installer!.sha256 }])),
+    installers: Object.fromEntries(
+      inputs.servers.filter((m) => m.installer).map((m) => [m.name, { path: m.installer!.path, sha256: m.installer!.sha256 }]),
+    ),
   });
   return { members, database, plan: noBackupWhileSetupRuns(plan, members) };
 }
@@ -276,7 +333,11 @@ function adminCredentials(inputs: AppVFarmInputs): { sqlUser: string; sqlPasswor
  * Logs in to SQL with the credentials the schema upgrade will use (read-only, `Test-SqlLogin`), so credentials SQL
  * refuses fail the preview instead of the first setup after the farm is stopped.
  */
-async function checkAdminLogin(inputs: AppVFarmInputs, db: Session, deadlineSeconds?: number): Promise<{ ok: boolean; property: string; reason?: string }> {
+async function checkAdminLogin(
+  inputs: AppVFarmInputs,
+  db: Session,
+  deadlineSeconds?: number,
+): Promise<{ ok: boolean; property: string; reason?: string }> {
   const creds = adminCredentials(inputs);
   const sql = inputs.database!.sqlServer;
   if (!creds) {
@@ -292,7 +353,12 @@ async function checkAdminLogin(inputs: AppVFarmInputs, db: Session, deadlineSeco
   const property = explicit ? "database.adminPassword" : "database.sqlPassword";
   try {
     const r = (await testSqlLogin(db, { sqlServer: sql, database: databaseName(inputs), secrets: creds }, { deadlineSeconds })).result;
-    if (!r.canLogIn) return { ok: false, property, reason: `the database administrative credentials cannot log in to ${sql}: ${r.message.split("\n")[0]}; correct ${explicit ? "database.adminUser or database.adminPassword" : "database.sqlUser or database.sqlPassword (or set database.adminUser and adminPassword)"}` };
+    if (!r.canLogIn)
+      return {
+        ok: false,
+        property,
+        reason: `the database administrative credentials cannot log in to ${sql}: ${r.message.split("\n")[0]}; correct ${explicit ? "database.adminUser or database.adminPassword" : "database.sqlUser or database.sqlPassword (or set database.adminUser and adminPassword)"}`,
+      };
     if (!r.sysadmin) {
       return {
         ok: false,
@@ -303,7 +369,11 @@ async function checkAdminLogin(inputs: AppVFarmInputs, db: Session, deadlineSeco
     return { ok: true, property };
   } catch (e) {
     if (isHostKeyError(e)) throw e;
-    return { ok: false, property, reason: `the database administrative credentials could not be checked on ${sql}: ${(e as Error).message.split("\n")[0]}` };
+    return {
+      ok: false,
+      property,
+      reason: `the database administrative credentials could not be checked on ${sql}: ${(e as Error).message.split("\n")[0]}`,
+    };
   }
 }
 
@@ -324,16 +394,29 @@ async function readDatabaseClients(
 ): Promise<{ undeclared: { hostName: string; programName: string }[] } | { error: string }> {
   try {
     const r = (
-      await getDatabaseSessions(db, { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), secrets: sqlSecrets(inputs) }, { body: inputs.database!.sessionsScript, deadlineSeconds })
+      await getDatabaseSessions(
+        db,
+        { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), secrets: sqlSecrets(inputs) },
+        { body: inputs.database!.sessionsScript, deadlineSeconds },
+      )
     ).result;
     const known = new Set(
-      [...members.flatMap((m) => [m.host, m.name]), ...inputs.servers.map((s) => (s.connection as { host?: string })?.host ?? ""), ...(inputs.database!.otherClients ?? []), r.sqlHost]
+      [
+        ...members.flatMap((m) => [m.host, m.name]),
+        ...inputs.servers.map((s) => (s.connection as { host?: string })?.host ?? ""),
+        ...(inputs.database!.otherClients ?? []),
+        r.sqlHost,
+      ]
         .filter((h) => h.length > 0)
         .map(shortHost),
     );
     const undeclared = r.sessions.filter((s) => s.hostName.trim().length > 0 && !known.has(shortHost(s.hostName)));
     const seen = new Set<string>();
-    return { undeclared: undeclared.filter((s) => !seen.has(shortHost(s.hostName)) && !!seen.add(shortHost(s.hostName))).map((s) => ({ hostName: s.hostName, programName: s.programName })) };
+    return {
+      undeclared: undeclared
+        .filter((s) => !seen.has(shortHost(s.hostName)) && !!seen.add(shortHost(s.hostName)))
+        .map((s) => ({ hostName: s.hostName, programName: s.programName })),
+    };
   } catch (e) {
     if (isHostKeyError(e)) throw e;
     return { error: (e as Error).message.split("\n")[0] };
@@ -358,10 +441,19 @@ function liveVersions(members: readonly AppVMemberFacts[]): Record<string, strin
  * The preparation's window verdict for the whole farm (issue 14): while the schema is not upgraded, the window's
  * remaining time must cover the farm's budget; once it is, the farm runs to the end and nothing is refused.
  */
-function preparationWindow(inputs: AppVFarmInputs, window: MaintenanceWindow | undefined, observed: FarmObserved): { refusal?: string; lines: string[] } {
+function preparationWindow(
+  inputs: AppVFarmInputs,
+  window: MaintenanceWindow | undefined,
+  observed: FarmObserved,
+): { refusal?: string; lines: string[] } {
   const { members, database } = observed;
   if (!window || schemaUpgraded(members, database, inputs.targetVersion)) return { lines: [] };
-  const budget = farmBudget(members, inputs.targetVersion, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES, inputs.farmTimeBudgetMinutes);
+  const budget = farmBudget(
+    members,
+    inputs.targetVersion,
+    inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES,
+    inputs.farmTimeBudgetMinutes,
+  );
   if (budget.minutes === 0) return { lines: [] };
   const now = members.find((m) => m.hostNow)?.hostNow;
   const verdict = farmWindowVerdict(window, now, budget);
@@ -375,7 +467,13 @@ function preparationWindow(inputs: AppVFarmInputs, window: MaintenanceWindow | u
   return { refusal: verdict.refusal, lines };
 }
 
-function printFarmPlan(kind: FarmKind, inputs: AppVFarmInputs, observed: FarmObserved, secrets: readonly string[], windowLines: readonly string[] = []): void {
+function printFarmPlan(
+  kind: FarmKind,
+  inputs: AppVFarmInputs,
+  observed: FarmObserved,
+  secrets: readonly string[],
+  windowLines: readonly string[] = [],
+): void {
   const { members, database, plan } = observed;
   const head = plan.steps.length === 0 && !plan.blocked ? "nothing to do" : `${plan.steps.length} step(s)`;
   const what = kind === "farm-preparation" ? "preparation" : "completion";
@@ -386,22 +484,30 @@ function printFarmPlan(kind: FarmKind, inputs: AppVFarmInputs, observed: FarmObs
       .filter((m) => m.clientSessions)
       .map((m) => {
         const c = m.clientSessions!;
-        return "error" in c ? `${m.name} unknown (${c.error})` : `${m.name} ${c.remotes.length}${c.remotes.length > 0 ? ` (${c.remotes.slice(0, 5).join(", ")})` : ""}`;
+        return "error" in c
+          ? `${m.name} unknown (${c.error})`
+          : `${m.name} ${c.remotes.length}${c.remotes.length > 0 ? ` (${c.remotes.slice(0, 5).join(", ")})` : ""}`;
       });
     if (clients.length > 0) lines.push(`  active client connections: ${clients.join(", ")}`);
-    lines.push(`  database ${database.label}: schema ${database.schemaVersion ?? (database.error ? `unknown (${database.error.split("\n")[0]})` : "not read")}`);
+    lines.push(
+      `  database ${database.label}: schema ${database.schemaVersion ?? (database.error ? `unknown (${database.error.split("\n")[0]})` : "not read")}`,
+    );
   }
   const blocked = blockedText(plan);
   if (blocked) lines.push(plan.after ? `  ${blocked}` : `  blocked (${blocked})`);
   lines.push(...planLines(plan).map((l) => `  ${l}`));
   if (kind === "farm-preparation") {
     const order = describeFarmOrder(members, database, inputs.targetVersion, inputs.order === "parallel-after-first");
-    if (order.length > 0) lines.push("  then the servers, in order:", ...order.map((l) => `    ${l}`), "  each server's service starts again as soon as its own setup is done");
+    if (order.length > 0)
+      lines.push(
+        "  then the servers, in order:",
+        ...order.map((l) => `    ${l}`),
+        "  each server's service starts again as soon as its own setup is done",
+      );
     lines.push(...windowLines.map((l) => `  ${l}`));
   }
   say(inputs.resourceName, lines, secrets);
 }
-
 
 type FarmSpec = KindSpec<AppVFarmInputs, FarmSessions, FarmObserved, FarmRunState, AppVVersion>;
 
@@ -415,7 +521,10 @@ function makeFarmSpec(kind: FarmKind): FarmSpec {
     validate: (news) => validateAppVFarmInputs(kind, news),
     pending: (inputs) =>
       isUnknown(inputs.servers) || (kind === "farm-preparation" && isUnknown(inputs.database))
-        ? { say: "the plan is computed once the servers' and the database's connections are known", plan: "(computed once the connections are known)" }
+        ? {
+            say: "the plan is computed once the servers' and the database's connections are known",
+            plan: "(computed once the connections are known)",
+          }
         : undefined,
     connect: (inputs, planning) => farmSessions(inputs, planning),
     observe: (sessions, validated, deadlineSeconds) => observeFarm(kind, validated, sessions, deadlineSeconds),
@@ -425,32 +534,53 @@ function makeFarmSpec(kind: FarmKind): FarmSpec {
       const blocked = observed.plan.blocked;
       // Refusals that belong to preview. The engine prints the value of a failure's property when it names a top-level
       // input, and `servers` and `database` carry connections: each is reported on a nested property.
-      const AT_PREVIEW: Record<string, string | undefined> = { "database-credentials": undefined, "undeclared-server": "database.otherClients", "database-sessions-unreadable": "database.sessionsScript" };
+      const AT_PREVIEW: Record<string, string | undefined> = {
+        "database-credentials": undefined,
+        "undeclared-server": "database.otherClients",
+        "database-sessions-unreadable": "database.sessionsScript",
+      };
       if (blocked && blocked.code in AT_PREVIEW) {
         const tag = /^\[([^\]]+)\]/.exec(blocked.reason)?.[1] ?? "database";
-        failures.push({ property: AT_PREVIEW[blocked.code] ?? tag, reason: redactText(`${blocked.reason.replace(/^\[[^\]]+\] /, `[${tag}] farm ${inputs.farmName}: `)}.`, secrets) });
+        failures.push({
+          property: AT_PREVIEW[blocked.code] ?? tag,
+          reason: redactText(`${blocked.reason.replace(/^\[[^\]]+\] /, `[${tag}] farm ${inputs.farmName}: `)}.`, secrets),
+        });
       }
       let planNotes: string[] = [];
       if (failures.length === 0 && observed.plan.steps.length > 0 && kind === "farm-preparation") {
         const w = preparationWindow(inputs, validated.window, observed);
-        if (w.refusal) failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] farm ${inputs.farmName}: ${w.refusal}.` });
+        if (w.refusal)
+          failures.push({ property: "maintenanceWindow", reason: `[maintenanceWindow] farm ${inputs.farmName}: ${w.refusal}.` });
         planNotes = w.lines;
       }
       return { failures, planNotes };
     },
     printPlan: (inputs, observed, secrets, notes) => printFarmPlan(kind, inputs, observed, secrets, notes),
-    planOutputs: ({ members, plan }) => ({ liveVersions: liveVersions(members), plan: planLines(plan), blockedReason: blockedText(plan), blockedCode: plan.blocked?.code }),
+    planOutputs: ({ members, plan }) => ({
+      liveVersions: liveVersions(members),
+      plan: planLines(plan),
+      blockedReason: blockedText(plan),
+      blockedCode: plan.blocked?.code,
+    }),
     async refuse({ inputs, validated, observed, secrets }) {
       const { members, plan } = observed;
       const failures = farmFailures(validated.target, members);
       if (failures.length > 0) throw new Error(failures.map((f) => f.reason).join("\n"));
       if (plan.blocked) {
-        throw new Error(redactText(`[${inputs.resourceName}] farm ${inputs.farmName}: ${blockedText(plan)}. Nothing was changed; fix the cause, then run \`pulumi up\` again.`, secrets));
+        throw new Error(
+          redactText(
+            `[${inputs.resourceName}] farm ${inputs.farmName}: ${blockedText(plan)}. Nothing was changed; fix the cause, then run \`pulumi up\` again.`,
+            secrets,
+          ),
+        );
       }
       if (kind !== "farm-preparation" || plan.steps.length === 0) return [];
       // Again at up, by the host's clock now: the preparation stops the farm only if the window holds all of it.
       const w = preparationWindow(inputs, validated.window, observed);
-      if (w.refusal) throw new Error(redactText(`[maintenanceWindow] farm ${inputs.farmName}: ${w.refusal}. Nothing was changed; no service was stopped.`, secrets));
+      if (w.refusal)
+        throw new Error(
+          redactText(`[maintenanceWindow] farm ${inputs.farmName}: ${w.refusal}. Nothing was changed; no service was stopped.`, secrets),
+        );
       return w.lines;
     },
     initialState: ({ inputs, observed }) => ({
@@ -462,7 +592,10 @@ function makeFarmSpec(kind: FarmKind): FarmSpec {
       return runFarmStep(inputs, sessions, db, observed.members, step, state, onLine);
     },
     async failure({ inputs, observed: { members, database }, secrets }, e, { stopped, backup }) {
-      const extra = kind === "farm-preparation" ? preparationStateText(inputs, members, schemaUpgraded(members, database, inputs.targetVersion), stopped, backup) : "";
+      const extra =
+        kind === "farm-preparation"
+          ? preparationStateText(inputs, members, schemaUpgraded(members, database, inputs.targetVersion), stopped, backup)
+          : "";
       return new Error(redactText(`${(e as Error).message}${extra}`, secrets));
     },
     async outputs({ inputs, validated, observed: { members, database, plan }, secrets }, { stopped, backup }, _news, olds) {
@@ -476,17 +609,27 @@ function makeFarmSpec(kind: FarmKind): FarmSpec {
         outs.stoppedServers = plan.steps.length > 0 ? stopped.map((m) => m.name) : (olds?.stoppedServers ?? []);
         if (plan.steps.length > 0) {
           const upgraded = schemaUpgraded(members, database, inputs.targetVersion);
-          say(resource, `farm ${inputs.farmName} is ready for ${inputs.targetVersion}: ${upgraded ? "schema already upgraded" : "the first server upgrades the schema"}; stopped: ${stopped.map((m) => m.name).join(", ") || "none"}`, secrets);
+          say(
+            resource,
+            `farm ${inputs.farmName} is ready for ${inputs.targetVersion}: ${upgraded ? "schema already upgraded" : "the first server upgrades the schema"}; stopped: ${stopped.map((m) => m.name).join(", ") || "none"}`,
+            secrets,
+          );
         }
       } else {
         outs.serviceStatuses = Object.fromEntries(members.map((m) => [m.name, m.serviceStatus ?? "unknown"]));
-        if (plan.steps.length > 0) say(resource, `farm ${inputs.farmName}: every server runs ${inputs.targetVersion} and every service runs; normal operation resumes`, secrets);
+        if (plan.steps.length > 0)
+          say(
+            resource,
+            `farm ${inputs.farmName}: every server runs ${inputs.targetVersion} and every service runs; normal operation resumes`,
+            secrets,
+          );
         const overran = overrunText(inputs.farmName, validated.window, members.find((m) => m.hostNow)?.hostNow);
         if (overran) say(resource, overran, secrets);
       }
       return { id: `appv-${kind}:${inputs.farmName.toLowerCase()}`, outs };
     },
-    unreachable: ({ members }) => (members.some((m) => !m.reachable) ? "refresh could not reach every server; keeping the last known state" : undefined),
+    unreachable: ({ members }) =>
+      members.some((m) => !m.reachable) ? "refresh could not reach every server; keeping the last known state" : undefined,
     refreshed: async (_sessions, props, { members }) => ({ ...props, liveVersions: liveVersions(members) }),
   };
 }

@@ -23,7 +23,8 @@ export const SECURITY_SERVER_SERVICE = "VMware Horizon*Security Server";
  */
 export const CONNECTION_SERVER_ARGUMENTS = '/s /v"/qn /l*v ""{{log}}"" REBOOT=ReallySuppress"';
 /** See `CONNECTION_SERVER_ARGUMENTS`. */
-export const SECURITY_SERVER_ARGUMENTS = '/s /v"/qn /l*v ""{{log}}"" VDM_SERVER_SS_PWD=""{{secret:pairingPassword}}"" REBOOT=ReallySuppress"';
+export const SECURITY_SERVER_ARGUMENTS =
+  '/s /v"/qn /l*v ""{{log}}"" VDM_SERVER_SS_PWD=""{{secret:pairingPassword}}"" REBOOT=ReallySuppress"';
 
 /** Where the installer's verbose log goes on the host. */
 export function installerLogPath(resourceName: string): string {

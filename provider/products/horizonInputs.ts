@@ -9,7 +9,17 @@ import { type GuardInputs, guardInputSchema } from "../upgrade/coordination";
 import { connectionArgsProblems } from "../transport/connectionArgs";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../schedule/maintenanceWindow";
 import { evaluateHorizonTarget, formatHorizonVersion, parseHorizonVersion } from "../versions/horizon";
-import { type CheckFailure, type Validated, UNKNOWN, dedupe, isUnknown, safeFailures, schemaFailures, sha256, windowsPath } from "../lifecycle/inputSupport";
+import {
+  type CheckFailure,
+  type Validated,
+  UNKNOWN,
+  dedupe,
+  isUnknown,
+  safeFailures,
+  schemaFailures,
+  sha256,
+  windowsPath,
+} from "../lifecycle/inputSupport";
 import { type Props, type ResourceDescriptor, outputKeys } from "../lifecycle/descriptor";
 import type { HorizonVersion } from "../versions/horizon";
 import { ruleFailure } from "../versions/rules";
@@ -80,9 +90,7 @@ export interface SecurityServerInputs extends HorizonServerInputs {
 /** Either kind's inputs. */
 export type AnyHorizonInputs = ConnectionServerInputs | SecurityServerInputs;
 
-const hooks = z
-  .object({ before: z.string().max(20_000).optional(), after: z.string().max(20_000).optional() })
-  .strict();
+const hooks = z.object({ before: z.string().max(20_000).optional(), after: z.string().max(20_000).optional() }).strict();
 
 const overrides = z
   .object({
@@ -104,11 +112,14 @@ const common = {
   resourceName: z.string().min(1),
   connection: z.unknown(),
   targetVersion: z.string().min(1, "must name a version such as 7.13.2").max(64),
-  installer: z
-    .object({ path: windowsPath, sha256, arguments: z.string().min(1).max(4_000).optional() })
-    .strict(),
+  installer: z.object({ path: windowsPath, sha256, arguments: z.string().min(1).max(4_000).optional() }).strict(),
   maintenanceWindow: z.unknown().optional(),
-  timeBudgetMinutes: z.number().int("must be whole minutes").min(5, "must be at least 5 minutes").max(1440, "must be at most 1440 minutes (a day)").optional(),
+  timeBudgetMinutes: z
+    .number()
+    .int("must be whole minutes")
+    .min(5, "must be at least 5 minutes")
+    .max(1440, "must be at most 1440 minutes (a day)")
+    .optional(),
   hooks: hooks.optional(),
   overrides: overrides.optional(),
   upgradeAfter: z.array(z.unknown()).optional(),
@@ -182,7 +193,13 @@ const connectionServerSchema = z
       .object({
         path: windowsPath.optional(),
         waive: z
-          .object({ reason: z.string().trim().min(10, "must say why going on without a configuration backup is acceptable (at least 10 characters)").max(1_000) })
+          .object({
+            reason: z
+              .string()
+              .trim()
+              .min(10, "must say why going on without a configuration backup is acceptable (at least 10 characters)")
+              .max(1_000),
+          })
           .strict()
           .optional(),
       })
@@ -212,7 +229,10 @@ const securityServerSchema = z
       .min(1, "must not be empty: set the pairing password as a Pulumi secret")
       .max(256)
       // The installer takes it inside /v"...", where a double quote ends the argument (VMware Horizon 7 Installation, silent installation properties; docs/sources.md).
-      .refine((p) => !p.includes('"'), "must not contain a double quote, which the installer's /v\"...\" argument cannot carry; choose another password"),
+      .refine(
+        (p) => !p.includes('"'),
+        'must not contain a double quote, which the installer\'s /v"..." argument cannot carry; choose another password',
+      ),
     pairingTimeoutMinutes: z.number().int().min(1).max(1440, "must be 1 to 1440 minutes (the View API's range)").optional(),
     ipsec: z.enum(["detect", "on", "off"]).optional(),
     registeredName: z.string().min(1).max(255).optional(),
@@ -255,7 +275,9 @@ export function validateHorizonInputs<T extends AnyHorizonInputs>(
 
   if (typeof news.targetVersion === "string" && !isUnknown(news.targetVersion)) {
     const csTarget =
-      kind === "security-server" && typeof news.connectionServer?.targetVersion === "string" && !isUnknown(news.connectionServer.targetVersion)
+      kind === "security-server" &&
+      typeof news.connectionServer?.targetVersion === "string" &&
+      !isUnknown(news.connectionServer.targetVersion)
         ? (news.connectionServer.targetVersion as string)
         : undefined;
     for (const v of evaluateHorizonTarget({ role: kind, target: news.targetVersion, pairedConnectionServerTarget: csTarget })) {

@@ -60,7 +60,8 @@ function contextFor(kind: HorizonKind, inputs: AnyHorizonInputs, planning: boole
     inputs,
     session: open(inputs.connection),
     csSession: ss ? open(ss.connectionServer.connection) : undefined,
-    servicePattern: inputs.overrides?.serviceDisplayName ?? (kind === "connection-server" ? CONNECTION_SERVER_SERVICE : SECURITY_SERVER_SERVICE),
+    servicePattern:
+      inputs.overrides?.serviceDisplayName ?? (kind === "connection-server" ? CONNECTION_SERVER_SERVICE : SECURITY_SERVER_SERVICE),
   };
 }
 
@@ -71,7 +72,11 @@ function isBehind(facts: HostFacts, target: HorizonVersion | undefined): boolean
 }
 
 /** The tools a host lacks among those asked for; a failed read is reported as the host being unreadable, not as missing tools. */
-async function missingTools(session: Session, wanted: { files: string[]; commands: string[]; modules: string[] }, deadlineSeconds?: number): Promise<string[] | undefined> {
+async function missingTools(
+  session: Session,
+  wanted: { files: string[]; commands: string[]; modules: string[] },
+  deadlineSeconds?: number,
+): Promise<string[] | undefined> {
   if (wanted.files.length + wanted.commands.length + wanted.modules.length === 0) return undefined;
   try {
     return (await testHorizonPrerequisites(session, wanted, { deadlineSeconds })).result.missing;
@@ -82,7 +87,11 @@ async function missingTools(session: Session, wanted: { files: string[]; command
 }
 
 /** Reads the live facts and plans. Read-only. */
-async function observe(ctx: HorizonContext, validated: Validated<AnyHorizonInputs, HorizonVersion>, deadlineSeconds?: number): Promise<HorizonObserved> {
+async function observe(
+  ctx: HorizonContext,
+  validated: Validated<AnyHorizonInputs, HorizonVersion>,
+  deadlineSeconds?: number,
+): Promise<HorizonObserved> {
   const { inputs } = ctx;
   const ss = ctx.kind === "security-server" ? (inputs as SecurityServerInputs) : undefined;
   // A security server's Connection Server is read at the same time as the server itself: the engine runs one check at
@@ -126,16 +135,28 @@ async function observe(ctx: HorizonContext, validated: Validated<AnyHorizonInput
     const cs = inputs as ConnectionServerInputs;
     const [missing, replication] = await Promise.all([
       behind
-        ? missingTools(ctx.session, {
-            files: backup && "path" in backup && !inputs.overrides?.vdmexportScript ? [inputs.overrides?.vdmexportPath ?? VDMEXPORT_PATH_VMWARE] : [],
-            commands: intent.checkReplication ? ["repadmin.exe"] : [],
-            modules: [],
-          }, deadlineSeconds)
+        ? missingTools(
+            ctx.session,
+            {
+              files:
+                backup && "path" in backup && !inputs.overrides?.vdmexportScript
+                  ? [inputs.overrides?.vdmexportPath ?? VDMEXPORT_PATH_VMWARE]
+                  : [],
+              commands: intent.checkReplication ? ["repadmin.exe"] : [],
+              modules: [],
+            },
+            deadlineSeconds,
+          )
         : undefined,
-      intent.checkReplication && behind ? readReplication(ctx.session, facts.host, cs, { deadlineSeconds, isFatal: isHostKeyError }) : undefined,
+      intent.checkReplication && behind
+        ? readReplication(ctx.session, facts.host, cs, { deadlineSeconds, isFatal: isHostKeyError })
+        : undefined,
     ]);
     if (behind) facts.missing = missing;
-    return { facts, plan: withReplication(whileInstallerRuns(planConnectionServer(facts, intent), facts), replication, inputs.targetVersion) };
+    return {
+      facts,
+      plan: withReplication(whileInstallerRuns(planConnectionServer(facts, intent), facts), replication, inputs.targetVersion),
+    };
   }
 
   const pairing = valueOf(await pairingRead!);
@@ -144,11 +165,15 @@ async function observe(ctx: HorizonContext, validated: Validated<AnyHorizonInput
   const [missing, ipsec] = await Promise.all([
     behind && pairing.connectionServer.reachable
       ? // What the pairing steps need on the Connection Server: vdmadmin (stale entries) and PowerCLI (the View API).
-        missingTools(ctx.csSession!, {
-          files: [inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE],
-          commands: [],
-          modules: usesViewApi ? ["VMware.VimAutomation.HorizonView"] : [],
-        }, deadlineSeconds)
+        missingTools(
+          ctx.csSession!,
+          {
+            files: [inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE],
+            commands: [],
+            modules: usesViewApi ? ["VMware.VimAutomation.HorizonView"] : [],
+          },
+          deadlineSeconds,
+        )
       : undefined,
     facts.reachable && pairing.connectionServer.reachable
       ? readPairIpsec(ctx.session, ctx.csSession!, { ss: facts.host, cs: ss!.connectionServer.name }, deadlineSeconds)
@@ -194,13 +219,26 @@ function printPlan(inputs: AnyHorizonInputs, { facts, plan }: HorizonObserved, s
 function operatorFailure(resource: string, facts: HostFacts, plan: Plan): CheckFailure | undefined {
   if (!plan.blocked || plan.after) return undefined;
   const { code, reason } = plan.blocked;
-  const next = code === "host-unreachable" ? "check the host and the connection, then run `pulumi up` again" : "fix the cause, then run `pulumi up` again";
-  return { property: `blocked.${code}`, reason: `[${resource}] cannot upgrade ${facts.host}: ${reason} (${code}). Nothing was changed on the host; ${next}.` };
+  const next =
+    code === "host-unreachable"
+      ? "check the host and the connection, then run `pulumi up` again"
+      : "fix the cause, then run `pulumi up` again";
+  return {
+    property: `blocked.${code}`,
+    reason: `[${resource}] cannot upgrade ${facts.host}: ${reason} (${code}). Nothing was changed on the host; ${next}.`,
+  };
 }
 
 /** The outputs stored after a successful run: the inputs minus write-only secrets, plus what was verified. */
 function outputsFor(inputs: AnyHorizonInputs, facts: HostFacts, extra: Record<string, unknown>): Record<string, unknown> {
-  const { pairingPassword: _secret, plan: _p, blockedReason: _b, blockedCode: _c, plannedAt: _t, ...rest } = inputs as SecurityServerInputs & {
+  const {
+    pairingPassword: _secret,
+    plan: _p,
+    blockedReason: _b,
+    blockedCode: _c,
+    plannedAt: _t,
+    ...rest
+  } = inputs as SecurityServerInputs & {
     plannedAt?: unknown;
     plan?: unknown;
     blockedReason?: unknown;
@@ -245,7 +283,9 @@ async function pairingState(ctx: HorizonContext, computerName: string): Promise<
   try {
     const list = valueOf(listRead).result;
     const mine = list.securityServers.filter(
-      (e) => e.name.toLowerCase() === computerName.toLowerCase() || (ss.registeredName && e.name.toLowerCase() === ss.registeredName.toLowerCase()),
+      (e) =>
+        e.name.toLowerCase() === computerName.toLowerCase() ||
+        (ss.registeredName && e.name.toLowerCase() === ss.registeredName.toLowerCase()),
     );
     let ipsec = "unknown";
     let ipsecRules: string[] = [];
@@ -264,10 +304,12 @@ async function pairingState(ctx: HorizonContext, computerName: string): Promise<
   }
 }
 
-
 /** The text of why `up` refuses a blocked plan, naming the resource, the host and the next move. */
 function refusalText(resource: string, facts: HostFacts, plan: Plan): string {
-  const next = plan.blocked!.code === "host-unreachable" ? "check the host and the connection, then run `pulumi up` again" : "fix the cause, then run `pulumi up` again";
+  const next =
+    plan.blocked!.code === "host-unreachable"
+      ? "check the host and the connection, then run `pulumi up` again"
+      : "fix the cause, then run `pulumi up` again";
   return `[${resource}] cannot upgrade ${facts.host}: ${plan.blocked!.reason}. Nothing was changed on the host; ${next}.`;
 }
 
@@ -282,13 +324,20 @@ function makeSpec(kind: HorizonKind): HorizonSpec {
     validate: (news, purpose) => {
       const validated = validateHorizonInputs(kind, news, purpose);
       // A parallel upgrade to a target older than 2203 is not documented: refused before any host is read.
-      const parallel = kind === "connection-server" && validated.inputs && purpose !== "read" ? parallelUpgradeProblem(validated.inputs as ConnectionServerInputs, validated.inputs.resourceName) : undefined;
+      const parallel =
+        kind === "connection-server" && validated.inputs && purpose !== "read"
+          ? parallelUpgradeProblem(validated.inputs as ConnectionServerInputs, validated.inputs.resourceName)
+          : undefined;
       return parallel ? { failures: [{ property: "parallelUpgrade", reason: parallel }] } : validated;
     },
     pending(inputs) {
       const ss = kind === "security-server" ? (inputs as SecurityServerInputs) : undefined;
-      if (!isUnknown(inputs.connection) && !(ss && isUnknown(ss.connectionServer.connection)) && !isUnknown(inputs.installer)) return undefined;
-      return { say: "the plan is computed once the connection and installer are known", plan: "(computed once the connection and the installer are known)" };
+      if (!isUnknown(inputs.connection) && !(ss && isUnknown(ss.connectionServer.connection)) && !isUnknown(inputs.installer))
+        return undefined;
+      return {
+        say: "the plan is computed once the connection and installer are known",
+        plan: "(computed once the connection and the installer are known)",
+      };
     },
     connect: (inputs, planning) => contextFor(kind, inputs, planning),
     async observe(ctx, validated, deadlineSeconds) {
@@ -296,10 +345,20 @@ function makeSpec(kind: HorizonKind): HorizonSpec {
       if (!observed.facts.reachable) return observed;
       // What the host records: an after-hook owed by an earlier run is part of the plan; another run's lease a note.
       const inputs = ctx.inputs;
-      const plan = await withHostRecords(ctx.session, observed.plan, { resource: inputs.resourceName, host: observed.facts.host, afterHookDeclared: !!inputs.hooks?.after, deadlineSeconds });
+      const plan = await withHostRecords(ctx.session, observed.plan, {
+        resource: inputs.resourceName,
+        host: observed.facts.host,
+        afterHookDeclared: !!inputs.hooks?.after,
+        deadlineSeconds,
+      });
       return { ...observed, plan };
     },
-    coordination: ({ inputs, ctx, observed }) => ({ host: observed.facts.host, session: ctx.session, guard: inputs.guard, servicePatterns: [ctx.servicePattern] }),
+    coordination: ({ inputs, ctx, observed }) => ({
+      host: observed.facts.host,
+      session: ctx.session,
+      guard: inputs.guard,
+      servicePatterns: [ctx.servicePattern],
+    }),
     connectionProperty(inputs, e) {
       // Name the connection whose key was refused: this server's, or (for a security server) its Connection Server's.
       const own = describeConnection(resolveConnectionArgs(inputs.connection));
@@ -350,11 +409,17 @@ function makeSpec(kind: HorizonKind): HorizonSpec {
       if (plan.steps.length > 0) say(inputs.resourceName, `${after.host} runs ${after.liveVersion}; done`, secrets);
       return { id: idFor(kind, after), outs: outputsFor(inputs, after, extra) };
     },
-    unreachable: ({ facts }) => (facts.reachable ? undefined : `refresh could not reach the host; keeping the last known state: ${facts.unreachableReason}`),
+    unreachable: ({ facts }) =>
+      facts.reachable ? undefined : `refresh could not reach the host; keeping the last known state: ${facts.unreachableReason}`,
     async refreshed(ctx, props, { facts }) {
       // The live facts replace the recorded ones; `installedVersion` and `pairingStateVerified` stay what the last `up`
       // verified, so `diff` can tell drift (driftOf) on this server alone.
-      const refreshed: Props = { ...props, liveVersion: facts.liveVersion, serviceStatus: facts.serviceStatus, readAt: new Date().toISOString() };
+      const refreshed: Props = {
+        ...props,
+        liveVersion: facts.liveVersion,
+        serviceStatus: facts.serviceStatus,
+        readAt: new Date().toISOString(),
+      };
       if (kind === "security-server") refreshed.pairingState = await pairingState(ctx, facts.host);
       const drift = driftOf(refreshed, props.targetVersion);
       if (drift.length > 0) say(props.resourceName ?? "", `drift on ${facts.host}: ${drift.join("; ")}`, secretsOf(SPECS[kind], props));
@@ -399,12 +464,19 @@ export async function checkPod(_olds: unknown, news: Props): Promise<{ inputs?: 
       group: m.kind === "connection-server" ? "Connection Servers" : "security servers",
       name: String(m.inputs.resourceName),
       connection: m.inputs.connection,
-      servicePattern: (m.inputs.overrides as { serviceDisplayName?: string } | undefined)?.serviceDisplayName ?? (m.kind === "connection-server" ? CONNECTION_SERVER_SERVICE : SECURITY_SERVER_SERVICE),
+      servicePattern:
+        (m.inputs.overrides as { serviceDisplayName?: string } | undefined)?.serviceDisplayName ??
+        (m.kind === "connection-server" ? CONNECTION_SERVER_SERVICE : SECURITY_SERVER_SERVICE),
     })),
     (c) => sessionFactory().open(c as ConnectionInputs, "planning"),
     CHECK_READ_DEADLINE_SECONDS,
   );
-  if (groups.length > 0) say(String(news.resourceName ?? "pod"), groups.map((g) => `live state of ${g}`), known.flatMap((m) => secretsOf(SPECS[m.kind], m.inputs)));
+  if (groups.length > 0)
+    say(
+      String(news.resourceName ?? "pod"),
+      groups.map((g) => `live state of ${g}`),
+      known.flatMap((m) => secretsOf(SPECS[m.kind], m.inputs)),
+    );
   return { inputs: { ...news, ready } };
 }
 

@@ -94,7 +94,8 @@ export function summarize(preview: unknown): PreviewSummary {
     const parent = state.parent;
     const kind = parent ? GROUP_TYPES[typeOf.get(parent) ?? ""] : undefined;
     const key = kind && parent ? parent : "standalone";
-    if (!groups.has(key)) groups.set(key, { name: kind && parent ? nameOf(parent) : "servers declared on their own", kind: kind ?? "standalone", rows: [] });
+    if (!groups.has(key))
+      groups.set(key, { name: kind && parent ? nameOf(parent) : "servers declared on their own", kind: kind ?? "standalone", rows: [] });
     groups.get(key)!.rows.push({
       name: text(inputs.resourceName) ?? nameOf(s.urn),
       kind: match[2],
@@ -157,7 +158,9 @@ export function renderSummary(preview: unknown, title = "vdi-upgrade preview"): 
     out.push("| server | live -> target | steps | status | window |", "|---|---|---|---|---|");
     for (const r of g.rows) {
       const steps = r.steps.length === 0 ? "none" : compressSteps(r.steps);
-      out.push(`| ${cell(r.name)} | ${cell(r.live)} -> ${cell(r.target)} | ${cell(steps)} | ${cell(statusCell(r.status))} | ${cell(r.window)} |`);
+      out.push(
+        `| ${cell(r.name)} | ${cell(r.live)} -> ${cell(r.target)} | ${cell(steps)} | ${cell(statusCell(r.status))} | ${cell(r.window)} |`,
+      );
     }
     const detailed = g.rows.filter((r) => r.planLines.length > 0);
     if (detailed.length > 0) {

@@ -1,6 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { APPV_SERVICES, appvServiceCommand } from "../products/appv";
-import type { AppVUserSessionsArgs, AppVBackupArgs, AppVDatabaseArgs, AppVFarmArgs, AppVFarmServer, AppVInstallerArgs, AppVOverrides, AppVRoleArg } from "./appvArgs";
+import type {
+  AppVUserSessionsArgs,
+  AppVBackupArgs,
+  AppVDatabaseArgs,
+  AppVFarmArgs,
+  AppVFarmServer,
+  AppVInstallerArgs,
+  AppVOverrides,
+  AppVRoleArg,
+} from "./appvArgs";
 import type { MaintenanceWindowArgs } from "./horizonArgs";
 import { FARM_COMPLETION, FARM_PREPARATION } from "../products/appvInputs";
 import { PlannedResource } from "./planned";
@@ -90,6 +99,13 @@ function memberService(role: AppVRoleArg | undefined, override: string | undefin
   return role === "management-service" ? APPV_SERVICES[role] : (override ?? APPV_SERVICES[role ?? "management"]);
 }
 
+/** A member as each server's farm context names it: its name, role and service. */
+function memberOf(s: AppVFarmServer) {
+  return pulumi.all([s.name, s.role, s.overrides]).apply(([name, role, o]) => {
+    return { name, role: role ?? "management", service: memberService(role, o?.serviceDisplayName) };
+  });
+}
+
 function secretIfSet<T>(value: pulumi.Input<T> | undefined): pulumi.Input<T> | undefined {
   return value === undefined ? undefined : (pulumi.secret(value) as pulumi.Input<T>);
 }
@@ -120,7 +136,8 @@ export class AppVFarm extends pulumi.ComponentResource {
 
   constructor(name: string, args: AppVFarmArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vdi-upgrade:appv:AppVFarm", name, {}, opts);
-    if (!args.servers?.length) throw new Error(`[servers] AppVFarm ${name} needs at least one server (received none); list every server sharing the database.`);
+    if (!args.servers?.length)
+      throw new Error(`[servers] AppVFarm ${name} needs at least one server (received none); list every server sharing the database.`);
     const names = args.servers.map((s) => s.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new Error(`[servers] AppVFarm ${name} lists "${dup}" twice; give each server its own name.`);
@@ -133,11 +150,13 @@ export class AppVFarm extends pulumi.ComponentResource {
     // stopped with them and never upgrade the schema.
     const consoles = args.servers.filter((s) => s.role === "console");
     const servers = args.servers.filter((s) => s.role !== "console");
-    if (servers.length === 0) throw new Error(`[servers] AppVFarm ${name} lists only Management Console hosts; list the servers sharing the database too.`);
+    if (servers.length === 0)
+      throw new Error(`[servers] AppVFarm ${name} lists only Management Console hosts; list the servers sharing the database too.`);
     // "How to Upgrade the Servers and System Components" (App-V 4.5): one server upgrades the schema first; a streaming server does not use the database, so it cannot. Any
     // database member can: "The data store is upgraded when you upgrade any server or the App-V Management Web Service".
     const firstMember = servers.findIndex((s) => (s.role ?? "management") !== "streaming");
-    const ordered: AppVFarmServer[] = firstMember > 0 ? [servers[firstMember], ...servers.filter((_, i) => i !== firstMember)] : [...servers];
+    const ordered: AppVFarmServer[] =
+      firstMember > 0 ? [servers[firstMember], ...servers.filter((_, i) => i !== firstMember)] : [...servers];
     const schemaServer = firstMember >= 0 ? servers[firstMember].name : undefined;
 
     const members: FarmMemberArgs[] = ordered.map((s) => ({
@@ -159,17 +178,35 @@ export class AppVFarm extends pulumi.ComponentResource {
     // "How to Upgrade the Servers and System Components" (App-V 4.5), step 7: the setup that upgrades the schema asks for the database administrative credentials.
     const adminUser = args.database.adminUser ?? args.database.sqlUser;
     const adminPassword = args.database.adminPassword ?? args.database.sqlPassword;
-    const databaseAdmin = adminUser !== undefined && adminPassword !== undefined ? pulumi.secret(pulumi.all([adminUser, adminPassword]).apply(([user, password]) => ({ user, password }))) : undefined;
+    const databaseAdmin =
+      adminUser !== undefined && adminPassword !== undefined
+        ? pulumi.secret(pulumi.all([adminUser, adminPassword]).apply(([user, password]) => ({ user, password })))
+        : undefined;
     const common = { maintenanceWindow: args.maintenanceWindow, timeBudgetMinutes: args.timeBudgetMinutes, timeScale: args.timeScale };
 
     this.preparation = new AppVFarmPreparation(
       `${name}-preparation`,
-      { farmName: name, targetVersion: args.targetVersion, servers: members, database, backup: args.backup, order: args.order, farmTimeBudgetMinutes: args.farmTimeBudgetMinutes, userSessions: args.userSessions, ...common },
+      {
+        farmName: name,
+        targetVersion: args.targetVersion,
+        servers: members,
+        database,
+        backup: args.backup,
+        order: args.order,
+        farmTimeBudgetMinutes: args.farmTimeBudgetMinutes,
+        userSessions: args.userSessions,
+        ...common,
+      },
       { parent: this },
     );
 
     const startCommand = (s: AppVFarmServer): pulumi.Output<string> =>
-      pulumi.all([s.role, s.overrides]).apply(([role, o]) => `${s.name}: ${appvServiceCommand("Start", role, memberService(role, o?.serviceDisplayName), undefined, o?.webApplicationPath)}`);
+      pulumi
+        .all([s.role, s.overrides])
+        .apply(
+          ([role, o]) =>
+            `${s.name}: ${appvServiceCommand("Start", role, memberService(role, o?.serviceDisplayName), undefined, o?.webApplicationPath)}`,
+        );
     const parallel = args.order === "parallel-after-first";
     const waiver = args.backup?.waive ? pulumi.output(args.backup.waive).apply((w) => w.reason) : undefined;
     let previous: pulumi.Output<string> = this.preparation.ready;
@@ -196,9 +233,7 @@ export class AppVFarm extends pulumi.ComponentResource {
             self: serverName,
             schemaServer,
             later: pulumi.all(later.map(startCommand)),
-            members: ordered.map((o) =>
-              pulumi.all([o.role, o.overrides]).apply(([role, ov]) => ({ name: o.name, role: role ?? "management", service: memberService(role, ov?.serviceDisplayName) })),
-            ),
+            members: ordered.map(memberOf),
             sqlServer: args.database.sqlServer,
             done: pulumi.all(done),
             before: this.preparation.liveVersions,
@@ -207,18 +242,26 @@ export class AppVFarm extends pulumi.ComponentResource {
         { parent: this },
       );
       this.servers.push(server);
-      verified.push(pulumi.all([server.installedVersion, server.serviceStatus]).apply(([v, st]) => ({ name: serverName, version: v, service: st })));
+      verified.push(
+        pulumi.all([server.installedVersion, server.serviceStatus]).apply(([v, st]) => ({ name: serverName, version: v, service: st })),
+      );
       first ??= server.installedVersion;
       previous = server.installedVersion;
     }
 
     /** The Management Console hosts, each once every server runs its target (in parallel with one another). */
-    this.consoles = consoles.map(({ name: consoleName, targetVersion, ...consoleArgs }) =>
-      new AppVServer(
-        `${name}-${consoleName}`,
-        { ...consoleArgs, targetVersion: targetVersion ?? args.targetVersion, ...common, upgradeAfter: this.servers.map((s) => s.installedVersion) },
-        { parent: this },
-      ),
+    this.consoles = consoles.map(
+      ({ name: consoleName, targetVersion, ...consoleArgs }) =>
+        new AppVServer(
+          `${name}-${consoleName}`,
+          {
+            ...consoleArgs,
+            targetVersion: targetVersion ?? args.targetVersion,
+            ...common,
+            upgradeAfter: this.servers.map((s) => s.installedVersion),
+          },
+          { parent: this },
+        ),
     );
 
     this.completion = new AppVFarmCompletion(

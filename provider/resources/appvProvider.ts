@@ -5,4 +5,6 @@
  */
 import { forwarding } from "../lifecycle/runtime";
 
-export const { check, diff, create, update, read, remove } = forwarding((kind: "server" | "farm-preparation" | "farm-completion") => (kind === "server" ? "appv-server" : kind));
+export const { check, diff, create, update, read, remove } = forwarding((kind: "server" | "farm-preparation" | "farm-completion") =>
+  kind === "server" ? "appv-server" : kind,
+);

@@ -16,7 +16,9 @@ import { UpgradedServer } from "./planned";
  */
 export class ConnectionServer extends UpgradedServer {
   /** The configuration backup taken before this server's installer (`{ path, sizeBytes, sha256 }`), or `{ waived }`. */
-  declare readonly configurationBackupFile: pulumi.Output<{ path?: string; sizeBytes?: number; sha256?: string; waived?: string } | undefined>;
+  declare readonly configurationBackupFile: pulumi.Output<
+    { path?: string; sizeBytes?: number; sha256?: string; waived?: string } | undefined
+  >;
 
   constructor(name: string, args: ConnectionServerArgs, opts?: pulumi.CustomResourceOptions) {
     // guard: the run lease and availability guard (docs/concurrent-runs.md), with this stack and project.

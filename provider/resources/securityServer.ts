@@ -26,7 +26,11 @@ export class SecurityServer extends UpgradedServer {
     super(
       SECURITY_SERVER,
       name,
-      { ...args, connection: pulumi.secret(args.connection), connectionServer: pairing, pairingPassword: pulumi.secret(args.pairingPassword),
+      {
+        ...args,
+        connection: pulumi.secret(args.connection),
+        connectionServer: pairing,
+        pairingPassword: pulumi.secret(args.pairingPassword),
         // The run lease and availability guard (docs/concurrent-runs.md), with this stack and project.
         guard: guardInput(args.guard),
       },

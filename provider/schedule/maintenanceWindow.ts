@@ -51,7 +51,8 @@ const ROOT = "maintenanceWindow";
 const WEEKLY_FIELDS = ["days", "from", "to", "utcOffset"] as const;
 const ONE_OFF_FIELDS = ["start", "end"] as const;
 const KNOWN_FIELDS: readonly string[] = [...WEEKLY_FIELDS, ...ONE_OFF_FIELDS];
-const SHAPES = 'a weekly window { days?, from, to, utcOffset? } such as { days: ["Sat"], from: "22:00", to: "04:00" } or a one-off window { start, end }';
+const SHAPES =
+  'a weekly window { days?, from, to, utcOffset? } such as { days: ["Sat"], from: "22:00", to: "04:00" } or a one-off window { start, end }';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -146,7 +147,10 @@ export function parseMaintenanceWindow(input: unknown): { window: MaintenanceWin
 
   for (const key of present.filter((k) => !KNOWN_FIELDS.includes(k))) {
     violations.push(
-      violation(shorten(key), `received ${received(fields[key])} in an unknown field: the known fields are ${WEEKLY_FIELDS.join(", ")} (weekly) and ${ONE_OFF_FIELDS.join(", ")} (one-off); remove it or correct its name.`),
+      violation(
+        shorten(key),
+        `received ${received(fields[key])} in an unknown field: the known fields are ${WEEKLY_FIELDS.join(", ")} (weekly) and ${ONE_OFF_FIELDS.join(", ")} (one-off); remove it or correct its name.`,
+      ),
     );
   }
 
@@ -154,7 +158,10 @@ export function parseMaintenanceWindow(input: unknown): { window: MaintenanceWin
   const oneOff = present.filter((k) => (ONE_OFF_FIELDS as readonly string[]).includes(k));
   if (weekly.length && oneOff.length) {
     violations.push(
-      violation("", `received weekly fields (${weekly.join(", ")}) and one-off fields (${oneOff.join(", ")}) together: a window is either weekly or one-off; keep one set and remove the other.`),
+      violation(
+        "",
+        `received weekly fields (${weekly.join(", ")}) and one-off fields (${oneOff.join(", ")}) together: a window is either weekly or one-off; keep one set and remove the other.`,
+      ),
     );
     // Still check each field that is there, so the next preview does not reveal another mistake.
     validateWeekly(fields, violations, false);
@@ -169,27 +176,44 @@ export function parseMaintenanceWindow(input: unknown): { window: MaintenanceWin
   return violations.length || !window ? { violations } : { window };
 }
 
-function validateWeekly(fields: Record<string, unknown>, violations: WindowViolation[], requireAll: boolean): MaintenanceWindow | undefined {
+function validateWeekly(
+  fields: Record<string, unknown>,
+  violations: WindowViolation[],
+  requireAll: boolean,
+): MaintenanceWindow | undefined {
   const from = checkTime(fields, "from", "22:00", "when the window opens", violations, requireAll);
   const to = checkTime(fields, "to", "04:00", "when the window closes; earlier than from means the next day", violations, requireAll);
   if (from !== undefined && to !== undefined && from === to) {
     violations.push(
-      violation("to", `received ${received(fields.to)}, the same as from: a window must have a length; set to to when the window closes, e.g. "04:00" to close at 04:00 the next day.`),
+      violation(
+        "to",
+        `received ${received(fields.to)}, the same as from: a window must have a length; set to to when the window closes, e.g. "04:00" to close at 04:00 the next day.`,
+      ),
     );
   }
 
   let days: Weekday[] = [...WEEKDAYS];
   if (isSet(fields.days)) {
     if (!Array.isArray(fields.days)) {
-      violations.push(violation("days", `received ${received(fields.days)}: use a list of days such as ["Sat"] or ["Mon", "Wednesday"], or omit days for every day.`));
+      violations.push(
+        violation(
+          "days",
+          `received ${received(fields.days)}: use a list of days such as ["Sat"] or ["Mon", "Wednesday"], or omit days for every day.`,
+        ),
+      );
     } else if (fields.days.length === 0) {
-      violations.push(violation("days", `received []: a window needs at least one day; list the days it opens on, or omit days for every day.`));
+      violations.push(
+        violation("days", `received []: a window needs at least one day; list the days it opens on, or omit days for every day.`),
+      );
     } else {
       const chosen = new Set<Weekday>();
       fields.days.forEach((value, i) => {
         const day = parseDay(value);
         if (day) chosen.add(day);
-        else violations.push(violation(`days[${i}]`, `received ${received(value)}: use a day name such as "Sat" or "Saturday" (Mon to Sun, any case).`));
+        else
+          violations.push(
+            violation(`days[${i}]`, `received ${received(value)}: use a day name such as "Sat" or "Saturday" (Mon to Sun, any case).`),
+          );
       });
       days = WEEKDAYS.filter((d) => chosen.has(d));
     }
@@ -199,7 +223,12 @@ function validateWeekly(fields: Record<string, unknown>, violations: WindowViola
   if (isSet(fields.utcOffset)) {
     const offset = parseOffset(fields.utcOffset);
     if (offset === undefined) {
-      violations.push(violation("utcOffset", `received ${received(fields.utcOffset)}: use "Z" for UTC or an offset from -12:00 to +14:00 written "+01:00" or "-05:30".`));
+      violations.push(
+        violation(
+          "utcOffset",
+          `received ${received(fields.utcOffset)}: use "Z" for UTC or an offset from -12:00 to +14:00 written "+01:00" or "-05:30".`,
+        ),
+      );
     } else {
       utcOffsetMinutes = offset;
     }
@@ -217,7 +246,10 @@ function checkTime(
   required: boolean,
 ): number | undefined {
   if (!isSet(fields[name])) {
-    if (required) violations.push(violation(name, `received nothing: a weekly window needs ${name} in 24-hour HH:MM such as "${example}"; set it to ${meaning}.`));
+    if (required)
+      violations.push(
+        violation(name, `received nothing: a weekly window needs ${name} in 24-hour HH:MM such as "${example}"; set it to ${meaning}.`),
+      );
     return undefined;
   }
   const minute = parseHhMm(fields[name]);
@@ -225,27 +257,48 @@ function checkTime(
   return minute;
 }
 
-function validateOneOff(fields: Record<string, unknown>, violations: WindowViolation[], requireAll: boolean): MaintenanceWindow | undefined {
+function validateOneOff(
+  fields: Record<string, unknown>,
+  violations: WindowViolation[],
+  requireAll: boolean,
+): MaintenanceWindow | undefined {
   const startMs = checkInstant(fields, "start", "2026-12-05T22:00:00Z", violations, requireAll);
   const endMs = checkInstant(fields, "end", "2026-12-06T04:00:00+01:00", violations, requireAll);
   if (startMs === undefined || endMs === undefined) return undefined;
   if (endMs <= startMs) {
     violations.push(
-      violation("end", `received ${received(fields.end)}, which is not after start ${received(fields.start)}: a one-off window must end after it starts; set end later than start.`),
+      violation(
+        "end",
+        `received ${received(fields.end)}, which is not after start ${received(fields.start)}: a one-off window must end after it starts; set end later than start.`,
+      ),
     );
     return undefined;
   }
   return { kind: "one-off", startMs, endMs };
 }
 
-function checkInstant(fields: Record<string, unknown>, name: "start" | "end", example: string, violations: WindowViolation[], required: boolean): number | undefined {
+function checkInstant(
+  fields: Record<string, unknown>,
+  name: "start" | "end",
+  example: string,
+  violations: WindowViolation[],
+  required: boolean,
+): number | undefined {
   if (!isSet(fields[name])) {
-    if (required) violations.push(violation(name, `received nothing: a one-off window needs ${name} as an ISO 8601 date-time with an offset such as "${example}"; set it.`));
+    if (required)
+      violations.push(
+        violation(
+          name,
+          `received nothing: a one-off window needs ${name} as an ISO 8601 date-time with an offset such as "${example}"; set it.`,
+        ),
+      );
     return undefined;
   }
   const ms = parseInstant(fields[name]);
   if (ms === undefined) {
-    violations.push(violation(name, `received ${received(fields[name])}: use an existing ISO 8601 date-time with an offset such as "${example}".`));
+    violations.push(
+      violation(name, `received ${received(fields[name])}: use an existing ISO 8601 date-time with an offset such as "${example}".`),
+    );
   }
   return ms;
 }

@@ -69,7 +69,9 @@ function contains(value: unknown, needle: unknown): boolean {
 /** The reference as messages quote it: `{ fromEnv: "NAME" }`. A reference holds no secret. */
 export function describeReference(ref: unknown): string {
   if (ref && typeof ref === "object") {
-    const entries = Object.entries(ref as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === "string" ? JSON.stringify(v.slice(0, 200)) : typeof v}`);
+    const entries = Object.entries(ref as Record<string, unknown>).map(
+      ([k, v]) => `${k}: ${typeof v === "string" ? JSON.stringify(v.slice(0, 200)) : typeof v}`,
+    );
     return `{ ${entries.join(", ")} }`;
   }
   return typeof ref;
@@ -82,12 +84,19 @@ function propertyName(p: readonly (string | number)[]): string {
 const SHAPE = 'a secret reference is { fromEnv: "VARIABLE_NAME" } or { fromFile: "/absolute/path" }';
 
 /** The value a reference points at, or why there is none. Never puts a value in a reason. */
-function resolveOne(field: string, ref: Record<string, unknown>, keepNewline: boolean, sources: Sources): { value?: string; reason?: string } {
+function resolveOne(
+  field: string,
+  ref: Record<string, unknown>,
+  keepNewline: boolean,
+  sources: Sources,
+): { value?: string; reason?: string } {
   const keys = Object.keys(ref);
   // Something that is not a well-formed reference may hold the secret itself: only its field names are shown.
   const fields = keys.map((k) => JSON.stringify(k.slice(0, 40))).join(", ") || "none";
   if (keys.length !== 1 || (keys[0] !== "fromEnv" && keys[0] !== "fromFile")) {
-    return { reason: `[${field}] an object with the field(s) ${fields} is not a secret reference: ${SHAPE}; or give the value itself as a Pulumi secret.` };
+    return {
+      reason: `[${field}] an object with the field(s) ${fields} is not a secret reference: ${SHAPE}; or give the value itself as a Pulumi secret.`,
+    };
   }
   const shown = describeReference(ref);
   if ("fromEnv" in ref) {
@@ -105,20 +114,32 @@ function resolveOne(field: string, ref: Record<string, unknown>, keepNewline: bo
           `its environment): export ${name} before running pulumi, or give the value as a Pulumi secret.`,
       };
     }
-    if (value.length === 0) return { reason: `[${field}] ${shown}: the environment variable ${name} is set but empty: give it the secret.` };
+    if (value.length === 0)
+      return { reason: `[${field}] ${shown}: the environment variable ${name} is set but empty: give it the secret.` };
     return { value };
   }
   const file = ref.fromFile;
   if (typeof file !== "string" || !path.isAbsolute(file)) {
-    return { reason: `[${field}] { fromFile: (not shown) }: fromFile must be an absolute path of a file readable by the user running pulumi; the value given is not shown.` };
+    return {
+      reason: `[${field}] { fromFile: (not shown) }: fromFile must be an absolute path of a file readable by the user running pulumi; the value given is not shown.`,
+    };
   }
   let text: string;
   try {
     text = sources.readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "unreadable";
-    const why = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable by the user running pulumi" : code === "EISDIR" ? "is a directory" : `cannot be read (${code})`;
-    return { reason: `[${field}] ${shown}: the file ${file} ${why}: create it with the secret, readable only by the user running pulumi (chmod 600).` };
+    const why =
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "EACCES"
+          ? "is not readable by the user running pulumi"
+          : code === "EISDIR"
+            ? "is a directory"
+            : `cannot be read (${code})`;
+    return {
+      reason: `[${field}] ${shown}: the file ${file} ${why}: create it with the secret, readable only by the user running pulumi (chmod 600).`,
+    };
   }
   // One trailing line break is the file's, not the secret's (`echo secret > file`); a private key keeps its text.
   const value = keepNewline ? text : text.replace(/\r?\n$/, "");
@@ -143,7 +164,8 @@ export function resolveSecretReferences<T>(inputs: T, sources: Sources = DEFAULT
     const out: Record<string, unknown> = {};
     // Own data properties, whatever the key: `out[k] = x` with a key "__proto__" (JSON.parse makes one) would set the
     // copy's prototype instead, and validation would no longer see the field to refuse it.
-    const put = (k: string, x: unknown) => Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+    const put = (k: string, x: unknown) =>
+      Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       const here = [...p, k];
       if (isSecretField(p[p.length - 1], k) && x && typeof x === "object" && !Array.isArray(x)) {
@@ -209,7 +231,10 @@ export function restoreSecretReferences<T>(out: T, resolution: Pick<Resolution<u
 
 /** The text with every resolved value replaced by `***`. */
 function redact(text: string, values: readonly string[]): string {
-  return [...values].filter((v) => v.length > 0).sort((a, b) => b.length - a.length).reduce((acc, s) => (acc.includes(s) ? acc.split(s).join(REDACTED) : acc), text);
+  return [...values]
+    .filter((v) => v.length > 0)
+    .sort((a, b) => b.length - a.length)
+    .reduce((acc, s) => (acc.includes(s) ? acc.split(s).join(REDACTED) : acc), text);
 }
 
 /** Runs `fn`, rethrowing its error with no resolved value in the message or stack. */
@@ -234,7 +259,10 @@ function resolvedOrThrow<T>(inputs: T): Resolution<T> {
 type Bag = Record<string, unknown>;
 
 /** `check` with references: failures name the field and the reference; the inputs returned hold the references. */
-export async function checkWithReferences<R extends { inputs?: unknown; failures?: ReferenceFailure[] }>(news: Bag, check: (resolved: Bag) => Promise<R>): Promise<R> {
+export async function checkWithReferences<R extends { inputs?: unknown; failures?: ReferenceFailure[] }>(
+  news: Bag,
+  check: (resolved: Bag) => Promise<R>,
+): Promise<R> {
   const r = resolveSecretReferences(news);
   if (r.failures.length > 0) return { failures: r.failures } as R;
   const out = await guarded(r.values, () => check(r.value));
@@ -254,7 +282,11 @@ export async function createWithReferences<R extends { outs?: unknown }>(inputs:
 }
 
 /** `update` with references (the old outputs hold references too). */
-export async function updateWithReferences<R extends { outs?: unknown }>(olds: Bag, news: Bag, update: (olds: Bag, resolved: Bag) => Promise<R>): Promise<R> {
+export async function updateWithReferences<R extends { outs?: unknown }>(
+  olds: Bag,
+  news: Bag,
+  update: (olds: Bag, resolved: Bag) => Promise<R>,
+): Promise<R> {
   const r = resolvedOrThrow(news);
   const o = resolveSecretReferences(olds);
   const values = [...r.values, ...o.values];
@@ -263,7 +295,10 @@ export async function updateWithReferences<R extends { outs?: unknown }>(olds: B
 }
 
 /** `read` (refresh) with references: the props and inputs read back hold the references. */
-export async function readWithReferences<R extends { props?: unknown; inputs?: unknown }>(props: Bag, read: (resolved: Bag) => Promise<R>): Promise<R> {
+export async function readWithReferences<R extends { props?: unknown; inputs?: unknown }>(
+  props: Bag,
+  read: (resolved: Bag) => Promise<R>,
+): Promise<R> {
   const r = resolvedOrThrow(props);
   const out = await guarded(r.values, () => read(r.value));
   if (r.found.length === 0) return out;

@@ -156,7 +156,11 @@ function connectOnce(
         return settle(
           new TransportError(
             "auth-failed",
-            `Authentication to ${label} failed (methods tried: ${authMethods(c).map((m) => m.type).join(", ") || "none"}). ` +
+            `Authentication to ${label} failed (methods tried: ${
+              authMethods(c)
+                .map((m) => m.type)
+                .join(", ") || "none"
+            }). ` +
               `Check [user], [password], [privateKey]/[privateKeyPassword] or the agent's keys, and that the account may log in over SSH.`,
             { host: label, fingerprint },
           ),
@@ -246,12 +250,7 @@ async function connectVerified(
 }
 
 /** One attempt at the whole chain (jump host, then target). */
-async function dialOnce(
-  c: ResolvedConnection,
-  label: string,
-  logger: TransportLogger,
-  redact: Redactor,
-): Promise<DialedConnection> {
+async function dialOnce(c: ResolvedConnection, label: string, logger: TransportLogger, redact: Redactor): Promise<DialedConnection> {
   let jump: Client | undefined;
   if (c.proxy) {
     const jumpLabel = `${c.proxy.user}@${c.proxy.host}:${c.proxy.port} (jump host)`;

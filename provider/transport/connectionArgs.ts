@@ -168,7 +168,8 @@ function resolveOne(
   let hostKey: HostKeyPin | undefined;
   if (c.hostKey !== undefined) {
     const pin = parseHostKeyPin(c.hostKey);
-    if ("error" in pin) problems.push({ property: `${prefix}.hostKey`, reason: `[${prefix}.hostKey] got ${show("hostKey", c.hostKey)}: ${pin.error}.` });
+    if ("error" in pin)
+      problems.push({ property: `${prefix}.hostKey`, reason: `[${prefix}.hostKey] got ${show("hostKey", c.hostKey)}: ${pin.error}.` });
     else hostKey = pin;
   }
   if (c.hostKey !== undefined && c.insecureSkipHostKeyCheck) {
@@ -183,7 +184,10 @@ function resolveOne(
       const encrypted = /encrypted|passphrase|decrypt|bad/i.test(parsed.message);
       problems.push(
         encrypted
-          ? { property: `${prefix}.privateKeyPassword`, reason: `[${prefix}.privateKeyPassword] (value hidden) does not decrypt [${prefix}.privateKey]: give the key's passphrase.` }
+          ? {
+              property: `${prefix}.privateKeyPassword`,
+              reason: `[${prefix}.privateKeyPassword] (value hidden) does not decrypt [${prefix}.privateKey]: give the key's passphrase.`,
+            }
           : {
               property: `${prefix}.privateKey`,
               reason: `[${prefix}.privateKey] (value hidden) is not a private key ssh2 can read: give the OpenSSH or PEM key text, not a path or a public key.`,
@@ -236,7 +240,9 @@ function resolve(
   env: NodeJS.ProcessEnv,
 ): { connection: ResolvedConnection } | { problems: ConnectionProblem[] } {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    return { problems: [{ property: prefix, reason: `[${prefix}] got ${show("", input)}: give an object with host, user and credentials.` }] };
+    return {
+      problems: [{ property: prefix, reason: `[${prefix}] got ${show("", input)}: give an object with host, user and credentials.` }],
+    };
   }
   const parsed = connectionArgsSchema.safeParse(input);
   if (!parsed.success) return { problems: describeIssues(parsed.error.issues, input, prefix) };
@@ -251,11 +257,7 @@ function resolve(
  * Validates connection arguments and applies defaults. Throws a `TransportError` with code
  * `invalid-connection-args` listing every problem.
  */
-export function resolveConnectionArgs(
-  input: unknown,
-  prefix = "connection",
-  env: NodeJS.ProcessEnv = process.env,
-): ResolvedConnection {
+export function resolveConnectionArgs(input: unknown, prefix = "connection", env: NodeJS.ProcessEnv = process.env): ResolvedConnection {
   const r = resolve(input, prefix, env);
   if ("problems" in r) {
     throw new TransportError("invalid-connection-args", `Invalid connection arguments:\n  ${r.problems.map((p) => p.reason).join("\n  ")}`);

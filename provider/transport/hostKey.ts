@@ -10,14 +10,7 @@ export type HostKeyPin =
   | { readonly kind: "fingerprint"; readonly fingerprint: string };
 
 /** Key types an OpenSSH public key line may name. */
-const KEY_TYPES = new Set([
-  "ssh-ed25519",
-  "ssh-rsa",
-  "ecdsa-sha2-nistp256",
-  "ecdsa-sha2-nistp384",
-  "ecdsa-sha2-nistp521",
-  "ssh-dss",
-]);
+const KEY_TYPES = new Set(["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-dss"]);
 
 /** `SHA256:<unpadded base64>` of a public key blob, as `ssh-keygen -l` prints it. */
 export function fingerprintOf(blob: Buffer): string {

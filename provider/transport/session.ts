@@ -159,11 +159,15 @@ class PooledSession implements Session {
         stream = await openExec(lease, openTimeoutMs);
       } catch (e) {
         const notStarted = (why: string) =>
-          new TransportError("connect-failed", `Could not start ${request.operation} on ${this.label}: ${why} The operation did not start.`, {
-            host: this.label,
-            operation: request.operation,
-            mayHaveRun: false,
-          });
+          new TransportError(
+            "connect-failed",
+            `Could not start ${request.operation} on ${this.label}: ${why} The operation did not start.`,
+            {
+              host: this.label,
+              operation: request.operation,
+              mayHaveRun: false,
+            },
+          );
         if (e instanceof ChannelOpenTimeout) {
           lease.retire();
           throw notStarted(
@@ -226,7 +230,8 @@ class PooledSession implements Session {
               "deadline-exceeded",
               `${operation} on ${host} did not finish within ${deadlineSeconds} s; the channel was closed but the operation ` +
                 `may still be running on the host. Check the host (running processes, the installer log, service states) ` +
-                `before running it again.` + (stderrTail ? ` stderr: ${stderrTail}` : ""),
+                `before running it again.` +
+                (stderrTail ? ` stderr: ${stderrTail}` : ""),
               { host, operation, stderrTail, mayHaveRun: true },
             ),
           );
@@ -240,7 +245,8 @@ class PooledSession implements Session {
               "connection-lost",
               `The connection to ${host} dropped while ${operation} was running: the operation may have run, partly or ` +
                 `completely. It was not retried. Check the host's state (installed version, services, the operation's log) ` +
-                `before running it again.` + (stderrTail ? ` stderr: ${stderrTail}` : ""),
+                `before running it again.` +
+                (stderrTail ? ` stderr: ${stderrTail}` : ""),
               { host, operation, stderrTail, mayHaveRun: true },
             ),
           );

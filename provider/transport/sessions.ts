@@ -24,7 +24,11 @@ export const sshSessions: SessionFactory = {
     if (purpose === "changing") return openSession(connection);
     const limit = typeof connection.dialErrorLimit === "number" ? connection.dialErrorLimit : 10;
     const perDial = typeof connection.perDialTimeout === "number" && connection.perDialTimeout > 0 ? connection.perDialTimeout : 15;
-    return openSession({ ...connection, dialErrorLimit: Math.min(limit, PLANNING_DIAL_LIMIT), perDialTimeout: Math.min(perDial, PLANNING_PER_DIAL_SECONDS) });
+    return openSession({
+      ...connection,
+      dialErrorLimit: Math.min(limit, PLANNING_DIAL_LIMIT),
+      perDialTimeout: Math.min(perDial, PLANNING_PER_DIAL_SECONDS),
+    });
   },
 };
 

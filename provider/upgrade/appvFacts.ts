@@ -35,7 +35,11 @@ export async function readAppVHost(session: Session, opts: AppVReadOptions): Pro
   // The Management Web Service is an IIS application: its pool, found live by the application's folder, is what serves.
   if (!pool.ok) {
     if (isHostKeyError(pool.error)) throw pool.error;
-    return { ...facts, serviceStatus: "missing", serviceDisplayName: `IIS application pool (not readable: ${reasonOf(pool.error).split("\n")[0]})` };
+    return {
+      ...facts,
+      serviceStatus: "missing",
+      serviceDisplayName: `IIS application pool (not readable: ${reasonOf(pool.error).split("\n")[0]})`,
+    };
   }
   const r = pool.value.result;
   const app = r.applications[0];

@@ -101,7 +101,8 @@ export function isBelow(live: string | undefined, target: string): boolean {
 
 /** Facts that stop any work on a host. */
 function hostBlock(facts: AppVHostFacts): Blocked | undefined {
-  if (!facts.reachable) return { code: "host-unreachable", reason: `${facts.host} could not be reached: ${facts.unreachableReason ?? "no answer"}` };
+  if (!facts.reachable)
+    return { code: "host-unreachable", reason: `${facts.host} could not be reached: ${facts.unreachableReason ?? "no answer"}` };
   if (!facts.liveVersion) {
     return {
       code: "not-installed",
@@ -111,7 +112,10 @@ function hostBlock(facts: AppVHostFacts): Blocked | undefined {
     };
   }
   if (!parsed(facts.liveVersion)) {
-    return { code: "live-version-unparseable", reason: `${facts.host} reports App-V version "${facts.liveVersion}", which is not an App-V version` };
+    return {
+      code: "live-version-unparseable",
+      reason: `${facts.host} reports App-V version "${facts.liveVersion}", which is not an App-V version`,
+    };
   }
   return undefined;
 }
@@ -138,7 +142,11 @@ export function planAppVServer(facts: AppVHostFacts, intent: AppVServerIntent): 
   }
   const steps: PlannedStep[] = [
     { name: "preflight", host, detail: "check administrator rights, the setup's SHA-256, the maintenance window and the time budget" },
-    { name: "install", host, detail: `run ${intent.installerPath} silently: ${formatAppVVersion(parsed(facts.liveVersion!)!)} -> ${intent.targetVersion}` },
+    {
+      name: "install",
+      host,
+      detail: `run ${intent.installerPath} silently: ${formatAppVVersion(parsed(facts.liveVersion!)!)} -> ${intent.targetVersion}`,
+    },
     ...(intent.hasService === false ? [] : [{ name: "wait-service" as const, host, detail: `wait for "${service}" to run` }]),
     { name: "verify-version", host, detail: `verify the installed version is ${intent.targetVersion}` },
   ];
@@ -153,7 +161,14 @@ export function planAppVServer(facts: AppVHostFacts, intent: AppVServerIntent): 
  */
 export function schemaUpgraded(members: readonly AppVMemberFacts[], database: AppVDatabaseFacts, target: string): boolean {
   if (database.schemaVersion && parsed(database.schemaVersion)) return !isBelow(database.schemaVersion, target);
-  return members.some((m) => m.role !== "streaming" && m.reachable && m.liveVersion !== undefined && parsed(m.liveVersion) !== undefined && !isBelow(m.liveVersion, target));
+  return members.some(
+    (m) =>
+      m.role !== "streaming" &&
+      m.reachable &&
+      m.liveVersion !== undefined &&
+      parsed(m.liveVersion) !== undefined &&
+      !isBelow(m.liveVersion, target),
+  );
 }
 
 /**
@@ -207,7 +222,10 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
   });
 
   const upgraded = schemaUpgraded(members, database, intent.targetVersion);
-  const toStop = members.filter((m) => (upgraded ? isBelow(m.liveVersion, intent.targetVersion) : true) && m.serviceStatus !== "Stopped" && m.serviceStatus !== "missing");
+  const toStop = members.filter(
+    (m) =>
+      (upgraded ? isBelow(m.liveVersion, intent.targetVersion) : true) && m.serviceStatus !== "Stopped" && m.serviceStatus !== "missing",
+  );
   // Users first ("How to Upgrade the Servers and System Components" note 1): every server about to be stopped waits for its clients before any service stops.
   const drains: PlannedStep[] = toStop.flatMap((m): PlannedStep[] => {
     const c = m.clientSessions;
@@ -223,32 +241,64 @@ export function planAppVFarm(members: readonly AppVMemberFacts[], database: AppV
       },
     ];
   });
-  const steps: PlannedStep[] = [...drains, ...toStop.map((m): PlannedStep => ({
-    name: "stop-services",
-    host: m.host,
-    detail: `stop "${m.serviceDisplayName ?? m.service}" on ${m.name} (it is ${m.serviceStatus ?? "unknown"}): ${upgraded ? "it cannot serve the upgraded schema" : "every server sharing the database goes offline before the schema upgrade"}`,
-  }))];
+  const steps: PlannedStep[] = [
+    ...drains,
+    ...toStop.map((m): PlannedStep => ({
+      name: "stop-services",
+      host: m.host,
+      detail: `stop "${m.serviceDisplayName ?? m.service}" on ${m.name} (it is ${m.serviceStatus ?? "unknown"}): ${upgraded ? "it cannot serve the upgraded schema" : "every server sharing the database goes offline before the schema upgrade"}`,
+    })),
+  ];
   if (!upgraded && intent.backupPath) {
-    steps.push({ name: "backup-database", host: intent.sqlHost, detail: `full backup of ${database.label} to ${intent.backupPath} on ${intent.sqlHost} (BACKUP DATABASE ... WITH INIT)` });
-    steps.push({ name: "verify-backup", host: intent.sqlHost, detail: `verify ${intent.backupPath} (RESTORE VERIFYONLY) before any server is upgraded` });
+    steps.push({
+      name: "backup-database",
+      host: intent.sqlHost,
+      detail: `full backup of ${database.label} to ${intent.backupPath} on ${intent.sqlHost} (BACKUP DATABASE ... WITH INIT)`,
+    });
+    steps.push({
+      name: "verify-backup",
+      host: intent.sqlHost,
+      detail: `verify ${intent.backupPath} (RESTORE VERIFYONLY) before any server is upgraded`,
+    });
   }
   if (notReady.length > 0) {
-    return { steps, blocked: { code: "server-not-ready", reason: `not every server can be upgraded, so no service is stopped: ${notReady.join("; ")}` } };
+    return {
+      steps,
+      blocked: { code: "server-not-ready", reason: `not every server can be upgraded, so no service is stopped: ${notReady.join("; ")}` },
+    };
   }
   // "How to Upgrade the Servers and System Components" step 7: the schema upgrade needs the database administrative credentials; credentials SQL refuses would
   // fail the first setup after every service is stopped.
   if (!upgraded && intent.adminLogin && !intent.adminLogin.ok) {
-    return { steps, blocked: { code: "database-credentials", reason: `[${intent.adminLogin.property}] ${intent.adminLogin.reason}; no service is stopped` } };
+    return {
+      steps,
+      blocked: {
+        code: "database-credentials",
+        reason: `[${intent.adminLogin.property}] ${intent.adminLogin.reason}; no service is stopped`,
+      },
+    };
   }
   // Without a backup nothing is done on the database, so an unreachable SQL Server blocks only a run that backs up.
   if (!upgraded && intent.backupPath && !database.reachable) {
-    return { steps, blocked: { code: "database-unreachable", reason: `the database ${database.label} could not be read: ${database.error ?? "no answer"}; the backup cannot be taken` } };
+    return {
+      steps,
+      blocked: {
+        code: "database-unreachable",
+        reason: `the database ${database.label} could not be read: ${database.error ?? "no answer"}; the backup cannot be taken`,
+      },
+    };
   }
   // "How to Upgrade the Servers and System Components": "all those servers must be taken offline while the database is being upgraded": a server on the database
   // that the program does not declare would stay online through the schema upgrade.
   const clients = intent.databaseClients;
   if (!upgraded && clients && "error" in clients) {
-    return { steps, blocked: { code: "database-sessions-unreadable", reason: `[database] the sessions on ${database.label} could not be read, so servers sharing it that are not declared cannot be ruled out: ${clients.error}; no service is stopped` } };
+    return {
+      steps,
+      blocked: {
+        code: "database-sessions-unreadable",
+        reason: `[database] the sessions on ${database.label} could not be read, so servers sharing it that are not declared cannot be ruled out: ${clients.error}; no service is stopped`,
+      },
+    };
   }
   if (!upgraded && clients && "undeclared" in clients && clients.undeclared.length > 0) {
     const hosts = clients.undeclared.map((c) => `${c.hostName} (${c.programName || "unknown program"})`).join(", ");
@@ -277,10 +327,18 @@ export interface FarmBudget {
  * below the target. Once the preparation stops the farm, stopping half-way leaves it down ("How to Upgrade the Servers and System Components": "all those servers
  * must be taken offline while the database is being upgraded"), so the window must hold all of it, not one server.
  */
-export function farmBudget(members: readonly AppVMemberFacts[], target: string, perServerMinutes: number, declaredMinutes?: number): FarmBudget {
+export function farmBudget(
+  members: readonly AppVMemberFacts[],
+  target: string,
+  perServerMinutes: number,
+  declaredMinutes?: number,
+): FarmBudget {
   if (declaredMinutes !== undefined) return { minutes: declaredMinutes, basis: "farmTimeBudgetMinutes" };
   const below = members.filter((m) => isBelow(m.liveVersion, target)).length;
-  return { minutes: below * perServerMinutes, basis: `${below} server${below === 1 ? "" : "s"} below the target, ${perServerMinutes} minutes each` };
+  return {
+    minutes: below * perServerMinutes,
+    basis: `${below} server${below === 1 ? "" : "s"} below the target, ${perServerMinutes} minutes each`,
+  };
 }
 
 /** The server whose setup upgrades the schema: the first database member (not a streaming server) below the target. */
@@ -292,14 +350,20 @@ export function schemaServerOf(members: readonly AppVMemberFacts[], target: stri
  * Whether the window holds the whole farm from `hostNow` (the host's clock): `refusal` when it is closed or closes before
  * the farm's budget is spent, otherwise `fits` (a line for preview), or neither when no window is declared.
  */
-export function farmWindowVerdict(window: MaintenanceWindow | undefined, hostNow: string | undefined, budget: FarmBudget): { refusal?: string; fits?: string } {
+export function farmWindowVerdict(
+  window: MaintenanceWindow | undefined,
+  hostNow: string | undefined,
+  budget: FarmBudget,
+): { refusal?: string; fits?: string } {
   if (!window || !hostNow) return {};
   const now = new Date(hostNow);
   const state = evaluateWindow(window, now);
   const desc = `the maintenance window (${describeWindow(window)})`;
   const budgetText = `the ${budget.minutes}-minute time budget of the farm (${budget.basis})`;
   if (!state.open) {
-    const next = state.nextOpen ? `; it next opens at ${state.nextOpen.toISOString()}` : "; it does not open again: change maintenanceWindow";
+    const next = state.nextOpen
+      ? `; it next opens at ${state.nextOpen.toISOString()}`
+      : "; it does not open again: change maintenanceWindow";
     return { refusal: `${desc} is closed at ${now.toISOString()} by the host's clock${next}` };
   }
   if (state.closesAt && state.closesAt.getTime() - now.getTime() < budget.minutes * 60_000) {
@@ -309,11 +373,18 @@ export function farmWindowVerdict(window: MaintenanceWindow | undefined, hostNow
         "and once the schema is upgraded stopping half-way leaves the farm down; start in a longer window, or lower timeBudgetMinutes or set farmTimeBudgetMinutes if the farm is faster",
     };
   }
-  return { fits: `${desc} closes at ${state.closesAt ? state.closesAt.toISOString() : "never"}: the farm's ${budget.minutes}-minute budget fits (${budget.basis})` };
+  return {
+    fits: `${desc} closes at ${state.closesAt ? state.closesAt.toISOString() : "never"}: the farm's ${budget.minutes}-minute budget fits (${budget.basis})`,
+  };
 }
 
 /** The lines preview shows for the farm's order of servers: who upgrades the schema and who follows. */
-export function describeFarmOrder(members: readonly AppVMemberFacts[], database: AppVDatabaseFacts, target: string, parallelAfterFirst: boolean): string[] {
+export function describeFarmOrder(
+  members: readonly AppVMemberFacts[],
+  database: AppVDatabaseFacts,
+  target: string,
+  parallelAfterFirst: boolean,
+): string[] {
   const below = members.filter((m) => isBelow(m.liveVersion, target));
   if (below.length === 0) return [];
   const upgraded = schemaUpgraded(members, database, target);
@@ -333,7 +404,11 @@ export function describeFarmOrder(members: readonly AppVMemberFacts[], database:
 export function planAppVFarmCompletion(members: readonly AppVMemberFacts[], target: string): Plan {
   const steps: PlannedStep[] = members
     .filter((m) => m.reachable && m.serviceStatus !== "Running")
-    .map((m) => ({ name: "start-service", host: m.host, detail: `start "${m.serviceDisplayName ?? m.service}" on ${m.name} (it is ${m.serviceStatus ?? "unknown"})` }));
+    .map((m) => ({
+      name: "start-service",
+      host: m.host,
+      detail: `start "${m.serviceDisplayName ?? m.service}" on ${m.name} (it is ${m.serviceStatus ?? "unknown"})`,
+    }));
   const unreachable = members.filter((m) => !m.reachable);
   if (unreachable.length > 0) {
     return { steps, blocked: { code: "host-unreachable", reason: `${unreachable.map((m) => m.name).join(", ")} could not be reached` } };
@@ -344,7 +419,11 @@ export function planAppVFarmCompletion(members: readonly AppVMemberFacts[], targ
       code: "servers-behind",
       reason: `${behind.map((m) => `${m.name} (${m.liveVersion ?? "unknown"})`).join(", ")} ${behind.length === 1 ? "does" : "do"} not run ${target} yet; each server's service starts after its own setup, and the completion checks every one once all are done`,
     };
-    const all = members.map((m) => ({ name: "start-service" as const, host: m.host, detail: `make sure "${m.serviceDisplayName ?? m.service}" runs on ${m.name}` }));
+    const all = members.map((m) => ({
+      name: "start-service" as const,
+      host: m.host,
+      detail: `make sure "${m.serviceDisplayName ?? m.service}" runs on ${m.name}`,
+    }));
     return { steps: all, blocked: waiting, after: `every server of the farm reaches ${target}` };
   }
   return { steps };

@@ -76,16 +76,27 @@ export async function farmStateText(inputs: AppVServerInputs, session: Session, 
     const done = (farm.done ?? []).find((d) => d.name === name);
     if (done) servers.push(`${name}: ${versionOf(done.version)}, service ${done.service ?? "unknown"} (upgraded)`);
     else if (name === self) {
-      servers.push(live?.reachable ? `${name}: ${versionText(live)}, service ${live.serviceStatus ?? "unknown"} (read after the failure)` : `${name}: unknown (${unreadable})`);
-    } else if (laterNames.includes(name)) servers.push(`${name}: ${farm.before?.[name] ?? "below the target"} when prepared, service Stopped by the preparation until its turn`);
+      servers.push(
+        live?.reachable
+          ? `${name}: ${versionText(live)}, service ${live.serviceStatus ?? "unknown"} (read after the failure)`
+          : `${name}: unknown (${unreadable})`,
+      );
+    } else if (laterNames.includes(name))
+      servers.push(
+        `${name}: ${farm.before?.[name] ?? "below the target"} when prepared, service Stopped by the preparation until its turn`,
+      );
     else if (!doneNames.has(name)) servers.push(`${name}: upgrading beside ${self} (its own resource reports its state)`);
   }
-  const stopped = [`${self}: ${appvServiceCommand("Start", inputs.role, service, live?.appPool, webPathOf(inputs.role, inputs.overrides))}`, ...(farm.later ?? [])];
+  const stopped = [
+    `${self}: ${appvServiceCommand("Start", inputs.role, service, live?.appPool, webPathOf(inputs.role, inputs.overrides))}`,
+    ...(farm.later ?? []),
+  ];
   const upgraded = !(isFirst && beforeInstallDone) && farm.schemaServer !== undefined;
   const resume =
     "To resume: fix the cause, then run `pulumi up`: it re-reads every server and goes on from where each one is (no second backup, no setup run twice), " +
     "and each server's service starts as soon as its own setup is done";
-  if (!upgraded) return ` Farm ${farm.name} (${farm.database}): ${servers.join("; ")}. ${cap(backup)}; ${schema}. ${resume}. Otherwise, to bring service back without upgrading, run on each stopped server: ${stopped.join("; ")}.`;
+  if (!upgraded)
+    return ` Farm ${farm.name} (${farm.database}): ${servers.join("; ")}. ${cap(backup)}; ${schema}. ${resume}. Otherwise, to bring service back without upgrading, run on each stopped server: ${stopped.join("; ")}.`;
   // This server runs the target once its setup completed (a failed setup rolls back).
   const selfUpgraded = live?.liveVersion !== undefined && !isBelow(live.liveVersion, inputs.targetVersion);
   const onTarget = [...(farm.done ?? []).map((d) => d.name), ...(selfUpgraded ? [self] : [])];
@@ -168,4 +179,3 @@ export function overrunText(farm: string, window: MaintenanceWindow | undefined,
   if (evaluateWindow(window, now).open) return undefined;
   return `farm ${farm} finished at ${now.toISOString()}, after the maintenance window closed: the rollout overran it (${describeWindow(window)}); once the schema was upgraded it ran to the end rather than leave the farm down`;
 }
-

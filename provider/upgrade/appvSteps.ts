@@ -57,14 +57,29 @@ export async function setAppVServiceState(
   onLine: (line: string) => void,
 ): Promise<{ status: string; displayName: string }> {
   if (member.role === "management-service") {
-    if (!member.appPool) throw new Error(`no IIS application under '${member.webPath ?? APPV_WEB_APPLICATION_PATH}' was found on ${host}; set overrides.webApplicationPath to the Management Web Service's folder`);
-    const r = (await setWebAppPoolState(session, { name: member.appPool, state: wanted === "Running" ? "Started" : "Stopped", timeoutSeconds }, { onLine, deadlineSeconds: timeoutSeconds / scale + 60 })).result;
+    if (!member.appPool)
+      throw new Error(
+        `no IIS application under '${member.webPath ?? APPV_WEB_APPLICATION_PATH}' was found on ${host}; set overrides.webApplicationPath to the Management Web Service's folder`,
+      );
+    const r = (
+      await setWebAppPoolState(
+        session,
+        { name: member.appPool, state: wanted === "Running" ? "Started" : "Stopped", timeoutSeconds },
+        { onLine, deadlineSeconds: timeoutSeconds / scale + 60 },
+      )
+    ).result;
     return { status: r.state === "Started" ? "Running" : "Stopped", displayName: `IIS application pool '${r.name}'` };
   }
   if (wanted === "Running") return ensureServiceRunning(session, host, member.service, timeoutSeconds, scale, onLine);
   const found = (await getServiceState(session, { displayNames: [member.service] })).result.services[0];
   if (!found) throw new Error(`no service matching "${member.service}" exists on ${host}; set overrides.serviceDisplayName`);
-  const r = (await setServiceState(session, { displayName: found.displayName, state: wanted, timeoutSeconds }, { onLine, deadlineSeconds: timeoutSeconds / scale + 60 })).result;
+  const r = (
+    await setServiceState(
+      session,
+      { displayName: found.displayName, state: wanted, timeoutSeconds },
+      { onLine, deadlineSeconds: timeoutSeconds / scale + 60 },
+    )
+  ).result;
   return { status: r.status, displayName: r.displayName };
 }
 
@@ -76,7 +91,6 @@ export function followsSchemaUpgrade(inputs: AppVServerInputs): boolean {
   const farm = inputs.farm;
   return !!farm?.schemaServer && (farm.self ?? inputs.resourceName) !== farm.schemaServer;
 }
-
 
 /** Runs one step of an App-V server's plan; `onLine` prints a host's progress line, `note` a line of the resource. */
 export async function runAppVServerStep(
@@ -98,7 +112,9 @@ export async function runAppVServerStep(
       const closed = windowVerdict(window, facts.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_APPV_TIME_BUDGET_MINUTES);
       if (closed && followsSchemaUpgrade(inputs)) {
         // "How to Upgrade the Servers and System Components" (App-V 4.5): the farm is offline until its servers are upgraded; once the schema is, the rollout runs to the end.
-        note(`overrun: ${closed}; going on because the schema of ${inputs.farm!.database} was upgraded by ${inputs.farm!.schemaServer} and stopping now would leave the farm down`);
+        note(
+          `overrun: ${closed}; going on because the schema of ${inputs.farm!.database} was upgraded by ${inputs.farm!.schemaServer} and stopping now would leave the farm down`,
+        );
       } else if (closed) throw new Error(closed);
       return;
     }
@@ -107,8 +123,13 @@ export async function runAppVServerStep(
       // "How to Upgrade the Servers and System Components" (App-V 4.5), step 7: the setup that upgrades the schema gets the database administrative credentials, as secrets.
       const admin = inputs.databaseAdmin;
       const adminArgs = appvDbAdminArguments(admin !== undefined, inputs.overrides?.databaseAdminProperties ?? APPV_DB_ADMIN_PROPERTIES);
-      const template = (inputs.installer.arguments ?? APPV_SERVER_ARGUMENTS).split("{{log}}").join(log).split("{{dbAdmin}}").join(adminArgs);
-      const secrets = admin && template.includes("{{secret:dbAdmin") ? { dbAdminUser: admin.user, dbAdminPassword: admin.password } : undefined;
+      const template = (inputs.installer.arguments ?? APPV_SERVER_ARGUMENTS)
+        .split("{{log}}")
+        .join(log)
+        .split("{{dbAdmin}}")
+        .join(adminArgs);
+      const secrets =
+        admin && template.includes("{{secret:dbAdmin") ? { dbAdminUser: admin.user, dbAdminPassword: admin.password } : undefined;
       await runInstaller(
         session,
         step.host,
@@ -171,10 +192,21 @@ export function sqlSecrets(inputs: AppVFarmInputs): { sqlUser: string; sqlPasswo
 }
 
 /** The App-V clients connected to a server now (`Get-ClientSessions`); the web service has no streaming clients. */
-export async function readClientSessions(inputs: AppVFarmInputs, role: AppVRole, session: Session, deadlineSeconds?: number): Promise<AppVMemberFacts["clientSessions"]> {
+export async function readClientSessions(
+  inputs: AppVFarmInputs,
+  role: AppVRole,
+  session: Session,
+  deadlineSeconds?: number,
+): Promise<AppVMemberFacts["clientSessions"]> {
   if (role === "management-service") return undefined;
   try {
-    const r = (await getClientSessions(session, { ports: [...(inputs.userSessions?.ports ?? APPV_CLIENT_PORTS)] }, { body: inputs.userSessions?.script, deadlineSeconds })).result;
+    const r = (
+      await getClientSessions(
+        session,
+        { ports: [...(inputs.userSessions?.ports ?? APPV_CLIENT_PORTS)] },
+        { body: inputs.userSessions?.script, deadlineSeconds },
+      )
+    ).result;
     return { remotes: r.connections.map((c) => c.remoteAddress) };
   } catch (e) {
     if (isHostKeyError(e)) throw e;
@@ -187,9 +219,15 @@ export async function readClientSessions(inputs: AppVFarmInputs, role: AppVRole,
  * to `userSessions.drainMinutes` of host time; then stops anyway with `userSessions.proceed`, or refuses before any
  * service is stopped (the drains run before every stop).
  */
-export async function drainClientSessions(inputs: AppVFarmInputs, m: AppVMemberFacts, session: Session, scale: number, onLine: (line: string) => void): Promise<void> {
+export async function drainClientSessions(
+  inputs: AppVFarmInputs,
+  m: AppVMemberFacts,
+  session: Session,
+  scale: number,
+  onLine: (line: string) => void,
+): Promise<void> {
   const limitMs = ((inputs.userSessions?.drainMinutes ?? DEFAULT_USER_SESSION_DRAIN_MINUTES) * 60_000) / scale;
-  const pollMs = Math.max(50, (30_000 / scale));
+  const pollMs = Math.max(50, 30_000 / scale);
   const started = Date.now();
   let remotes: string[];
   for (;;) {
@@ -208,7 +246,9 @@ export async function drainClientSessions(inputs: AppVFarmInputs, m: AppVMemberF
     onLine(`${which}: stopping anyway, as userSessions.proceed says; those users lose their sessions`);
     return;
   }
-  throw new Error(`${which}; no service was stopped: ask the users to close their virtual applications, raise userSessions.drainMinutes, or set userSessions.proceed`);
+  throw new Error(
+    `${which}; no service was stopped: ask the users to close their virtual applications, raise userSessions.drainMinutes, or set userSessions.proceed`,
+  );
 }
 
 /** What the farm's steps did as they ran: the servers stopped, the backup taken and verified. */
@@ -238,7 +278,15 @@ export async function runFarmStep(
       const wanted = step.name === "stop-services" ? "Stopped" : "Running";
       const session = sessions.get(m!.name)!;
       const declared = inputs.servers.find((x) => x.name === m!.name);
-      const r = await setAppVServiceState(session, m!.host, { role: m!.role, service: m!.service, appPool: m!.appPool, webPath: webPathOf(m!.role, declared?.overrides) }, wanted, timeoutSeconds, scale, onLine);
+      const r = await setAppVServiceState(
+        session,
+        m!.host,
+        { role: m!.role, service: m!.service, appPool: m!.appPool, webPath: webPathOf(m!.role, declared?.overrides) },
+        wanted,
+        timeoutSeconds,
+        scale,
+        onLine,
+      );
       m!.serviceStatus = r.status;
       m!.serviceDisplayName = r.displayName;
       if (wanted === "Stopped" && !stopped.includes(m!)) stopped.push(m!);
@@ -250,14 +298,27 @@ export async function runFarmStep(
     }
     case "backup-database": {
       backup.taken = true;
-      const r = (await invokeSqlBackup(db!, { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), backupPath: backup.path!, secrets: sqlSecrets(inputs) }, { onLine, deadlineSeconds: 3600 / Math.max(1, scale) + 120 })).result;
+      const r = (
+        await invokeSqlBackup(
+          db!,
+          { sqlServer: inputs.database!.sqlServer, database: databaseName(inputs), backupPath: backup.path!, secrets: sqlSecrets(inputs) },
+          { onLine, deadlineSeconds: 3600 / Math.max(1, scale) + 120 },
+        )
+      ).result;
       backup.path = r.backupPath;
       onLine(`full backup written: ${r.backupPath} (${r.sizeBytes} bytes)`);
       return;
     }
     case "verify-backup": {
-      const r = (await testSqlBackup(db!, { sqlServer: inputs.database!.sqlServer, backupPath: backup.path!, secrets: sqlSecrets(inputs) }, { onLine })).result;
-      if (!r.valid) throw new Error(`RESTORE VERIFYONLY rejected ${backup.path}: ${r.message}; no server was upgraded without a usable backup`);
+      const r = (
+        await testSqlBackup(
+          db!,
+          { sqlServer: inputs.database!.sqlServer, backupPath: backup.path!, secrets: sqlSecrets(inputs) },
+          { onLine },
+        )
+      ).result;
+      if (!r.valid)
+        throw new Error(`RESTORE VERIFYONLY rejected ${backup.path}: ${r.message}; no server was upgraded without a usable backup`);
       backup.verified = true;
       onLine(`backup verified: ${r.message}`);
       return;

@@ -51,23 +51,39 @@ const MAX_WAIT_REAL_SECONDS = 120;
  * `up` does (it finds the run record and waits again, never starting a second one).
  */
 export async function runInstaller(session: Session, host: string, req: InstallRequest, onLine: LineSink): Promise<void> {
-  const waitSeconds = () => Math.max(0, Math.min(Math.floor((req.remainingMs() / 1000) * req.scale), MAX_WAIT_REAL_SECONDS * req.scale, 86_400));
+  const waitSeconds = () =>
+    Math.max(0, Math.min(Math.floor((req.remainingMs() / 1000) * req.scale), MAX_WAIT_REAL_SECONDS * req.scale, 86_400));
   const deadlineSeconds = (wait: number) => wait / req.scale + 60;
   const first = waitSeconds();
   const start = await startInstaller(
     session,
-    { product: req.product, target: req.target, path: req.path, argumentTemplate: req.argumentTemplate, logPath: req.logPath, waitSeconds: first, secrets: req.secrets },
+    {
+      product: req.product,
+      target: req.target,
+      path: req.path,
+      argumentTemplate: req.argumentTemplate,
+      logPath: req.logPath,
+      waitSeconds: first,
+      secrets: req.secrets,
+    },
     { onLine, body: req.startScript, deadlineSeconds: deadlineSeconds(first) },
   );
   const { started, previous } = start.result;
   let run: InstallerRun = start.result;
   const record = run.record;
-  if (!record) throw new Error(`Start-Installer on ${host} returned no run record for ${req.product}; an override of its body must return the record it wrote`);
+  if (!record)
+    throw new Error(
+      `Start-Installer on ${host} returned no run record for ${req.product}; an override of its body must return the record it wrote`,
+    );
   if (!started) {
-    onLine(`an installer started at ${record.startedUtc} (PID ${record.pid}) was still running: waiting for it instead of starting a second one`);
+    onLine(
+      `an installer started at ${record.startedUtc} (PID ${record.pid}) was still running: waiting for it instead of starting a second one`,
+    );
   } else if (previous?.record && previous.exitCode !== 0 && previous.exitCode !== 3010) {
     const how = previous.exitCode === null ? "without recording an exit code" : `with exit code ${previous.exitCode}`;
-    onLine(`the previous run, started at ${previous.record.startedUtc} (PID ${previous.record.pid}), ended ${how}; started the ${req.noun} again`);
+    onLine(
+      `the previous run, started at ${previous.record.startedUtc} (PID ${previous.record.pid}), ended ${how}; started the ${req.noun} again`,
+    );
   }
   while (run.running) {
     const wait = waitSeconds();
@@ -78,7 +94,8 @@ export async function runInstaller(session: Session, host: string, req: InstallR
           `The next \`pulumi up\` finds its run record and waits for it while it runs, never starting a second one, or reads how it ended`,
       );
     }
-    run = (await getInstallerRun(session, { product: req.product, waitSeconds: wait }, { onLine, deadlineSeconds: deadlineSeconds(wait) })).result;
+    run = (await getInstallerRun(session, { product: req.product, waitSeconds: wait }, { onLine, deadlineSeconds: deadlineSeconds(wait) }))
+      .result;
   }
   judgeInstallerRun(host, { ...run, record }, req.noun, onLine);
 }
@@ -105,7 +122,14 @@ export function judgeInstallerRun(host: string, run: InstallerRun & { record: In
 }
 
 /** Steps that change the host before the installer; skipped while an installer started earlier still runs. */
-const BEFORE_INSTALL: ReadonlySet<StepName> = new Set(["hook-before", "set-pairing-password", "prepare-ipsec", "stop-services", "backup-database", "verify-backup"]);
+const BEFORE_INSTALL: ReadonlySet<StepName> = new Set([
+  "hook-before",
+  "set-pairing-password",
+  "prepare-ipsec",
+  "stop-services",
+  "backup-database",
+  "verify-backup",
+]);
 
 /**
  * The plan while the host's run record names an installer still running (a connection lost, an `up` cancelled or a
@@ -143,8 +167,13 @@ export async function ensureServiceRunning(
 ): Promise<{ status: string; displayName: string }> {
   const found = (await getServiceState(session, { displayNames: [pattern] })).result.services[0];
   if (!found) throw new Error(`no service matching "${pattern}" exists on ${host}; set overrides.serviceDisplayName`);
-  const r = (await setServiceState(session, { displayName: found.displayName, state: "Running", timeoutSeconds }, { onLine, deadlineSeconds: timeoutSeconds / scale + 60 }))
-    .result;
+  const r = (
+    await setServiceState(
+      session,
+      { displayName: found.displayName, state: "Running", timeoutSeconds },
+      { onLine, deadlineSeconds: timeoutSeconds / scale + 60 },
+    )
+  ).result;
   return { status: r.status, displayName: r.displayName };
 }
 
@@ -156,10 +185,12 @@ export async function verifyInstalledVersion<V>(
 ): Promise<string> {
   const products = (await getInstalledProduct(session, { displayNameLike: [...opts.patterns] })).result.products;
   const target = opts.scheme.parse(opts.target)!;
-  const version = products.map((p) => p.displayVersion).find((v) => {
-    const parsed = opts.scheme.parse(v);
-    return parsed !== undefined && opts.scheme.compare(parsed, target) === 0;
-  });
+  const version = products
+    .map((p) => p.displayVersion)
+    .find((v) => {
+      const parsed = opts.scheme.parse(v);
+      return parsed !== undefined && opts.scheme.compare(parsed, target) === 0;
+    });
   if (!version) {
     const runs = products.map((p) => p.displayVersion).join(", ") || `no ${opts.product} version`;
     throw new Error(`the ${opts.noun} reported success but ${host} runs ${runs}, not ${opts.target}; read ${opts.logPath} on the host`);

@@ -26,7 +26,10 @@ export const guardInputSchema = z
     leaseMinutes: z.number().int().min(5, "must be at least 5 minutes").max(10_080, "must be at most a week (10080 minutes)").optional(),
     waitMinutes: z.number().min(0).max(1440, "must be at most 1440 minutes (a day)").optional(),
     /** The other members of this server's availability group. */
-    group: z.array(z.object({ name: z.string().min(1).max(255), connection: z.unknown() }).strict()).max(100).optional(),
+    group: z
+      .array(z.object({ name: z.string().min(1).max(255), connection: z.unknown() }).strict())
+      .max(100)
+      .optional(),
     /** Members leased by this same run may be out at once (Horizon 2203+ parallel Connection Servers). */
     sameRunMayBeOut: z.boolean().optional(),
   })
@@ -103,7 +106,12 @@ export function coordinationFor(c: CoordinationContext): RunCoordination {
     async hookAfterFailed(_step, err) {
       const message = err instanceof Error ? err.message : String(err);
       const exit = /exited with (-?\d+)/.exec(message);
-      await recordOwedHook(c.session, c.resource, { failedAt: new Date().toISOString(), exitCode: exit ? Number(exit[1]) : 1, output: [c.redact(message).slice(-400)] }, lease);
+      await recordOwedHook(
+        c.session,
+        c.resource,
+        { failedAt: new Date().toISOString(), exitCode: exit ? Number(exit[1]) : 1, output: [c.redact(message).slice(-400)] },
+        lease,
+      );
     },
     async hookAfterDone() {
       await clearOwedHook(c.session, c.resource);
@@ -121,7 +129,11 @@ export { RUN_ID };
  * step `hook-after` (owedHooks.ts), and a live lease of another run becomes a note, so preview shows both. A host whose
  * records cannot be read keeps the plan as it is (the lease step at `up` reads them again).
  */
-export async function withHostRecords(session: Session, plan: Plan, o: { resource: string; host: string; afterHookDeclared: boolean; deadlineSeconds?: number }): Promise<Plan> {
+export async function withHostRecords(
+  session: Session,
+  plan: Plan,
+  o: { resource: string; host: string; afterHookDeclared: boolean; deadlineSeconds?: number },
+): Promise<Plan> {
   let records;
   try {
     records = (await getRunLease(session, { deadlineSeconds: o.deadlineSeconds })).result;
@@ -131,9 +143,15 @@ export async function withHostRecords(session: Session, plan: Plan, o: { resourc
   let next = withOwedHook(plan, o.host, owedAfterHook(records.owedHooks, o.resource), o.afterHookDeclared);
   const l = records.lease;
   if (l && l.runId !== RUN_ID && !isExpired(l, records.utcNow)) {
-    next = { ...next, notes: [...(next.notes ?? []), `${o.host} is leased by ${describeLease(l)}: up will refuse this server until that run is done`] };
+    next = {
+      ...next,
+      notes: [...(next.notes ?? []), `${o.host} is leased by ${describeLease(l)}: up will refuse this server until that run is done`],
+    };
   } else if (l && l.runId !== RUN_ID) {
-    next = { ...next, notes: [...(next.notes ?? []), `${o.host} holds an expired lease of ${describeLease(l)}: up takes it over with a warning`] };
+    next = {
+      ...next,
+      notes: [...(next.notes ?? []), `${o.host} holds an expired lease of ${describeLease(l)}: up takes it over with a warning`],
+    };
   }
   return next;
 }
@@ -151,13 +169,24 @@ export interface GroupMember {
  * `Connection Servers: CS1 in service; CS2 "VMware Horizon View Connection Server" Stopped, leased by run ...`. Reads
  * every member live (`Get-MemberState`), never from remembered facts; a member that cannot be read says so.
  */
-export async function describeGroups(members: readonly GroupMember[], openMember: (connection: unknown) => Session, deadlineSeconds?: number): Promise<string[]> {
+export async function describeGroups(
+  members: readonly GroupMember[],
+  openMember: (connection: unknown) => Session,
+  deadlineSeconds?: number,
+): Promise<string[]> {
   const states = await Promise.all(
     members.map(async (m) => {
       try {
         const s = (await getMemberState(openMember(m.connection), { displayNameLike: [m.servicePattern] }, { deadlineSeconds })).result;
-        const lease = s.lease && !isExpired(s.lease, s.utcNow) ? `, leased by ${describeLease(s.lease)}${s.lease.out ? " (going out of service)" : ""}` : "";
-        const svc = !s.service ? "no product service" : s.service.status === "Running" ? "in service" : `"${s.service.displayName}" ${s.service.status}`;
+        const lease =
+          s.lease && !isExpired(s.lease, s.utcNow)
+            ? `, leased by ${describeLease(s.lease)}${s.lease.out ? " (going out of service)" : ""}`
+            : "";
+        const svc = !s.service
+          ? "no product service"
+          : s.service.status === "Running"
+            ? "in service"
+            : `"${s.service.displayName}" ${s.service.status}`;
         return `${s.computerName} ${svc}${lease}`;
       } catch (e) {
         return `${m.name} unreadable (${(e as Error).message.split("\n")[0].slice(0, 120)})`;
@@ -165,5 +194,11 @@ export async function describeGroups(members: readonly GroupMember[], openMember
     }),
   );
   const groups = [...new Set(members.map((m) => m.group))];
-  return groups.map((g) => `${g}: ${members.map((m, i) => (m.group === g ? states[i] : undefined)).filter(Boolean).join("; ")}`);
+  return groups.map(
+    (g) =>
+      `${g}: ${members
+        .map((m, i) => (m.group === g ? states[i] : undefined))
+        .filter(Boolean)
+        .join("; ")}`,
+  );
 }

@@ -55,9 +55,10 @@ const cache = new Map<string, Map<string, Entry>>();
 const counters = { sent: 0, reused: 0 };
 let now: () => number = () => Date.now();
 
-
 function digest(request: OperationRequest): string {
-  return createHash("sha256").update(`${request.operation}\n${request.script}\n${stable(request.params)}`).digest("hex");
+  return createHash("sha256")
+    .update(`${request.operation}\n${request.script}\n${stable(request.params)}`)
+    .digest("hex");
 }
 
 /** Forgets everything, resets the counters (tests); `clock` replaces Date.now. */

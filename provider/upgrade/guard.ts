@@ -46,19 +46,36 @@ function key(l: Pick<Lease, "since" | "runId">): string {
  * `sameRun` says whether members leased by this same run may be out too (Horizon 2203+ parallel Connection Servers).
  * Pure.
  */
-export function judgeGroup(own: Pick<Lease, "runId" | "since">, readings: readonly MemberReading[], opts: { sameRunMayBeOut?: boolean } = {}): GuardVerdict {
+export function judgeGroup(
+  own: Pick<Lease, "runId" | "since">,
+  readings: readonly MemberReading[],
+  opts: { sameRunMayBeOut?: boolean } = {},
+): GuardVerdict {
   for (const reading of readings) {
     // Named as the host names itself (its computer name), as every other message names hosts.
     const r = { ...reading, name: reading.state?.computerName || reading.name };
-    if (!r.state) return { go: false, member: r.name, reason: `${r.name} could not be read (${r.error ?? "no answer"}), so it cannot be known to be in service`, backOff: false };
+    if (!r.state)
+      return {
+        go: false,
+        member: r.name,
+        reason: `${r.name} could not be read (${r.error ?? "no answer"}), so it cannot be known to be in service`,
+        backOff: false,
+      };
     const lease = r.state.lease && !isExpired(r.state.lease, r.state.utcNow) ? r.state.lease : undefined;
     const sameRun = lease?.runId === own.runId;
     if (sameRun && opts.sameRunMayBeOut) continue;
     const svc = r.state.service;
-    if (!svc) return { go: false, member: r.name, reason: `${r.name} has no service of the product (it cannot serve users)`, backOff: false };
+    if (!svc)
+      return { go: false, member: r.name, reason: `${r.name} has no service of the product (it cannot serve users)`, backOff: false };
     if (svc.status !== "Running") {
       const by = lease && !sameRun ? `; it is leased by ${describeLease(lease)}` : "";
-      return { go: false, member: r.name, reason: `${r.name}: "${svc.displayName}" is ${svc.status}${by}`, backOff: false, holder: lease && !sameRun ? lease : undefined };
+      return {
+        go: false,
+        member: r.name,
+        reason: `${r.name}: "${svc.displayName}" is ${svc.status}${by}`,
+        backOff: false,
+        holder: lease && !sameRun ? lease : undefined,
+      };
     }
     if (lease && !sameRun && lease.out) {
       const wins = key(own) < key(lease);
@@ -124,7 +141,9 @@ export async function guardGroup(
       throw err;
     }
     if (verdict.reason !== said) {
-      opts.log(`availability guard: waiting (at most ${opts.waitMinutesText}): ${verdict.reason}${verdict.backOff ? " (the older lease goes first)" : ""}`);
+      opts.log(
+        `availability guard: waiting (at most ${opts.waitMinutesText}): ${verdict.reason}${verdict.backOff ? " (the older lease goes first)" : ""}`,
+      );
       said = verdict.reason;
     }
     await io.sleep(opts.pollMs);

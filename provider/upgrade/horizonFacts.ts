@@ -38,7 +38,9 @@ export interface PairingReadOptions extends HostReadOptions {
 export async function readPairingFacts(session: Session, opts: PairingReadOptions): Promise<PairingFacts> {
   const run = { deadlineSeconds: opts.deadlineSeconds };
   const listRead = settle(getSecurityServerList(session, {}, { ...run, body: opts.securityServerListScript }));
-  const stateRead = settle(getPairingPasswordState(session, { connectionServer: opts.label }, { ...run, body: opts.pairingPasswordStateScript }));
+  const stateRead = settle(
+    getPairingPasswordState(session, { connectionServer: opts.label }, { ...run, body: opts.pairingPasswordStateScript }),
+  );
   const connectionServer = await readHorizonHost(session, { ...opts, installerPath: undefined });
   const [list, state] = await Promise.all([listRead, stateRead]);
   if (!connectionServer.reachable) return { connectionServer };
@@ -46,7 +48,11 @@ export async function readPairingFacts(session: Session, opts: PairingReadOption
     if (isHostKeyError(list.error)) throw list.error;
     return { connectionServer, listError: reasonOf(list.error) };
   }
-  const facts: PairingFacts = { connectionServer, securityServers: list.value.result.securityServers, useIpsec: list.value.result.useIpsec };
+  const facts: PairingFacts = {
+    connectionServer,
+    securityServers: list.value.result.securityServers,
+    useIpsec: list.value.result.useIpsec,
+  };
   if (state.ok) facts.clock = { timeZoneId: state.value.result.timeZoneId, utcOffsetMinutes: state.value.result.utcOffsetMinutes };
   else if (isHostKeyError(state.error)) throw state.error;
   return facts;
@@ -62,10 +68,18 @@ export async function readHostIpsec(session: Session, deadlineSeconds?: number):
  * fails comes back as `readError` naming the host (the security server's first, as when they were read one after the
  * other), so the plan can refuse instead of guessing.
  */
-export async function readPairIpsec(ssSession: Session, csSession: Session, labels: { ss: string; cs: string }, deadlineSeconds?: number): Promise<PairIpsecFacts> {
+export async function readPairIpsec(
+  ssSession: Session,
+  csSession: Session,
+  labels: { ss: string; cs: string },
+  deadlineSeconds?: number,
+): Promise<PairIpsecFacts> {
   const reads = await Promise.all([settle(readHostIpsec(ssSession, deadlineSeconds)), settle(readHostIpsec(csSession, deadlineSeconds))]);
   const out: PairIpsecFacts = {};
-  for (const [key, read, label] of [["securityServer", reads[0], labels.ss], ["connectionServer", reads[1], labels.cs]] as const) {
+  for (const [key, read, label] of [
+    ["securityServer", reads[0], labels.ss],
+    ["connectionServer", reads[1], labels.cs],
+  ] as const) {
     if (read.ok) {
       out[key] = read.value;
       continue;

@@ -98,7 +98,7 @@ export function pairingPasswordProblem(state: PairingPasswordFacts, csName: stri
 
 /** The vendor staff's workaround for a Connection Server off UTC (docs/sources.md#horizon-pairing-and-ipsec). */
 export const NOT_UTC_WORKAROUND =
-  "set its time zone to UTC, restart the \"VMware Horizon View Connection Server\" service, then set the pairing password (run `pulumi up` again)";
+  'set its time zone to UTC, restart the "VMware Horizon View Connection Server" service, then set the pairing password (run `pulumi up` again)';
 
 /** A rule of the pair on one host, as preview shows it. */
 export interface PairRule {
@@ -135,11 +135,15 @@ export function pairRules(ipsec: PairIpsecFacts, prefix: string): PairRules {
       const toPartner = r.remoteAddresses.find((a) => partnerAddresses.has(a.toLowerCase()));
       if (!toPartner) continue;
       if (!r.displayName.startsWith(prefix)) {
-        out.ambiguous.push(`${host.computerName} has the connection security rule "${r.displayName}" to ${toPartner}, not named "${prefix}<IP address>"`);
+        out.ambiguous.push(
+          `${host.computerName} has the connection security rule "${r.displayName}" to ${toPartner}, not named "${prefix}<IP address>"`,
+        );
         continue;
       }
       if (!DELETABLE_STORES.has(r.store.toLowerCase())) {
-        out.ambiguous.push(`${host.computerName}'s rule "${r.displayName}" comes from the ${r.store} store, which cannot be changed on the host`);
+        out.ambiguous.push(
+          `${host.computerName}'s rule "${r.displayName}" comes from the ${r.store} store, which cannot be changed on the host`,
+        );
         continue;
       }
       out.rules.push({ host: host.computerName, displayName: r.displayName, remoteAddress: toPartner });
@@ -191,7 +195,10 @@ function hostBlock(facts: HostFacts, product: string): Blocked | undefined {
     };
   }
   if (!parseHorizonVersion(facts.liveVersion)) {
-    return { code: "live-version-unparseable", reason: `${facts.host} reports ${product} version "${facts.liveVersion}", which is not a Horizon version` };
+    return {
+      code: "live-version-unparseable",
+      reason: `${facts.host} reports ${product} version "${facts.liveVersion}", which is not a Horizon version`,
+    };
   }
   return undefined;
 }
@@ -253,7 +260,10 @@ export function installerVersionBlock(facts: HostFacts, intent: ConnectionServer
   if (!inst?.exists) return undefined;
   if (inst.productVersionError !== undefined || inst.productVersion === undefined) {
     if (inst.productVersionError === undefined) return undefined;
-    return { code: "installer-version-unreadable", reason: `the product version of ${intent.installerPath} on ${facts.host} could not be read: ${inst.productVersionError}` };
+    return {
+      code: "installer-version-unreadable",
+      reason: `the product version of ${intent.installerPath} on ${facts.host} could not be read: ${inst.productVersionError}`,
+    };
   }
   const found = inst.productVersion === null ? undefined : installerProductVersion(inst.productVersion);
   if (!found) {
@@ -290,8 +300,14 @@ export function planConnectionServer(facts: HostFacts, intent: ConnectionServerI
   if (c === 0) return { steps: facts.serviceStatus === "Running" ? [] : [serviceStep(facts, intent)] };
   const steps = upgradeSteps(facts, intent, [], []);
   const backup = intent.configurationBackup;
-  const notes = backup && "waived" in backup ? [`the configuration backup before the pod's first Connection Server is waived: ${backup.waived}`] : undefined;
-  const pre = preflightBlock(facts, intent, "installer") ?? installerVersionBlock(facts, intent) ?? prerequisiteBlock(facts, "for the configuration backup or the replication check");
+  const notes =
+    backup && "waived" in backup
+      ? [`the configuration backup before the pod's first Connection Server is waived: ${backup.waived}`]
+      : undefined;
+  const pre =
+    preflightBlock(facts, intent, "installer") ??
+    installerVersionBlock(facts, intent) ??
+    prerequisiteBlock(facts, "for the configuration backup or the replication check");
   return { steps, ...(pre ? { blocked: pre } : {}), ...(notes ? { notes } : {}) };
 }
 
@@ -324,7 +340,10 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
   if (!cs.reachable) {
     return {
       steps: [],
-      blocked: { code: "connection-server-unreachable", reason: `the paired Connection Server ${csName} could not be reached: ${cs.unreachableReason ?? "no answer"}` },
+      blocked: {
+        code: "connection-server-unreachable",
+        reason: `the paired Connection Server ${csName} could not be reached: ${cs.unreachableReason ?? "no answer"}`,
+      },
     };
   }
   if (!pairing.securityServers) {
@@ -343,7 +362,13 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
     const steps: PlannedStep[] = [];
     if (facts.serviceStatus !== "Running") steps.push(serviceStep(facts, intent));
     const verdict = staleEntries(entries, { names, installedVersion: facts.liveVersion! });
-    if (verdict.stale.length > 0) steps.push(removeDuplicatesStep(csName, `remove ${verdict.stale.map(describeEntry).join(", ")}, beside the live entry ${describeEntry(verdict.live!)}`));
+    if (verdict.stale.length > 0)
+      steps.push(
+        removeDuplicatesStep(
+          csName,
+          `remove ${verdict.stale.map(describeEntry).join(", ")}, beside the live entry ${describeEntry(verdict.live!)}`,
+        ),
+      );
     return verdict.ambiguous ? { steps, notes: [verdict.ambiguous] } : { steps };
   }
 
@@ -354,10 +379,14 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
   ];
   // Each pair's IPsec state comes from its rules on both hosts, not from the global setting: a server paired while
   // IPsec was on keeps its rules after the setting is turned off, and the pairing fails while they remain ("Prepare to Upgrade or Reinstall a Security Server").
-  const found = pairing.ipsec && !pairing.ipsec.readError ? pairRules(pairing.ipsec, intent.ipsecRulePrefix ?? IPSEC_RULE_PREFIX) : undefined;
+  const found =
+    pairing.ipsec && !pairing.ipsec.readError ? pairRules(pairing.ipsec, intent.ipsecRulePrefix ?? IPSEC_RULE_PREFIX) : undefined;
   const ipsecBlock = intent.ipsec === "detect" ? ipsecReadBlock(pairing, found, csName) : undefined;
   if (intent.ipsec === "on" || (intent.ipsec === "detect" && found && found.rules.length > 0)) {
-    const listed = found && found.rules.length > 0 ? found.rules.map((r) => `"${r.displayName}" on ${r.host} (remote ${r.remoteAddress})`).join(", ") : "the rules the override removes";
+    const listed =
+      found && found.rules.length > 0
+        ? found.rules.map((r) => `"${r.displayName}" on ${r.host} (remote ${r.remoteAddress})`).join(", ")
+        : "the rules the override removes";
     middle.push({
       name: "prepare-ipsec",
       host: `${facts.host} and ${csName}`,
@@ -373,9 +402,15 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
   const fullName = pairing.ipsec?.securityServer?.fqdn ?? facts.host;
   const mine = entries.filter((e) => names.some((n) => n.toLowerCase() === e.name.toLowerCase()));
   const likely = mine.filter((e) => e.name.toLowerCase() !== fullName.toLowerCase());
-  const tail = likely.length > 0
-    ? [removeDuplicatesStep(csName, `after the upgrade, remove ${likely.map(describeEntry).join(", ")} if the re-paired entry (${intent.targetVersion}, status OK) is another; an entry that cannot be told apart is left alone and reported`)]
-    : [];
+  const tail =
+    likely.length > 0
+      ? [
+          removeDuplicatesStep(
+            csName,
+            `after the upgrade, remove ${likely.map(describeEntry).join(", ")} if the re-paired entry (${intent.targetVersion}, status OK) is another; an entry that cannot be told apart is left alone and reported`,
+          ),
+        ]
+      : [];
   const steps = upgradeSteps(facts, intent, middle, tail);
 
   if (!own) {
@@ -389,7 +424,10 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
   }
   if (ipsecBlock) return { steps, blocked: ipsecBlock };
   // What the operator must fix on this host is reported now, not after the Connection Server is done: preview names it.
-  const pre = preflightBlock(facts, intent, "installer") ?? installerVersionBlock(facts, intent) ?? prerequisiteBlock(cs, "to pair and tidy this security server");
+  const pre =
+    preflightBlock(facts, intent, "installer") ??
+    installerVersionBlock(facts, intent) ??
+    prerequisiteBlock(cs, "to pair and tidy this security server");
   if (pre) return { steps, blocked: pre };
   // A Connection Server off UTC writes the pairing password's last-changed time in local time and the password reads as
   // expired (docs/sources.md#horizon-pairing-and-ipsec): the installer would fail to pair.
@@ -422,7 +460,9 @@ export function planSecurityServer(facts: HostFacts, pairing: PairingFacts, inte
     };
     const declared = intent.connectionServerTarget ? parseHorizonVersion(intent.connectionServerTarget) : undefined;
     const catchesUp = declared && compareHorizonVersions(declared, parseHorizonVersion(intent.targetVersion)!) === 0;
-    return catchesUp ? { steps, blocked: waiting, after: `${csName} reaches ${intent.connectionServerTarget}` } : { steps, blocked: waiting };
+    return catchesUp
+      ? { steps, blocked: waiting, after: `${csName} reaches ${intent.connectionServerTarget}` }
+      : { steps, blocked: waiting };
   }
   return { steps };
 }
@@ -523,7 +563,11 @@ export interface RecordedServer {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value && typeof value === "object") {
-    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
 }
@@ -538,9 +582,15 @@ export function driftOf(recorded: RecordedServer, targetVersion: unknown): strin
   const out: string[] = [];
   const live = typeof recorded.liveVersion === "string" ? parseHorizonVersion(recorded.liveVersion) : undefined;
   const target = typeof targetVersion === "string" ? parseHorizonVersion(targetVersion) : undefined;
-  if (live && target && compareHorizonVersions(live, target) !== 0) out.push(`runs ${recorded.liveVersion}, not the target ${targetVersion}`);
-  if (typeof recorded.serviceStatus === "string" && recorded.serviceStatus !== "Running") out.push(`its service is ${recorded.serviceStatus}`);
-  if (recorded.pairingState !== undefined && recorded.pairingStateVerified !== undefined && canonical(recorded.pairingState) !== canonical(recorded.pairingStateVerified)) {
+  if (live && target && compareHorizonVersions(live, target) !== 0)
+    out.push(`runs ${recorded.liveVersion}, not the target ${targetVersion}`);
+  if (typeof recorded.serviceStatus === "string" && recorded.serviceStatus !== "Running")
+    out.push(`its service is ${recorded.serviceStatus}`);
+  if (
+    recorded.pairingState !== undefined &&
+    recorded.pairingStateVerified !== undefined &&
+    canonical(recorded.pairingState) !== canonical(recorded.pairingStateVerified)
+  ) {
     out.push(`its pairing changed from ${canonical(recorded.pairingStateVerified)} to ${canonical(recorded.pairingState)}`);
   }
   return out;

@@ -32,7 +32,16 @@ import type { Session } from "../transport/session";
 import { ensureServiceRunning, runInstaller, verifyInstalledVersion } from "./commonSteps";
 import { requireHealthyReplication } from "./replication";
 import { HORIZON_VERSIONS, readHostIpsec } from "./horizonFacts";
-import { type HostFacts, NOT_UTC_WORKAROUND, type PairingFacts, describeEntry, hostNames, pairRules, pairingPasswordProblem, staleEntries } from "./horizonPlan";
+import {
+  type HostFacts,
+  NOT_UTC_WORKAROUND,
+  type PairingFacts,
+  describeEntry,
+  hostNames,
+  pairRules,
+  pairingPasswordProblem,
+  staleEntries,
+} from "./horizonPlan";
 import type { Plan, PlannedStep } from "./steps";
 
 /** The sessions a Horizon server's lifecycle works through. */
@@ -95,7 +104,8 @@ export async function runHorizonStep(
       const closed = windowVerdict(window, f.hostNow, inputs.timeBudgetMinutes ?? DEFAULT_TIME_BUDGET_MINUTES);
       if (closed) throw new Error(closed);
       // Both LDAP instances (389 and, in a Cloud Pod federation, 22389) again, right before anything changes.
-      if ((inputs as ConnectionServerInputs).checkReplication) await requireHealthyReplication(ctx.session, f.host, inputs as ConnectionServerInputs, onLine);
+      if ((inputs as ConnectionServerInputs).checkReplication)
+        await requireHealthyReplication(ctx.session, f.host, inputs as ConnectionServerInputs, onLine);
       return;
     }
     case "backup-configuration": {
@@ -110,10 +120,13 @@ export async function runHorizonStep(
           { body: inputs.overrides?.vdmexportScript, onLine },
         )
       ).result;
-      if (r.exitCode !== 0) throw new Error(`vdmexport -f ${intent.path} exited with ${r.exitCode}: ${r.output.slice(-3).join(" | ")}; nothing was upgraded`);
+      if (r.exitCode !== 0)
+        throw new Error(`vdmexport -f ${intent.path} exited with ${r.exitCode}: ${r.output.slice(-3).join(" | ")}; nothing was upgraded`);
       const file = (await getFileHash(ctx.session, { path: intent.path })).result;
       if (!file.exists || !file.sizeBytes) {
-        throw new Error(`the configuration backup ${intent.path} on ${step.host} ${file.exists ? "is empty" : "was not written"}; nothing was upgraded`);
+        throw new Error(
+          `the configuration backup ${intent.path} on ${step.host} ${file.exists ? "is empty" : "was not written"}; nothing was upgraded`,
+        );
       }
       onLine(`configuration backup ${intent.path}: ${file.sizeBytes} bytes, verified`);
       state.backup = { path: intent.path, sizeBytes: file.sizeBytes, sha256: file.sha256 ?? undefined };
@@ -139,16 +152,26 @@ export async function runHorizonStep(
       // The installer needs the password still valid when it pairs. What the View API call reports proves nothing
       // (it is the host's clock plus the timeout): read the directory back, by the Connection Server's UTC clock
       // (VMware Horizon 7 Installation, "Prepare for Upgrade or Reinstallation"; docs/sources.md). Stop here, before any IPsec rule is touched.
-      if (!Number.isFinite(Date.parse(r.expiresUtc))) throw new Error(`Set-PairingPassword returned an expiry that is not a time: ${JSON.stringify(r.expiresUtc)}`);
+      if (!Number.isFinite(Date.parse(r.expiresUtc)))
+        throw new Error(`Set-PairingPassword returned an expiry that is not a time: ${JSON.stringify(r.expiresUtc)}`);
       const state = (
-        await getPairingPasswordState(ctx.csSession!, { connectionServer: ss!.connectionServer.name }, { body: inputs.overrides?.pairingPasswordStateScript, onLine })
+        await getPairingPasswordState(
+          ctx.csSession!,
+          { connectionServer: ss!.connectionServer.name },
+          { body: inputs.overrides?.pairingPasswordStateScript, onLine },
+        )
       ).result;
       const problem = pairingPasswordProblem(state, ss!.connectionServer.name);
       if (problem) {
-        const zone = state.utcOffsetMinutes !== 0 ? `${ss!.connectionServer.name} runs in ${state.timeZoneId}, not UTC: ${NOT_UTC_WORKAROUND}` : `check that ${ss!.connectionServer.name} runs in UTC with a correct clock`;
+        const zone =
+          state.utcOffsetMinutes !== 0
+            ? `${ss!.connectionServer.name} runs in ${state.timeZoneId}, not UTC: ${NOT_UTC_WORKAROUND}`
+            : `check that ${ss!.connectionServer.name} runs in UTC with a correct clock`;
         throw new Error(`${problem}; ${zone}; no IPsec rule was removed`);
       }
-      onLine(`the pairing password on ${ss!.connectionServer.name} is valid for ${state.timeoutSeconds} s from ${state.lastChangedTime} (Connection Server UTC ${state.utcNow})`);
+      onLine(
+        `the pairing password on ${ss!.connectionServer.name} is valid for ${state.timeoutSeconds} s from ${state.lastChangedTime} (Connection Server UTC ${state.utcNow})`,
+      );
       return;
     }
     case "prepare-ipsec": {
@@ -158,9 +181,15 @@ export async function runHorizonStep(
       const ipsec = observed.pairing?.ipsec;
       const ssHost = ipsec?.securityServer;
       const csHost = ipsec?.connectionServer;
-      if (!ssHost || !csHost) throw new Error(`the IPsec rules of this pair were not read${ipsec?.readError ? ` (${ipsec.readError})` : ""}; nothing was removed`);
+      if (!ssHost || !csHost)
+        throw new Error(
+          `the IPsec rules of this pair were not read${ipsec?.readError ? ` (${ipsec.readError})` : ""}; nothing was removed`,
+        );
       const securityServer = ss!.registeredName ?? observed.facts.host;
-      for (const [session, partner] of [[ctx.session, csHost], [ctx.csSession!, ssHost]] as const) {
+      for (const [session, partner] of [
+        [ctx.session, csHost],
+        [ctx.csSession!, ssHost],
+      ] as const) {
         await invokePrepareSecurityServer(
           session,
           { securityServer, ruleNamePrefix: IPSEC_RULE_PREFIX, partnerAddresses: partner.addresses },
@@ -172,14 +201,18 @@ export async function runHorizonStep(
       const after = pairRules({ securityServer: ssRules, connectionServer: csRules }, IPSEC_RULE_PREFIX);
       if (after.rules.length > 0 || after.ambiguous.length > 0) {
         const left = [...after.rules.map((r) => `"${r.displayName}" on ${r.host}`), ...after.ambiguous];
-        throw new Error(`IPsec rules of this pair remain after Prepare for Upgrade: ${left.join(", ")}; the installer would fail to pair. Remove them (Windows Firewall with Advanced Security > Connection Security Rules)`);
+        throw new Error(
+          `IPsec rules of this pair remain after Prepare for Upgrade: ${left.join(", ")}; the installer would fail to pair. Remove them (Windows Firewall with Advanced Security > Connection Security Rules)`,
+        );
       }
       onLine(`no IPsec rule of this pair remains on ${ssHost.computerName} or ${csHost.computerName}`);
       return;
     }
     case "install": {
       const log = installerLogPath(inputs.resourceName);
-      const template = (inputs.installer.arguments ?? (ss ? SECURITY_SERVER_ARGUMENTS : CONNECTION_SERVER_ARGUMENTS)).split("{{log}}").join(log);
+      const template = (inputs.installer.arguments ?? (ss ? SECURITY_SERVER_ARGUMENTS : CONNECTION_SERVER_ARGUMENTS))
+        .split("{{log}}")
+        .join(log);
       const secrets = ss && template.includes("{{secret:pairingPassword}}") ? { pairingPassword: ss.pairingPassword } : undefined;
       await runInstaller(
         ctx.session,
@@ -235,7 +268,11 @@ export async function runHorizonStep(
       for (const e of verdict.stale) {
         onLine(`removing the stale entry ${describeEntry(e)}; the live entry is ${describeEntry(verdict.live!)}`);
         const r = (
-          await invokeVdmadmin(ctx.csSession!, { vdmadminPath: inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE, arguments: ["-S", "-r", "-s", e.name] }, { onLine })
+          await invokeVdmadmin(
+            ctx.csSession!,
+            { vdmadminPath: inputs.overrides?.vdmadminPath ?? VDMADMIN_PATH_VMWARE, arguments: ["-S", "-r", "-s", e.name] },
+            { onLine },
+          )
         ).result;
         if (r.exitCode !== 0) throw new Error(`vdmadmin -S -r -s ${e.name} exited with ${r.exitCode}: ${r.output.slice(-3).join(" | ")}`);
       }
@@ -245,4 +282,3 @@ export async function runHorizonStep(
       throw new Error(`step ${step.name} is not part of the Horizon procedure`);
   }
 }
-

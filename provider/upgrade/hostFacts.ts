@@ -142,7 +142,9 @@ export async function readHost<V>(session: Session, opts: HostReadOptions, schem
       // host's, it is reported beside the installer.
       const [hash, installerRun, version] = await Promise.all([
         getFileHash(session, { path: opts.installerPath }, run),
-        opts.installerProduct && host.isAdmin ? getInstallerRun(session, { product: opts.installerProduct, waitSeconds: 0 }, run) : undefined,
+        opts.installerProduct && host.isAdmin
+          ? getInstallerRun(session, { product: opts.installerProduct, waitSeconds: 0 }, run)
+          : undefined,
         opts.installerVersion ? settle(getInstallerVersion(session, { path: opts.installerPath }, run)) : undefined,
       ]);
       facts.installer = { exists: hash.result.exists, sha256: hash.result.sha256 };

@@ -16,7 +16,9 @@ import type { Session } from "../transport/session";
 export const RUN_ID = `${machine()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 
 function machine(): string {
-  return hostname().split(".")[0].replace(/[^A-Za-z0-9_.]/g, "_");
+  return hostname()
+    .split(".")[0]
+    .replace(/[^A-Za-z0-9_.]/g, "_");
 }
 
 /**
@@ -106,7 +108,9 @@ export async function takeLease(
     // Compare-and-swap on the holder's run id: if a third run took it over meanwhile, this one does not win.
     const again = (await newRunLease(session, { ...params, takeOverRunId: holder.runId })).result;
     if (again.taken) {
-      const why = expired ? `the expired lease on ${host} of ${describeLease(holder)} (host clock ${first.utcNow})` : `the lease on ${host} of ${describeLease(holder)}: ${dead}`;
+      const why = expired
+        ? `the expired lease on ${host} of ${describeLease(holder)} (host clock ${first.utcNow})`
+        : `the lease on ${host} of ${describeLease(holder)}: ${dead}`;
       warn(`warning: took over ${why}; that run ended without releasing it`);
       return again.lease;
     }

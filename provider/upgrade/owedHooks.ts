@@ -27,7 +27,8 @@ export function describeOwed(host: string, owed: OwedHook): string {
 export function withOwedHook(plan: Plan, host: string, owed: OwedHook | undefined, afterHookDeclared: boolean): Plan {
   if (!owed || plan.blocked) return plan;
   const words = describeOwed(host, owed);
-  if (!afterHookDeclared) return { ...plan, notes: [...(plan.notes ?? []), `${words}; no after hook is declared any more: run it by hand`] };
+  if (!afterHookDeclared)
+    return { ...plan, notes: [...(plan.notes ?? []), `${words}; no after hook is declared any more: run it by hand`] };
   if (plan.steps.some((s) => s.name === "hook-after")) {
     return { ...plan, notes: [...(plan.notes ?? []), words] };
   }
@@ -42,7 +43,9 @@ export async function recordOwedHook(
   failure: { failedAt: string; exitCode: number; output: string[] },
   lease: Lease | undefined,
 ): Promise<void> {
-  const l = lease ? { runId: lease.runId, stack: lease.stack, project: lease.project, host: lease.host, since: lease.since, expires: lease.expires } : undefined;
+  const l = lease
+    ? { runId: lease.runId, stack: lease.stack, project: lease.project, host: lease.host, since: lease.since, expires: lease.expires }
+    : undefined;
   await setOwedHook(session, { resource, phase: "after", ...failure, ...(l ? { lease: l } : {}) });
 }
 

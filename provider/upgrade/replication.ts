@@ -111,7 +111,8 @@ export function parallelDocumentedFor(target: string): boolean {
  * no parallel upgrade and recommends one Connection Server at a time. Undefined otherwise.
  */
 export function parallelUpgradeProblem(inputs: ReplicationInputs, host?: string): string | undefined {
-  if (!inputs.parallelUpgrade || parallelDocumentedFor(inputs.targetVersion) || !parseHorizonVersion(inputs.targetVersion)) return undefined;
+  if (!inputs.parallelUpgrade || parallelDocumentedFor(inputs.targetVersion) || !parseHorizonVersion(inputs.targetVersion))
+    return undefined;
   return (
     `[parallelConnectionServers] true with the target ${inputs.targetVersion}${host ? ` on ${host}` : ""}: parallel Connection Server ` +
     `upgrades are documented from Horizon ${PARALLEL_UPGRADE_FROM.text} only (Horizon 2203 upgrades, "Parallel upgrades"); for 7.x ` +
@@ -188,7 +189,13 @@ export async function readReplication(
     return replicationFacts(host, federation, (await getReplicationHealth(session, params, options)).result);
   } catch (e) {
     if (options.isFatal?.(e)) throw e;
-    return { host, federation, cloudPodService: { name: params.cloudPodService, present: false }, instances: [], readError: (e as Error).message.split("\n")[0] };
+    return {
+      host,
+      federation,
+      cloudPodService: { name: params.cloudPodService, present: false },
+      instances: [],
+      readError: (e as Error).message.split("\n")[0],
+    };
   }
 }
 
@@ -204,7 +211,12 @@ export function withReplication(plan: Plan, facts: ReplicationFacts | undefined,
 }
 
 /** The up-time preflight: reads both instances again and throws the same refusal preview gives. */
-export async function requireHealthyReplication(session: Session, host: string, inputs: ReplicationInputs, onLine?: (line: string) => void): Promise<void> {
+export async function requireHealthyReplication(
+  session: Session,
+  host: string,
+  inputs: ReplicationInputs,
+  onLine?: (line: string) => void,
+): Promise<void> {
   const facts = await readReplication(session, host, inputs, { onLine });
   const block = replicationBlock(facts, inputs.targetVersion);
   if (block) throw new Error(block.reason);

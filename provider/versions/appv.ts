@@ -104,7 +104,9 @@ export function evaluateAppVTarget(target: string, property = PROPERTY): AppVVio
  * `upgrade-path-unsupported` (4.5 is reached from 4.1 or 4.1 SP1 only).
  */
 export function evaluateAppVUpgradePath(live: AppVVersion, target: AppVVersion, property = PROPERTY): AppVViolation[] {
-  return evaluateUpgradeRules({ product: "appv", target: normaliseAppVVersion(target), live: normaliseAppVVersion(live), property }, ["live"]).map(plain);
+  return evaluateUpgradeRules({ product: "appv", target: normaliseAppVVersion(target), live: normaliseAppVVersion(live), property }, [
+    "live",
+  ]).map(plain);
 }
 
 /**
@@ -117,7 +119,13 @@ export function evaluateFarmTargets(farmTarget: string, servers: readonly { name
     s.targetVersion === undefined
       ? []
       : evaluateUpgradeRules(
-          { product: "appv", target: s.targetVersion, property: `servers[${i}].targetVersion`, subject: s.name, paired: { target: farmTarget } },
+          {
+            product: "appv",
+            target: s.targetVersion,
+            property: `servers[${i}].targetVersion`,
+            subject: s.name,
+            paired: { target: farmTarget },
+          },
           ["paired-target"],
         ).map(plain),
   );

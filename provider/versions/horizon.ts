@@ -149,5 +149,7 @@ export function evaluateHorizonTarget(args: {
  * reached from View 5.3 or Horizon 6.x only; Horizon 8 from Horizon 7 only). Both use the property `targetVersion`.
  */
 export function evaluateUpgradePath(live: HorizonVersion, target: HorizonVersion): VersionViolation[] {
-  return evaluateUpgradeRules({ product: "horizon", target: formatHorizonVersion(target), live: formatHorizonVersion(live) }, ["live"]).map(plain);
+  return evaluateUpgradeRules({ product: "horizon", target: formatHorizonVersion(target), live: formatHorizonVersion(live) }, ["live"]).map(
+    plain,
+  );
 }

@@ -300,7 +300,8 @@ export const UPGRADE_RULES: readonly UpgradeRule[] = [
     target: { atLeast: "4.5" },
     when: { kind: "live-below", version: "4.1" },
     code: "upgrade-path-unsupported",
-    message: (c) => `[${c.property}] ${c.target} cannot be reached from ${c.live}: App-V ${c.live} must first be upgraded to 4.1 or 4.1 SP1.`,
+    message: (c) =>
+      `[${c.property}] ${c.target} cannot be reached from ${c.live}: App-V ${c.live} must first be upgraded to 4.1 or 4.1 SP1.`,
     source: APPV_UPGRADE,
   },
 ];
@@ -397,7 +398,11 @@ function relation(c: number, wanted: "older" | "newer" | "different"): boolean {
  * those whose condition uses only the given facts (`["target", "paired-target"]` at validation, before any host is
  * read; `["live"]` once the host's version is known); rows whose facts are missing or do not parse are skipped.
  */
-export function evaluateUpgradeRules(facts: RuleFacts, needs?: readonly RuleNeed[], rules: readonly UpgradeRule[] = UPGRADE_RULES): RuleViolation[] {
+export function evaluateUpgradeRules(
+  facts: RuleFacts,
+  needs?: readonly RuleNeed[],
+  rules: readonly UpgradeRule[] = UPGRADE_RULES,
+): RuleViolation[] {
   const s = SCHEMES[facts.product];
   const property = facts.property ?? "targetVersion";
   const target = typeof facts.target === "string" ? s.parse(facts.target) : undefined;
@@ -434,7 +439,14 @@ export function evaluateUpgradeRules(facts: RuleFacts, needs?: readonly RuleNeed
   return out;
 }
 
-function broken<V>(s: Scheme<V>, when: RuleCondition, target: V, live: V | undefined, pairedTarget: V | undefined, pairedLive: V | undefined): boolean {
+function broken<V>(
+  s: Scheme<V>,
+  when: RuleCondition,
+  target: V,
+  live: V | undefined,
+  pairedTarget: V | undefined,
+  pairedLive: V | undefined,
+): boolean {
   switch (when.kind) {
     case "target":
       return true;

@@ -14,7 +14,8 @@ describe("fleet benchmark (small run)", function () {
     engine = await Engine.open();
   });
   /** One run of a pod and a farm (and the same fleet one server at a time), shared by the tests below. */
-  const measured = () => (run ??= runBench(engine, { pods: 1, farms: 1, timeFactor: 600, serial: true, onPreviewAudit: (ops) => (preview = ops) }));
+  const measured = () =>
+    (run ??= runBench(engine, { pods: 1, farms: 1, timeFactor: 600, serial: true, onPreviewAudit: (ops) => (preview = ops) }));
   after(async () => {
     await engine?.dispose();
   });
@@ -29,21 +30,35 @@ describe("fleet benchmark (small run)", function () {
     const r = await measured();
     assert.equal(r.servers, 9);
     for (const [k, v] of Object.entries(r)) assert.ok(Number.isFinite(v), `${k} is ${v}`);
-    assert.ok(r.makespanSeconds >= r.criticalPathSeconds, `makespan ${r.makespanSeconds} s is shorter than the critical path ${r.criticalPathSeconds} s`);
+    assert.ok(
+      r.makespanSeconds >= r.criticalPathSeconds,
+      `makespan ${r.makespanSeconds} s is shorter than the critical path ${r.criticalPathSeconds} s`,
+    );
     // One server at a time: the pod's chain and the farm's chain one after the other.
-    const serialFloor = criticalPathSeconds({ pods: 1, farms: 0, timeFactor: 600 }) + criticalPathSeconds({ pods: 0, farms: 1, timeFactor: 600 });
-    assert.ok(r.serialMakespanSeconds >= serialFloor, `serial makespan ${r.serialMakespanSeconds} s is shorter than the sum of the chains ${serialFloor} s`);
+    const serialFloor =
+      criticalPathSeconds({ pods: 1, farms: 0, timeFactor: 600 }) + criticalPathSeconds({ pods: 0, farms: 1, timeFactor: 600 });
+    assert.ok(
+      r.serialMakespanSeconds >= serialFloor,
+      `serial makespan ${r.serialMakespanSeconds} s is shorter than the sum of the chains ${serialFloor} s`,
+    );
     assert.ok(r.stepsMeasured >= 9, `only ${r.stepsMeasured} steps measured`);
     assert.ok(r.sshConnectionsPerHostMax >= 1);
     assert.ok(r.providerPeakRssMb > 20, "no provider process was sampled");
     assert.ok(r.stateBytesPerResource > 100, `state per resource ${r.stateBytesPerResource} bytes: no checkpoint was read`);
-    assert.ok(r.maxConcurrentOperationsPerHost >= 1 && r.maxConcurrentOperationsPerHost <= 10, `${r.maxConcurrentOperationsPerHost} operations at once on one host (MaxSessions 10)`);
+    assert.ok(
+      r.maxConcurrentOperationsPerHost >= 1 && r.maxConcurrentOperationsPerHost <= 10,
+      `${r.maxConcurrentOperationsPerHost} operations at once on one host (MaxSessions 10)`,
+    );
   });
 
   it("reads each host fact once in a preview: every server's host is read, no read repeated", async () => {
     const r = await measured();
     assert.equal(r.hostsReadInPreview, 10, "the 9 servers and the farm's SQL host");
-    assert.equal(r.repeatedReadsInPreview, 0, `${r.repeatedReadsInPreview} of ${r.hostOperationsInPreview} reads in preview repeated one the host had answered`);
+    assert.equal(
+      r.repeatedReadsInPreview,
+      0,
+      `${r.repeatedReadsInPreview} of ${r.hostOperationsInPreview} reads in preview repeated one the host had answered`,
+    );
   });
 
   it("reads every host of the pod from the pod's first check: each host's first read starts before the first Connection Server's reads are done", async () => {
@@ -57,9 +72,22 @@ describe("fleet benchmark (small run)", function () {
 
 describe("fleet benchmark: the links of a pod's chain", () => {
   const op = (seq: number, host: string, operation: string, start: number, end: number): AuditEntry =>
-    ({ seq, host, operation, user: "administrator", simTime: "", realTime: new Date(start).toISOString(), realEndTime: new Date(end).toISOString(), params: {}, outcome: "ok" }) as AuditEntry;
+    ({
+      seq,
+      host,
+      operation,
+      user: "administrator",
+      simTime: "",
+      realTime: new Date(start).toISOString(),
+      realEndTime: new Date(end).toISOString(),
+      params: {},
+      outcome: "ok",
+    }) as AuditEntry;
   const event = (t: number, kind: "resourcePreEvent" | "resOutputsEvent", name: string): TimedEvent =>
-    ({ t, e: { sequence: 0, timestamp: 0, [kind]: { metadata: { urn: `urn:pulumi:s::p::t::${name}`, op: "create", type: "t" } } } }) as unknown as TimedEvent;
+    ({
+      t,
+      e: { sequence: 0, timestamp: 0, [kind]: { metadata: { urn: `urn:pulumi:s::p::t::${name}`, op: "create", type: "t" } } },
+    }) as unknown as TimedEvent;
 
   it("splits each link into the steps after the installer, the next check, the next update's reads and its steps before the installer", () => {
     const audit = [
@@ -68,9 +96,21 @@ describe("fleet benchmark: the links of a pod's chain", () => {
       op(3, "p1ss1", "Start-Installer", 8_100, 12_100),
     ];
     const events = [event(7_600, "resOutputsEvent", "pod1-p1cs1"), event(7_800, "resourcePreEvent", "pod1-p1ss1")];
-    const lines = [`[pod1-p1ss1] ${STEP_TIMING_MARKER} ${JSON.stringify({ step: "set-pairing-password", host: "P1CS1", startMs: 7_900, endMs: 7_950 })}`];
+    const lines = [
+      `[pod1-p1ss1] ${STEP_TIMING_MARKER} ${JSON.stringify({ step: "set-pairing-password", host: "P1CS1", startMs: 7_900, endMs: 7_950 })}`,
+    ];
     const { links, leadMs } = linkBreakdown(audit, events, lines);
     assert.deepEqual(leadMs, [500]);
-    assert.deepEqual(links, [{ from: "pod1-p1cs1", to: "pod1-p1ss1", totalMs: 600, afterInstallMs: 100, checkMs: 200, convergeReadsMs: 100, stepsBeforeInstallMs: 200 }]);
+    assert.deepEqual(links, [
+      {
+        from: "pod1-p1cs1",
+        to: "pod1-p1ss1",
+        totalMs: 600,
+        afterInstallMs: 100,
+        checkMs: 200,
+        convergeReadsMs: 100,
+        stepsBeforeInstallMs: 200,
+      },
+    ]);
   });
 });

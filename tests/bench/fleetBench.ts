@@ -158,10 +158,14 @@ function stepOverheads(lab: Lab, lines: string[]): number[] {
     const t = JSON.parse(line.slice(at + STEP_TIMING_MARKER.length + 1)) as { host: string; startMs: number; endMs: number };
     const host = t.host.toLowerCase();
     const ops = audit.filter(
-      (e) => e.host === host && Date.parse(e.realTime) >= t.startMs - 1 && e.realEndTime !== undefined && Date.parse(e.realEndTime) <= t.endMs + 1,
+      (e) =>
+        e.host === host &&
+        Date.parse(e.realTime) >= t.startMs - 1 &&
+        e.realEndTime !== undefined &&
+        Date.parse(e.realEndTime) <= t.endMs + 1,
     );
     if (ops.length === 0) continue;
-    const labMs = ops.reduce((sum, e) => sum + ((Date.parse(e.simEndTime!) - Date.parse(e.simTime)) / lab.timeFactor), 0);
+    const labMs = ops.reduce((sum, e) => sum + (Date.parse(e.simEndTime!) - Date.parse(e.simTime)) / lab.timeFactor, 0);
     out.push(t.endMs - t.startMs - labMs);
   }
   return out;
@@ -224,7 +228,11 @@ export interface LinkCost {
  * was recorded, when its update started) and the step timing lines (when its first step started). Resource names are
  * the estate example's: `<pod>-<host>`.
  */
-export function linkBreakdown(audit: readonly AuditEntry[], events: readonly TimedEvent[], timingLines: readonly string[]): { links: LinkCost[]; leadMs: number[] } {
+export function linkBreakdown(
+  audit: readonly AuditEntry[],
+  events: readonly TimedEvent[],
+  timingLines: readonly string[],
+): { links: LinkCost[]; leadMs: number[] } {
   const at = (iso: string) => Date.parse(iso);
   const resourceOf = (urn: string) => urn.split("::").pop()!;
   const pre = new Map<string, number>();
@@ -247,7 +255,9 @@ export function linkBreakdown(audit: readonly AuditEntry[], events: readonly Tim
   const links: LinkCost[] = [];
   const leadMs: number[] = [];
   for (const pod of [...new Set(installers.map((e) => /^(p\d+)(?:cs|ss)\d+$/.exec(e.host)?.[1]).filter((p): p is string => !!p))]) {
-    const chain = installers.filter((e) => new RegExp(`^${pod}(?:cs|ss)\\d+$`).test(e.host)).sort((a, b) => at(a.realTime) - at(b.realTime));
+    const chain = installers
+      .filter((e) => new RegExp(`^${pod}(?:cs|ss)\\d+$`).test(e.host))
+      .sort((a, b) => at(a.realTime) - at(b.realTime));
     const name = (e: AuditEntry) => `pod${pod.slice(1)}-${e.host}`;
     leadMs.push(at(chain[0].realTime) - first);
     for (let i = 1; i < chain.length; i++) {

@@ -12,10 +12,22 @@ function run(argv: string[], stdin = ""): { code: number; out: string; err: stri
 }
 
 const BLOCKED = JSON.stringify({
-  steps: [{ op: "create", urn: "u::cs1", newState: { type: "pulumi-nodejs:dynamic/horizon:ConnectionServer", inputs: { plan: [], blockedReason: "installer-missing: x" } } }],
+  steps: [
+    {
+      op: "create",
+      urn: "u::cs1",
+      newState: { type: "pulumi-nodejs:dynamic/horizon:ConnectionServer", inputs: { plan: [], blockedReason: "installer-missing: x" } },
+    },
+  ],
 });
 const READY = JSON.stringify({
-  steps: [{ op: "create", urn: "u::cs1", newState: { type: "pulumi-nodejs:dynamic/horizon:ConnectionServer", inputs: { plan: ["1. install on CS1: x"] } } }],
+  steps: [
+    {
+      op: "create",
+      urn: "u::cs1",
+      newState: { type: "pulumi-nodejs:dynamic/horizon:ConnectionServer", inputs: { plan: ["1. install on CS1: x"] } },
+    },
+  ],
 });
 
 describe("cli/main", () => {

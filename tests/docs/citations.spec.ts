@@ -91,9 +91,13 @@ describe("citations", () => {
       "../shared/reference/facts.md",
     ];
     for (const sample of samples) assert.equal(unfollowableCitations("x.ts", sample).length > 0, true, sample);
-    for (const fine of ["docs/wire-protocol.md §5", "RFC 4254 §5.1", "docs/sources.md#horizon-versions", '"Upgrade View Security Server", step 5']) {
+    for (const fine of [
+      "docs/wire-protocol.md §5",
+      "RFC 4254 §5.1",
+      "docs/sources.md#horizon-versions",
+      '"Upgrade View Security Server", step 5',
+    ]) {
       assert.deepEqual(unfollowableCitations("x.ts", fine), [], fine);
     }
   });
-
 });

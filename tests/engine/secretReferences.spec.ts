@@ -19,7 +19,8 @@ function referencedEnv(p: PodUnderTest): Record<string, string> {
   const env: Record<string, string> = { VDI_PAIRING_PASSWORD: inventory.pairingPassword };
   for (const [name, h] of Object.entries(inventory.hosts)) {
     if (h.password) env[`VDI_SSH_PASSWORD_${name.toUpperCase()}`] = h.password;
-    if (h.sqlUser && h.sqlPassword) Object.assign(env, { [`VDI_SQL_USER_${name.toUpperCase()}`]: h.sqlUser, [`VDI_SQL_PASSWORD_${name.toUpperCase()}`]: h.sqlPassword });
+    if (h.sqlUser && h.sqlPassword)
+      Object.assign(env, { [`VDI_SQL_USER_${name.toUpperCase()}`]: h.sqlUser, [`VDI_SQL_PASSWORD_${name.toUpperCase()}`]: h.sqlPassword });
   }
   return env;
 }
@@ -83,7 +84,10 @@ describe("secrets by reference through the real engine", function () {
         () => assert.fail("preview succeeded without VDI_SSH_PASSWORD_CS2"),
         (e: unknown) => e,
       );
-      assert.match(errorText(err), /\[connection\.password\] \[pod1-cs2\] \{ fromEnv: "VDI_SSH_PASSWORD_CS2" \}: the environment variable VDI_SSH_PASSWORD_CS2 is not set where `pulumi` runs/);
+      assert.match(
+        errorText(err),
+        /\[connection\.password\] \[pod1-cs2\] \{ fromEnv: "VDI_SSH_PASSWORD_CS2" \}: the environment variable VDI_SSH_PASSWORD_CS2 is not set where `pulumi` runs/,
+      );
       assert.deepEqual(changingAudit(pod.lab.audit()), []);
     } finally {
       await dispose(pod);

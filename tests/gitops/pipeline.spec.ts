@@ -47,7 +47,12 @@ describe("the GitOps pipeline (examples/gitops/pipeline.sh) against the lab", fu
     });
   }
 
-  const changing = () => lab.audit().filter((e) => CHANGING.has(e.operation) && !(e.operation === "Set-ServiceState" && (e.params as { state?: string }).state !== "Stopped"));
+  const changing = () =>
+    lab
+      .audit()
+      .filter(
+        (e) => CHANGING.has(e.operation) && !(e.operation === "Set-ServiceState" && (e.params as { state?: string }).state !== "Stopped"),
+      );
 
   before(async () => {
     engine = await Engine.open();
@@ -57,7 +62,12 @@ describe("the GitOps pipeline (examples/gitops/pipeline.sh) against the lab", fu
     const inventory = path.join(dir, "lab.json");
     fs.writeFileSync(inventory, JSON.stringify(description));
     stack = await engine.stack(".", { inventory: { value: inventory }, timeBudgetMinutes: { value: "240" } });
-    secrets = [description.pairingPassword, ...Object.values(description.hosts).map((h) => h.password!).filter(Boolean)];
+    secrets = [
+      description.pairingPassword,
+      ...Object.values(description.hosts)
+        .map((h) => h.password!)
+        .filter(Boolean),
+    ];
   });
 
   after(async () => {
@@ -99,13 +109,19 @@ describe("the GitOps pipeline (examples/gitops/pipeline.sh) against the lab", fu
     assert.match(summary, /^## vdi-upgrade preview of /);
     assert.match(summary, /### pod1 \(HorizonPod\)/);
     assert.match(summary, /### farm1 \(AppVFarm\)/);
-    assert.match(summary, /\| pod1-cs1 \| 7\.12\.0\.\d+ -> 7\.13\.2 \| preflight, backup-configuration, install, wait-service, verify-version \| ready \|/);
+    assert.match(
+      summary,
+      /\| pod1-cs1 \| 7\.12\.0\.\d+ -> 7\.13\.2 \| preflight, backup-configuration, install, wait-service, verify-version \| ready \|/,
+    );
     assert.match(summary, /\| pod1-ss1 \| .* \| waits until CS1 reaches 7\.13\.2 \|/);
     const preview = JSON.parse(fs.readFileSync(path.join(dir, "preview.json"), "utf8"));
     // The structured plan and status a pipeline can gate on, beside the prose.
     const inputsOf = (name: string) => preview.steps.find((st: { urn: string }) => st.urn.endsWith(`::${name}`)).newState.inputs;
     assert.deepEqual(inputsOf("pod1-cs1").status, { state: "ready", reason: "" });
-    assert.deepEqual(inputsOf("pod1-cs1").steps.map((st: { step: string; host: string }) => `${st.step}@${st.host}`), ["preflight@CS1", "backup-configuration@CS1", "install@CS1", "wait-service@CS1", "verify-version@CS1"]);
+    assert.deepEqual(
+      inputsOf("pod1-cs1").steps.map((st: { step: string; host: string }) => `${st.step}@${st.host}`),
+      ["preflight@CS1", "backup-configuration@CS1", "install@CS1", "wait-service@CS1", "verify-version@CS1"],
+    );
     assert.equal(inputsOf("pod1-ss1").status.state, "waiting");
     assert.equal(inputsOf("pod1-ss1").status.waitingFor, "CS1 reaches 7.13.2");
     assert.equal(inputsOf("farm1-appv1").status.state, "ready");
@@ -121,9 +137,15 @@ describe("the GitOps pipeline (examples/gitops/pipeline.sh) against the lab", fu
     for (const host of ["appv1", "appv2", "appv3"]) assert.match(lab.host(host).state.products[0].displayVersion, /^4\.5\.2/, host);
     const state = JSON.parse(stack.stateFileText());
     // Every resource that plans (the pod's readiness gate plans nothing) reports done.
-    const servers = state.checkpoint.latest.resources.filter((x: { type: string; outputs?: { plan?: unknown } }) => /dynamic\/(horizon|appv):/.test(x.type) && Array.isArray(x.outputs?.plan));
+    const servers = state.checkpoint.latest.resources.filter(
+      (x: { type: string; outputs?: { plan?: unknown } }) => /dynamic\/(horizon|appv):/.test(x.type) && Array.isArray(x.outputs?.plan),
+    );
     assert.equal(servers.length, 9);
-    for (const x of servers) assert.deepEqual([x.urn.split("::").pop(), x.outputs.status, x.outputs.steps], [x.urn.split("::").pop(), { state: "done", reason: "" }, []]);
+    for (const x of servers)
+      assert.deepEqual(
+        [x.urn.split("::").pop(), x.outputs.status, x.outputs.steps],
+        [x.urn.split("::").pop(), { state: "done", reason: "" }, []],
+      );
     // Two runs of up, the second with --expect-no-changes: it reports only unchanged resources.
     // The first up creates; the second (its preview and its update) reports only unchanged resources.
     const [, first, ...second] = r.output.split(/^Resources:$/m);
@@ -135,7 +157,11 @@ describe("the GitOps pipeline (examples/gitops/pipeline.sh) against the lab", fu
   });
 
   it("keeps every secret out of the preview JSON, the summary and the pipeline's output", () => {
-    const places = [fs.readFileSync(path.join(dir, "preview.json"), "utf8"), fs.readFileSync(path.join(dir, "summary.md"), "utf8"), ...outputs];
+    const places = [
+      fs.readFileSync(path.join(dir, "preview.json"), "utf8"),
+      fs.readFileSync(path.join(dir, "summary.md"), "utf8"),
+      ...outputs,
+    ];
     for (const s of secrets) for (const [i, text] of places.entries()) assert.ok(!text.includes(s), `a secret appears in place ${i}`);
   });
 });

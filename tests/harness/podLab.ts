@@ -64,19 +64,30 @@ export async function podUnderTest(
     // Real overhead is multiplied by the lab's time factor: give the simulated budget room.
     timeBudgetMinutes: { value: "240" },
     ...Object.fromEntries(
-      Object.entries(config).map(([k, v]) => [k, isSecret(v) ? { value: v.secret, secret: true } : { value: typeof v === "string" ? v : JSON.stringify(v) }]),
+      Object.entries(config).map(([k, v]) => [
+        k,
+        isSecret(v) ? { value: v.secret, secret: true } : { value: typeof v === "string" ? v : JSON.stringify(v) },
+      ]),
     ),
   });
   // The SQL login the stack is configured with exists on the SQL host (the lab's own is in the inventory).
-  const sqlUser = config.sqlUser, sqlPassword = config.sqlPassword;
+  const sqlUser = config.sqlUser,
+    sqlPassword = config.sqlPassword;
   if (isSecret(sqlUser) && isSecret(sqlPassword)) {
-    for (const h of lab.hostNames().filter((n) => lab.host(n).state.role === "sql")) lab.addSqlLogin(h, { user: sqlUser.secret, password: sqlPassword.secret });
+    for (const h of lab.hostNames().filter((n) => lab.host(n).state.role === "sql"))
+      lab.addSqlLogin(h, { user: sqlUser.secret, password: sqlPassword.secret });
   }
   const secrets = [
     description.pairingPassword,
-    ...Object.values(description.hosts).map((h) => h.password!).filter(Boolean),
-    ...Object.values(description.hosts).map((h) => h.sqlPassword!).filter(Boolean),
-    ...Object.values(config).filter(isSecret).map((v) => v.secret),
+    ...Object.values(description.hosts)
+      .map((h) => h.password!)
+      .filter(Boolean),
+    ...Object.values(description.hosts)
+      .map((h) => h.sqlPassword!)
+      .filter(Boolean),
+    ...Object.values(config)
+      .filter(isSecret)
+      .map((v) => v.secret),
   ];
   return { lab, stack, secrets, dir };
 }
@@ -146,7 +157,6 @@ export function errorText(err: unknown): string {
   const e = err as { message?: string; output?: string; events?: EngineEvent[] };
   return `${e.message ?? ""}\n${e.output ?? ""}\n${diagnostics(e.events ?? []).join("\n")}`;
 }
-
 
 /** The lab layout with one security server changed (e.g. `{ domain: "corp.example", registeredAs: undefined }`). */
 export function withSecurityServer(name: string, change: Record<string, unknown>): (o: LabOptions) => LabOptions {

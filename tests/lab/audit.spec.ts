@@ -32,7 +32,10 @@ describe("lab audit: redaction", () => {
       assert.equal((hook?.params as { hook: string }).hook, "echo ***");
       // sequence numbers are lab-wide and in start order
       const seqs = lab.audit().map((e) => e.seq);
-      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => a - b),
+      );
       assert.ok(lab.audit().every((e) => e.outcome === "ok" && e.simTime <= (e.simEndTime ?? "")));
     } finally {
       await lab.stop();
@@ -42,20 +45,39 @@ describe("lab audit: redaction", () => {
 
 describe("lab audit: timeline and outages", () => {
   const ev = (host: string, service: string, from: string, to: string, atMs: number, primary = true): TimelineEvent => ({
-    host, service, from, to, atMs, at: new Date(atMs).toISOString(), primary,
+    host,
+    service,
+    from,
+    to,
+    atMs,
+    at: new Date(atMs).toISOString(),
+    primary,
   });
 
   const cases: [string, TimelineEvent[], string[], number][] = [
     ["no events", [], ["a", "b"], 0],
     ["one host down then up", [ev("a", "S", "Running", "Stopped", 1), ev("a", "S", "Stopped", "Running", 2)], ["a", "b"], 1],
-    ["two hosts down one after the other", [
-      ev("a", "S", "Running", "Stopped", 1), ev("a", "S", "Stopped", "Running", 2),
-      ev("b", "S", "Running", "Stopped", 3), ev("b", "S", "Stopped", "Running", 4)], ["a", "b"], 1],
+    [
+      "two hosts down one after the other",
+      [
+        ev("a", "S", "Running", "Stopped", 1),
+        ev("a", "S", "Stopped", "Running", 2),
+        ev("b", "S", "Running", "Stopped", 3),
+        ev("b", "S", "Stopped", "Running", 4),
+      ],
+      ["a", "b"],
+      1,
+    ],
     ["two hosts down together", [ev("a", "S", "Running", "Stopped", 1), ev("b", "S", "Running", "Stopped", 2)], ["a", "b"], 2],
     ["a host outside the set", [ev("a", "S", "Running", "Stopped", 1), ev("c", "S", "Running", "Stopped", 2)], ["a", "b"], 1],
     ["a non-primary service", [ev("a", "X", "Running", "Stopped", 1, false), ev("b", "S", "Running", "Stopped", 2)], ["a", "b"], 1],
     ["a service renamed at the same instant", [ev("a", "Old", "Running", "Absent", 1), ev("a", "New", "Absent", "Running", 1)], ["a"], 0],
-    ["IPsec prepared counts as out", [ev("a", "IPsec", "active", "prepared", 1, false), ev("b", "S", "Running", "Stopped", 2)], ["a", "b"], 2],
+    [
+      "IPsec prepared counts as out",
+      [ev("a", "IPsec", "active", "prepared", 1, false), ev("b", "S", "Running", "Stopped", 2)],
+      ["a", "b"],
+      2,
+    ],
   ];
   for (const [what, events, hosts, expected] of cases) {
     it(`counts the most hosts out of service at once: ${what}`, () => {
@@ -68,7 +90,10 @@ describe("lab audit: timeline and outages", () => {
     try {
       lab.addInstaller("cs1", { path: CS_INSTALLER, product: "horizon-connection-server", version: "7.13.2.21000000" });
       await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
-      const primary = lab.timeline().filter((e) => e.host === "cs1" && e.primary).map((e) => `${e.from}->${e.to}`);
+      const primary = lab
+        .timeline()
+        .filter((e) => e.host === "cs1" && e.primary)
+        .map((e) => `${e.from}->${e.to}`);
       assert.deepEqual(primary, ["Running->Stopped", "Stopped->Running"]);
       assert.equal(lab.maxOutOfService(["cs1", "cs2"]), 1);
     } finally {

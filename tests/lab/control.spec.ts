@@ -46,7 +46,10 @@ describe("lab/control", function () {
     });
 
     it("sets the Windows PowerShell version a host reports", async () => {
-      assert.match(await sendControl(file, { op: "set-powershell", host: "cs1", version: "4.0" }), /cs1 now reports Windows PowerShell 4\.0/);
+      assert.match(
+        await sendControl(file, { op: "set-powershell", host: "cs1", version: "4.0" }),
+        /cs1 now reports Windows PowerShell 4\.0/,
+      );
       assert.equal(lab.host("cs1").state.powershellVersion, "4.0");
     });
 
@@ -58,7 +61,10 @@ describe("lab/control", function () {
     });
 
     it("names the host's services when asked for one it does not have", async () => {
-      await assert.rejects(sendControl(file, { op: "set-service", host: "cs1", status: "Stopped", displayName: "Spooler" }), /cs1 has no service "Spooler"; its services: /);
+      await assert.rejects(
+        sendControl(file, { op: "set-service", host: "cs1", status: "Stopped", displayName: "Spooler" }),
+        /cs1 has no service "Spooler"; its services: /,
+      );
     });
 
     it("refuses a request without the lab's token", async () => {
@@ -86,14 +92,33 @@ describe("lab/control", function () {
     });
 
     it("refuses an unknown option with its name, not 'undefined'", async () => {
-      const err = await run(tsNode, [...CLI, "--colour"], { cwd: root }).then(() => assert.fail("accepted --colour"), (e: { stderr: string; code: number }) => e);
+      const err = await run(tsNode, [...CLI, "--colour"], { cwd: root }).then(
+        () => assert.fail("accepted --colour"),
+        (e: { stderr: string; code: number }) => e,
+      );
       assert.equal(err.code, 1);
       assert.match(err.stderr, /unknown option "--colour"/);
     });
 
     it("starts a lab with options and a fault, and takes control commands from another process", async () => {
       const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vdi-labcli-")), "lab.json");
-      child = spawn(tsNode, [...CLI, "--out", out, "--farms", "0", "--ipsec", "off", "--security-servers", "1", "--fault", "cs1:exit-code=1603@Start-Installer"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(
+        tsNode,
+        [
+          ...CLI,
+          "--out",
+          out,
+          "--farms",
+          "0",
+          "--ipsec",
+          "off",
+          "--security-servers",
+          "1",
+          "--fault",
+          "cs1:exit-code=1603@Start-Installer",
+        ],
+        { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+      );
       let text = "";
       await new Promise<void>((resolve, reject) => {
         child!.stdout!.on("data", (d) => {

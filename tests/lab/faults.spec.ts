@@ -53,7 +53,10 @@ describe("lab faults over SSH", () => {
     assert.equal(r.result, undefined);
     await new Promise((res) => setTimeout(res, 200));
     assert.equal(versionOf(lab, "cs1"), V712);
-    assert.deepEqual(lab.host("cs1").state.installers.map((p) => p.state), ["killed"]);
+    assert.deepEqual(
+      lab.host("cs1").state.installers.map((p) => p.state),
+      ["killed"],
+    );
     const entry = lab.host("cs1").audit.at(-1);
     assert.equal(entry?.fault, "drop-during");
   });
@@ -85,7 +88,12 @@ describe("lab faults over SSH", () => {
     const r = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
     assert.equal(r.result.exitCode, 1603);
     assert.equal(versionOf(lab, "cs1"), V712);
-    assert.ok(lab.host("cs1").state.services.filter((s) => s.primary).every((s) => s.status === "Running"));
+    assert.ok(
+      lab
+        .host("cs1")
+        .state.services.filter((s) => s.primary)
+        .every((s) => s.status === "Running"),
+    );
   });
 
   it("treats an injected 3010 as success with a reboot required", async () => {
@@ -167,7 +175,11 @@ describe("lab faults over SSH", () => {
 
   it("records a pairing password that is born expired, as a Connection Server off UTC does", async () => {
     lab.inject("cs1", { kind: "pairing-expired", operation: "Set-PairingPassword" });
-    const set = await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "CS1", timeoutMinutes: 30, secrets: { pairingPassword: "p" } });
+    const set = await op(lab, "cs1", "Set-PairingPassword", {
+      connectionServer: "CS1",
+      timeoutMinutes: 30,
+      secrets: { pairingPassword: "p" },
+    });
     assert.equal(set.exitCode, 0);
     // The View API call reports the host's clock plus the timeout, as a real one does; the directory shows the truth.
     assert.ok(Date.parse((set.result as { expiresUtc: string }).expiresUtc) > lab.now().getTime());
@@ -180,7 +192,9 @@ describe("lab faults over SSH", () => {
 
   it("writes the last-changed time in local time on a Connection Server off UTC, so the password reads as expired", async () => {
     await lab.stop();
-    lab = await startLab(standardLab({ pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712, utcOffsetMinutes: -300 }] }], farms: [] }));
+    lab = await startLab(
+      standardLab({ pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712, utcOffsetMinutes: -300 }] }], farms: [] }),
+    );
     await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "CS1", timeoutMinutes: 30, secrets: { pairingPassword: "p" } });
     const state = (await op(lab, "cs1", "Get-PairingPasswordState", { connectionServer: "CS1" })).result;
     assert.equal(state.utcOffsetMinutes, -300);
@@ -190,7 +204,11 @@ describe("lab faults over SSH", () => {
 
   it("refuses a pairing password: the operation fails and no password is set", async () => {
     lab.inject("cs1", { kind: "pairing-refused", operation: "Set-PairingPassword" });
-    const set = await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "CS1", timeoutMinutes: 30, secrets: { pairingPassword: "p" } });
+    const set = await op(lab, "cs1", "Set-PairingPassword", {
+      connectionServer: "CS1",
+      timeoutMinutes: 30,
+      secrets: { pairingPassword: "p" },
+    });
     assert.equal(set.exitCode, 1);
     assert.match(set.stdout, /rejected by CS1/);
     assert.equal(lab.pod("pod1").pairing.cs1, undefined);

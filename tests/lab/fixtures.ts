@@ -86,8 +86,15 @@ export const RULE_PREFIX = "VMware View Security Server QM Pairing with ";
 /** Removes a pair's connection security rules on both hosts, as Prepare for Upgrade does. */
 export async function prepareIpsec(lab: Lab, ss = "ss1", cs = "cs1"): Promise<void> {
   const securityServer = lab.host(ss).state.computerName;
-  for (const [host, partner] of [[ss, cs], [cs, ss]]) {
-    const r = await op(lab, host, "Invoke-PrepareSecurityServer", { securityServer, ruleNamePrefix: RULE_PREFIX, partnerAddresses: [lab.host(partner).state.address] });
+  for (const [host, partner] of [
+    [ss, cs],
+    [cs, ss],
+  ]) {
+    const r = await op(lab, host, "Invoke-PrepareSecurityServer", {
+      securityServer,
+      ruleNamePrefix: RULE_PREFIX,
+      partnerAddresses: [lab.host(partner).state.address],
+    });
     if (r.exitCode !== 0) throw new Error(`prepare on ${host} failed: ${JSON.stringify(r)}`);
   }
 }

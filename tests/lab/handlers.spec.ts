@@ -74,7 +74,10 @@ describe("lab handlers: Horizon Connection Server installer", () => {
     stageHorizon(lab, ["cs1"], V85);
     lab.setReplicationHealthy("pod1", false);
     const health = await op(lab, "cs1", "Get-ReplicationHealth", { cloudPodService: "ADAM_VMwareVDMDSG", global: "detect" });
-    assert.deepEqual(health.result.instances.map((i: { port: number }) => i.port), [389]);
+    assert.deepEqual(
+      health.result.instances.map((i: { port: number }) => i.port),
+      [389],
+    );
     assert.match(health.result.instances[0].output.join("\n"), /Last attempt @ .* failed, result 1722/);
     const blocked = await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
     assert.equal(blocked.result.exitCode, 1603);
@@ -100,7 +103,10 @@ describe("lab handlers: Horizon Connection Server installer", () => {
     assert.doesNotMatch(local.output.join("\n"), /failed/);
     assert.equal(global.port, 22389);
     assert.match(global.output[0], /^Repadmin: running command \/showrepl against full DC localhost:22389$/);
-    assert.match(global.output.join("\n"), /DC=vdiglobal,DC=vmware,DC=int\n {4}Default-First-Site-Name\\CS2 via RPC\n.*\n {8}Last attempt @ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d failed, result 1722 \(0x6ba\):\n {12}The RPC server is unavailable\.\n {8}3 consecutive failure\(s\)\./);
+    assert.match(
+      global.output.join("\n"),
+      /DC=vdiglobal,DC=vmware,DC=int\n {4}Default-First-Site-Name\\CS2 via RPC\n.*\n {8}Last attempt @ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d failed, result 1722 \(0x6ba\):\n {12}The RPC server is unavailable\.\n {8}3 consecutive failure\(s\)\./,
+    );
     // A service name that is not there: no global instance read ("detect"), or an LDAP error when asked for anyway.
     const other = await op(lab, "cs1", "Get-ReplicationHealth", { cloudPodService: "NoSuchService", global: "detect" });
     assert.equal(other.result.instances.length, 1);
@@ -110,12 +116,19 @@ describe("lab handlers: Horizon Connection Server installer", () => {
     assert.match(blocked.result.logTail.join("\n"), /localhost:22389/);
     lab.setReplicationHealthy("pod1", true, "global");
     assert.equal((await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER))).result.exitCode, 0);
-    assert.ok(lab.host("cs1").state.services.some((s) => s.name === "ADAM_VMwareVDMDSG"), "the upgrade dropped the global instance's service");
+    assert.ok(
+      lab.host("cs1").state.services.some((s) => s.name === "ADAM_VMwareVDMDSG"),
+      "the upgrade dropped the global instance's service",
+    );
   });
 
   it("answers an LDAP error for 22389 on a Connection Server outside a federation, and refuses to break a global instance it has not", async () => {
     const r = await op(lab, "cs1", "Get-ReplicationHealth", { cloudPodService: "ADAM_VMwareVDMDSG", global: "always" });
-    assert.deepEqual(r.result.instances[1], { port: 22389, exitCode: 58, output: ["Repadmin: running command /showrepl against full DC localhost:22389", "LDAP error 81 (Server Down) Win32 Err 58."] });
+    assert.deepEqual(r.result.instances[1], {
+      port: 22389,
+      exitCode: 58,
+      output: ["Repadmin: running command /showrepl against full DC localhost:22389", "LDAP error 81 (Server Down) Win32 Err 58."],
+    });
     assert.throws(() => lab.setReplicationHealthy("pod1", false, "global"), /not in a Cloud Pod federation/);
   });
 
@@ -175,20 +188,27 @@ describe("lab handlers: Security Server rules", () => {
     assert.equal(svc?.status, "Running");
     assert.equal(lab.pod("pod1").pairing.cs1, undefined);
     const list = await op(lab, "cs1", "Get-SecurityServerList");
-    assert.deepEqual(list.result.securityServers.find((s: { name: string }) => s.name === "SS1"), {
-      name: "SS1",
-      version: V7132,
-      connectionServer: "CS1",
-      ipsec: "active",
-      status: "OK",
-    });
+    assert.deepEqual(
+      list.result.securityServers.find((s: { name: string }) => s.name === "SS1"),
+      {
+        name: "SS1",
+        version: V7132,
+        connectionServer: "CS1",
+        ipsec: "active",
+        status: "OK",
+      },
+    );
   });
 
   for (const host of ["ss1", "cs1"]) {
     it(`fails while a connection security rule of the pair remains on ${host}`, async () => {
       await readyForSecurityServer(lab);
       const other = host === "ss1" ? "cs1" : "ss1";
-      lab.host(host).state.ipsecRules.push({ displayName: `${RULE_PREFIX}${lab.host(other).state.address}`, remoteAddress: lab.host(other).state.address, store: "Local" });
+      lab.host(host).state.ipsecRules.push({
+        displayName: `${RULE_PREFIX}${lab.host(other).state.address}`,
+        remoteAddress: lab.host(other).state.address,
+        store: "Local",
+      });
       const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
       assert.equal(r.result.exitCode, 1603);
       assert.match(r.result.logTail.join("\n"), /IPsec rules .*QM Pairing with 10\./);
@@ -199,8 +219,14 @@ describe("lab handlers: Security Server rules", () => {
   it("creates a rule on each host at pairing, named after the other's address, and keeps them when IPsec is turned off later", async () => {
     const ss = lab.host("ss1").state;
     const cs = lab.host("cs1").state;
-    assert.deepEqual(ss.ipsecRules.map((r) => [r.displayName, r.remoteAddress]), [[`${RULE_PREFIX}${cs.address}`, cs.address]]);
-    assert.deepEqual(cs.ipsecRules.map((r) => [r.displayName, r.remoteAddress]), [[`${RULE_PREFIX}${ss.address}`, ss.address]]);
+    assert.deepEqual(
+      ss.ipsecRules.map((r) => [r.displayName, r.remoteAddress]),
+      [[`${RULE_PREFIX}${cs.address}`, cs.address]],
+    );
+    assert.deepEqual(
+      cs.ipsecRules.map((r) => [r.displayName, r.remoteAddress]),
+      [[`${RULE_PREFIX}${ss.address}`, ss.address]],
+    );
     lab.setUseIpsec("pod1", false);
     stageHorizon(lab, ["cs1", "ss1"]);
     await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
@@ -215,9 +241,16 @@ describe("lab handlers: Security Server rules", () => {
     const ss1 = lab.host("ss1").state.address;
     cs.ipsecRules.push({ displayName: "Some other rule", remoteAddress: ss1, store: "Local" });
     cs.ipsecRules.push({ displayName: `${RULE_PREFIX}10.99.0.1`, remoteAddress: "10.99.0.1", store: "Local" });
-    const r = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1", ruleNamePrefix: RULE_PREFIX, partnerAddresses: [ss1] });
+    const r = await op(lab, "cs1", "Invoke-PrepareSecurityServer", {
+      securityServer: "SS1",
+      ruleNamePrefix: RULE_PREFIX,
+      partnerAddresses: [ss1],
+    });
     assert.equal(r.exitCode, 0, r.error);
-    assert.deepEqual(r.result.removed.map((x: { displayName: string }) => x.displayName), [`${RULE_PREFIX}${ss1}`]);
+    assert.deepEqual(
+      r.result.removed.map((x: { displayName: string }) => x.displayName),
+      [`${RULE_PREFIX}${ss1}`],
+    );
     assert.deepEqual(r.result.remaining, []);
     assert.deepEqual(cs.ipsecRules.map((x) => x.displayName).sort(), ["Some other rule", `${RULE_PREFIX}10.99.0.1`]);
     const read = await op(lab, "ss1", "Get-IpsecRules");
@@ -229,21 +262,38 @@ describe("lab handlers: Security Server rules", () => {
     const cs = lab.host("cs1").state;
     const ss1 = lab.host("ss1").state.address;
     cs.ipsecRules = cs.ipsecRules.map((x) => ({ ...x, store: "GroupPolicy" as const }));
-    const r = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1", ruleNamePrefix: RULE_PREFIX, partnerAddresses: [ss1] });
+    const r = await op(lab, "cs1", "Invoke-PrepareSecurityServer", {
+      securityServer: "SS1",
+      ruleNamePrefix: RULE_PREFIX,
+      partnerAddresses: [ss1],
+    });
     assert.deepEqual(r.result.removed, []);
     assert.equal(r.result.remaining.length, 1);
   });
 
   it("needs no preparation when the pod does not use IPsec", async () => {
     await lab.stop();
-    lab = await startLab(standardLab({
-      pods: [{ name: "pod1", useIpsec: false, connectionServers: [{ name: "cs1", version: V712 }], securityServers: [{ name: "ss1", version: V712, pairedWith: "cs1" }] }],
-      farms: [],
-    }));
+    lab = await startLab(
+      standardLab({
+        pods: [
+          {
+            name: "pod1",
+            useIpsec: false,
+            connectionServers: [{ name: "cs1", version: V712 }],
+            securityServers: [{ name: "ss1", version: V712, pairedWith: "cs1" }],
+          },
+        ],
+        farms: [],
+      }),
+    );
     stageHorizon(lab, ["cs1", "ss1"]);
     await op(lab, "cs1", "Invoke-Installer", horizonInstall(CS_INSTALLER));
     assert.deepEqual(lab.host("cs1").state.ipsecRules, []);
-    const prep = await op(lab, "cs1", "Invoke-PrepareSecurityServer", { securityServer: "SS1", ruleNamePrefix: RULE_PREFIX, partnerAddresses: [lab.host("ss1").state.address] });
+    const prep = await op(lab, "cs1", "Invoke-PrepareSecurityServer", {
+      securityServer: "SS1",
+      ruleNamePrefix: RULE_PREFIX,
+      partnerAddresses: [lab.host("ss1").state.address],
+    });
     assert.deepEqual(prep.result, { ipsec: "none", removed: [], remaining: [] });
     await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "cs1", timeoutMinutes: 1440, secrets: { pairingPassword: PAIRING } });
     const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
@@ -308,8 +358,14 @@ describe("lab handlers: Security Server rules", () => {
     const live = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-S", "-r", "-s", "ss1"] });
     assert.equal(live.result.exitCode, 1);
     assert.match(live.result.output.join("\n"), /running security server paired with CS1/);
-    assert.deepEqual(lab.pod("pod1").removals.map((x) => [x.name, x.live]), [["SS2-OLD", false]]);
-    assert.deepEqual(lab.pod("pod1").registry.map((e) => e.name), ["SS1", "SS2"]);
+    assert.deepEqual(
+      lab.pod("pod1").removals.map((x) => [x.name, x.live]),
+      [["SS2-OLD", false]],
+    );
+    assert.deepEqual(
+      lab.pod("pod1").registry.map((e) => e.name),
+      ["SS1", "SS2"],
+    );
   });
 
   it("removes the entry of a server that is not running, recording that it was live", async () => {
@@ -317,20 +373,33 @@ describe("lab handlers: Security Server rules", () => {
     const vdmadmin = "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmadmin.exe";
     const r = await op(lab, "cs1", "Invoke-Vdmadmin", { vdmadminPath: vdmadmin, arguments: ["-S", "-r", "-s", "SS1"] });
     assert.equal(r.result.exitCode, 0);
-    assert.deepEqual(lab.pod("pod1").removals.map((x) => [x.name, x.live]), [["SS1", true]]);
+    assert.deepEqual(
+      lab.pod("pod1").removals.map((x) => [x.name, x.live]),
+      [["SS1", true]],
+    );
   });
 
   it("re-pairs under the full system name when the pod registered the server under its NetBIOS name", async () => {
     await lab.stop();
-    lab = await startLab(standardLab({
-      pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712 }], securityServers: [{ name: "ss1", version: V712, pairedWith: "cs1", domain: "corp.example" }] }],
-      farms: [],
-    }));
+    lab = await startLab(
+      standardLab({
+        pods: [
+          {
+            name: "pod1",
+            connectionServers: [{ name: "cs1", version: V712 }],
+            securityServers: [{ name: "ss1", version: V712, pairedWith: "cs1", domain: "corp.example" }],
+          },
+        ],
+        farms: [],
+      }),
+    );
     await readyForSecurityServer(lab);
     const r = await op(lab, "ss1", "Invoke-Installer", horizonInstall(CS_INSTALLER, { ss: true }));
     assert.equal(r.result.exitCode, 0, r.result.logTail.join("\n"));
     const list = await op(lab, "cs1", "Get-SecurityServerList");
-    const shown = list.result.securityServers.map((e: { name: string; version: string; status: string }) => `${e.name}@${e.version}@${e.status}`);
+    const shown = list.result.securityServers.map(
+      (e: { name: string; version: string; status: string }) => `${e.name}@${e.version}@${e.status}`,
+    );
     assert.deepEqual(shown, [`SS1@${V712}@NOT_RESPONDING`, `SS1.corp.example@${V7132}@OK`]);
     const facts = await op(lab, "ss1", "Get-IpsecRules");
     assert.equal(facts.result.fqdn, "SS1.corp.example");
@@ -355,11 +424,17 @@ describe("lab handlers: Security Server rules", () => {
   });
 
   it("reports the tools a host lacks: a Connection Server has vdmadmin, vdmexport, repadmin and PowerCLI; a security server none", async () => {
-    const ask = { files: [VDMADMIN_PATH, "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe"], commands: ["repadmin.exe"], modules: ["VMware.VimAutomation.HorizonView"] };
+    const ask = {
+      files: [VDMADMIN_PATH, "C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe"],
+      commands: ["repadmin.exe"],
+      modules: ["VMware.VimAutomation.HorizonView"],
+    };
     assert.deepEqual((await op(lab, "cs1", "Get-HorizonPrerequisites", ask)).result, { missing: [] });
     assert.equal((await op(lab, "ss1", "Get-HorizonPrerequisites", ask)).result.missing.length, 4);
     await lab.stop();
-    lab = await startLab(standardLab({ pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712, absent: ["repadmin.exe"] }] }], farms: [] }));
+    lab = await startLab(
+      standardLab({ pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712, absent: ["repadmin.exe"] }] }], farms: [] }),
+    );
     assert.deepEqual((await op(lab, "cs1", "Get-HorizonPrerequisites", ask)).result, { missing: ["repadmin.exe"] });
   });
 
@@ -370,7 +445,11 @@ describe("lab handlers: Security Server rules", () => {
   });
 
   it("rejects a pairing-password timeout outside 1..1440 minutes", async () => {
-    const r = await op(lab, "cs1", "Set-PairingPassword", { connectionServer: "cs1", timeoutMinutes: 2000, secrets: { pairingPassword: "x" } });
+    const r = await op(lab, "cs1", "Set-PairingPassword", {
+      connectionServer: "cs1",
+      timeoutMinutes: 2000,
+      secrets: { pairingPassword: "x" },
+    });
     assert.equal(r.exitCode, 1);
     assert.match(r.error ?? "", /timeoutMinutes/);
   });
@@ -437,8 +516,16 @@ describe("lab handlers: App-V", () => {
 
   const credentialCases: [string, () => { user: string; password: string } | null, RegExp][] = [
     ["without the database administrative credentials", () => null, /no database administrative credentials were given/],
-    ["with a password SQL refuses", () => ({ user: lab.sqlLogins("sql1")[0].user, password: "wrong" }), /Login failed for user 'appv-admin'/],
-    ["with a login that is not a sysadmin", () => (lab.addSqlLogin("sql1", { user: "reader", password: "r-pass", sysadmin: false }), { user: "reader", password: "r-pass" }), /'reader' is not a database administrator/],
+    [
+      "with a password SQL refuses",
+      () => ({ user: lab.sqlLogins("sql1")[0].user, password: "wrong" }),
+      /Login failed for user 'appv-admin'/,
+    ],
+    [
+      "with a login that is not a sysadmin",
+      () => (lab.addSqlLogin("sql1", { user: "reader", password: "r-pass", sysadmin: false }), { user: "reader", password: "r-pass" }),
+      /'reader' is not a database administrator/,
+    ],
   ];
   for (const [what, admin, message] of credentialCases) {
     it(`refuses the schema upgrade ${what} ("How to Upgrade the Servers and System Components" step 7), changing nothing`, async () => {
@@ -460,25 +547,48 @@ describe("lab handlers: App-V", () => {
 
   it("logs in to SQL as sqlcmd does: a refused login fails every SQL operation, Test-SqlLogin reports it", async () => {
     const { user, password } = lab.sqlLogins("sql1")[0];
-    const ok = await op(lab, "sql1", "Test-SqlLogin", { sqlServer: "SQL1", database: "APPVIRT", secrets: { sqlUser: user, sqlPassword: password } });
+    const ok = await op(lab, "sql1", "Test-SqlLogin", {
+      sqlServer: "SQL1",
+      database: "APPVIRT",
+      secrets: { sqlUser: user, sqlPassword: password },
+    });
     assert.deepEqual(ok.result, { canLogIn: true, sysadmin: true, message: `logged in as ${user}` });
-    const refused = await op(lab, "sql1", "Test-SqlLogin", { sqlServer: "SQL1", database: "APPVIRT", secrets: { sqlUser: "nobody", sqlPassword: "x" } });
+    const refused = await op(lab, "sql1", "Test-SqlLogin", {
+      sqlServer: "SQL1",
+      database: "APPVIRT",
+      secrets: { sqlUser: "nobody", sqlPassword: "x" },
+    });
     assert.equal(refused.result.canLogIn, false);
     assert.match(refused.result.message, /Login failed for user 'nobody'/);
-    const backup = await op(lab, "sql1", "Invoke-SqlBackup", { sqlServer: "SQL1", database: "APPVIRT", backupPath: "D:\\b.bak", secrets: { sqlUser: user, sqlPassword: "wrong" } });
+    const backup = await op(lab, "sql1", "Invoke-SqlBackup", {
+      sqlServer: "SQL1",
+      database: "APPVIRT",
+      backupPath: "D:\\b.bak",
+      secrets: { sqlUser: user, sqlPassword: "wrong" },
+    });
     assert.equal(backup.exitCode, 1);
     assert.match(backup.error ?? "", /Login failed for user/);
   });
 
   it("serves the Management Web Service from its own IIS application pool beside other sites", async () => {
     await lab.stop();
-    lab = await startLab({ timeFactor: FAST, farms: [{ name: "f", sql: "sql1", servers: [{ name: "web", role: "management-service", version: APPV_41SP1 }] }] });
+    lab = await startLab({
+      timeFactor: FAST,
+      farms: [{ name: "f", sql: "sql1", servers: [{ name: "web", role: "management-service", version: APPV_41SP1 }] }],
+    });
     const found = await op(lab, "web", "Get-WebApplicationPool", { physicalPathLike: "*\\App Virt Management Service*" });
-    assert.deepEqual(found.result.applications.map((a: { applicationPool: string; poolState: string }) => [a.applicationPool, a.poolState]), [["AppVirtManagementService", "Started"]]);
+    assert.deepEqual(
+      found.result.applications.map((a: { applicationPool: string; poolState: string }) => [a.applicationPool, a.poolState]),
+      [["AppVirtManagementService", "Started"]],
+    );
     assert.equal(found.result.iisRunning, true);
     const stopped = await op(lab, "web", "Set-WebAppPoolState", { name: "AppVirtManagementService", state: "Stopped", timeoutSeconds: 60 });
     assert.equal(stopped.result.state, "Stopped");
-    assert.deepEqual(lab.host("web").state.iis?.pools, { DefaultAppPool: "Started", AppVirtManagementService: "Stopped", IntranetAppPool: "Started" });
+    assert.deepEqual(lab.host("web").state.iis?.pools, {
+      DefaultAppPool: "Started",
+      AppVirtManagementService: "Stopped",
+      IntranetAppPool: "Started",
+    });
     assert.equal(lab.host("web").state.services[0].status, "Running", "IIS keeps running");
     const missing = await op(lab, "sql1", "Get-WebApplicationPool", { physicalPathLike: "*" });
     assert.equal(missing.exitCode, 1);
@@ -489,7 +599,16 @@ describe("lab handlers: App-V", () => {
     await lab.stop();
     lab = await startLab({
       timeFactor: FAST,
-      farms: [{ name: "f", sql: "sql1", servers: [{ name: "appv1", role: "management", version: APPV_41SP1 }, { name: "web", role: "management-service", version: APPV_41SP1 }] }],
+      farms: [
+        {
+          name: "f",
+          sql: "sql1",
+          servers: [
+            { name: "appv1", role: "management", version: APPV_41SP1 },
+            { name: "web", role: "management-service", version: APPV_41SP1 },
+          ],
+        },
+      ],
     });
     lab.addInstaller("appv1", { path: APPV_INSTALLER, product: "appv-server", version: APPV_45SP2 });
     const blocked = await install("appv1");
@@ -503,7 +622,10 @@ describe("lab handlers: App-V", () => {
     lab.addDatabaseSession("sql1", "APPVIRT", { hostName: "APPV9" });
     await stop("appv2");
     const r = await op(lab, "sql1", "Get-DatabaseSessions", { sqlServer: "SQL1", database: "APPVIRT" });
-    assert.deepEqual(r.result.sessions.map((x: { hostName: string }) => x.hostName), ["APPV1", "APPV9"]);
+    assert.deepEqual(
+      r.result.sessions.map((x: { hostName: string }) => x.hostName),
+      ["APPV1", "APPV9"],
+    );
     assert.equal(r.result.sqlHost, "SQL1");
   });
 
@@ -519,7 +641,10 @@ describe("lab handlers: App-V", () => {
 
   it("upgrades a Management Console host with the same setup: no service, no database", async () => {
     await lab.stop();
-    lab = await startLab({ timeFactor: FAST, farms: [{ name: "f", sql: "sql1", servers: [{ name: "con", role: "console", version: APPV_41SP1 }] }] });
+    lab = await startLab({
+      timeFactor: FAST,
+      farms: [{ name: "f", sql: "sql1", servers: [{ name: "con", role: "console", version: APPV_41SP1 }] }],
+    });
     assert.deepEqual(lab.host("con").state.services, []);
     assert.equal(lab.host("con").state.products[0].displayName, "Microsoft Application Virtualization Management Console");
     lab.addInstaller("con", { path: APPV_INSTALLER, product: "appv-server", version: APPV_45SP2 });
@@ -537,7 +662,10 @@ describe("lab handlers: App-V", () => {
 
   it("refuses 4.5 over App-V 4.0", async () => {
     await lab.stop();
-    lab = await startLab({ timeFactor: FAST, farms: [{ name: "f", sql: "sql1", servers: [{ name: "old", role: "management", version: "4.0.1.1850" }] }] });
+    lab = await startLab({
+      timeFactor: FAST,
+      farms: [{ name: "f", sql: "sql1", servers: [{ name: "old", role: "management", version: "4.0.1.1850" }] }],
+    });
     lab.addInstaller("old", { path: APPV_INSTALLER, product: "appv-server", version: APPV_45SP2 });
     const r = await install("old");
     assert.equal(r.result.exitCode, 1603);
@@ -551,7 +679,12 @@ describe("lab handlers: App-V", () => {
   });
 
   it("backs up, verifies and reads the App-V database on the SQL host", async () => {
-    const b = await op(lab, "sql1", "Invoke-SqlBackup", { sqlServer: "SQL1", database: "APPVIRT", backupPath: "D:\\Backup\\APPVIRT.bak", secrets: { sqlPassword: "s3cret" } });
+    const b = await op(lab, "sql1", "Invoke-SqlBackup", {
+      sqlServer: "SQL1",
+      database: "APPVIRT",
+      backupPath: "D:\\Backup\\APPVIRT.bak",
+      secrets: { sqlPassword: "s3cret" },
+    });
     assert.equal(b.exitCode, 0);
     assert.ok(b.result.sizeBytes > 0);
     const t = await op(lab, "sql1", "Test-SqlBackup", { sqlServer: "sql1", backupPath: "D:\\Backup\\APPVIRT.bak" });
@@ -575,7 +708,11 @@ describe("lab handlers: queries, services, hooks, accounts", () => {
   it("matches installed products with -like wildcards", async () => {
     const r = await op(lab, "cs1", "Get-InstalledProduct", { displayNameLike: ["*Horizon*Connection Server"] });
     assert.deepEqual(r.result.products, [
-      { displayName: "VMware Horizon 7 Connection Server", displayVersion: V712, installLocation: "C:\\Program Files\\VMware\\VMware View\\Server\\" },
+      {
+        displayName: "VMware Horizon 7 Connection Server",
+        displayVersion: V712,
+        installLocation: "C:\\Program Files\\VMware\\VMware View\\Server\\",
+      },
     ]);
     const none = await op(lab, "cs1", "Get-InstalledProduct", { displayNameLike: ["Horizon*"] });
     assert.deepEqual(none.result.products, []);
@@ -650,7 +787,11 @@ describe("lab handlers: simulated time", () => {
   });
 
   it("takes the configured simulated installer duration", async () => {
-    const lab = await startLab({ timeFactor: 600, durations: { connectionServerInstall: 120 }, pods: [{ name: "p", connectionServers: [{ name: "cs1", version: V712 }] }] });
+    const lab = await startLab({
+      timeFactor: 600,
+      durations: { connectionServerInstall: 120 },
+      pods: [{ name: "p", connectionServers: [{ name: "cs1", version: V712 }] }],
+    });
     try {
       stageHorizon(lab, ["cs1"]);
       const t = Date.now();
@@ -687,7 +828,10 @@ describe("lab handlers: installers started outside the SSH session (Start-Instal
     assert.equal(r.result.record.pid, lab.host("cs1").state.installers[0].pid);
     assert.equal(versionOf(lab, "cs1"), V7132);
     const run = await op(lab, "cs1", "Get-InstallerRun", { product: "horizon-connection-server", waitSeconds: 0 });
-    assert.deepEqual({ found: run.result.found, running: run.result.running, exitCode: run.result.exitCode }, { found: true, running: false, exitCode: 0 });
+    assert.deepEqual(
+      { found: run.result.found, running: run.result.running, exitCode: run.result.exitCode },
+      { found: true, running: false, exitCode: 0 },
+    );
   });
 
   it("keeps a detached installer running when the connection drops, and Get-InstallerRun re-attaches to it", async () => {
@@ -699,7 +843,10 @@ describe("lab handlers: installers started outside the SSH session (Start-Instal
     assert.equal(run.result.running, false);
     assert.equal(run.result.exitCode, 0);
     assert.equal(versionOf(lab, "cs1"), V7132);
-    assert.deepEqual(lab.host("cs1").state.installers.map((p) => [p.detached, p.state]), [[true, "exited"]]);
+    assert.deepEqual(
+      lab.host("cs1").state.installers.map((p) => [p.detached, p.state]),
+      [[true, "exited"]],
+    );
   });
 
   it("starts no second installer while the recorded one runs", async () => {

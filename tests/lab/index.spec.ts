@@ -13,7 +13,10 @@ describe("lab start-up", () => {
       const ports = new Set(lab.hostNames().map((h) => lab.endpoint(h).port));
       assert.equal(ports.size, 50);
       const answers = await Promise.all(lab.hostNames().map((h) => runOnce(lab.endpoint(h), "Get-HostFacts")));
-      assert.deepEqual(answers.map((a) => a.result.computerName), lab.hostNames().map((h) => h.toUpperCase()));
+      assert.deepEqual(
+        answers.map((a) => a.result.computerName),
+        lab.hostNames().map((h) => h.toUpperCase()),
+      );
     } finally {
       await lab.stop();
     }
@@ -32,7 +35,19 @@ describe("lab start-up", () => {
   });
 
   const badSpecs: [string, Parameters<typeof startLab>[0], RegExp][] = [
-    ["a security server paired with an unknown CS", { pods: [{ name: "p", connectionServers: [{ name: "cs", version: "7.12.0.1" }], securityServers: [{ name: "ss", version: "7.12.0.1", pairedWith: "nope" }] }] }, /\[pairedWith\]/],
+    [
+      "a security server paired with an unknown CS",
+      {
+        pods: [
+          {
+            name: "p",
+            connectionServers: [{ name: "cs", version: "7.12.0.1" }],
+            securityServers: [{ name: "ss", version: "7.12.0.1", pairedWith: "nope" }],
+          },
+        ],
+      },
+      /\[pairedWith\]/,
+    ],
     ["a host defined twice", { hosts: [{ name: "x" }, { name: "x" }] }, /defined twice/],
     ["a time factor of zero", { timeFactor: 0 }, /\[timeFactor\]/],
   ];

@@ -4,7 +4,13 @@ import assert from "node:assert/strict";
 import { type Lab, LEASE_PATH, startLab } from "../../lab";
 import { op, standardLab } from "./fixtures";
 
-const lease = (runId: string, extra: Record<string, unknown> = {}) => ({ runId, stack: `stack-${runId}`, project: "pod", minutes: 60, ...extra });
+const lease = (runId: string, extra: Record<string, unknown> = {}) => ({
+  runId,
+  stack: `stack-${runId}`,
+  project: "pod",
+  minutes: 60,
+  ...extra,
+});
 
 describe("lab run leases and owed hooks", () => {
   let lab: Lab;
@@ -54,7 +60,13 @@ describe("lab run leases and owed hooks", () => {
   });
 
   it("keeps owed hooks per resource and clears them", async () => {
-    await op(lab, "cs2", "Set-OwedHook", { resource: "pod1-cs2", phase: "after", failedAt: "2026-01-01T00:00:00Z", exitCode: 1, output: ["lb refused"] });
+    await op(lab, "cs2", "Set-OwedHook", {
+      resource: "pod1-cs2",
+      phase: "after",
+      failedAt: "2026-01-01T00:00:00Z",
+      exitCode: 1,
+      output: ["lb refused"],
+    });
     assert.equal(lab.owedHooks("cs2").length, 1);
     const read = await op(lab, "cs2", "Get-RunLease", {});
     assert.equal(read.result.owedHooks[0].resource, "pod1-cs2");

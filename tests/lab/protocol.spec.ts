@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { startLab } from "../../lab";
 import { loadScriptParser } from "../../lab/powershell";
-import { type ParseScript, checkCommandLine, decodeRequest, parseInstallerArguments, scriptParseError, substituteSecrets } from "../../lab/protocol";
+import {
+  type ParseScript,
+  checkCommandLine,
+  decodeRequest,
+  parseInstallerArguments,
+  scriptParseError,
+  substituteSecrets,
+} from "../../lab/protocol";
 import { like } from "../../lab/likePattern";
 import { compareVersions } from "../../lab/catalog";
 import { LabClient, commandLine, encodeRequest, runOnce } from "./labClient";
@@ -37,7 +44,10 @@ describe("lab protocol decoding", () => {
   const bad: [string, string][] = [
     ["empty stdin", ""],
     ["JSON that is an array", Buffer.from("[]").toString("base64")],
-    ["a header not on the first line", Buffer.from(JSON.stringify({ script: "\n# vdi-upgrade operation: Get-HostFacts", params: {} })).toString("base64")],
+    [
+      "a header not on the first line",
+      Buffer.from(JSON.stringify({ script: "\n# vdi-upgrade operation: Get-HostFacts", params: {} })).toString("base64"),
+    ],
     ["params that are an array", Buffer.from(JSON.stringify({ script: "# vdi-upgrade operation: X", params: [] })).toString("base64")],
   ];
   for (const [what, stdin] of bad) {
@@ -66,7 +76,7 @@ describe("lab protocol: installer arguments", () => {
   }
 
   it("substitutes {{secret:NAME}} and refuses a placeholder without a secret", () => {
-    assert.equal(substituteSecrets("P=\"\"{{secret:pw}}\"\"", { pw: "x y" }), 'P=""x y""');
+    assert.equal(substituteSecrets('P=""{{secret:pw}}""', { pw: "x y" }), 'P=""x y""');
     assert.throws(() => substituteSecrets("{{secret:missing}}", {}), /params\.secrets has no "missing"/);
   });
 });
@@ -124,7 +134,10 @@ describe("lab protocol: a script Windows PowerShell 5.1 cannot parse", () => {
     });
   }
 
-  for (const body of ["param($p)\n# body ignored by the lab\n", "param($p)\n$x = if ($p.a) { 1 } else { 2 }\nGet-Service | ? { $_.Name -like 'a?' }"]) {
+  for (const body of [
+    "param($p)\n# body ignored by the lab\n",
+    "param($p)\n$x = if ($p.a) { 1 } else { 2 }\nGet-Service | ? { $_.Name -like 'a?' }",
+  ]) {
     it(`accepts ${JSON.stringify(body)}`, () => {
       assert.equal(scriptParseError(`# vdi-upgrade operation: Get-HostFacts\n${body}`, parse), undefined);
     });

@@ -17,10 +17,7 @@ describe("lab SSH front", () => {
   before(async () => {
     lab = await startLab({
       timeFactor: 600,
-      hosts: [
-        { name: "jump" },
-        { name: "target", accounts: [{ user: "deploy", publicKeys: [userKey.public], admin: true }] },
-      ],
+      hosts: [{ name: "jump" }, { name: "target", accounts: [{ user: "deploy", publicKeys: [userKey.public], admin: true }] }],
     });
   });
   after(() => lab.stop());
@@ -78,7 +75,11 @@ describe("lab SSH front", () => {
     ["an unknown operation", encodeRequest("Format-Disk", {}), /Unknown operation 'Format-Disk'/],
     ["a script without the header", Buffer.from(JSON.stringify({ script: "Get-Date", params: {} })).toString("base64"), /header/],
     ["stdin that is not base64", "not base64!", /not base64/],
-    ["a request without params", Buffer.from(JSON.stringify({ script: "# vdi-upgrade operation: Get-HostFacts" })).toString("base64"), /params/],
+    [
+      "a request without params",
+      Buffer.from(JSON.stringify({ script: "# vdi-upgrade operation: Get-HostFacts" })).toString("base64"),
+      /params/,
+    ],
   ];
   for (const [what, stdin, message] of badRequests) {
     it(`answers ${what} with a VDIUPGRADE-ERROR line and exit code 1`, async () => {
@@ -241,7 +242,10 @@ describe("lab SSH front", () => {
 
     it("serves an ed25519, an ECDSA and an RSA key, as Win32-OpenSSH does, each shown to a client that offers its type", async () => {
       const ep = lab.endpoint("jump");
-      assert.deepEqual(ep.hostKeys.map((k) => k.type), ["ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa"]);
+      assert.deepEqual(
+        ep.hostKeys.map((k) => k.type),
+        ["ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa"],
+      );
       assert.equal(ep.hostKeys[0].fingerprint, ep.fingerprint);
       const offers: [string, string[]][] = [
         ["ssh-ed25519", ["ssh-ed25519"]],

@@ -11,7 +11,13 @@ import {
 import { APPV_SERVER, FARM_PREPARATION } from "../../provider/products/appvInputs";
 import { CONNECTION_SERVER, SECURITY_SERVER } from "../../provider/products/horizonInputs";
 
-const connection = (password: string) => ({ host: "h", user: "svc", password, hostKey: "k", proxy: { host: "jump", privateKey: `${password}-key` } });
+const connection = (password: string) => ({
+  host: "h",
+  user: "svc",
+  password,
+  hostKey: "k",
+  proxy: { host: "jump", privateKey: `${password}-key` },
+});
 
 describe("secretValuesOf", () => {
   it("finds a security server's connection secrets, its jump host's, its Connection Server's and the pairing password", () => {
@@ -24,20 +30,35 @@ describe("secretValuesOf", () => {
   });
 
   it("finds the connections of a Connection Server's availability group (the guard reads them)", () => {
-    const found = secretValuesOf(CONNECTION_SERVER, { connection: connection("cs1-pw"), guard: { stack: "s", project: "p", group: [{ name: "cs2", connection: connection("cs2-pw") }] } });
+    const found = secretValuesOf(CONNECTION_SERVER, {
+      connection: connection("cs1-pw"),
+      guard: { stack: "s", project: "p", group: [{ name: "cs2", connection: connection("cs2-pw") }] },
+    });
     assert.deepEqual(found.sort(), ["cs1-pw", "cs1-pw-key", "cs2-pw", "cs2-pw-key"]);
   });
 
   it("finds every farm member's connection and the database's credentials, and login names of at least 4 characters only", () => {
     const found = secretValuesOf(FARM_PREPARATION, {
-      servers: [{ name: "a", connection: connection("a-pw") }, { name: "b", connection: connection("b-pw") }],
-      database: { connection: connection("sql-pw"), sqlUser: "sa", sqlPassword: "db-pw", adminUser: "appv-admin", adminPassword: "admin-pw" },
+      servers: [
+        { name: "a", connection: connection("a-pw") },
+        { name: "b", connection: connection("b-pw") },
+      ],
+      database: {
+        connection: connection("sql-pw"),
+        sqlUser: "sa",
+        sqlPassword: "db-pw",
+        adminUser: "appv-admin",
+        adminPassword: "admin-pw",
+      },
     });
     assert.deepEqual(found.sort(), ["a-pw", "a-pw-key", "admin-pw", "appv-admin", "b-pw", "b-pw-key", "db-pw", "sql-pw", "sql-pw-key"]);
   });
 
   it("finds an App-V server's database administrative credentials", () => {
-    assert.deepEqual(secretValuesOf(APPV_SERVER, { connection: connection("x"), databaseAdmin: { user: "dbadmin", password: "dba-pw" } }).sort(), ["dba-pw", "dbadmin", "x", "x-key"]);
+    assert.deepEqual(
+      secretValuesOf(APPV_SERVER, { connection: connection("x"), databaseAdmin: { user: "dbadmin", password: "dba-pw" } }).sort(),
+      ["dba-pw", "dbadmin", "x", "x-key"],
+    );
   });
 });
 
@@ -69,6 +90,9 @@ describe("what derives from a descriptor", () => {
 
   it("gives read the stored outputs back as inputs without what only up sets", () => {
     const d: ResourceDescriptor = { ...CONNECTION_SERVER };
-    assert.deepEqual(inputsFromOutputs(d, { targetVersion: "7.13.2", installedVersion: "7.13.2.1", serviceStatus: "Running", plan: [] }), { targetVersion: "7.13.2", plan: [] });
+    assert.deepEqual(inputsFromOutputs(d, { targetVersion: "7.13.2", installedVersion: "7.13.2.1", serviceStatus: "Running", plan: [] }), {
+      targetVersion: "7.13.2",
+      plan: [],
+    });
   });
 });

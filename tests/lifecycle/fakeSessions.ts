@@ -20,7 +20,8 @@ import { GOLDEN_DIR } from "../golden/golden";
 
 /** A transcript keeps this in place of the recording process's run id (the run lease's); replay puts its own back. */
 export const RUN_ID_PLACEHOLDER = "<this provider process's run id>";
-const withRunId = (value: unknown, from: string, to: string): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value).split(from).join(to)));
+const withRunId = (value: unknown, from: string, to: string): unknown =>
+  value === undefined ? undefined : JSON.parse(JSON.stringify(value).split(from).join(to));
 
 /** One answer of a host. */
 export interface Answer {
@@ -85,8 +86,10 @@ export function replay(t: Transcript): Replay {
           if (!queue || queue.length === 0) return refuse(`the transcript has no answer left for ${request.operation} on ${host}`);
           const next = queue[0];
           if (next.operation !== "*") {
-            if (next.operation !== request.operation) return refuse(`the transcript expected ${next.operation} on ${host}, not ${request.operation}`);
-            if (next.purpose !== undefined && next.purpose !== purpose) return refuse(`the transcript expected ${next.operation} on ${host} from a ${next.purpose} session, not a ${purpose} one`);
+            if (next.operation !== request.operation)
+              return refuse(`the transcript expected ${next.operation} on ${host}, not ${request.operation}`);
+            if (next.purpose !== undefined && next.purpose !== purpose)
+              return refuse(`the transcript expected ${next.operation} on ${host} from a ${next.purpose} session, not a ${purpose} one`);
             if (next.params !== undefined) {
               try {
                 assert.deepEqual(withRunId(request.params, RUN_ID, RUN_ID_PLACEHOLDER), next.params);
@@ -103,7 +106,8 @@ export function replay(t: Transcript): Replay {
       };
     },
   };
-  const unused = () => Object.fromEntries([...queues].filter(([, q]) => q.some((a) => a.operation !== "*")).map(([h, q]) => [h, q.map((a) => a.operation)]));
+  const unused = () =>
+    Object.fromEntries([...queues].filter(([, q]) => q.some((a) => a.operation !== "*")).map(([h, q]) => [h, q.map((a) => a.operation)]));
   return { restore: useSessionFactory(factory), sent, mismatches, unused };
 }
 
@@ -112,7 +116,10 @@ export function replay(t: Transcript): Replay {
  * hosts all listen on 127.0.0.1); `replace` maps lab-specific strings (passwords, host keys) to the fixed values the
  * transcript keeps.
  */
-export function record(hostOf: (connection: { host?: unknown; port?: unknown }) => string, replace: ReadonlyMap<string, string>): { restore: () => void; hosts: Record<string, Answer[]> } {
+export function record(
+  hostOf: (connection: { host?: unknown; port?: unknown }) => string,
+  replace: ReadonlyMap<string, string>,
+): { restore: () => void; hosts: Record<string, Answer[]> } {
   const hosts: Record<string, Answer[]> = {};
   const scrub = (value: unknown): unknown => {
     if (value === undefined) return undefined;

@@ -33,7 +33,8 @@ interface GoldenRun {
 export const GOLDEN_RUNS: readonly GoldenRun[] = [
   {
     name: "cs-upgrade",
-    about: "The first Connection Server of the lab's pod, 7.12.0 to 7.13.2 with the configuration backup: check, create (the upgrade), read.",
+    about:
+      "The first Connection Server of the lab's pod, 7.12.0 to 7.13.2 with the configuration backup: check, create (the upgrade), read.",
     kind: "connection-server",
     host: "cs1",
     inputs: (d) => ({
@@ -105,7 +106,16 @@ export async function recordGoldenRuns(): Promise<void> {
       const inputs = run.inputs(d);
       console.log = () => undefined;
       try {
-        const outcome = await drive(run.kind, { ...inputs, connection: { host: endpoint.host, port: endpoint.port, user: endpoint.user, password: endpoint.password, hostKey: endpoint.hostKey } });
+        const outcome = await drive(run.kind, {
+          ...inputs,
+          connection: {
+            host: endpoint.host,
+            port: endpoint.port,
+            user: endpoint.user,
+            password: endpoint.password,
+            hostKey: endpoint.hostKey,
+          },
+        });
         if (!outcome.read) throw new Error(`recording ${run.name}: check failed: ${JSON.stringify(outcome.checked.failures)}`);
       } finally {
         console.log = log;

@@ -43,7 +43,10 @@ describe("the lifecycle over fake sessions", () => {
     const fake = replay(transcript("cs-host-key-refused"));
     restore = fake.restore;
     const r = await runtime.check("connection-server", {}, connectionServer());
-    assert.deepEqual(r.failures?.map((f) => f.property), ["connection.hostKey"]);
+    assert.deepEqual(
+      r.failures?.map((f) => f.property),
+      ["connection.hostKey"],
+    );
     assert.match(r.failures![0].reason, /^\[connection\.hostKey\] .*does not match the pinned hostKey/);
     assert.ok(!JSON.stringify(r).includes("S3cret-pw!"));
     // Check plans with a planning session from the factory: nothing was sent for changing a host.
@@ -53,7 +56,9 @@ describe("the lifecycle over fake sessions", () => {
   it("plans nothing and opens no session while the connection is not known", async () => {
     const fake = replay({ about: "no host may be reached", hosts: {} });
     restore = fake.restore;
-    const r = (await runtime.check("connection-server", {}, connectionServer({ connection: UNKNOWN }))) as { inputs: Record<string, unknown> };
+    const r = (await runtime.check("connection-server", {}, connectionServer({ connection: UNKNOWN }))) as {
+      inputs: Record<string, unknown>;
+    };
     assert.deepEqual(r.inputs.plan, ["(computed once the connection and the installer are known)"]);
     assert.deepEqual(fake.sent, []);
   });
@@ -92,7 +97,15 @@ describe("the lifecycle over fake sessions", () => {
     const fake = replay({
       about: "a security server and its Connection Server whose hosts answer with a message that quotes every secret",
       hosts: Object.fromEntries(
-        ["ss1.lab.local", "cs1.lab.local"].map((h) => [h, [{ operation: "*", error: { code: "host-key-mismatch" as const, message: `${h} refused ${quoted}; it does not match the pinned hostKey` } }]]),
+        ["ss1.lab.local", "cs1.lab.local"].map((h) => [
+          h,
+          [
+            {
+              operation: "*",
+              error: { code: "host-key-mismatch" as const, message: `${h} refused ${quoted}; it does not match the pinned hostKey` },
+            },
+          ],
+        ]),
       ),
     });
     restore = fake.restore;
@@ -100,7 +113,8 @@ describe("the lifecycle over fake sessions", () => {
     assert.equal(r.failures?.length, 1);
     assert.match(r.failures![0].property, /^(connectionServer\.)?connection\.hostKey$/);
     assert.match(r.failures![0].reason, /does not match the pinned hostKey/);
-    for (const secret of ["Ss1-Pw-77", "Cs1-Pw-88", "Pairing-Pw-42"]) assert.ok(!r.failures![0].reason.includes(secret), `${secret} in ${r.failures![0].reason}`);
+    for (const secret of ["Ss1-Pw-77", "Cs1-Pw-88", "Pairing-Pw-42"])
+      assert.ok(!r.failures![0].reason.includes(secret), `${secret} in ${r.failures![0].reason}`);
   });
 
   it("reports no change on diff when only the write-only pairing password differs", async () => {
@@ -113,7 +127,9 @@ describe("the lifecycle over fake sessions", () => {
     const olds = { ...connectionServer(), liveVersion: "7.13.2", installedVersion: "7.13.2", plan: [], upgradeAfter: ["x"] };
     const news = { ...connectionServer(), plan: [], upgradeAfter: ["y"] };
     assert.deepEqual(await runtime.diff("connection-server", "horizon-cs:cs1", olds, news), { changes: false });
-    assert.deepEqual(await runtime.diff("connection-server", "horizon-cs:cs1", olds, { ...news, targetVersion: "7.13.3" }), { changes: true });
+    assert.deepEqual(await runtime.diff("connection-server", "horizon-cs:cs1", olds, { ...news, targetVersion: "7.13.3" }), {
+      changes: true,
+    });
   });
 });
 
@@ -157,13 +173,10 @@ describe("runs recorded from the lab, replayed over fake sessions", function () 
     const { checked, created, read, sent } = await replayed("cs-upgrade");
     const inputs = checked.inputs as Record<string, unknown>;
     assert.equal(inputs.liveVersion, "7.12.0.15770369");
-    assert.deepEqual((inputs.plan as string[]).map((l) => l.split(":")[0]), [
-      "1. preflight on CS1",
-      "2. backup-configuration on CS1",
-      "3. install on CS1",
-      "4. wait-service on CS1",
-      "5. verify-version on CS1",
-    ]);
+    assert.deepEqual(
+      (inputs.plan as string[]).map((l) => l.split(":")[0]),
+      ["1. preflight on CS1", "2. backup-configuration on CS1", "3. install on CS1", "4. wait-service on CS1", "5. verify-version on CS1"],
+    );
     assert.ok(sent.indexOf("Invoke-Vdmexport") < sent.indexOf("Start-Installer"));
     assert.equal(created!.id, "horizon-cs:cs1");
     assert.equal(created!.outs.installedVersion, "7.13.2.21000000");
@@ -178,7 +191,10 @@ describe("runs recorded from the lab, replayed over fake sessions", function () 
     const { checked, created, read } = await replayed("appv-server-upgrade");
     const inputs = checked.inputs as Record<string, unknown>;
     assert.equal(inputs.liveVersion, "4.1.1.1");
-    assert.deepEqual((inputs.plan as string[]).map((l) => l.split(":")[0]), ["1. preflight on APPV3", "2. install on APPV3", "3. wait-service on APPV3", "4. verify-version on APPV3"]);
+    assert.deepEqual(
+      (inputs.plan as string[]).map((l) => l.split(":")[0]),
+      ["1. preflight on APPV3", "2. install on APPV3", "3. wait-service on APPV3", "4. verify-version on APPV3"],
+    );
     assert.equal(created!.outs.installedVersion, "4.5.2.17140");
     assert.equal(created!.outs.serviceStatus, "Running");
     assert.equal(read!.props.liveVersion, "4.5.2.17140");

@@ -56,7 +56,10 @@ describe("host operations (against the lab)", function () {
   it("reads service states and stops and starts a service", async () => {
     const name = "VMware Horizon View Connection Server";
     const before = await getServiceState(cs1, { displayNames: [name, "No Such Service"] });
-    assert.deepEqual(before.result.services.map((s) => [s.displayName, s.status]), [[name, "Running"]]);
+    assert.deepEqual(
+      before.result.services.map((s) => [s.displayName, s.status]),
+      [[name, "Running"]],
+    );
     const stopped = await setServiceState(cs1, { displayName: name, state: "Stopped", timeoutSeconds: 120 });
     assert.equal(stopped.result.status, "Stopped");
     const started = await setServiceState(cs1, { displayName: name, state: "Running", timeoutSeconds: 120 });
@@ -108,7 +111,10 @@ describe("host operations (against the lab)", function () {
     assert.equal(lab.host("cs1").state.installers[0].detached, true);
     assert.ok(result.logTail.some((l) => /completed successfully/.test(l)));
     assert.ok(lines.some((l) => /outside the SSH session/.test(l)));
-    const entry = lab.host("cs1").audit.filter((a) => a.operation === "Start-Installer").at(-1)!;
+    const entry = lab
+      .host("cs1")
+      .audit.filter((a) => a.operation === "Start-Installer")
+      .at(-1)!;
     assert.ok(!JSON.stringify(entry.params).includes("Rec0very!pw"));
     assert.ok(!JSON.stringify(result).includes("Rec0very!pw"));
     assert.match(JSON.stringify(entry.params), /\{\{secret:recovery\}\}/);
@@ -118,16 +124,25 @@ describe("host operations (against the lab)", function () {
 
   it("returns a failed installer's exit code as a result, not an error, and Get-InstallerRun reads it back", async () => {
     lab.inject("cs1", { kind: "exit-code", exitCode: 1603, operation: "Start-Installer" });
-    const params = { product: "horizon-connection-server", target: V7132, path: INSTALLER, argumentTemplate: "/s /v\"/qn\"", logPath: "C:\\Temp\\cs2.log" };
+    const params = {
+      product: "horizon-connection-server",
+      target: V7132,
+      path: INSTALLER,
+      argumentTemplate: '/s /v"/qn"',
+      logPath: "C:\\Temp\\cs2.log",
+    };
     const { result } = await startInstaller(cs1, { ...params, waitSeconds: 3600 });
     assert.equal(result.exitCode, 1603);
     assert.ok(result.logTail.length > 0);
     const run = await getInstallerRun(cs1, { product: "horizon-connection-server", waitSeconds: 0 });
-    assert.deepEqual({ found: run.result.found, running: run.result.running, exitCode: run.result.exitCode }, { found: true, running: false, exitCode: 1603 });
+    assert.deepEqual(
+      { found: run.result.found, running: run.result.running, exitCode: run.result.exitCode },
+      { found: true, running: false, exitCode: 1603 },
+    );
   });
 
   it("runs an operator hook with its text as data", async () => {
-    const hook = "Write-Output \"drain $env:COMPUTERNAME\"; exit 0";
+    const hook = 'Write-Output "drain $env:COMPUTERNAME"; exit 0';
     const { result } = await invokeHook(plain, { hook, phase: "pre-upgrade" });
     assert.equal(result.exitCode, 0);
     assert.deepEqual(lab.host("plain1").state.hooks.at(-1)?.hook, hook);

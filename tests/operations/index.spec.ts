@@ -33,8 +33,7 @@ function unbalanced(script: string): string | undefined {
         } else if (script[i] === ")" && depth > 0) {
           depth--;
           i++;
-        }
-        else if (script[i] === '"' && depth === 0) break;
+        } else if (script[i] === '"' && depth === 0) break;
         else i++;
       }
       if (i >= script.length) return "unterminated double-quoted string";
@@ -53,7 +52,12 @@ describe("operations", () => {
     // The lab also answers Invoke-Installer, the in-session start the provider used before issue 18, to show what a
     // Win32-OpenSSH job object does to an installer started inside the session (lab/README.md).
     const labOnly = ["Invoke-Installer"];
-    assert.deepEqual(Object.keys(OPERATIONS).sort(), Object.keys(HANDLERS).filter((n) => !labOnly.includes(n)).sort());
+    assert.deepEqual(
+      Object.keys(OPERATIONS).sort(),
+      Object.keys(HANDLERS)
+        .filter((n) => !labOnly.includes(n))
+        .sort(),
+    );
   });
 
   it("has a bracket check that catches unclosed blocks, stray closers and open strings", () => {
@@ -61,7 +65,7 @@ describe("operations", () => {
     assert.equal(unbalanced("if ($a) { 'it''s' "), "unclosed {");
     assert.equal(unbalanced("$a)"), "unexpected ) at 2");
     assert.equal(unbalanced("'open"), "unterminated single-quoted string");
-    assert.equal(unbalanced("\"x $(\"y\") "), "unterminated double-quoted string");
+    assert.equal(unbalanced('"x $("y") '), "unterminated double-quoted string");
   });
 
   it("lets an operator override only the bodies that rest on unconfirmed facts", () => {

@@ -40,7 +40,15 @@ describe("operation", () => {
   it("sends nothing when the params are wrong, and hides secrets in the message", async () => {
     const s = fakeSession({});
     const { START_INSTALLER } = await import("../../provider/operations");
-    const bad = { product: "cs", target: "7.13.2", path: "", argumentTemplate: "/v\"PWD={{secret:pw}}\"", logPath: "C:\\l", waitSeconds: 5, secrets: { other: "hunter2" } };
+    const bad = {
+      product: "cs",
+      target: "7.13.2",
+      path: "",
+      argumentTemplate: '/v"PWD={{secret:pw}}"',
+      logPath: "C:\\l",
+      waitSeconds: 5,
+      secrets: { other: "hunter2" },
+    };
     await assert.rejects(runOperation(s, START_INSTALLER, bad), (e: unknown) => {
       assert.ok(isTransportError(e, "invalid-params"));
       assert.match(e.message, /\[path\]/);
@@ -67,7 +75,10 @@ describe("operation", () => {
     const s = fakeSession({ exists: false, sha256: null, sizeBytes: null });
     await runOperation(s, GET_FILE_HASH, { path: "C:\\x" });
     await runOperation(s, GET_FILE_HASH, { path: "C:\\x" }, { deadlineSeconds: 7 });
-    assert.deepEqual(s.options.map((o) => o.deadlineSeconds), [600, 7]);
+    assert.deepEqual(
+      s.options.map((o) => o.deadlineSeconds),
+      [600, 7],
+    );
     assert.equal(s.requests[0].operation, "Get-FileHash");
     assert.deepEqual(s.requests[0].params, { path: "C:\\x" });
   });

@@ -59,17 +59,29 @@ describe("the packed package in a program of a user's own", function () {
   it("ships the compiled library, the command, the policy pack and the pipeline script, and nothing of the tests", async () => {
     const { stdout } = await run("tar", ["-tzf", tarball]);
     const files = stdout.split("\n").filter(Boolean);
-    for (const f of ["package/dist/provider/index.js", "package/dist/provider/cli/main.js", "package/policy/index.ts", "package/policy/PulumiPolicy.yaml", "package/examples/gitops/pipeline.sh"]) {
+    for (const f of [
+      "package/dist/provider/index.js",
+      "package/dist/provider/cli/main.js",
+      "package/policy/index.ts",
+      "package/policy/PulumiPolicy.yaml",
+      "package/examples/gitops/pipeline.sh",
+    ]) {
       assert.ok(files.includes(f), `${f} is not in the package`);
     }
-    assert.deepEqual(files.filter((f) => /^package\/(tests|lab|scripts)\//.test(f)), []);
+    assert.deepEqual(
+      files.filter((f) => /^package\/(tests|lab|scripts)\//.test(f)),
+      [],
+    );
   });
 
   it("installs beside another 3.x @pulumi/pulumi with one copy of the SDK, and previews a lab pod", async () => {
     const program = path.join(dir, "program");
     fs.mkdirSync(program);
     fs.copyFileSync(path.join(repoRoot, "examples", "horizon-pod", "index.ts"), path.join(program, "index.ts"));
-    fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: user-pod\nmain: index.ts\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+    fs.writeFileSync(
+      path.join(program, "Pulumi.yaml"),
+      "name: user-pod\nmain: index.ts\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
+    );
     const devPin = (name: string) => JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).devDependencies[name];
     fs.writeFileSync(
       path.join(program, "package.json"),
@@ -80,9 +92,15 @@ describe("the packed package in a program of a user's own", function () {
         devDependencies: { typescript: devPin("typescript"), "ts-node": devPin("ts-node"), "@types/node": devPin("@types/node") },
       }),
     );
-    await run("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: program, maxBuffer: 64 * 1024 * 1024 });
+    await run("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], {
+      cwd: program,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const sdks = copiesOf(program, "@pulumi/pulumi");
-    assert.deepEqual(sdks.map((p) => path.relative(program, p)), [path.join("node_modules", "@pulumi", "pulumi")]);
+    assert.deepEqual(
+      sdks.map((p) => path.relative(program, p)),
+      [path.join("node_modules", "@pulumi", "pulumi")],
+    );
     assert.equal(JSON.parse(fs.readFileSync(path.join(sdks[0], "package.json"), "utf8")).version, USER_SDK);
     assert.ok(fs.existsSync(path.join(program, "node_modules", ".bin", "vdi-upgrade")), "the vdi-upgrade command is not linked");
 

@@ -25,7 +25,9 @@ function res(type: string, name: string, props: Record<string, unknown>, stack =
   return { type, urn: `urn:pulumi:${stack}::p::${type}::${name}`, name, props: { resourceName: name, ...props } };
 }
 
-const demo = resourcesOfPreview(JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "preview", "demo-preview.json"), "utf8")));
+const demo = resourcesOfPreview(
+  JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "preview", "demo-preview.json"), "utf8")),
+);
 
 describe("policy/rules", () => {
   it("reads the stack from a URN", () => assert.equal(stackOfUrn("urn:pulumi:prod::proj::t::n"), "prod"));
@@ -50,10 +52,17 @@ describe("policy/rules", () => {
     const prod = [res(CS, "cs1", {}, "prod"), res(APPV, "appv1", { maintenanceWindow: { from: "22:00", to: "04:00" } }, "prod")];
     it("refuses a server with no window in a production stack", () => {
       const v = productionMaintenanceWindow(prod, {});
-      assert.deepEqual(v.map((x) => x.urn), [prod[0].urn]);
-      assert.match(v[0].message, /\[cs1\] \[maintenanceWindow\] is not declared, and stack "prod" is production\. Fix: declare maintenanceWindow/);
+      assert.deepEqual(
+        v.map((x) => x.urn),
+        [prod[0].urn],
+      );
+      assert.match(
+        v[0].message,
+        /\[cs1\] \[maintenanceWindow\] is not declared, and stack "prod" is production\. Fix: declare maintenanceWindow/,
+      );
     });
-    it("leaves a stack that is not production alone", () => assert.deepEqual(productionMaintenanceWindow([res(CS, "cs1", {}, "dev")], {}), []));
+    it("leaves a stack that is not production alone", () =>
+      assert.deepEqual(productionMaintenanceWindow([res(CS, "cs1", {}, "dev")], {}), []));
     it("uses the configured production stack names, case-insensitively", () => {
       assert.equal(productionMaintenanceWindow([res(CS, "cs1", {}, "Site-A")], { productionStacks: ["site-a"] }).length, 1);
       assert.equal(productionMaintenanceWindow(prod, { productionStacks: ["site-a"] }).length, 0);
@@ -63,7 +72,10 @@ describe("policy/rules", () => {
   describe("no-backup-waiver-in-production", () => {
     it("refuses a waived backup on the farm's preparation and on its servers in production", () => {
       const v = noBackupWaiverInProduction(
-        [res(PREP, "farm1-preparation", { backup: { waive: { reason: "tested restore" } } }, "prod"), res(APPV, "farm1-appv1", { farm: { backupWaived: "tested restore" } }, "prod")],
+        [
+          res(PREP, "farm1-preparation", { backup: { waive: { reason: "tested restore" } } }, "prod"),
+          res(APPV, "farm1-appv1", { farm: { backupWaived: "tested restore" } }, "prod"),
+        ],
         {},
       );
       assert.equal(v.length, 2);
@@ -93,11 +105,16 @@ describe("policy/rules", () => {
 
   describe("security-server-pairs-exactly", () => {
     it("refuses a security server whose target differs from its Connection Server's", () => {
-      const v = securityServerPairsExactly([res(SS, "ss1", { targetVersion: "7.13.2", connectionServer: { name: "CS1", targetVersion: "7.13.1" } })]);
+      const v = securityServerPairsExactly([
+        res(SS, "ss1", { targetVersion: "7.13.2", connectionServer: { name: "CS1", targetVersion: "7.13.1" } }),
+      ]);
       assert.match(v[0].message, /\[ss1\] \[targetVersion\] "7\.13\.2" differs from its Connection Server CS1 target "7\.13\.1"/);
     });
     it("passes equal targets", () => {
-      assert.deepEqual(securityServerPairsExactly([res(SS, "ss1", { targetVersion: "7.13.2", connectionServer: { targetVersion: "7.13.2" } })]), []);
+      assert.deepEqual(
+        securityServerPairsExactly([res(SS, "ss1", { targetVersion: "7.13.2", connectionServer: { targetVersion: "7.13.2" } })]),
+        [],
+      );
     });
   });
 
@@ -119,7 +136,9 @@ describe("policy/rules", () => {
     });
     it("never quotes a secret of the demo in a message", () => {
       const prod = demo.map((r) => ({ ...r, urn: r.urn.replace(/^urn:pulumi:dev::/, "urn:pulumi:prod::") }));
-      const all = Object.values(RULES).flatMap((rule) => rule.check(prod, { approvedVersions: { horizon: [], appv: [] }, maxServersPerRun: 1 }));
+      const all = Object.values(RULES).flatMap((rule) =>
+        rule.check(prod, { approvedVersions: { horizon: [], appv: [] }, maxServersPerRun: 1 }),
+      );
       assert.ok(all.length > 0);
       for (const v of all) assert.doesNotMatch(v.message, /\[secret\]|password|ciphertext/i);
     });

@@ -46,7 +46,7 @@ describe("analyseScript", () => {
       "Get-Service | ? { $_.Status -eq 'Running' }",
       "Get-Service | Where-Object { $_.Name -like 'a?b' }",
       "$q = 'is it ?? or ? : or && or ||'",
-      "$q = \"what ?. $($x)?\"",
+      '$q = "what ?. $($x)?"',
       "# $a ?? $b && clean {}",
       "<# $r = $x ? 1 : 2 #>\n$y = 1",
       "1..3 | ForEach-Object -Process { $_ }",
@@ -58,7 +58,7 @@ describe("analyseScript", () => {
       "# only a comment",
       "If ($x -EQ 1) { 1 } ElseIf ($x -Like 'a*') { 2 } Else { 3 }",
       "Try { 1 } Catch [System.Exception] { 2 } Finally { 3 }",
-      "$x = @\"\nhere $($p.a)\n\"@\n$y = 1",
+      '$x = @"\nhere $($p.a)\n"@\n$y = 1',
       "$s = 'it''s'; $t = \"say `\"hi`\"\"",
       "switch ($x) {\n  'a' { 1 }\n  default { 2 }\n}",
       "function Get-X {\n  param([string]$Name)\n  process { $Name }\n}",
@@ -115,15 +115,24 @@ describe("analyseScript", () => {
 
   describe("parameter reads", () => {
     it("finds each $p.a.b chain, in strings' subexpressions too, ignoring case of the variable", () => {
-      const { paramReads } = analyseScript(grammar, "$x = $p.a\nif ($P.b.c) { \"$($p.d)\" }\n$p.e.ToString()\n${p}.f\n$p.PSObject.Properties\n$q.g");
+      const { paramReads } = analyseScript(
+        grammar,
+        '$x = $p.a\nif ($P.b.c) { "$($p.d)" }\n$p.e.ToString()\n${p}.f\n$p.PSObject.Properties\n$q.g',
+      );
       assert.deepEqual(
         paramReads.map((r) => [r.path.join("."), r.line, r.column]),
-        [["a", 1, 6], ["b.c", 2, 5], ["d", 2, 18], ["e", 3, 1], ["f", 4, 1]],
+        [
+          ["a", 1, 6],
+          ["b.c", 2, 5],
+          ["d", 2, 18],
+          ["e", 3, 1],
+          ["f", 4, 1],
+        ],
       );
     });
 
     it("reports $p.name written inside a double-quoted string, which expands $p alone", () => {
-      const { problems } = analyseScript(grammar, "$x = 1\n\"Target: $p.securityServer\"");
+      const { problems } = analyseScript(grammar, '$x = 1\n"Target: $p.securityServer"');
       assert.deepEqual(
         problems.map((p) => [p.code, p.line, p.column]),
         [["param-in-string", 2, 10]],

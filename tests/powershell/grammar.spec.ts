@@ -16,8 +16,13 @@ describe("loadPowerShellGrammar", () => {
   });
 
   it("depends on both packages at runtime, pinned to exact versions, with the .wasm in the package", () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { dependencies: Record<string, string> };
-    for (const [name, wasm] of [["web-tree-sitter", "web-tree-sitter.wasm"], ["tree-sitter-powershell", "tree-sitter-powershell.wasm"]]) {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    for (const [name, wasm] of [
+      ["web-tree-sitter", "web-tree-sitter.wasm"],
+      ["tree-sitter-powershell", "tree-sitter-powershell.wasm"],
+    ]) {
       assert.match(pkg.dependencies[name] ?? "", /^\d+\.\d+\.\d+$/, `${name} is an exact runtime dependency`);
       assert.ok(fs.statSync(require.resolve(`${name}/${wasm}`)).size > 100_000, `${name} ships ${wasm}`);
     }

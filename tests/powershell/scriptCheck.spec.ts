@@ -2,7 +2,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { OPERATIONS, type OperationDefinition, SET_PAIRING_PASSWORD, GET_SECURITY_SERVER_LIST, START_INSTALLER } from "../../provider/operations";
+import {
+  OPERATIONS,
+  type OperationDefinition,
+  SET_PAIRING_PASSWORD,
+  GET_SECURITY_SERVER_LIST,
+  START_INSTALLER,
+} from "../../provider/operations";
 import { analyseScript } from "../../provider/powershell/analyse";
 import { type PowerShellGrammar, loadPowerShellGrammar } from "../../provider/powershell/grammar";
 import { BODY_FIRST_LINE, checkOperationScript, checkParamReads, scriptInputFailures } from "../../provider/powershell/scriptCheck";
@@ -65,7 +71,11 @@ describe("the PowerShell that reaches a host", () => {
         const def = OPERATIONS[file.replace(/\.ps1$/, "")];
         const analysis = analyseScript(grammar, fs.readFileSync(path.join(dir, file), "utf8"));
         assert.deepEqual(analysis.problems, [], file);
-        assert.deepEqual(checkParamReads(analysis.paramReads, def.params as z.ZodTypeAny, { operation: def.name, requireAll: true }), [], file);
+        assert.deepEqual(
+          checkParamReads(analysis.paramReads, def.params as z.ZodTypeAny, { operation: def.name, requireAll: true }),
+          [],
+          file,
+        );
       }
     });
   });
@@ -77,8 +87,14 @@ describe("the PowerShell that reaches a host", () => {
       const unknown = problems.find((p) => p.code === "unknown-param");
       assert.ok(unknown, JSON.stringify(problems));
       assert.equal(unknown.line, lineOf(broken.body, "$p.connetionServer"));
-      assert.match(unknown.message, /reads \$p\.connetionServer, which is not in the params of Set-PairingPassword: it has connectionServer, timeoutMinutes, secrets/);
-      assert.ok(problems.some((p) => p.code === "unread-param" && p.message.includes("$p.connectionServer")), "the required param is no longer read");
+      assert.match(
+        unknown.message,
+        /reads \$p\.connetionServer, which is not in the params of Set-PairingPassword: it has connectionServer, timeoutMinutes, secrets/,
+      );
+      assert.ok(
+        problems.some((p) => p.code === "unread-param" && p.message.includes("$p.connectionServer")),
+        "the required param is no longer read",
+      );
     });
 
     it("with a misspelt nested secret fails, naming the object that lacks it", () => {
@@ -91,11 +107,18 @@ describe("the PowerShell that reaches a host", () => {
     it("that stops reading a required parameter fails", () => {
       const broken = mutate(START_INSTALLER, "$logPath = [string]$p.logPath", "$logPath = 'C:\\x.log'");
       const problems = checkOperationScript(grammar, broken);
-      assert.deepEqual(problems.map((p) => [p.code, p.message]), [["unread-param", "never reads the required parameter $p.logPath of Start-Installer"]]);
+      assert.deepEqual(
+        problems.map((p) => [p.code, p.message]),
+        [["unread-param", "never reads the required parameter $p.logPath of Start-Installer"]],
+      );
     });
 
     it("with PowerShell 7 syntax fails with the construct and the body's own line", () => {
-      const broken = mutate(START_INSTALLER, "$recordPath = Join-Path $runDir ($product + '.json')", "$recordPath = Join-Path $runDir ($product ?? 'x.json')");
+      const broken = mutate(
+        START_INSTALLER,
+        "$recordPath = Join-Path $runDir ($product + '.json')",
+        "$recordPath = Join-Path $runDir ($product ?? 'x.json')",
+      );
       const problems = checkOperationScript(grammar, broken);
       assert.deepEqual(
         problems.map((p) => [p.code, p.construct, p.line]),
@@ -104,7 +127,11 @@ describe("the PowerShell that reaches a host", () => {
     });
 
     it("with a syntax error fails at its line in the body, not in the script after the prelude", () => {
-      const broken = mutate(GET_SECURITY_SERVER_LIST, "$list = New-Object System.Collections.ArrayList", "$list = (New-Object System.Collections.ArrayList");
+      const broken = mutate(
+        GET_SECURITY_SERVER_LIST,
+        "$list = New-Object System.Collections.ArrayList",
+        "$list = (New-Object System.Collections.ArrayList",
+      );
       const problems = checkOperationScript(grammar, broken);
       assert.equal(problems[0].code, "syntax-error", JSON.stringify(problems));
       assert.equal(problems[0].line, lineOf(broken.body, "$list = (New-Object"));
@@ -130,14 +157,20 @@ describe("the PowerShell that reaches a host", () => {
       [[read("PATH"), read("Secrets", "SqlUser")], []],
       [[read("path", "Length"), read("extra", "anything")], []],
       [[read("path"), read("secrets", "sqlUser"), read("pth")], ["unknown-param"]],
-      [[read("path"), read("secrets", "user")], ["unknown-param", "unread-param"]],
+      [
+        [read("path"), read("secrets", "user")],
+        ["unknown-param", "unread-param"],
+      ],
       [[read("secrets", "sqlUser")], ["unread-param"]],
       [[read("path")], []],
       [[read("secrets")], ["unread-param", "unread-param"]],
     ];
     for (const [reads, codes] of cases) {
       it(`finds ${JSON.stringify(codes)} in ${reads.map((r) => `$p.${r.path.join(".")}`).join(", ")}`, () => {
-        assert.deepEqual(checkParamReads(reads, schema, { operation: "X", requireAll: true }).map((p) => p.code), codes);
+        assert.deepEqual(
+          checkParamReads(reads, schema, { operation: "X", requireAll: true }).map((p) => p.code),
+          codes,
+        );
       });
     }
 
@@ -152,14 +185,25 @@ describe("the PowerShell that reaches a host", () => {
       const failures = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown);
       assert.equal(failures.length, 1, JSON.stringify(failures));
       assert.equal(failures[0].property, "overrides.pairingPasswordScript");
-      assert.match(failures[0].reason, /^\[overrides\.pairingPasswordScript\] line 2, column 4: Windows PowerShell 5\.1 cannot parse the script: the "\(" opened here is never closed with "\)": "if \(\$p\.connectionServer \{"\. Fix the script; nothing was sent to a host\.$/);
+      assert.match(
+        failures[0].reason,
+        /^\[overrides\.pairingPasswordScript\] line 2, column 4: Windows PowerShell 5\.1 cannot parse the script: the "\(" opened here is never closed with "\)": "if \(\$p\.connectionServer \{"\. Fix the script; nothing was sent to a host\.$/,
+      );
     });
 
     it("reports an unknown $p name in an override with its line and column", async () => {
-      const news = { overrides: { prepareSecurityServerScript: "'preparing'\nWrite-VdiResult @{ ipsec = 'prepared'; name = $p.securityServerName }" } };
+      const news = {
+        overrides: { prepareSecurityServerScript: "'preparing'\nWrite-VdiResult @{ ipsec = 'prepared'; name = $p.securityServerName }" },
+      };
       const failures = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown);
-      assert.deepEqual(failures.map((f) => f.property), ["overrides.prepareSecurityServerScript"]);
-      assert.match(failures[0].reason, /line 2, column 47: reads \$p\.securityServerName, which is not in the params of Invoke-PrepareSecurityServer: it has securityServer, ruleNamePrefix, partnerAddresses/);
+      assert.deepEqual(
+        failures.map((f) => f.property),
+        ["overrides.prepareSecurityServerScript"],
+      );
+      assert.match(
+        failures[0].reason,
+        /line 2, column 47: reads \$p\.securityServerName, which is not in the params of Invoke-PrepareSecurityServer: it has securityServer, ruleNamePrefix, partnerAddresses/,
+      );
     });
 
     it("refuses PowerShell 7 in an override", async () => {
@@ -170,13 +214,20 @@ describe("the PowerShell that reaches a host", () => {
         },
       };
       const failures = await scriptInputFailures(news, HORIZON_SCRIPT_INPUTS, isUnknown);
-      assert.deepEqual(failures.map((f) => f.property), ["overrides.securityServerListScript", "overrides.pairingPasswordScript"]);
+      assert.deepEqual(
+        failures.map((f) => f.property),
+        ["overrides.securityServerListScript", "overrides.pairingPasswordScript"],
+      );
       assert.match(failures[0].reason, /line 2, column 9: uses "\?\?" \(null-coalescing operator\), PowerShell 7\.0 syntax/);
       assert.match(failures[1].reason, /line 1, column 39: uses "&&"/);
     });
 
     it("checks the App-V schema script against Get-AppVDatabase's params", async () => {
-      const failures = await scriptInputFailures({ database: { schemaScript: "Write-VdiResult @{ schemaVersion = [string]$p.db }" } }, APPV_FARM_SCRIPT_INPUTS, isUnknown);
+      const failures = await scriptInputFailures(
+        { database: { schemaScript: "Write-VdiResult @{ schemaVersion = [string]$p.db }" } },
+        APPV_FARM_SCRIPT_INPUTS,
+        isUnknown,
+      );
       assert.match(failures[0]?.reason ?? "", /\[database\.schemaScript\] line 1, column 44: reads \$p\.db/);
     });
 
@@ -186,7 +237,12 @@ describe("the PowerShell that reaches a host", () => {
       assert.equal(failures.length, 1);
       assert.ok(!failures[0].reason.includes("Sup3r-Secret!"), failures[0].reason);
       assert.match(failures[0].reason, /line 2, column 6/);
-      const quoted = await scriptInputFailures({ overrides: { pairingPasswordScript: "$x = ('Sup3r-Secret!'" } }, HORIZON_SCRIPT_INPUTS, isUnknown, ["Sup3r-Secret!"]);
+      const quoted = await scriptInputFailures(
+        { overrides: { pairingPasswordScript: "$x = ('Sup3r-Secret!'" } },
+        HORIZON_SCRIPT_INPUTS,
+        isUnknown,
+        ["Sup3r-Secret!"],
+      );
       assert.ok(!quoted[0].reason.includes("Sup3r-Secret!"), quoted[0].reason);
     });
 
@@ -219,7 +275,9 @@ describe("the PowerShell that reaches a host", () => {
         const session = openSession(argsFor(lab.endpoint("h1")));
         const broken = mutate(GET_HOST_FACTS, "$isAdmin = $principal.IsInRole(", "$isAdmin = $principal.IsInRole((");
         assert.ok(checkOperationScript(grammar, broken).length > 0, "the provider's own check refuses it too");
-        await assert.rejects(runOperation(session, broken as typeof GET_HOST_FACTS, {}), (e: Error) => /At line:\d+ char:\d+/.test(e.message));
+        await assert.rejects(runOperation(session, broken as typeof GET_HOST_FACTS, {}), (e: Error) =>
+          /At line:\d+ char:\d+/.test(e.message),
+        );
         assert.equal(lab.host("h1").audit.at(-1)?.outcome, "not-run");
         const ok = await runOperation(session, GET_HOST_FACTS, {});
         assert.match(ok.result.psVersion, /^5\.1\./);

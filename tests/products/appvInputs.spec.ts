@@ -20,7 +20,14 @@ function preparation(): Record<string, any> {
     resourceName: "farm1-preparation",
     farmName: "farm1",
     targetVersion: "4.5 SP2",
-    servers: [{ name: "appv1", role: "management", connection: connection("appv1.corp.example"), installer: { path: "C:\\I\\setup.exe", sha256: SHA } }],
+    servers: [
+      {
+        name: "appv1",
+        role: "management",
+        connection: connection("appv1.corp.example"),
+        installer: { path: "C:\\I\\setup.exe", sha256: SHA },
+      },
+    ],
     database: { connection: connection("sql1.corp.example"), sqlServer: "SQL1" },
   };
 }
@@ -33,15 +40,25 @@ describe("validateAppVServerInputs and validateAppVFarmInputs", () => {
 
   it("do not refuse a value not known yet (preview), in any field", () => {
     assert.deepEqual(validateAppVServerInputs({ ...server(), connection: UNKNOWN }).failures, []);
-    assert.deepEqual(validateAppVFarmInputs("farm-preparation", { ...preparation(), database: { ...preparation().database, connection: UNKNOWN } }).failures, []);
+    assert.deepEqual(
+      validateAppVFarmInputs("farm-preparation", { ...preparation(), database: { ...preparation().database, connection: UNKNOWN } })
+        .failures,
+      [],
+    );
   });
 
   it("still refuse an unknown field beside a value not known yet", () => {
     const s = validateAppVServerInputs({ ...server(), installer: { path: UNKNOWN, sha256: SHA, extra: 1 } });
-    assert.ok(s.failures.some((f) => f.property === "installer" && /unknown field\(s\) "extra"/.test(f.reason)), JSON.stringify(s.failures));
+    assert.ok(
+      s.failures.some((f) => f.property === "installer" && /unknown field\(s\) "extra"/.test(f.reason)),
+      JSON.stringify(s.failures),
+    );
     const p = preparation();
     const f = validateAppVFarmInputs("farm-preparation", { ...p, database: { ...p.database, connection: UNKNOWN, extra: 1 } });
-    assert.ok(f.failures.some((x) => x.property === "database" && /unknown field\(s\) "extra"/.test(x.reason)), JSON.stringify(f.failures));
+    assert.ok(
+      f.failures.some((x) => x.property === "database" && /unknown field\(s\) "extra"/.test(x.reason)),
+      JSON.stringify(f.failures),
+    );
   });
 
   it("name the fix for a missing field or a value of the wrong type, in words", () => {
@@ -60,7 +77,10 @@ describe("validateAppVFarmInputs and the upgrade-path rules", () => {
     const farm = preparation();
     farm.servers[0].targetVersion = "4.5 SP1";
     const failures = validateAppVFarmInputs("farm-preparation", farm).failures;
-    assert.deepEqual(failures.map((f) => [f.property, f.code]), [["servers[0].targetVersion", "farm-versions-differ"]]);
+    assert.deepEqual(
+      failures.map((f) => [f.property, f.code]),
+      [["servers[0].targetVersion", "farm-versions-differ"]],
+    );
     assert.ok(failures[0].reason.endsWith(" [farm-versions-differ]"), failures[0].reason);
     const [own] = validateAppVServerInputs({ ...server(), targetVersion: "5.0" }).failures;
     assert.equal(own.code, "version-unsupported");

@@ -42,21 +42,38 @@ describe("the App-V spec's check against a lab farm", () => {
     resetFactsCache();
     const r = await check("appv-server", {}, server());
     // Never on `connection`: the engine prints a top-level property's value, and the connection holds the password.
-    assert.deepEqual(r.failures?.map((f) => f.property), [""]);
+    assert.deepEqual(
+      r.failures?.map((f) => f.property),
+      [""],
+    );
     assert.match(r.failures![0].reason, /runs Windows PowerShell 3\.0; .*install Windows Management Framework 5\.1/);
   });
 
   it("fails the farm's schema script override that reads an unknown param before anything reaches a host", async () => {
     const before = lab.audit().length;
-    const r = await check("farm-preparation", {}, {
-      resourceName: "farm1-preparation",
-      farmName: "farm1",
-      targetVersion: "4.5 SP2",
-      servers: [{ name: "appv1", connection: connection("appv1") }],
-      database: { connection: connection("sql1"), sqlServer: "SQL1", schemaScript: "Write-VdiResult @{ schemaVersion = [string]$p.schema }" },
-    });
-    assert.deepEqual(r.failures?.map((f) => f.property), ["database.schemaScript"]);
-    assert.match(r.failures![0].reason, /line 1, column 44: reads \$p\.schema, which is not in the params of Get-AppVDatabase: it has sqlServer, database, secrets/);
+    const r = await check(
+      "farm-preparation",
+      {},
+      {
+        resourceName: "farm1-preparation",
+        farmName: "farm1",
+        targetVersion: "4.5 SP2",
+        servers: [{ name: "appv1", connection: connection("appv1") }],
+        database: {
+          connection: connection("sql1"),
+          sqlServer: "SQL1",
+          schemaScript: "Write-VdiResult @{ schemaVersion = [string]$p.schema }",
+        },
+      },
+    );
+    assert.deepEqual(
+      r.failures?.map((f) => f.property),
+      ["database.schemaScript"],
+    );
+    assert.match(
+      r.failures![0].reason,
+      /line 1, column 44: reads \$p\.schema, which is not in the params of Get-AppVDatabase: it has sqlServer, database, secrets/,
+    );
     assert.equal(lab.audit().length, before);
   });
 });

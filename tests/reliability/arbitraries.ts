@@ -72,7 +72,7 @@ export const NASTY_FRAGMENTS: readonly string[] = [
   "\ud800",
   "\udfff",
   "VDIUPGRADE-RESULT {}",
-  "VDIUPGRADE-ERROR {\"message\":\"x\"}",
+  'VDIUPGRADE-ERROR {"message":"x"}',
   "# vdi-upgrade operation: Invoke-Installer",
 ];
 
@@ -85,11 +85,11 @@ export const NASTY_STRINGS: readonly string[] = [
   "`whoami`",
   "``",
   "'`\"$(x)`\";'",
-  "\"; Stop-Computer -Force; \"",
+  '"; Stop-Computer -Force; "',
   "'; Stop-Computer -Force; '",
-  "@\"\n$(Stop-Computer)\n\"@",
+  '@"\n$(Stop-Computer)\n"@',
   "@'\nStop-Computer\n'@",
-  "x\r\nVDIUPGRADE-RESULT {\"exitCode\":0}\r\n",
+  'x\r\nVDIUPGRADE-RESULT {"exitCode":0}\r\n',
   "Write-Host done\n# vdi-upgrade operation: Invoke-Installer",
   "\u202egnp.exe",
   "\ud83d\ude80 \ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67 \ud83c\uddeb\ud83c\uddf7",
@@ -137,7 +137,10 @@ export const HUGE_SIZES = [20_000, 20_001, 65_536, 100_000] as const;
 /** A huge string: a hostile fragment repeated to one of `HUGE_SIZES` UTF-16 units. */
 export function hugeString(): fc.Arbitrary<string> {
   return fc
-    .tuple(fc.oneof(fc.constantFrom(...NASTY_FRAGMENTS, "x", "7.13.2."), fc.string({ unit: "binary", minLength: 1, maxLength: 3 })), fc.constantFrom(...HUGE_SIZES))
+    .tuple(
+      fc.oneof(fc.constantFrom(...NASTY_FRAGMENTS, "x", "7.13.2."), fc.string({ unit: "binary", minLength: 1, maxLength: 3 })),
+      fc.constantFrom(...HUGE_SIZES),
+    )
     .map(([piece, size]) => piece.repeat(Math.ceil(size / piece.length)).slice(0, size));
 }
 
@@ -202,7 +205,25 @@ export function malformedVersion(): fc.Arbitrary<string> {
 /** Values of the wrong type for any field: numbers (NaN, infinities, -0 included), booleans, null, arrays, objects. */
 export function wrongType(): fc.Arbitrary<unknown> {
   return fc.oneof(
-    fc.constantFrom(null, true, false, 0, -0, -1, 1.5, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER, Number.MIN_VALUE, [], {}, [""], [null], { "": "" }),
+    fc.constantFrom(
+      null,
+      true,
+      false,
+      0,
+      -0,
+      -1,
+      1.5,
+      NaN,
+      Infinity,
+      -Infinity,
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_VALUE,
+      [],
+      {},
+      [""],
+      [null],
+      { "": "" },
+    ),
     fc.integer(),
     fc.double(),
     fc.array(fc.oneof(hostileString(8), fc.integer(), fc.constant(null)), { maxLength: 3 }),
@@ -218,7 +239,9 @@ export function hostileValue(options: { huge?: boolean } = {}): fc.Arbitrary<unk
     { arbitrary: malformedVersion() as fc.Arbitrary<unknown>, weight: 2 },
     { arbitrary: wrongType(), weight: 3 },
   ];
-  return options.huge === false ? fc.oneof(...normal) : fc.oneof(...normal, { arbitrary: hugeString() as fc.Arbitrary<unknown>, weight: 1 });
+  return options.huge === false
+    ? fc.oneof(...normal)
+    : fc.oneof(...normal, { arbitrary: hugeString() as fc.Arbitrary<unknown>, weight: 1 });
 }
 
 /** Names for fields nobody declared: hostile text, near misses of real names and names of Object.prototype members. */

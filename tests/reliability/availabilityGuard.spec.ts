@@ -18,8 +18,13 @@ const HOLDER = /leased by run \S+ \(stack (\S+), project horizon-pod\) since \S+
 /** A second stack of the same program on the same lab pod (the same inventory), e.g. another pipeline's. */
 async function secondStack(engine: Engine, p: PodUnderTest, config: Record<string, string> = {}): Promise<TestStack> {
   const all = await p.stack.stack.getAllConfig();
-  const plain = Object.fromEntries(Object.entries(all).map(([k, v]) => [k.replace(/^horizon-pod:/, ""), { value: v.value, secret: v.secret }]));
-  return engine.stack("examples/horizon-pod", { ...plain, ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])) });
+  const plain = Object.fromEntries(
+    Object.entries(all).map(([k, v]) => [k.replace(/^horizon-pod:/, ""), { value: v.value, secret: v.secret }]),
+  );
+  return engine.stack("examples/horizon-pod", {
+    ...plain,
+    ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])),
+  });
 }
 
 type Outcome = { ok: true; output: string } | { ok: false; text: string };
@@ -62,7 +67,15 @@ describe("availability guard and run leases (issue 19)", function () {
       assert.ok(maxOut(p) <= 1, `two servers of one group were out of service at once:\n${timeline.join("\n")}`);
       // A run that lost says which run holds the host, its stack and project, and since when.
       const losers = [ra, rb].filter((r): r is { ok: false; text: string } => !r.ok);
-      for (const l of losers) assert.match(l.text, HOLDER, l.text.split("\n").filter((x) => x.includes("[pod1-")).join("\n"));
+      for (const l of losers)
+        assert.match(
+          l.text,
+          HOLDER,
+          l.text
+            .split("\n")
+            .filter((x) => x.includes("[pod1-"))
+            .join("\n"),
+        );
       if (order === "the same order") assert.equal(losers.length, 1, "exactly one of two runs starting on CS1 wins its lease");
       const names = losers.map((l) => HOLDER.exec(l.text)![1]);
       for (const n of names) assert.ok([p.stack.stack.name, b.stack.name].includes(n), `the holder's stack ${n} is one of the two`);
@@ -79,13 +92,22 @@ describe("availability guard and run leases (issue 19)", function () {
     p.lab.setServiceStatus("cs2", "Stopped");
     // Preview shows each availability group's live state.
     const preview = await p.stack.preview();
-    assert.match(preview.output, /\[pod1-readiness\] live state of Connection Servers: CS1 in service; CS2 "VMware Horizon View Connection Server" Stopped/);
+    assert.match(
+      preview.output,
+      /\[pod1-readiness\] live state of Connection Servers: CS1 in service; CS2 "VMware Horizon View Connection Server" Stopped/,
+    );
     assert.match(preview.output, /live state of security servers: SS1 in service; SS2 in service/);
     const r = await settle(p.stack.up());
     assert.equal(r.ok, false, "the up went ahead with CS2 stopped");
     const text = (r as { text: string }).text;
-    assert.match(text, /availability guard: waiting \(at most 15 minute\(s\) \(host clock\)\): CS2: "VMware Horizon View Connection Server" is Stopped/);
-    assert.match(text, /\[pod1-cs1\] step \d+\/\d+ install on CS1 not started: availability guard: CS1 was not taken out of service because CS2: "VMware Horizon View Connection Server" is Stopped; waited 15 minute/);
+    assert.match(
+      text,
+      /availability guard: waiting \(at most 15 minute\(s\) \(host clock\)\): CS2: "VMware Horizon View Connection Server" is Stopped/,
+    );
+    assert.match(
+      text,
+      /\[pod1-cs1\] step \d+\/\d+ install on CS1 not started: availability guard: CS1 was not taken out of service because CS2: "VMware Horizon View Connection Server" is Stopped; waited 15 minute/,
+    );
     assert.equal(version(p.lab, "cs1"), "7.12.0.15770369");
     assert.ok(!p.lab.audit().some((e) => e.host === "cs1" && e.operation === "Start-Installer"), "an installer ran on CS1");
     assert.equal(p.lab.lease("cs1"), undefined, "the refused run left its lease");
@@ -99,12 +121,26 @@ describe("availability guard and run leases (issue 19)", function () {
     const p = await podUnderTest(engine);
     pods.push(p);
     const now = p.lab.now().getTime();
-    const other = { runId: "pipeline-42", stack: "prod", project: "horizon-pod", host: "CS1", since: new Date(now - 60_000).toISOString(), expires: new Date(now + 7 * 86_400_000).toISOString(), out: false };
+    const other = {
+      runId: "pipeline-42",
+      stack: "prod",
+      project: "horizon-pod",
+      host: "CS1",
+      since: new Date(now - 60_000).toISOString(),
+      expires: new Date(now + 7 * 86_400_000).toISOString(),
+      out: false,
+    };
     p.lab.writeFile("cs1", LEASE_PATH, JSON.stringify(other));
     const refused = await settle(p.stack.up());
     assert.equal(refused.ok, false);
-    assert.match((refused as { text: string }).text, /CS1 is leased by run pipeline-42 \(stack prod, project horizon-pod\) since \S+, expires \S+: another run is working on this host/);
-    assert.ok(!p.lab.audit().some((e) => e.host === "cs1" && ["Start-Installer", "Invoke-Vdmexport"].includes(e.operation)), "the refused run changed CS1");
+    assert.match(
+      (refused as { text: string }).text,
+      /CS1 is leased by run pipeline-42 \(stack prod, project horizon-pod\) since \S+, expires \S+: another run is working on this host/,
+    );
+    assert.ok(
+      !p.lab.audit().some((e) => e.host === "cs1" && ["Start-Installer", "Invoke-Vdmexport"].includes(e.operation)),
+      "the refused run changed CS1",
+    );
     // The other run crashed: its lease expires (the lab's clock runs 1200 times real time: a week is what stays live).
     p.lab.advance(8 * 86_400);
     const r = await p.stack.up();
@@ -131,11 +167,18 @@ describe("availability guard and run leases (issue 19)", function () {
 
     const preview = await p.stack.preview();
     const plan = previewPlans(preview.events)["pod1-cs2"];
-    assert.ok(plan.some((l) => /^\d+\. hook-after on CS2: after-hook owed on CS2: it failed at \S+ \(exit 1, run \S+ of stack/.test(l)), JSON.stringify(plan));
+    assert.ok(
+      plan.some((l) => /^\d+\. hook-after on CS2: after-hook owed on CS2: it failed at \S+ \(exit 1, run \S+ of stack/.test(l)),
+      JSON.stringify(plan),
+    );
 
     const hooksBefore = p.lab.host("cs2").state.hooks.filter((h) => h.phase === "after").length;
     const second = await p.stack.up();
-    assert.equal(p.lab.host("cs2").state.hooks.filter((h) => h.phase === "after").length, hooksBefore + 1, "the owed hook did not run again");
+    assert.equal(
+      p.lab.host("cs2").state.hooks.filter((h) => h.phase === "after").length,
+      hooksBefore + 1,
+      "the owed hook did not run again",
+    );
     assert.deepEqual(p.lab.owedHooks("cs2"), []);
     assert.match(second.output, /hook-after on CS2: done/);
     for (const h of POD) assert.equal(version(p.lab, h), TARGET, h);

@@ -37,7 +37,10 @@ describe("concurrent runs", function () {
     const r = await first;
     assert.equal(r.result.summary.result, "succeeded");
     for (const h of POD) assert.equal(version(p.lab, h), "7.13.2.21000000");
-    const installs = p.lab.audit().filter((e) => e.operation === "Start-Installer").map((e) => e.host);
+    const installs = p.lab
+      .audit()
+      .filter((e) => e.operation === "Start-Installer")
+      .map((e) => e.host);
     assert.deepEqual(installs, ["cs1", "ss1", "cs2", "ss2"], "an installer ran twice or out of order");
   });
 

@@ -20,10 +20,20 @@ describe("fault matrix on a lab pod (subset; npm run reliability runs all)", fun
 
   for (const name of TEST_SUBSET) {
     it(`${name}: fails clearly, keeps each group serving, keeps state valid and secret-free, resumes, then changes nothing`, async () => {
-      const r = await runScenario(engine, SCENARIOS.find((s) => s.name === name)!);
+      const r = await runScenario(
+        engine,
+        SCENARIOS.find((s) => s.name === name)!,
+      );
       assert.deepEqual(r.problems, []);
       assert.deepEqual(
-        { failedClearly: r.failedClearly, maxOutOfServicePerGroup: r.maxOutOfServicePerGroup, stateValid: r.stateValid, secretsFound: r.secretsFound, resumed: r.resumed, noopAfter: r.noopAfter },
+        {
+          failedClearly: r.failedClearly,
+          maxOutOfServicePerGroup: r.maxOutOfServicePerGroup,
+          stateValid: r.stateValid,
+          secretsFound: r.secretsFound,
+          resumed: r.resumed,
+          noopAfter: r.noopAfter,
+        },
         { failedClearly: true, maxOutOfServicePerGroup: 1, stateValid: true, secretsFound: 0, resumed: true, noopAfter: true },
       );
     });

@@ -90,7 +90,8 @@ const TARGETS: Record<string, string> = {
   appv3: "4.5.2.17140",
 };
 const SQL_LOGIN: SecretConfig = { secret: "Sq1-l0gin-N0t-In-L0gs!" };
-const installerFinished = (p: PodUnderTest, host: string) => p.lab.host(host).state.installers.some((i) => i.state === "exited" && i.exitCode === 0);
+const installerFinished = (p: PodUnderTest, host: string) =>
+  p.lab.host(host).state.installers.some((i) => i.state === "exited" && i.exitCode === 0);
 /** Whether an installer process runs on the host now. */
 const installerRunning = (p: PodUnderTest, host: string) => p.lab.host(host).state.installers.some((i) => i.state === "running");
 /** An installer that runs four simulated hours: long enough to outlive a failed run and be found by the next one. */
@@ -128,39 +129,53 @@ function providerProcessOf(p: PodUnderTest): number | undefined {
 
 /** Every scenario, in the order of issue 6's list, then issue 18's. */
 export const SCENARIOS: Scenario[] = [
-  ...(["before", "during", "after"] as const).map(
-    (phase): Scenario => ({
-      name: `connection dropped ${phase} the installer`,
-      arm: (p) => p.lab.inject("ss1", { kind: "drop", phase, operation: INSTALLER_OPERATION, times: 1 }),
-      expect: [new RegExp(`\\[pod1-ss1\\] step \\d+/\\d+ install on SS1 failed: The connection to \\S+ dropped while ${INSTALLER_OPERATION} was running`), /Next: /],
-      clear: (p) => p.lab.clearFaults(),
-      // A dropped connection must not kill the installer: the resuming run finds it ended, or waits for it.
-      oneInstallerRunPerServer: phase === "during",
-    }),
-  ),
+  ...(["before", "during", "after"] as const).map((phase): Scenario => ({
+    name: `connection dropped ${phase} the installer`,
+    arm: (p) => p.lab.inject("ss1", { kind: "drop", phase, operation: INSTALLER_OPERATION, times: 1 }),
+    expect: [
+      new RegExp(
+        `\\[pod1-ss1\\] step \\d+/\\d+ install on SS1 failed: The connection to \\S+ dropped while ${INSTALLER_OPERATION} was running`,
+      ),
+      /Next: /,
+    ],
+    clear: (p) => p.lab.clearFaults(),
+    // A dropped connection must not kill the installer: the resuming run finds it ended, or waits for it.
+    oneInstallerRunPerServer: phase === "during",
+  })),
   {
     name: "installer exits 1603",
     arm: (p) => p.lab.inject("cs2", { kind: "exit-code", exitCode: 1603, operation: "Start-Installer", times: 1 }),
-    expect: [/\[pod1-cs2\] step 2\/4 install on CS2 failed: the installer exited with 1603; the log \S+ on CS2 ends/, /Next: read the installer log/],
+    expect: [
+      /\[pod1-cs2\] step 2\/4 install on CS2 failed: the installer exited with 1603; the log \S+ on CS2 ends/,
+      /Next: read the installer log/,
+    ],
     clear: (p) => p.lab.clearFaults(),
   },
   {
     name: "a service that will not start",
     arm: (p) => p.lab.inject("ss1", { kind: "service-wont-start", displayName: "VMware Horizon View Security Server" }),
-    expect: [/\[pod1-ss1\] step \d+\/\d+ wait-service on SS1 failed: .*did not reach Running/, /Next: the product is installed; start the service/],
+    expect: [
+      /\[pod1-ss1\] step \d+\/\d+ wait-service on SS1 failed: .*did not reach Running/,
+      /Next: the product is installed; start the service/,
+    ],
     clear: (p) => p.lab.clearFaults(),
   },
   {
     name: "installer reports success but leaves the old version",
     arm: (p) => p.lab.inject("cs1", { kind: "installer-no-change", operation: "Start-Installer" }),
-    expect: [/\[pod1-cs1\] step \d+\/\d+ verify-version on CS1 failed: the installer reported success but CS1 runs 7\.12\.0\.15770369, not 7\.13\.2/],
+    expect: [
+      /\[pod1-cs1\] step \d+\/\d+ verify-version on CS1 failed: the installer reported success but CS1 runs 7\.12\.0\.15770369, not 7\.13\.2/,
+    ],
     clear: (p) => p.lab.clearFaults(),
   },
   {
     name: "host unreachable",
     config: { dialErrorLimit: "2" },
     arm: (p) => p.lab.setReachable("cs2", false),
-    expect: [/\[pod1-cs2\] cannot upgrade \S+: \S+ could not be reached: Could not connect to .* after 2 attempt\(s\)/, /Nothing was changed on the host/],
+    expect: [
+      /\[pod1-cs2\] cannot upgrade \S+: \S+ could not be reached: Could not connect to .* after 2 attempt\(s\)/,
+      /Nothing was changed on the host/,
+    ],
     clear: (p) => p.lab.setReachable("cs2", true),
   },
   {
@@ -194,7 +209,9 @@ export const SCENARIOS: Scenario[] = [
       p.lab.advance(12 * 3600);
       return true;
     },
-    expect: [/SS1: the maintenance window \(\S+ to \S+\) is closed at \S+ by the host's clock; it does not open again: change maintenanceWindow/],
+    expect: [
+      /SS1: the maintenance window \(\S+ to \S+\) is closed at \S+ by the host's clock; it does not open again: change maintenanceWindow/,
+    ],
     async clear(p) {
       const now = p.lab.now().getTime();
       const window = { start: new Date(now - 3600_000).toISOString(), end: new Date(now + 30 * 24 * 3600_000).toISOString() };
@@ -225,9 +242,13 @@ export const SCENARIOS: Scenario[] = [
       p.lab.setUseIpsec("pod1", false);
       p.lab.inject("cs1", { kind: "drop", phase: "during", operation: "Invoke-PrepareSecurityServer", times: 1 });
     },
-    expect: [/\[pod1-ss1\] step \d+\/\d+ prepare-ipsec on SS1 and CS1 failed: The connection to \S+ dropped while Invoke-PrepareSecurityServer was running/, /Next: /],
+    expect: [
+      /\[pod1-ss1\] step \d+\/\d+ prepare-ipsec on SS1 and CS1 failed: The connection to \S+ dropped while Invoke-PrepareSecurityServer was running/,
+      /Next: /,
+    ],
     clear: (p) => p.lab.clearFaults(),
-    verify: (p) => ["ss1", "cs1", "ss2", "cs2"].filter((h) => p.lab.host(h).state.ipsecRules.length > 0).map((h) => `${h} still has IPsec rules`),
+    verify: (p) =>
+      ["ss1", "cs1", "ss2", "cs2"].filter((h) => p.lab.host(h).state.ipsecRules.length > 0).map((h) => `${h} still has IPsec rules`),
   },
   {
     name: "a re-pair under the FQDN",
@@ -247,7 +268,9 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "an installer of the wrong version",
     arm: (p) => stageHorizonInstaller(p, "7.13.1.20000000", ["cs2"]),
-    expect: [/\[pod1-cs2\] cannot upgrade CS2: \S+ on CS2 is the installer of 7\.13\.1\.20000000, not of the target 7\.13\.2.*\(installer-version-mismatch\)/],
+    expect: [
+      /\[pod1-cs2\] cannot upgrade CS2: \S+ on CS2 is the installer of 7\.13\.1\.20000000, not of the target 7\.13\.2.*\(installer-version-mismatch\)/,
+    ],
     clear: (p) => stageHorizonInstaller(p, "7.13.2.21000000", ["cs2"]),
     verify: (p) => {
       const runs = p.lab.audit().filter((e) => e.operation === "Start-Installer" && e.host === "cs2").length;
@@ -257,7 +280,10 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "a Connection Server not in UTC",
     arm: (p) => p.lab.setUtcOffset("cs2", -300),
-    expect: [/\[pod1-ss2\] cannot upgrade SS2: the paired Connection Server CS2 runs in time zone \S+ \(UTC-5 h\), not UTC: .*restart the "VMware Horizon View Connection Server" service/, /\(connection-server-not-utc\)/],
+    expect: [
+      /\[pod1-ss2\] cannot upgrade SS2: the paired Connection Server CS2 runs in time zone \S+ \(UTC-5 h\), not UTC: .*restart the "VMware Horizon View Connection Server" service/,
+      /\(connection-server-not-utc\)/,
+    ],
     clear: (p) => p.lab.setUtcOffset("cs2", 0),
   },
   {
@@ -292,9 +318,13 @@ export const SCENARIOS: Scenario[] = [
     // the database), before any App-V service is stopped.
     name: "an undeclared server on the database",
     estate: "estate",
-    arm: (p) => p.lab.addDatabaseSession("sql1", "APPVIRT", { hostName: "APPV9", programName: "Application Virtualization Management Server" }),
+    arm: (p) =>
+      p.lab.addDatabaseSession("sql1", "APPVIRT", { hostName: "APPV9", programName: "Application Virtualization Management Server" }),
     afterFirstUp: farmUntouched,
-    expect: [/\[servers\] farm farm1: APPV9 \(Application Virtualization Management Server\) holds a session on \S+ but is not a server of this farm/, /no service is stopped/],
+    expect: [
+      /\[servers\] farm farm1: APPV9 \(Application Virtualization Management Server\) holds a session on \S+ but is not a server of this farm/,
+      /no service is stopped/,
+    ],
     clear: (p) => p.lab.clearDatabaseSessions("sql1", "APPVIRT"),
   },
   {
@@ -307,7 +337,10 @@ export const SCENARIOS: Scenario[] = [
       await p.stack.stack.setConfig("sqlPassword", { value: WRONG_SQL_PASSWORD, secret: true });
     },
     afterFirstUp: farmUntouched,
-    expect: [/\[database\.sqlPassword\] farm farm1: the database administrative credentials cannot log in to \S+: .*Login failed for user/, /no service is stopped/],
+    expect: [
+      /\[database\.sqlPassword\] farm farm1: the database administrative credentials cannot log in to \S+: .*Login failed for user/,
+      /no service is stopped/,
+    ],
     async clear(p) {
       await p.stack.stack.setConfig("sqlPassword", { value: SQL_LOGIN.secret, secret: true });
     },
@@ -375,7 +408,11 @@ export const SCENARIOS: Scenario[] = [
       p.lab.inject("appv1", SLOW_INSTALLER(INSTALLER_OPERATION));
       p.lab.inject("appv1", { kind: "drop", phase: "during", operation: INSTALLER_OPERATION, times: 1 });
     },
-    expect: [new RegExp(`\\[farm1-appv1\\] step \\d+/\\d+ install on \\S+ failed: The connection to \\S+ dropped while ${INSTALLER_OPERATION} was running`)],
+    expect: [
+      new RegExp(
+        `\\[farm1-appv1\\] step \\d+/\\d+ install on \\S+ failed: The connection to \\S+ dropped while ${INSTALLER_OPERATION} was running`,
+      ),
+    ],
     clear: (p) => p.lab.clearFaults(),
     oneInstallerRunPerServer: true,
     resumeExpect: [/install on APPV1: an installer started at \S+ is still running on APPV1/],
@@ -391,7 +428,10 @@ export const SCENARIOS: Scenario[] = [
     name: "after-hook fails once",
     config: { hooks: { after: "Write-Output 'back in the load balancer pool'" } },
     arm: (p) => p.lab.inject("cs2", { kind: "hook-fails", phase: "after", times: 1 }),
-    expect: [/\[pod1-cs2\] step \d+\/\d+ hook-after on CS2 failed: the after hook exited with 1/, /The hook is recorded as owed on CS2: the next `pulumi up` runs it again/],
+    expect: [
+      /\[pod1-cs2\] step \d+\/\d+ hook-after on CS2 failed: the after hook exited with 1/,
+      /The hook is recorded as owed on CS2: the next `pulumi up` runs it again/,
+    ],
     afterFirstUp: (p) => (p.lab.owedHooks("cs2").length === 1 ? [] : ["the failed after-hook is not recorded on CS2"]),
     clear: () => {},
     resumeExpect: [/hook-after on CS2: after-hook owed on CS2: it failed at \S+ \(exit 1, run \S+ of stack \S+, project horizon-pod\)/],
@@ -430,7 +470,10 @@ function twoStacksOnOnePod(): Scenario {
       }
     },
     expect: [/CS1 is leased by run \S+ \(stack \S+, project horizon-pod\) since \S+, expires \S+: another run is working on this host/],
-    afterFirstUp: (p) => (p.lab.audit().filter((e) => e.host === "cs1" && e.operation === INSTALLER_OPERATION).length === 1 ? [] : ["a second installer ran on CS1"]),
+    afterFirstUp: (p) =>
+      p.lab.audit().filter((e) => e.host === "cs1" && e.operation === INSTALLER_OPERATION).length === 1
+        ? []
+        : ["a second installer ran on CS1"],
     clear: async () => {
       const r = await otherUp;
       await other?.remove();
@@ -456,7 +499,8 @@ function stateProblems(p: PodUnderTest): string[] {
     const state = JSON.parse(p.stack.stateFileText());
     const latest = state.checkpoint?.latest;
     if (!latest || !Array.isArray(latest.resources)) return ["the checkpoint has no resources list"];
-    if (latest.pending_operations?.length) return [`pending operations: ${JSON.stringify(latest.pending_operations.map((o: { type: string }) => o.type))}`];
+    if (latest.pending_operations?.length)
+      return [`pending operations: ${JSON.stringify(latest.pending_operations.map((o: { type: string }) => o.type))}`];
     return [];
   } catch (e) {
     return [`the state file does not parse: ${(e as Error).message}`];
@@ -488,11 +532,19 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
     }
     const text = failure ? errorText(failure) : scenario.succeeds ? errorText(runs[0]) : "";
     const unmatched = scenario.expect.filter((re) => !re.test(text));
-    const failedClearly = !!failure === !scenario.succeeds && unmatched.length === 0 && acted && (scenario.afterFirstUp?.(p) ?? []).length === 0;
+    const failedClearly =
+      !!failure === !scenario.succeeds && unmatched.length === 0 && acted && (scenario.afterFirstUp?.(p) ?? []).length === 0;
     if (!failure && !scenario.succeeds) problems.push("the first up succeeded");
     if (failure && scenario.succeeds) problems.push(`the first up failed: ${(failure as Error).message.slice(0, 300)}`);
     if (!acted) problems.push("the fault never acted");
-    for (const re of unmatched) problems.push(`the failure does not say ${re}: ${text.split("\n").filter((l) => l.includes("[pod1-") || l.includes("rror")).slice(0, 6).join(" / ")}`);
+    for (const re of unmatched)
+      problems.push(
+        `the failure does not say ${re}: ${text
+          .split("\n")
+          .filter((l) => l.includes("[pod1-") || l.includes("rror"))
+          .slice(0, 6)
+          .join(" / ")}`,
+      );
     const stateBad = stateProblems(p);
     problems.push(...stateBad);
     const verified = scenario.afterFirstUp?.(p) ?? [];
@@ -509,7 +561,13 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
       if (behind.length) problems.push(`after the resuming up, still behind: ${behind.join(", ")}`);
     } catch (e) {
       runs.push({ output: (e as Run).output ?? "", events: (e as Run).events ?? [] });
-      problems.push(`the resuming up failed: ${errorText(e).split("\n").find((l) => l.includes("[pod1-")) ?? (e as Error).message.slice(0, 300)}`);
+      problems.push(
+        `the resuming up failed: ${
+          errorText(e)
+            .split("\n")
+            .find((l) => l.includes("[pod1-")) ?? (e as Error).message.slice(0, 300)
+        }`,
+      );
     }
 
     let noopAfter = false;
@@ -517,7 +575,10 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
     try {
       const up = await p.stack.up({ expectNoChanges: true });
       runs.push(up);
-      const changed = p.lab.audit().slice(before).filter((e) => CHANGING.has(e.operation));
+      const changed = p.lab
+        .audit()
+        .slice(before)
+        .filter((e) => CHANGING.has(e.operation));
       noopAfter = changed.length === 0;
       if (changed.length) problems.push(`the no-op up changed hosts: ${changed.map((e) => `${e.host}:${e.operation}`).join(", ")}`);
     } catch (e) {
@@ -528,8 +589,12 @@ export async function runScenario(engine: Engine, scenario: Scenario): Promise<S
     const leaks = secretsFound(p, runs);
     if (leaks.length) problems.push(`secrets found in: ${leaks.join(", ")}`);
     const maxOutOfServicePerGroup = Math.max(...GROUPS.map((g) => p.lab.maxOutOfService(g)));
-    if (maxOutOfServicePerGroup > 1) problems.push(`${maxOutOfServicePerGroup} servers of one availability group were out of service at once`);
-    const runs_ = p.lab.hostNames().filter((h) => h in TARGETS).map((h) => [h, p.lab.host(h).state.installers] as const);
+    if (maxOutOfServicePerGroup > 1)
+      problems.push(`${maxOutOfServicePerGroup} servers of one availability group were out of service at once`);
+    const runs_ = p.lab
+      .hostNames()
+      .filter((h) => h in TARGETS)
+      .map((h) => [h, p.lab.host(h).state.installers] as const);
     const maxInstallerRunsPerServer = Math.max(0, ...runs_.map(([, list]) => list.length));
     if (scenario.oneInstallerRunPerServer) {
       const wrong = runs_.filter(([, list]) => list.length !== 1);

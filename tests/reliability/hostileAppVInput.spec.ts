@@ -8,7 +8,13 @@ import fc from "fast-check";
 import { Client } from "ssh2";
 import { shorten as quoted } from "../../provider/errors/shorten";
 import { check } from "../../provider/resources/appvProvider";
-import { type AppVKind, type CheckFailure, type Validated, validateAppVFarmInputs, validateAppVServerInputs } from "../../provider/products/appvInputs";
+import {
+  type AppVKind,
+  type CheckFailure,
+  type Validated,
+  validateAppVFarmInputs,
+  validateAppVServerInputs,
+} from "../../provider/products/appvInputs";
 import { UNKNOWN } from "../../provider/products/horizonInputs";
 import { safeFailures } from "../../provider/lifecycle/inputSupport";
 import { resolveSecretReferences } from "../../provider/secrets/references";
@@ -22,7 +28,24 @@ import {
 } from "../../provider/versions/appv";
 import { HUGE_SIZES, hostileString, hostileValue, hugeString, malformedVersion, unknownFieldName, wrongType } from "./arbitraries";
 import type { Field as KitField, Inputs, Level as KitLevel } from "./propertyKit";
-import { CONNECTION_KEYS, LONGEST_REASON, SHA, anyValue, assertStructured, brief, clip, connection, defineOwn, holds, markedSecrets, oneOff, setAt, show, valueAt, weekly } from "./propertyKit";
+import {
+  CONNECTION_KEYS,
+  LONGEST_REASON,
+  SHA,
+  anyValue,
+  assertStructured,
+  brief,
+  clip,
+  connection,
+  defineOwn,
+  holds,
+  markedSecrets,
+  oneOff,
+  setAt,
+  show,
+  valueAt,
+  weekly,
+} from "./propertyKit";
 
 /** Every planted secret carries this mark, so a reason that shows any part of one is caught. */
 const MARK = "Zx9-APPV-SECRET-";
@@ -47,7 +70,7 @@ function validInputs(kind: AppVKind): Inputs {
       connection: connection("appv1.corp.example", SSH_PASSWORD),
       role: "management",
       targetVersion: "4.5 SP2",
-      installer: { path: INSTALLER, sha256: SHA, arguments: "/s /v\"/qn\"" },
+      installer: { path: INSTALLER, sha256: SHA, arguments: '/s /v"/qn"' },
       timeBudgetMinutes: 30,
       upgradeAfter: ["true"],
       farm: {
@@ -66,8 +89,19 @@ function validInputs(kind: AppVKind): Inputs {
     farmName: "farm1",
     targetVersion: "4.5 SP2",
     servers: [
-      { name: "APPV1", role: "management", connection: connection("appv1.corp.example", SSH_PASSWORD), installer: { path: INSTALLER, sha256: SHA } },
-      { name: "APPV2", role: "streaming", connection: connection("appv2.corp.example", SSH_PASSWORD_2), targetVersion: "4.5.2.17140", installer: { path: INSTALLER, sha256: SHA } },
+      {
+        name: "APPV1",
+        role: "management",
+        connection: connection("appv1.corp.example", SSH_PASSWORD),
+        installer: { path: INSTALLER, sha256: SHA },
+      },
+      {
+        name: "APPV2",
+        role: "streaming",
+        connection: connection("appv2.corp.example", SSH_PASSWORD_2),
+        targetVersion: "4.5.2.17140",
+        installer: { path: INSTALLER, sha256: SHA },
+      },
     ],
     timeBudgetMinutes: 30,
     timeScale: 60,
@@ -166,8 +200,10 @@ const versionValue = (huge: boolean): fc.Arbitrary<unknown> =>
 /** An object with an own "__proto__" field, as JSON.parse makes it, carrying valid-looking contents. */
 const protoObject = (contents: Inputs): fc.Arbitrary<unknown> =>
   fc.constant(contents).map((c) => JSON.parse(`{"__proto__":${JSON.stringify(c)}}`) as unknown);
-const objectValue = (contents: Inputs) => (huge: boolean): fc.Arbitrary<unknown> =>
-  huge ? anyValue(true) : fc.oneof({ arbitrary: anyValue(false), weight: 6 }, { arbitrary: protoObject(contents), weight: 1 });
+const objectValue =
+  (contents: Inputs) =>
+  (huge: boolean): fc.Arbitrary<unknown> =>
+    huge ? anyValue(true) : fc.oneof({ arbitrary: anyValue(false), weight: 6 }, { arbitrary: protoObject(contents), weight: 1 });
 
 // ---------------------------------------------------------------------------------------------------------------
 // The fields that get hostile values
@@ -176,7 +212,8 @@ type Field = KitField<AppVKind>;
 type Level = KitLevel<AppVKind>;
 
 const waived = (i: Inputs) => (i.backup = { waive: { reason: "restore tested from the nightly backup taken at 02:00" } });
-const withOverrides = (at: readonly string[]) => (i: Inputs) => setAt(i, [...at, "overrides"], { serviceDisplayName: "Application Virtualization Management Server" });
+const withOverrides = (at: readonly string[]) => (i: Inputs) =>
+  setAt(i, [...at, "overrides"], { serviceDisplayName: "Application Virtualization Management Server" });
 const withProxy = (at: readonly string[]) => (i: Inputs) => setAt(i, [...at, "proxy"], connection("bastion.corp.example", `${MARK}proxy`));
 
 /** The fields of a connection at `at`, for `kinds`; `full` adds the less common ones. */
@@ -227,7 +264,11 @@ function overrideFields(at: readonly string[], kinds: readonly AppVKind[]): Fiel
 function memberFields(i: number): Field[] {
   const at = ["servers", String(i)];
   return [
-    { path: at, kinds: FARM_KINDS, values: objectValue({ name: `APPV${i + 1}`, connection: connection("x.corp.example", `${MARK}in-proto`) }) },
+    {
+      path: at,
+      kinds: FARM_KINDS,
+      values: objectValue({ name: `APPV${i + 1}`, connection: connection("x.corp.example", `${MARK}in-proto`) }),
+    },
     { path: [...at, "name"], kinds: FARM_KINDS, values: anyValue },
     { path: [...at, "role"], kinds: FARM_KINDS, values: anyValue },
     { path: [...at, "targetVersion"], kinds: FARM_KINDS, values: versionValue },
@@ -257,7 +298,11 @@ const FIELDS: readonly Field[] = [
   ...connectionFields(["connection"], [SERVER], true),
   ...overrideFields([], [SERVER]),
   { path: ["farm"], kinds: [SERVER], values: anyValue },
-  ...["name", "database", "backupPath", "backupWaived", "self", "schemaServer", "later"].map((k): Field => ({ path: ["farm", k], kinds: [SERVER], values: anyValue })),
+  ...["name", "database", "backupPath", "backupWaived", "self", "schemaServer", "later"].map((k): Field => ({
+    path: ["farm", k],
+    kinds: [SERVER],
+    values: anyValue,
+  })),
   // The farm's preparation and completion
   { path: ["farmName"], kinds: FARM_KINDS, values: anyValue },
   { path: ["servers"], kinds: FARM_KINDS, values: anyValue },
@@ -268,7 +313,11 @@ const FIELDS: readonly Field[] = [
   { path: ["backup"], kinds: FARM_KINDS, values: anyValue },
   { path: ["backup", "waive"], kinds: FARM_KINDS, values: anyValue },
   { path: ["backup", "waive", "reason"], kinds: FARM_KINDS, values: anyValue, setup: waived },
-  { path: ["database"], kinds: FARM_KINDS, values: objectValue({ sqlServer: "SQL1", connection: connection("sql1.corp.example", `${MARK}in-proto`) }) },
+  {
+    path: ["database"],
+    kinds: FARM_KINDS,
+    values: objectValue({ sqlServer: "SQL1", connection: connection("sql1.corp.example", `${MARK}in-proto`) }),
+  },
   ...connectionFields(["database", "connection"], [PREPARATION], true),
   { path: ["database", "sqlServer"], kinds: [PREPARATION], values: anyValue },
   { path: ["database", "name"], kinds: [PREPARATION], values: anyValue },
@@ -286,10 +335,29 @@ const FIELD_BY_NAME = new Map(FIELDS.map((f) => [`${f.path.join(".")}${f.setup ?
 
 /** Output-only properties (appvInputs.ts OUTPUT_KEYS): a stored state may carry them back, so they are not unknown. */
 const OUTPUT_KEYS = [
-  "liveVersion", "installedVersion", "plan", "blockedReason", "serviceStatus", "liveVersions", "serviceStatuses", "schemaVersion",
-  "backupPath", "backupVerified", "stoppedServers", "ready", "__provider",
+  "liveVersion",
+  "installedVersion",
+  "plan",
+  "blockedReason",
+  "serviceStatus",
+  "liveVersions",
+  "serviceStatuses",
+  "schemaVersion",
+  "backupPath",
+  "backupVerified",
+  "stoppedServers",
+  "ready",
+  "__provider",
 ];
-const COMMON_KEYS = ["resourceName", "targetVersion", "maintenanceWindow", "timeBudgetMinutes", "upgradeAfter", "timeScale", ...OUTPUT_KEYS];
+const COMMON_KEYS = [
+  "resourceName",
+  "targetVersion",
+  "maintenanceWindow",
+  "timeBudgetMinutes",
+  "upgradeAfter",
+  "timeScale",
+  ...OUTPUT_KEYS,
+];
 
 const LEVELS: readonly Level[] = [
   { path: [], kinds: [SERVER], known: [...COMMON_KEYS, "connection", "role", "installer", "overrides", "farm"] },
@@ -302,7 +370,11 @@ const LEVELS: readonly Level[] = [
   { path: ["servers", "0"], kinds: FARM_KINDS, known: ["name", "role", "connection", "targetVersion", "overrides", "installer"] },
   { path: ["servers", "1", "installer"], kinds: FARM_KINDS, known: ["path", "sha256", "arguments"] },
   { path: ["servers", "1", "connection"], kinds: FARM_KINDS, known: CONNECTION_KEYS },
-  { path: ["database"], kinds: [PREPARATION], known: ["connection", "sqlServer", "name", "backupPath", "sqlUser", "sqlPassword", "schemaScript"] },
+  {
+    path: ["database"],
+    kinds: [PREPARATION],
+    known: ["connection", "sqlServer", "name", "backupPath", "sqlUser", "sqlPassword", "schemaScript"],
+  },
   { path: ["database", "connection"], kinds: [PREPARATION], known: CONNECTION_KEYS },
   { path: ["backup"], kinds: FARM_KINDS, known: ["waive"], setup: waived },
   { path: ["backup", "waive"], kinds: FARM_KINDS, known: ["reason"], setup: waived },
@@ -338,7 +410,11 @@ function extraField(level: Level): fc.Arbitrary<Extra> {
 function replacements(huge: boolean, kinds: readonly AppVKind[] = ALL_KINDS): fc.Arbitrary<Replacements> {
   return fc.constantFrom(...kinds).chain((kind) => {
     const names = [...FIELD_BY_NAME.entries()].filter(([, f]) => f.kinds.includes(kind)).map(([n]) => n);
-    const change = fc.constantFrom(...names).chain((field) => FIELD_BY_NAME.get(field)!.values(huge).map((value) => ({ field, value })));
+    const change = fc.constantFrom(...names).chain((field) =>
+      FIELD_BY_NAME.get(field)!
+        .values(huge)
+        .map((value) => ({ field, value })),
+    );
     const levels = LEVELS.filter((l) => l.kinds.includes(kind));
     const extra = fc.array(fc.constantFrom(...levels).chain(extraField), { maxLength: 2 });
     return fc.record({
@@ -424,9 +500,11 @@ describe("hostile App-V input", function () {
     });
 
     it("refuses every unknown field, an own __proto__ included, wherever it is", async () => {
-      const arb = fc.constantFrom(...LEVELS).chain((level) =>
-        fc.record({ kind: fc.constantFrom(...level.kinds), extra: fc.array(extraField(level), { minLength: 1, maxLength: 3 }) }),
-      );
+      const arb = fc
+        .constantFrom(...LEVELS)
+        .chain((level) =>
+          fc.record({ kind: fc.constantFrom(...level.kinds), extra: fc.array(extraField(level), { minLength: 1, maxLength: 3 }) }),
+        );
       await holds(
         fc.property(arb, ({ kind, extra }) => {
           const { news, added } = build({ kind, changes: [], extra });
@@ -436,7 +514,9 @@ describe("hostile App-V input", function () {
           assertStructured(result.failures, [MARK]);
           for (const { at, key } of added) {
             // Named as given, shortened past 80 characters (a huge name is never echoed whole).
-            const named = result.failures.some((f) => (f.property === "" || f.property.startsWith(at.replace(/\.(\d+)/g, "[$1]"))) && f.reason.includes(quoted(key)));
+            const named = result.failures.some(
+              (f) => (f.property === "" || f.property.startsWith(at.replace(/\.(\d+)/g, "[$1]"))) && f.reason.includes(quoted(key)),
+            );
             assert.ok(named, `no failure names the unknown field ${JSON.stringify(key)} of ${at || "(inputs)"}:\n${show(result.failures)}`);
           }
         }),
@@ -463,7 +543,10 @@ describe("hostile App-V input", function () {
           // Not an object, or an object without sqlServer: refused either way.
           assert.equal(result.inputs, undefined, `database ${fc.stringify(database)} was accepted`);
           assertStructured(result.failures, [MARK]);
-          assert.ok(result.failures.some((f) => f.property.startsWith("database")), show(result.failures));
+          assert.ok(
+            result.failures.some((f) => f.property.startsWith("database")),
+            show(result.failures),
+          );
         }),
         { numRuns: 100 },
       );
@@ -506,7 +589,9 @@ describe("hostile App-V input", function () {
     // throws "TypeError: Cannot convert object to primitive value" instead of "[servers[0].name] Expected string".
     it("refuses a server name that is an object, as JSON can give it, with failures, never a TypeError", async () => {
       const objectName = fc.oneof(
-        fc.constantFrom('{"toString":1}', '{"toString":{},"valueOf":{}}', '{"valueOf":null,"toString":"x"}', "{}", "[]", '{"name":"APPV1"}').map((t) => JSON.parse(t) as unknown),
+        fc
+          .constantFrom('{"toString":1}', '{"toString":{},"valueOf":{}}', '{"valueOf":null,"toString":"x"}', "{}", "[]", '{"name":"APPV1"}')
+          .map((t) => JSON.parse(t) as unknown),
         wrongType().filter((v) => typeof v === "object" && v !== null),
       );
       await holds(
@@ -535,7 +620,14 @@ describe("hostile App-V input", function () {
     //   credentials") quotes a connection given as a list whole: "[connection] got [{"host":"a","user":"u",
     //   "password":"S3cret!",...]".
     it("shows no secret held inside a value of the wrong shape", async () => {
-      const shapes = ["servers-as-object", "servers-nested", "server-as-list", "database-as-list", "connection-as-list", "database-connection-as-list"] as const;
+      const shapes = [
+        "servers-as-object",
+        "servers-nested",
+        "server-as-list",
+        "database-as-list",
+        "connection-as-list",
+        "database-connection-as-list",
+      ] as const;
       const arb = fc
         .record({ kind: fc.constantFrom(...ALL_KINDS), shape: fc.constantFrom(...shapes), secret: secretValue(false) })
         // The completion does not use the database's connection, so it does not check it.
@@ -544,7 +636,8 @@ describe("hostile App-V input", function () {
         fc.property(arb, ({ kind, shape, secret }) => {
           const news = validInputs(kind);
           // Short host and user, so the secret falls within the 80 characters a quoted value keeps.
-          for (const c of kind === SERVER ? [news.connection] : news.servers.map((s: Inputs) => s.connection)) Object.assign(c, { host: "a", user: "u" });
+          for (const c of kind === SERVER ? [news.connection] : news.servers.map((s: Inputs) => s.connection))
+            Object.assign(c, { host: "a", user: "u" });
           if (kind === SERVER || shape === "connection-as-list") {
             const at = kind === SERVER ? news : news.servers[0];
             at.connection.password = secret;
@@ -577,8 +670,27 @@ describe("hostile App-V input", function () {
   describe("App-V version rules (pure)", () => {
     /** Versions the rules know, sourced (4.5 RTM build, lab builds) or not (3.2, 4.6, 5.0), written every way. */
     const KNOWN = [
-      "3.2", "4.0", "4.0 SP1", "4.0.1.1850", "4.1", "4.1 RTM", "4.1 SP1", "4.1.1.1", "4.5", "4.5 RTM", "4.5.0.1485", "4.5 SP1", "4.5.1",
-      "4.5 SP2", "4.5 sp 2", "4.5SP2", "4.5.2.17140", "4.5.2.17141", "4.5 SP9", "4.6", "5.0",
+      "3.2",
+      "4.0",
+      "4.0 SP1",
+      "4.0.1.1850",
+      "4.1",
+      "4.1 RTM",
+      "4.1 SP1",
+      "4.1.1.1",
+      "4.5",
+      "4.5 RTM",
+      "4.5.0.1485",
+      "4.5 SP1",
+      "4.5.1",
+      "4.5 SP2",
+      "4.5 sp 2",
+      "4.5SP2",
+      "4.5.2.17140",
+      "4.5.2.17141",
+      "4.5 SP9",
+      "4.6",
+      "5.0",
     ];
     const structured = fc
       .record({
@@ -603,7 +715,11 @@ describe("hostile App-V input", function () {
 
     /** The order of two parsed versions, written here apart from compareAppVVersions. */
     function order(a: AppVVersion, b: AppVVersion): number {
-      const pairs = [[a.major, b.major], [a.minor, b.minor], [a.servicePack, b.servicePack]];
+      const pairs = [
+        [a.major, b.major],
+        [a.minor, b.minor],
+        [a.servicePack, b.servicePack],
+      ];
       if (a.build !== undefined && b.build !== undefined) pairs.push([a.build, b.build]);
       for (const [x, y] of pairs) if (x !== y) return x < y ? -1 : 1;
       return 0;
@@ -630,9 +746,14 @@ describe("hostile App-V input", function () {
               assert.fail(`evaluateAppVTarget threw ${(e as Error)?.stack ?? String(e)}`);
             }
             const supported = target !== undefined && APPV_TARGETS.includes(formatAppVVersion(target));
-            assert.equal(violations.length === 0, supported, `target ${clip(JSON.stringify(targetText), 80)}: ${violations.map((v) => v.message).join(" ")}`);
+            assert.equal(
+              violations.length === 0,
+              supported,
+              `target ${clip(JSON.stringify(targetText), 80)}: ${violations.map((v) => v.message).join(" ")}`,
+            );
             // Their length is the business of the validation properties (a padded version is echoed there).
-            for (const v of violations) assert.ok(v.property === "targetVersion" && v.message.startsWith("[targetVersion] "), v.message.slice(0, 300));
+            for (const v of violations)
+              assert.ok(v.property === "targetVersion" && v.message.startsWith("[targetVersion] "), v.message.slice(0, 300));
           }
           if (!live || !target) return;
           let violations: ReturnType<typeof evaluateAppVUpgradePath>;
@@ -649,7 +770,11 @@ describe("hostile App-V input", function () {
             assert.ok(refusal, `4.5 or later from below 4.1 is allowed: ${what}`);
             assert.match(refusal.message, /\b4\.1 or 4\.1 SP1\b/, what);
           }
-          if (downgrade) assert.ok(violations.some((v) => v.code === "downgrade" || v.code === "service-pack-downgrade"), `a downgrade is allowed: ${what}`);
+          if (downgrade)
+            assert.ok(
+              violations.some((v) => v.code === "downgrade" || v.code === "service-pack-downgrade"),
+              `a downgrade is allowed: ${what}`,
+            );
           if (!skipsFourOne && !downgrade) assert.deepEqual(violations, [], `a legal path is refused: ${what}`);
           for (const v of violations) {
             assert.equal(v.property, "targetVersion");
@@ -671,7 +796,10 @@ describe("hostile App-V input", function () {
             assertStructured(result.failures, [MARK]);
             return;
           }
-          assert.ok(typeof targetText === "string" && parsed && APPV_TARGETS.includes(formatAppVVersion(parsed)), `${fc.stringify(targetText)} was accepted`);
+          assert.ok(
+            typeof targetText === "string" && parsed && APPV_TARGETS.includes(formatAppVVersion(parsed)),
+            `${fc.stringify(targetText)} was accepted`,
+          );
           const normal = parseAppVVersion((result.inputs as Inputs).targetVersion);
           assert.ok(normal && order(normal, parsed) === 0, "the normalised target is the same version");
         }),
@@ -700,48 +828,63 @@ describe("hostile App-V input", function () {
 
     it("answers hostile inputs with the validation failures, never a throw, and plans accepted ones without dialing", async () => {
       await holds(
-        fc.asyncProperty(fc.oneof({ arbitrary: replacements(false), weight: 4 }, { arbitrary: replacements(true), weight: 1 }), async (r) => {
-          const { news, planted } = build(r);
-          let validated: Validated<unknown> | undefined;
-          try {
-            validated = validate(r.kind, news);
-          } catch {
-            // Reported by the pure properties; check must still answer.
-          }
-          if (validated?.inputs) unknownHosts(r.kind, news);
-          const dialsBefore = dials.length;
-          const printed: string[] = [];
-          const log = console.log;
-          console.log = (...args: unknown[]) => void printed.push(args.map(String).join(" "));
-          let result: { inputs?: unknown; failures?: CheckFailure[] };
-          try {
-            result = await check(r.kind, undefined, news);
-          } catch (e) {
-            assert.fail(`${r.kind}: check threw ${(e as Error)?.stack ?? String(e)}`);
-          } finally {
-            console.log = log;
-          }
-          assert.equal(dials.length, dialsBefore, "check dialed a host");
-          // A schema script PowerShell 5.1 cannot parse is refused in check too (issue 15), after the validation.
-          const scripts = (result.failures ?? []).filter((f) => f.property === "database.schemaScript" && /^\[database\.schemaScript\] (line \d+, column \d+:|and \d+ more)/.test(f.reason));
-          if (scripts.length > 0) {
-            assert.equal(result.inputs, undefined, "a script that does not parse comes back as inputs");
-            assertStructured(scripts, planted);
-            if (validated) assert.deepEqual(result.failures!.slice(0, validated.failures.length), validated.failures, "check returns the validation failures first");
-          } else if (validated?.inputs) {
-            assert.deepEqual(result.failures ?? [], [], show(result.failures ?? []));
-            const plan = (result.inputs as Inputs | undefined)?.plan;
-            assert.ok(Array.isArray(plan) && plan.length === 1 && /computed once/.test(plan[0]), `accepted inputs come back with the placeholder plan: ${fc.stringify(brief(plan))}`);
-          } else {
-            assert.equal(result.inputs, undefined, "refused inputs come back as inputs");
-            assertStructured(result.failures ?? [], planted);
-            // An object at a secret field that is not a reference ({ fromEnv } / { fromFile }) is refused as such first.
-            const references = resolveSecretReferences(news).failures;
-            if (references.length > 0) assert.deepEqual(result.failures, safeFailures(references, news), "check returns the reference failures");
-            else if (validated) assert.deepEqual(result.failures, validated.failures, "check returns the validation failures");
-          }
-          for (const line of printed) assert.ok(!line.includes(MARK), `check printed a secret: ${clip(line, 300)}`);
-        }),
+        fc.asyncProperty(
+          fc.oneof({ arbitrary: replacements(false), weight: 4 }, { arbitrary: replacements(true), weight: 1 }),
+          async (r) => {
+            const { news, planted } = build(r);
+            let validated: Validated<unknown> | undefined;
+            try {
+              validated = validate(r.kind, news);
+            } catch {
+              // Reported by the pure properties; check must still answer.
+            }
+            if (validated?.inputs) unknownHosts(r.kind, news);
+            const dialsBefore = dials.length;
+            const printed: string[] = [];
+            const log = console.log;
+            console.log = (...args: unknown[]) => void printed.push(args.map(String).join(" "));
+            let result: { inputs?: unknown; failures?: CheckFailure[] };
+            try {
+              result = await check(r.kind, undefined, news);
+            } catch (e) {
+              assert.fail(`${r.kind}: check threw ${(e as Error)?.stack ?? String(e)}`);
+            } finally {
+              console.log = log;
+            }
+            assert.equal(dials.length, dialsBefore, "check dialed a host");
+            // A schema script PowerShell 5.1 cannot parse is refused in check too (issue 15), after the validation.
+            const scripts = (result.failures ?? []).filter(
+              (f) =>
+                f.property === "database.schemaScript" && /^\[database\.schemaScript\] (line \d+, column \d+:|and \d+ more)/.test(f.reason),
+            );
+            if (scripts.length > 0) {
+              assert.equal(result.inputs, undefined, "a script that does not parse comes back as inputs");
+              assertStructured(scripts, planted);
+              if (validated)
+                assert.deepEqual(
+                  result.failures!.slice(0, validated.failures.length),
+                  validated.failures,
+                  "check returns the validation failures first",
+                );
+            } else if (validated?.inputs) {
+              assert.deepEqual(result.failures ?? [], [], show(result.failures ?? []));
+              const plan = (result.inputs as Inputs | undefined)?.plan;
+              assert.ok(
+                Array.isArray(plan) && plan.length === 1 && /computed once/.test(plan[0]),
+                `accepted inputs come back with the placeholder plan: ${fc.stringify(brief(plan))}`,
+              );
+            } else {
+              assert.equal(result.inputs, undefined, "refused inputs come back as inputs");
+              assertStructured(result.failures ?? [], planted);
+              // An object at a secret field that is not a reference ({ fromEnv } / { fromFile }) is refused as such first.
+              const references = resolveSecretReferences(news).failures;
+              if (references.length > 0)
+                assert.deepEqual(result.failures, safeFailures(references, news), "check returns the reference failures");
+              else if (validated) assert.deepEqual(result.failures, validated.failures, "check returns the validation failures");
+            }
+            for (const line of printed) assert.ok(!line.includes(MARK), `check printed a secret: ${clip(line, 300)}`);
+          },
+        ),
         { numRuns: 150 },
       );
     });

@@ -21,20 +21,36 @@ import {
 } from "../../provider/operations";
 import { check } from "../../provider/resources/horizonProvider";
 import { type CheckFailure, type HorizonKind, validateHorizonInputs } from "../../provider/products/horizonInputs";
-import { BOOTSTRAP, COMMAND_LINE, buildCommandLine, closeAllConnections, isTransportError, openSession, type Session } from "../../provider/transport";
+import {
+  BOOTSTRAP,
+  COMMAND_LINE,
+  buildCommandLine,
+  closeAllConnections,
+  isTransportError,
+  openSession,
+  type Session,
+} from "../../provider/transport";
 import { resetFactsCache } from "../../provider/upgrade/factsCache";
 import { FAST, argsFor } from "../transport/labFixture";
-import {
-  NASTY_STRINGS,
-  hostileString,
-  hostileValue,
-  hugeString,
-  malformedVersion,
-  unknownFieldName,
-  wrongType,
-} from "./arbitraries";
+import { NASTY_STRINGS, hostileString, hostileValue, hugeString, malformedVersion, unknownFieldName, wrongType } from "./arbitraries";
 import type { Field as KitField, Inputs, Level as KitLevel } from "./propertyKit";
-import { CONNECTION_KEYS, SHA, anyValue, assertStructured, brief, clip, connection, defineOwn, holds, markedSecrets, oneOff, setAt, show, valueAt, weekly } from "./propertyKit";
+import {
+  CONNECTION_KEYS,
+  SHA,
+  anyValue,
+  assertStructured,
+  brief,
+  clip,
+  connection,
+  defineOwn,
+  holds,
+  markedSecrets,
+  oneOff,
+  setAt,
+  show,
+  valueAt,
+  weekly,
+} from "./propertyKit";
 
 /** The exec command line as it was before any generated input existed. */
 const COMMAND_LINE_AT_LOAD = COMMAND_LINE;
@@ -141,16 +157,47 @@ const FIELD_BY_NAME = new Map(FIELDS.map((f) => [f.path.join("."), f]));
 
 /** Fields each object accepts, so a generated unknown field is really unknown. */
 const COMMON_KEYS = [
-  "resourceName", "connection", "targetVersion", "installer", "maintenanceWindow", "timeBudgetMinutes", "hooks", "overrides",
-  "upgradeAfter", "timeScale", "__provider", "liveVersion", "installedVersion", "plan", "blockedReason", "serviceStatus", "pairingState",
+  "resourceName",
+  "connection",
+  "targetVersion",
+  "installer",
+  "maintenanceWindow",
+  "timeBudgetMinutes",
+  "hooks",
+  "overrides",
+  "upgradeAfter",
+  "timeScale",
+  "__provider",
+  "liveVersion",
+  "installedVersion",
+  "plan",
+  "blockedReason",
+  "serviceStatus",
+  "pairingState",
 ];
 
 const LEVELS: readonly Level[] = [
   { path: [], kinds: [CS], known: [...COMMON_KEYS, "role", "checkReplication"] },
-  { path: [], kinds: [SS], known: [...COMMON_KEYS, "connectionServer", "pairingPassword", "pairingTimeoutMinutes", "ipsec", "registeredName"] },
+  {
+    path: [],
+    kinds: [SS],
+    known: [...COMMON_KEYS, "connectionServer", "pairingPassword", "pairingTimeoutMinutes", "ipsec", "registeredName"],
+  },
   { path: ["installer"], kinds: BOTH, known: ["path", "sha256", "arguments"] },
   { path: ["hooks"], kinds: BOTH, known: ["before", "after"], setup: (i) => (i.hooks = { before: "Write-Host before" }) },
-  { path: ["overrides"], kinds: BOTH, known: ["serviceDisplayName", "productDisplayNames", "vdmadminPath", "securityServerListScript", "pairingPasswordScript", "prepareSecurityServerScript"], setup: (i) => (i.overrides = {}) },
+  {
+    path: ["overrides"],
+    kinds: BOTH,
+    known: [
+      "serviceDisplayName",
+      "productDisplayNames",
+      "vdmadminPath",
+      "securityServerListScript",
+      "pairingPasswordScript",
+      "prepareSecurityServerScript",
+    ],
+    setup: (i) => (i.overrides = {}),
+  },
   { path: ["maintenanceWindow"], kinds: BOTH, known: ["days", "from", "to", "utcOffset", "start", "end"], setup: weekly },
   { path: ["connection"], kinds: BOTH, known: CONNECTION_KEYS },
   { path: ["connectionServer"], kinds: [SS], known: ["name", "connection", "targetVersion", "upgraded"] },
@@ -171,11 +218,21 @@ function replacements(huge: boolean): fc.Arbitrary<Replacements> {
     const fields = FIELDS.filter((f) => f.kinds.includes(kind));
     const known = new Set(LEVELS.filter((l) => l.path.length === 0 && l.kinds.includes(kind)).flatMap((l) => l.known));
     const change = fc.constantFrom(...fields).chain((f) => f.values(huge).map((value) => ({ field: f.path.join("."), value })));
-    const extra = fc.uniqueArray(fc.tuple(unknownFieldName().filter((k) => !known.has(k) && k !== "__proto__"), hostileValue({ huge: false })), {
-      maxLength: 2,
-      selector: ([k]) => k,
+    const extra = fc.uniqueArray(
+      fc.tuple(
+        unknownFieldName().filter((k) => !known.has(k) && k !== "__proto__"),
+        hostileValue({ huge: false }),
+      ),
+      {
+        maxLength: 2,
+        selector: ([k]) => k,
+      },
+    );
+    return fc.record({
+      kind: fc.constant(kind),
+      changes: fc.array(change, { minLength: 1, maxLength: 3 }),
+      extra: fc.oneof(fc.constant<[string, unknown][]>([]), extra),
     });
-    return fc.record({ kind: fc.constant(kind), changes: fc.array(change, { minLength: 1, maxLength: 3 }), extra: fc.oneof(fc.constant<[string, unknown][]>([]), extra) });
   });
 }
 
@@ -231,7 +288,10 @@ describe("hostile input", function () {
           level: fc.constant(level),
           kind: fc.constantFrom(...level.kinds),
           fields: fc.uniqueArray(
-            fc.tuple(unknownFieldName().filter((k) => !level.known.includes(k) && k !== "__proto__"), fc.jsonValue({ maxDepth: 2 }).filter((v) => v !== null)),
+            fc.tuple(
+              unknownFieldName().filter((k) => !level.known.includes(k) && k !== "__proto__"),
+              fc.jsonValue({ maxDepth: 2 }).filter((v) => v !== null),
+            ),
             { minLength: 1, maxLength: 3, selector: ([k]) => k },
           ),
         }),
@@ -262,7 +322,9 @@ describe("hostile input", function () {
     // 100,000-character reason (horizonInputs.ts zodFailures and connectionArgs.ts describeIssues).
     it("does not echo a huge unknown field name whole", async () => {
       const arb = fc.record({
-        level: fc.constantFrom(...LEVELS.filter((l) => l.path.length === 0 || l.path[0] === "installer" || l.path[l.path.length - 1] === "connection")),
+        level: fc.constantFrom(
+          ...LEVELS.filter((l) => l.path.length === 0 || l.path[0] === "installer" || l.path[l.path.length - 1] === "connection"),
+        ),
         key: hugeString(),
       });
       await holds(
@@ -293,9 +355,16 @@ describe("hostile input", function () {
           if (dropInstaller) delete news.installer;
           defineOwn(news, "__proto__", value);
           const result = validateHorizonInputs(kind, news);
-          assert.equal(result.inputs, undefined, `inputs with a "__proto__" field were accepted${dropInstaller ? " (and without an installer)" : ""}`);
+          assert.equal(
+            result.inputs,
+            undefined,
+            `inputs with a "__proto__" field were accepted${dropInstaller ? " (and without an installer)" : ""}`,
+          );
           assertStructured(result.failures, [MARK]);
-          assert.ok(result.failures.some((f) => f.reason.includes('"__proto__"')), show(result.failures));
+          assert.ok(
+            result.failures.some((f) => f.reason.includes('"__proto__"')),
+            show(result.failures),
+          );
         }),
         { numRuns: 50 },
       );
@@ -350,7 +419,10 @@ describe("hostile input", function () {
             const hooks = h1().state.hooks;
             assert.equal(hooks.length, hookCount + 1, "the host ran one hook");
             const last = hooks[hooks.length - 1];
-            assert.ok(last.hook === s, `the hook arrived changed: ${JSON.stringify(brief(last.hook))} instead of ${JSON.stringify(brief(s))}`);
+            assert.ok(
+              last.hook === s,
+              `the hook arrived changed: ${JSON.stringify(brief(last.hook))} instead of ${JSON.stringify(brief(s))}`,
+            );
             assert.equal(last.phase, "before");
             const entry = h1().audit[h1().audit.length - 1];
             assert.equal(entry.operation, "Invoke-Hook");
@@ -362,7 +434,10 @@ describe("hostile input", function () {
           const entry = h1().audit[h1().audit.length - 1];
           assert.equal(entry.operation, "Get-FileHash");
           const arrived = (entry.params as { path?: unknown }).path;
-          assert.ok(arrived === path, `the path arrived changed: ${JSON.stringify(brief(arrived))} instead of ${JSON.stringify(brief(path))}`);
+          assert.ok(
+            arrived === path,
+            `the path arrived changed: ${JSON.stringify(brief(arrived))} instead of ${JSON.stringify(brief(path))}`,
+          );
           assert.deepEqual(Object.keys(entry.params as object), ["path"]);
 
           const sent = commands.slice(sentBefore);
@@ -409,7 +484,16 @@ describe("hostile input", function () {
     // Start-Installer's waitSeconds may be 0 (answer at once): the illegal values are the other ones.
     const badWait = badTimeout.filter((t) => !(t === 0));
     /** Names of Object.prototype members: a plain `secrets[name]` lookup finds them on any object. */
-    const PROTOTYPE_NAMES = ["toString", "constructor", "valueOf", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "__proto__"];
+    const PROTOTYPE_NAMES = [
+      "toString",
+      "constructor",
+      "valueOf",
+      "hasOwnProperty",
+      "isPrototypeOf",
+      "propertyIsEnumerable",
+      "toLocaleString",
+      "__proto__",
+    ];
     const secretName = fc.stringMatching(/^[A-Za-z0-9_.-]{1,12}$/).filter((n) => !(n in Object.prototype));
     const describe = (v: unknown): string => clip(fc.stringify(brief(v)), 80);
     // fast-check prints a counterexample through its toString method: the description, not the closure.
@@ -417,7 +501,9 @@ describe("hostile input", function () {
       Object.assign({ what, run, secrets }, { [fc.toStringMethod]: () => what });
 
     const illegal: fc.Arbitrary<IllegalCall> = fc.oneof(
-      badWait.map((t) => call(`Start-Installer waitSeconds ${describe(t)}`, (s) => startInstaller(s, { ...installer, waitSeconds: t } as never))),
+      badWait.map((t) =>
+        call(`Start-Installer waitSeconds ${describe(t)}`, (s) => startInstaller(s, { ...installer, waitSeconds: t } as never)),
+      ),
       fc
         .record({
           name: secretName,
@@ -429,51 +515,119 @@ describe("hostile input", function () {
         .map(({ name, others, before, after }) =>
           call(
             `Start-Installer {{secret:${name}}} without the secret`,
-            (s) => startInstaller(s, { ...installer, argumentTemplate: `${before}{{secret:${name}}}${after}`, secrets: Object.keys(others).length ? others : undefined }),
+            (s) =>
+              startInstaller(s, {
+                ...installer,
+                argumentTemplate: `${before}{{secret:${name}}}${after}`,
+                secrets: Object.keys(others).length ? others : undefined,
+              }),
             Object.values(others),
           ),
         ),
       secretText.map((pw) =>
-        call("Start-Installer with an empty secret", (s) => startInstaller(s, { ...installer, argumentTemplate: "{{secret:a}}", secrets: { a: "", b: pw } }), [pw]),
+        call(
+          "Start-Installer with an empty secret",
+          (s) => startInstaller(s, { ...installer, argumentTemplate: "{{secret:a}}", secrets: { a: "", b: pw } }),
+          [pw],
+        ),
       ),
-      fc.record({ key: fc.constantFrom("path", "logPath", "argumentTemplate"), value: fc.oneof(fc.constant(""), wrongType()) })
+      fc
+        .record({ key: fc.constantFrom("path", "logPath", "argumentTemplate"), value: fc.oneof(fc.constant(""), wrongType()) })
         // Any string is a legal argumentTemplate, and any non-empty string a legal path or logPath: keep only values that
         // really are illegal for the key.
         .filter(({ key, value }) => typeof value !== "string" || (key !== "argumentTemplate" && value === ""))
-        .map(({ key, value }) => call(`Start-Installer ${key} ${describe(value)}`, (s) => startInstaller(s, { ...installer, [key]: value } as never))),
-      fc.tuple(unknownFieldName().filter((k) => !Object.hasOwn(installer, k) && k !== "secrets"), hostileValue()).map(([k, v]) =>
-        call(`Start-Installer with unknown field ${k}`, (s) => startInstaller(s, { ...installer, [k]: v } as never)),
-      ),
-      fc.oneof(fc.constant(""), wrongType().filter((v) => typeof v !== "string")).map((hook) =>
-        call(`Invoke-Hook hook ${describe(hook)}`, (s) => invokeHook(s, { hook, phase: "before" } as never)),
-      ),
-      fc.tuple(hostileString(), fc.oneof(fc.constant(""), wrongType().filter((v) => typeof v !== "string"))).map(([hook, phase]) =>
-        call(`Invoke-Hook phase ${describe(phase)}`, (s) => invokeHook(s, { hook: hook || "x", phase } as never)),
-      ),
-      fc.oneof(fc.constant(""), wrongType().filter((v) => typeof v !== "string")).map((path) =>
-        call(`Get-FileHash path ${describe(path)}`, (s) => getFileHash(s, { path } as never)),
-      ),
-      fc.tuple(unknownFieldName().filter((k) => k !== "path"), hostileValue()).map(([k, v]) =>
-        call(`Get-FileHash with unknown field ${k}`, (s) => getFileHash(s, { path: "C:\\x", [k]: v } as never)),
-      ),
-      fc.oneof(hostileString(), wrongType().filter((v) => !Array.isArray(v) || v.some((x) => typeof x !== "string"))).map((args) =>
-        call(`Invoke-Vdmadmin arguments ${describe(args)}`, (s) => invokeVdmadmin(s, { vdmadminPath: "C:\\vdmadmin.exe", arguments: args } as never)),
-      ),
-      fc.oneof(hostileString().filter((x) => x !== "Running" && x !== "Stopped"), wrongType()).map((state) =>
-        call(`Set-ServiceState state ${describe(state)}`, (s) => setServiceState(s, { displayName: "Svc", state, timeoutSeconds: 60 } as never)),
-      ),
-      badTimeout.map((t) => call(`Set-ServiceState timeoutSeconds ${describe(t)}`, (s) => setServiceState(s, { displayName: "Svc", state: "Running", timeoutSeconds: t } as never))),
-      fc.tuple(fc.oneof(fc.constantFrom<unknown>(0, 1441, 1.5, NaN, -1, Infinity), wrongType().filter((v) => !Number.isInteger(v) || (v as number) < 1 || (v as number) > 1440)), secretText).map(([m, pw]) =>
-        call(`Set-PairingPassword timeoutMinutes ${describe(m)}`, (s) => setPairingPassword(s, { connectionServer: "CS1", timeoutMinutes: m, secrets: { pairingPassword: pw } } as never), [pw]),
-      ),
-      secretText.map((pw) =>
-        call("Set-PairingPassword without a pairing password", (s) => setPairingPassword(s, { connectionServer: "CS1", timeoutMinutes: 30, secrets: { viewApiPassword: pw } } as never), [pw]),
-      ),
-      fc.constantFrom<unknown>([], [""], "", null, [1]).map((names) =>
-        call(`Get-InstalledProduct / Get-ServiceState with ${JSON.stringify(names)}`, (s) =>
-          Array.isArray(names) && names.length === 0 ? getInstalledProduct(s, { displayNameLike: names as never }) : getServiceState(s, { displayNames: names as never }),
+        .map(({ key, value }) =>
+          call(`Start-Installer ${key} ${describe(value)}`, (s) => startInstaller(s, { ...installer, [key]: value } as never)),
+        ),
+      fc
+        .tuple(
+          unknownFieldName().filter((k) => !Object.hasOwn(installer, k) && k !== "secrets"),
+          hostileValue(),
+        )
+        .map(([k, v]) => call(`Start-Installer with unknown field ${k}`, (s) => startInstaller(s, { ...installer, [k]: v } as never))),
+      fc
+        .oneof(
+          fc.constant(""),
+          wrongType().filter((v) => typeof v !== "string"),
+        )
+        .map((hook) => call(`Invoke-Hook hook ${describe(hook)}`, (s) => invokeHook(s, { hook, phase: "before" } as never))),
+      fc
+        .tuple(
+          hostileString(),
+          fc.oneof(
+            fc.constant(""),
+            wrongType().filter((v) => typeof v !== "string"),
+          ),
+        )
+        .map(([hook, phase]) => call(`Invoke-Hook phase ${describe(phase)}`, (s) => invokeHook(s, { hook: hook || "x", phase } as never))),
+      fc
+        .oneof(
+          fc.constant(""),
+          wrongType().filter((v) => typeof v !== "string"),
+        )
+        .map((path) => call(`Get-FileHash path ${describe(path)}`, (s) => getFileHash(s, { path } as never))),
+      fc
+        .tuple(
+          unknownFieldName().filter((k) => k !== "path"),
+          hostileValue(),
+        )
+        .map(([k, v]) => call(`Get-FileHash with unknown field ${k}`, (s) => getFileHash(s, { path: "C:\\x", [k]: v } as never))),
+      fc
+        .oneof(
+          hostileString(),
+          wrongType().filter((v) => !Array.isArray(v) || v.some((x) => typeof x !== "string")),
+        )
+        .map((args) =>
+          call(`Invoke-Vdmadmin arguments ${describe(args)}`, (s) =>
+            invokeVdmadmin(s, { vdmadminPath: "C:\\vdmadmin.exe", arguments: args } as never),
+          ),
+        ),
+      fc
+        .oneof(
+          hostileString().filter((x) => x !== "Running" && x !== "Stopped"),
+          wrongType(),
+        )
+        .map((state) =>
+          call(`Set-ServiceState state ${describe(state)}`, (s) =>
+            setServiceState(s, { displayName: "Svc", state, timeoutSeconds: 60 } as never),
+          ),
+        ),
+      badTimeout.map((t) =>
+        call(`Set-ServiceState timeoutSeconds ${describe(t)}`, (s) =>
+          setServiceState(s, { displayName: "Svc", state: "Running", timeoutSeconds: t } as never),
         ),
       ),
+      fc
+        .tuple(
+          fc.oneof(
+            fc.constantFrom<unknown>(0, 1441, 1.5, NaN, -1, Infinity),
+            wrongType().filter((v) => !Number.isInteger(v) || (v as number) < 1 || (v as number) > 1440),
+          ),
+          secretText,
+        )
+        .map(([m, pw]) =>
+          call(
+            `Set-PairingPassword timeoutMinutes ${describe(m)}`,
+            (s) => setPairingPassword(s, { connectionServer: "CS1", timeoutMinutes: m, secrets: { pairingPassword: pw } } as never),
+            [pw],
+          ),
+        ),
+      secretText.map((pw) =>
+        call(
+          "Set-PairingPassword without a pairing password",
+          (s) => setPairingPassword(s, { connectionServer: "CS1", timeoutMinutes: 30, secrets: { viewApiPassword: pw } } as never),
+          [pw],
+        ),
+      ),
+      fc
+        .constantFrom<unknown>([], [""], "", null, [1])
+        .map((names) =>
+          call(`Get-InstalledProduct / Get-ServiceState with ${JSON.stringify(names)}`, (s) =>
+            Array.isArray(names) && names.length === 0
+              ? getInstalledProduct(s, { displayNameLike: names as never })
+              : getServiceState(s, { displayNames: names as never }),
+          ),
+        ),
     );
 
     /** Calls `c`; asserts it was refused as invalid-params with nothing sent and no secret shown. */
@@ -487,11 +641,15 @@ describe("hostile input", function () {
         error = e;
       }
       assert.ok(error !== undefined, `${c.what}: the call was not refused`);
-      assert.ok(isTransportError(error, "invalid-params"), `${c.what}: refused with ${clip(String((error as Error)?.stack ?? error), 400)}`);
+      assert.ok(
+        isTransportError(error, "invalid-params"),
+        `${c.what}: refused with ${clip(String((error as Error)?.stack ?? error), 400)}`,
+      );
       assert.equal(error.mayHaveRun, false);
       assert.equal(commands.length, sentBefore, `${c.what}: an exec was sent`);
       assert.equal(lab.audit().length, auditBefore, `${c.what}: the host received it`);
-      for (const secret of c.secrets) assert.ok(!error.message.includes(secret), `${c.what}: the message shows a secret: ${clip(error.message, 300)}`);
+      for (const secret of c.secrets)
+        assert.ok(!error.message.includes(secret), `${c.what}: the message shows a secret: ${clip(error.message, 300)}`);
     }
 
     it("refuses illegal operation params before anything is sent, showing no secret", async () => {
@@ -539,7 +697,13 @@ describe("hostile input", function () {
     function podInputs(kind: HorizonKind, hooks: Inputs, registeredName: string): Inputs {
       if (kind === CS) {
         const cs = description.hosts.cs1;
-        return { resourceName: "pod1-cs1", connection: connectionTo("cs1"), targetVersion: "7.13.2", installer: { path: cs.installers[0].path, sha256: cs.installers[0].sha256 }, hooks };
+        return {
+          resourceName: "pod1-cs1",
+          connection: connectionTo("cs1"),
+          targetVersion: "7.13.2",
+          installer: { path: cs.installers[0].path, sha256: cs.installers[0].sha256 },
+          hooks,
+        };
       }
       const ss = description.hosts.ss2;
       return {
@@ -592,7 +756,12 @@ describe("hostile input", function () {
     const nameArb = hostileString(60).filter((s) => s.length >= 1 && s.length <= 255);
 
     it("plans from live facts without changing a host, keeping hook texts and the registered name byte for byte", async () => {
-      const secrets = () => [description.pairingPassword, ...Object.values(description.hosts).map((h) => h.password!).filter(Boolean)];
+      const secrets = () => [
+        description.pairingPassword,
+        ...Object.values(description.hosts)
+          .map((h) => h.password!)
+          .filter(Boolean),
+      ];
       await holds(
         fc.asyncProperty(fc.constantFrom(CS, SS), hooksArb, nameArb, async (kind, hooks, registeredName) => {
           const news = podInputs(kind, hooks, registeredName);
@@ -614,8 +783,15 @@ describe("hostile input", function () {
           // the stable code, naming the registered name exactly as given.
           const failures = result.failures ?? [];
           if (kind === SS && failures.length > 0) {
-            assert.deepEqual(failures.map((f) => f.property), ["blocked.not-registered"], show(failures));
-            assert.ok(failures[0].reason.includes(`cannot upgrade SS2: ${registeredName} is not in the Security Servers list`), "the registered name changed");
+            assert.deepEqual(
+              failures.map((f) => f.property),
+              ["blocked.not-registered"],
+              show(failures),
+            );
+            assert.ok(
+              failures[0].reason.includes(`cannot upgrade SS2: ${registeredName} is not in the Security Servers list`),
+              "the registered name changed",
+            );
           } else {
             assert.deepEqual(failures, [], show(failures));
             const inputs = result.inputs as Inputs;

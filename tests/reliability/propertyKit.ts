@@ -42,8 +42,19 @@ export const LONGEST_REASON = 2_000;
 
 /** The fields a connection accepts, so a generated unknown field is really unknown. */
 export const CONNECTION_KEYS = [
-  "host", "port", "user", "password", "privateKey", "privateKeyPassword", "agentSocketPath", "dialErrorLimit", "perDialTimeout", "hostKey",
-  "insecureSkipHostKeyCheck", "proxy", "maxSessions",
+  "host",
+  "port",
+  "user",
+  "password",
+  "privateKey",
+  "privateKeyPassword",
+  "agentSocketPath",
+  "dialErrorLimit",
+  "perDialTimeout",
+  "hostKey",
+  "insecureSkipHostKeyCheck",
+  "proxy",
+  "maxSessions",
 ];
 
 /** A valid connection to `host` with `password`. */
@@ -66,7 +77,8 @@ export function brief(value: unknown): unknown {
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     // Defined, not assigned, so an own "__proto__" field stays a field.
-    for (const k of Object.keys(value)) Object.defineProperty(out, String(brief(k)), { value: brief((value as Record<string, unknown>)[k]), enumerable: true });
+    for (const k of Object.keys(value))
+      Object.defineProperty(out, String(brief(k)), { value: brief((value as Record<string, unknown>)[k]), enumerable: true });
     return out;
   }
   return value;
@@ -93,7 +105,9 @@ export const ABSENT = Symbol("absent");
 
 /** Any hostile value (sometimes ABSENT), or with `huge` a huge string. */
 export const anyValue = (huge: boolean): fc.Arbitrary<unknown> =>
-  huge ? hugeString() : fc.oneof({ arbitrary: hostileValue({ huge: false }), weight: 9 }, { arbitrary: fc.constant<unknown>(ABSENT), weight: 1 });
+  huge
+    ? hugeString()
+    : fc.oneof({ arbitrary: hostileValue({ huge: false }), weight: 9 }, { arbitrary: fc.constant<unknown>(ABSENT), weight: 1 });
 
 /**
  * Sets (or, for ABSENT, removes) the value at a path, making objects on the way when needed. With `keepArrays` (the

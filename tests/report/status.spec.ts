@@ -12,7 +12,11 @@ describe("report/status", () => {
         ["1. preflight on SS1: check"],
         "after CS1 reaches 7.13.2: the paired Connection Server CS1 runs 7.12.0",
         undefined,
-        { state: "waiting", reason: "after CS1 reaches 7.13.2: the paired Connection Server CS1 runs 7.12.0", waitingFor: "CS1 reaches 7.13.2" },
+        {
+          state: "waiting",
+          reason: "after CS1 reaches 7.13.2: the paired Connection Server CS1 runs 7.12.0",
+          waitingFor: "CS1 reaches 7.13.2",
+        },
       ],
       [
         "a reason starting with a kebab-case code blocks with that code",
@@ -21,10 +25,39 @@ describe("report/status", () => {
         undefined,
         { state: "blocked", code: "installer-hash-mismatch", reason: "installer-hash-mismatch: the file on CS2 is not the vendor's" },
       ],
-      ["any other reason blocks with the generic code", [], "the window is closed", undefined, { state: "blocked", code: "blocked", reason: "the window is closed" }],
-      ["a wait keeps its code", [], "after CS1 reaches 7.13.2: not yet", "waiting-for-connection-server", { state: "waiting", code: "waiting-for-connection-server", reason: "after CS1 reaches 7.13.2: not yet", waitingFor: "CS1 reaches 7.13.2" }],
-      ["a wait's code alone makes a wait", [], "3 servers are behind", "servers-behind", { state: "waiting", code: "servers-behind", reason: "3 servers are behind" }],
-      ["a blocking code wins over a reason of another form", [], "the window is closed", "window-closed", { state: "blocked", code: "window-closed", reason: "the window is closed" }],
+      [
+        "any other reason blocks with the generic code",
+        [],
+        "the window is closed",
+        undefined,
+        { state: "blocked", code: "blocked", reason: "the window is closed" },
+      ],
+      [
+        "a wait keeps its code",
+        [],
+        "after CS1 reaches 7.13.2: not yet",
+        "waiting-for-connection-server",
+        {
+          state: "waiting",
+          code: "waiting-for-connection-server",
+          reason: "after CS1 reaches 7.13.2: not yet",
+          waitingFor: "CS1 reaches 7.13.2",
+        },
+      ],
+      [
+        "a wait's code alone makes a wait",
+        [],
+        "3 servers are behind",
+        "servers-behind",
+        { state: "waiting", code: "servers-behind", reason: "3 servers are behind" },
+      ],
+      [
+        "a blocking code wins over a reason of another form",
+        [],
+        "the window is closed",
+        "window-closed",
+        { state: "blocked", code: "window-closed", reason: "the window is closed" },
+      ],
     ];
     for (const [title, plan, reason, code, expected] of cases) it(title, () => assert.deepEqual(statusOf(plan, reason, code), expected));
   });
@@ -41,7 +74,10 @@ describe("report/status", () => {
       it(`leaves a line of another shape alone: ${JSON.stringify(line)}`, () => assert.equal(parsePlanLine(line), undefined));
     }
     it("keeps only the lines it can parse, in order", () => {
-      assert.deepEqual(planSteps(["1. a on H: x", "junk", "2. b on H2: y"]).map((s) => s.step), ["a", "b"]);
+      assert.deepEqual(
+        planSteps(["1. a on H: x", "junk", "2. b on H2: y"]).map((s) => s.step),
+        ["a", "b"],
+      );
     });
   });
 

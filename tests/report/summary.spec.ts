@@ -11,7 +11,11 @@ function preview(): unknown {
   return {
     steps: [
       { op: "create", urn: "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev", newState: { type: "pulumi:pulumi:Stack" } },
-      { op: "create", urn: POD, newState: { type: "vdi-upgrade:horizon:HorizonPod", parent: "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev" } },
+      {
+        op: "create",
+        urn: POD,
+        newState: { type: "vdi-upgrade:horizon:HorizonPod", parent: "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev" },
+      },
       { op: "create", urn: FARM, newState: { type: "vdi-upgrade:appv:AppVFarm" } },
       {
         op: "create",
@@ -35,7 +39,13 @@ function preview(): unknown {
         newState: {
           type: SS,
           parent: POD,
-          inputs: { resourceName: "pod1-ss1", liveVersion: "7.12.0.1", targetVersion: "7.13.2", plan: ["1. preflight on SS1: check"], blockedReason: "after CS1 reaches 7.13.2: not yet" },
+          inputs: {
+            resourceName: "pod1-ss1",
+            liveVersion: "7.12.0.1",
+            targetVersion: "7.13.2",
+            plan: ["1. preflight on SS1: check"],
+            blockedReason: "after CS1 reaches 7.13.2: not yet",
+          },
         },
       },
       {
@@ -44,16 +54,34 @@ function preview(): unknown {
         newState: {
           type: CS,
           parent: POD,
-          inputs: { resourceName: "pod1-cs2", liveVersion: "7.12.0.1", targetVersion: "7.13.2", plan: ["1. preflight on CS2: check"], blockedReason: "installer-missing: C:\\x.exe is not on CS2" },
+          inputs: {
+            resourceName: "pod1-cs2",
+            liveVersion: "7.12.0.1",
+            targetVersion: "7.13.2",
+            plan: ["1. preflight on CS2: check"],
+            blockedReason: "installer-missing: C:\\x.exe is not on CS2",
+          },
         },
       },
       {
         op: "same",
         urn: `${FARM}$pulumi-nodejs:dynamic/appv:AppVServer::farm1-appv1`,
-        newState: { type: "pulumi-nodejs:dynamic/appv:AppVServer", parent: FARM, inputs: { resourceName: "farm1-appv1", liveVersion: "4.5.2", targetVersion: "4.5 SP2", plan: [] } },
+        newState: {
+          type: "pulumi-nodejs:dynamic/appv:AppVServer",
+          parent: FARM,
+          inputs: { resourceName: "farm1-appv1", liveVersion: "4.5.2", targetVersion: "4.5 SP2", plan: [] },
+        },
       },
-      { op: "create", urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/horizon:ConnectionServer::lone", newState: { type: CS, inputs: { plan: ["1. install on LONE: x"] } } },
-      { op: "create", urn: `${POD}$pulumi-nodejs:dynamic/horizon:PodReadiness::pod1-readiness`, newState: { type: "pulumi-nodejs:dynamic/horizon:PodReadiness", parent: POD, inputs: { servers: [] } } },
+      {
+        op: "create",
+        urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/horizon:ConnectionServer::lone",
+        newState: { type: CS, inputs: { plan: ["1. install on LONE: x"] } },
+      },
+      {
+        op: "create",
+        urn: `${POD}$pulumi-nodejs:dynamic/horizon:PodReadiness::pod1-readiness`,
+        newState: { type: "pulumi-nodejs:dynamic/horizon:PodReadiness", parent: POD, inputs: { servers: [] } },
+      },
     ],
   };
 }
@@ -100,7 +128,10 @@ describe("report/summary", () => {
   });
 
   it("compresses a run of one step on several hosts", () => {
-    assert.equal(compressSteps(["stop-services", "stop-services", "backup-database", "stop-services"]), "stop-services x2, backup-database, stop-services");
+    assert.equal(
+      compressSteps(["stop-services", "stop-services", "backup-database", "stop-services"]),
+      "stop-services x2, backup-database, stop-services",
+    );
   });
 
   for (const [w, text] of [

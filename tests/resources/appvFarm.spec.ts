@@ -16,7 +16,15 @@ const TARGET_BUILD = APPV_VERSIONS["4.5 SP2"];
 const SQL_PASSWORD = "Sql-Backup-Pw-7f3e9c";
 const SQL_USER = "appv-backup-login";
 /** Operations that change a host. */
-const MUTATING = new Set(["Set-ServiceState", "Start-Installer", "Invoke-SqlBackup", "Invoke-Hook", "Invoke-Vdmadmin", "Set-PairingPassword", "Invoke-PrepareSecurityServer"]);
+const MUTATING = new Set([
+  "Set-ServiceState",
+  "Start-Installer",
+  "Invoke-SqlBackup",
+  "Invoke-Hook",
+  "Invoke-Vdmadmin",
+  "Set-PairingPassword",
+  "Invoke-PrepareSecurityServer",
+]);
 
 /**
  * What a person sees: diagnostics above debug severity and the CLI's output. (Debug-severity diagnostics carry the
@@ -69,7 +77,9 @@ async function setUp(
     sqlPassword: { value: SQL_PASSWORD, secret: true },
     ...extraConfig,
   });
-  const passwords = Object.values(description.hosts).map((h) => h.password!).filter(Boolean);
+  const passwords = Object.values(description.hosts)
+    .map((h) => h.password!)
+    .filter(Boolean);
   return { lab, stack, dir, passwords };
 }
 
@@ -131,9 +141,16 @@ describe("AppVFarm through the real engine against the lab", function () {
       const { result, events } = await s.stack.preview();
       assert.equal(result.changeSummary.create, 7); // stack, component, preparation, 3 servers, completion
       const text = diagnostics(events).join("\n");
-      for (const name of SERVERS) assert.match(text, new RegExp(`\\[farm1-${name}\\] APPV${name.slice(-1)}: 4\\.1 SP1 \\(4\\.1\\.1\\.1\\) -> 4\\.5 SP2`));
-      assert.match(text, /stop-services on APPV1[\s\S]*stop-services on APPV2[\s\S]*stop-services on APPV3[\s\S]*backup-database on SQL1[\s\S]*verify-backup on SQL1/);
-      assert.match(text, /appv1 management: 4\.1 SP1 -> 4\.5 SP2 \(upgrades the database schema\), first[\s\S]*appv2 management[\s\S]*after appv1[\s\S]*appv3 streaming[\s\S]*after appv2/);
+      for (const name of SERVERS)
+        assert.match(text, new RegExp(`\\[farm1-${name}\\] APPV${name.slice(-1)}: 4\\.1 SP1 \\(4\\.1\\.1\\.1\\) -> 4\\.5 SP2`));
+      assert.match(
+        text,
+        /stop-services on APPV1[\s\S]*stop-services on APPV2[\s\S]*stop-services on APPV3[\s\S]*backup-database on SQL1[\s\S]*verify-backup on SQL1/,
+      );
+      assert.match(
+        text,
+        /appv1 management: 4\.1 SP1 -> 4\.5 SP2 \(upgrades the database schema\), first[\s\S]*appv2 management[\s\S]*after appv1[\s\S]*appv3 streaming[\s\S]*after appv2/,
+      );
       assert.deepEqual(mutating(s.lab.audit()), []);
       assert.ok(!text.includes(SQL_PASSWORD));
     });
@@ -154,17 +171,27 @@ describe("AppVFarm through the real engine against the lab", function () {
       const firstInstall = audit.findIndex((e) => e.operation === "Start-Installer");
       assert.ok(firstInstall > 0);
       const before = audit.slice(0, firstInstall);
-      for (const name of SERVERS) assert.ok(before.some((e) => e.host === name && stopOf(e)), `${name} stopped before the first setup`);
+      for (const name of SERVERS)
+        assert.ok(
+          before.some((e) => e.host === name && stopOf(e)),
+          `${name} stopped before the first setup`,
+        );
       assert.deepEqual(before.filter((e) => e.operation === "Invoke-SqlBackup").length, 1);
       assert.deepEqual(before.filter((e) => e.operation === "Test-SqlBackup").length, 1);
-      assert.ok(before.findIndex((e) => e.operation === "Invoke-SqlBackup") > before.findIndex((e) => e.host === "appv3" && stopOf(e)), "backup after the quiesce");
+      assert.ok(
+        before.findIndex((e) => e.operation === "Invoke-SqlBackup") > before.findIndex((e) => e.host === "appv3" && stopOf(e)),
+        "backup after the quiesce",
+      );
       assert.equal(audit[firstInstall].host, "appv1");
       // Each server serves again right after its own setup ("How to Upgrade the Servers and System Components"), not when the whole farm is done.
       const appv2Install = audit.find((e) => e.operation === "Start-Installer" && e.host === "appv2")!;
       const appv1Back = s.lab.timeline().find((e) => e.host === "appv1" && e.primary && e.to === "Running");
       assert.ok(appv1Back && appv1Back.atMs <= Date.parse(appv2Install.simTime), "appv1 served again before appv2's setup started");
       const appv3Back = s.lab.timeline().find((e) => e.host === "appv3" && e.primary && e.to === "Running")!;
-      assert.ok(appv3Back.atMs >= Date.parse(audit.find((e) => e.operation === "Start-Installer" && e.host === "appv3")!.simTime), "appv3 stayed stopped until its turn");
+      assert.ok(
+        appv3Back.atMs >= Date.parse(audit.find((e) => e.operation === "Start-Installer" && e.host === "appv3")!.simTime),
+        "appv3 stayed stopped until its turn",
+      );
       assert.equal(audit.filter((e) => e.operation === "Start-Installer").length, 3);
       assert.deepEqual(stepOps(events, SERVER_TYPE), { "farm1-appv1": "create", "farm1-appv2": "create", "farm1-appv3": "create" });
       const outputs = result.outputs.farms.value as { farm1: { versions: Record<string, string>; backupPath: string } };
@@ -184,7 +211,11 @@ describe("AppVFarm through the real engine against the lab", function () {
       }
       const backup = s.lab.audit().find((e) => e.operation === "Invoke-SqlBackup")!;
       assert.ok(!JSON.stringify(backup.params).includes(SQL_PASSWORD));
-      assert.equal((backup.params as { secrets?: { sqlPassword?: string } }).secrets?.sqlPassword, "***", "the login reached the SQL host as a secret");
+      assert.equal(
+        (backup.params as { secrets?: { sqlPassword?: string } }).secrets?.sqlPassword,
+        "***",
+        "the login reached the SQL host as a secret",
+      );
     });
 
     it("gives the database administrative credentials to the setup that upgrades the schema only, as secrets", async function () {
@@ -233,11 +264,19 @@ describe("AppVFarm through the real engine against the lab", function () {
       const installs = s.lab.audit().filter((e) => e.operation === "Start-Installer");
       assert.equal(installs[0].host, "appv1");
       const firstEnd = Date.parse(installs[0].simEndTime!);
-      for (const later of installs.slice(1)) assert.ok(Date.parse(later.simTime) >= firstEnd, `${later.host} started after appv1's setup ended`);
+      for (const later of installs.slice(1))
+        assert.ok(Date.parse(later.simTime) >= firstEnd, `${later.host} started after appv1's setup ended`);
       // The two others work at the same time: the third's reads and setup interleave with the second's setup.
       const second = installs[1];
       const other = second.host === "appv2" ? "appv3" : "appv2";
-      const during = s.lab.audit().filter((e) => e.host === other && Date.parse(e.simTime) > Date.parse(second.simTime) && Date.parse(e.simTime) < Date.parse(second.simEndTime!));
+      const during = s.lab
+        .audit()
+        .filter(
+          (e) =>
+            e.host === other &&
+            Date.parse(e.simTime) > Date.parse(second.simTime) &&
+            Date.parse(e.simTime) < Date.parse(second.simEndTime!),
+        );
       assert.ok(during.length > 0, `${other} did nothing while ${second.host}'s setup ran`);
       assert.equal(s.lab.audit().filter((e) => e.operation === "Invoke-SqlBackup").length, 1);
     });
@@ -246,7 +285,9 @@ describe("AppVFarm through the real engine against the lab", function () {
   describe("a farm whose operator waived the backup", function () {
     let s: Setup;
     before(async function () {
-      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"], { backupWaiveReason: { value: "restore tested from the nightly backup taken at 02:00" } });
+      s = await setUp(engine, APPV_VERSIONS["4.1 SP1"], {
+        backupWaiveReason: { value: "restore tested from the nightly backup taken at 02:00" },
+      });
     });
     after(async function () {
       await tearDown(s);
@@ -258,7 +299,11 @@ describe("AppVFarm through the real engine against the lab", function () {
       const audit = s.lab.audit();
       assert.equal(audit.filter((e) => e.operation === "Invoke-SqlBackup" || e.operation === "Test-SqlBackup").length, 0);
       const firstInstall = audit.findIndex((e) => e.operation === "Start-Installer");
-      for (const name of SERVERS) assert.ok(audit.slice(0, firstInstall).some((e) => e.host === name && stopOf(e)), `${name} stopped first`);
+      for (const name of SERVERS)
+        assert.ok(
+          audit.slice(0, firstInstall).some((e) => e.host === name && stopOf(e)),
+          `${name} stopped first`,
+        );
       for (const name of SERVERS) assert.equal(version(s.lab, name), TARGET_BUILD);
     });
   });
@@ -274,7 +319,10 @@ describe("AppVFarm through the real engine against the lab", function () {
 
     it("is refused at preview, naming targetVersion and the fix, before anything changes", async function () {
       const { text } = await failure(s.stack.preview());
-      assert.match(text, /\[targetVersion\] 4\.5 SP2 cannot be reached from 4\.0 SP1: App-V 4\.0 SP1 must first be upgraded to 4\.1 or 4\.1 SP1\./);
+      assert.match(
+        text,
+        /\[targetVersion\] 4\.5 SP2 cannot be reached from 4\.0 SP1: App-V 4\.0 SP1 must first be upgraded to 4\.1 or 4\.1 SP1\./,
+      );
       assert.deepEqual(mutating(s.lab.audit()), []);
     });
   });
@@ -292,12 +340,18 @@ describe("AppVFarm through the real engine against the lab", function () {
 
     it("shows the farm blocked in preview and stops no service on up", async function () {
       const preview = await s.stack.preview();
-      assert.match(diagnostics(preview.events).join("\n"), /blocked \(server-not-ready: not every server can be upgraded, so no service is stopped: appv3: /);
+      assert.match(
+        diagnostics(preview.events).join("\n"),
+        /blocked \(server-not-ready: not every server can be upgraded, so no service is stopped: appv3: /,
+      );
       // The code is an output too, for a pipeline to gate on, as Horizon's is.
       const farm = preview.events.map((e: any) => e.resOutputsEvent?.metadata).find((m: any) => m?.urn?.endsWith("::farm1-preparation"));
       assert.equal(farm?.new?.outputs?.blockedCode, "server-not-ready");
       const { text } = await failure(s.stack.up());
-      assert.match(text, /\[farm1-preparation\] farm farm1: server-not-ready: .*appv3: .*replace the file with the vendor's or correct installer\.sha256\. Nothing was changed/);
+      assert.match(
+        text,
+        /\[farm1-preparation\] farm farm1: server-not-ready: .*appv3: .*replace the file with the vendor's or correct installer\.sha256\. Nothing was changed/,
+      );
       assert.deepEqual(mutating(s.lab.audit()), []);
       for (const name of SERVERS) assert.equal(primaryStatus(s.lab, name), "Running");
     });
@@ -322,7 +376,10 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.match(text, /NOT verified/);
       assert.match(text, /the schema is not upgraded/);
       assert.match(text, /stopped: appv1, appv2, appv3/);
-      assert.match(text, /appv1: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped; appv2: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped; appv3: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped/);
+      assert.match(
+        text,
+        /appv1: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped; appv2: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped; appv3: 4\.1 SP1 \(4\.1\.1\.1\), service Stopped/,
+      );
       assert.match(text, /appv1: Start-Service -DisplayName 'Application Virtualization Management Server'/);
       assert.match(text, /appv3: Start-Service -DisplayName 'Application Virtualization Streaming Server'/);
       for (const name of SERVERS) assert.equal(version(s.lab, name), APPV_VERSIONS["4.1 SP1"]);
@@ -354,8 +411,15 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.equal(result.summary.result, "succeeded");
       assert.equal(version(s.lab, "appv4"), TARGET_BUILD);
       const web = s.lab.timeline().filter((e) => e.host === "appv4");
-      assert.deepEqual(web.filter((e) => e.service !== "AppPool:AppVirtManagementService"), [], "IIS or another site changed");
-      assert.deepEqual(web.map((e) => e.to), ["Stopped", "Running"]);
+      assert.deepEqual(
+        web.filter((e) => e.service !== "AppPool:AppVirtManagementService"),
+        [],
+        "IIS or another site changed",
+      );
+      assert.deepEqual(
+        web.map((e) => e.to),
+        ["Stopped", "Running"],
+      );
       const firstInstall = s.lab.audit().findIndex((e) => e.operation === "Start-Installer");
       assert.ok(Date.parse(web[0].at) <= Date.parse(s.lab.audit()[firstInstall].simTime), "the pool was stopped before the schema upgrade");
       const iis = s.lab.host("appv4").state;
@@ -384,9 +448,15 @@ describe("AppVFarm through the real engine against the lab", function () {
       const installs = s.lab.audit().filter((e) => e.operation === "Start-Installer");
       const consoleInstall = installs.find((e) => e.host === "con1")!;
       for (const server of installs.filter((e) => e.host !== "con1")) {
-        assert.ok(Date.parse(server.simEndTime!) <= Date.parse(consoleInstall.simTime), `${server.host}'s setup ended before the console's started`);
+        assert.ok(
+          Date.parse(server.simEndTime!) <= Date.parse(consoleInstall.simTime),
+          `${server.host}'s setup ended before the console's started`,
+        );
       }
-      assert.deepEqual(s.lab.audit().filter((e) => e.host === "con1" && e.operation === "Set-ServiceState"), []);
+      assert.deepEqual(
+        s.lab.audit().filter((e) => e.host === "con1" && e.operation === "Set-ServiceState"),
+        [],
+      );
       assert.doesNotMatch(diagnostics(events).join("\n"), /stop-services on CON1/);
       assert.equal(stepOps(events, SERVER_TYPE)["farm1-con1"], "create");
     });
@@ -411,7 +481,10 @@ describe("AppVFarm through the real engine against the lab", function () {
       assert.equal(result.summary.result, "succeeded");
       const installs = s.lab.audit().filter((e) => e.operation === "Start-Installer");
       assert.equal(installs[0].host, "web1");
-      assert.deepEqual((installs[0].params as { secrets?: Record<string, string> }).secrets, { dbAdminUser: "***", dbAdminPassword: "***" });
+      assert.deepEqual((installs[0].params as { secrets?: Record<string, string> }).secrets, {
+        dbAdminUser: "***",
+        dbAdminPassword: "***",
+      });
       assert.equal(s.lab.database("sql1", "APPVIRT").schemaVersion, TARGET_BUILD);
       for (const name of ["appv3", "web1"]) assert.equal(version(s.lab, name), TARGET_BUILD);
     });
@@ -423,7 +496,9 @@ describe("AppVFarm through the real engine against the lab", function () {
       s = await setUp(engine, APPV_VERSIONS["4.1 SP1"]);
       // 240 minutes per server (setUp), three servers: the farm needs 720; the window has 300 left.
       const now = s.lab.now().getTime();
-      await s.stack.stack.setConfig("maintenanceWindow", { value: JSON.stringify({ start: new Date(now - 3600_000).toISOString(), end: new Date(now + 300 * 60_000).toISOString() }) });
+      await s.stack.stack.setConfig("maintenanceWindow", {
+        value: JSON.stringify({ start: new Date(now - 3600_000).toISOString(), end: new Date(now + 300 * 60_000).toISOString() }),
+      });
     });
     after(async function () {
       await tearDown(s);
@@ -431,7 +506,10 @@ describe("AppVFarm through the real engine against the lab", function () {
 
     it("is refused at preview and at up, naming the farm's budget, before any service stops", async function () {
       const { text } = await failure(s.stack.preview());
-      assert.match(text, /\[maintenanceWindow\] farm farm1: .*closes at \S+, less than the 720-minute time budget of the farm \(3 servers below the target, 240 minutes each\)/);
+      assert.match(
+        text,
+        /\[maintenanceWindow\] farm farm1: .*closes at \S+, less than the 720-minute time budget of the farm \(3 servers below the target, 240 minutes each\)/,
+      );
       const up = await failure(s.stack.up());
       assert.match(up.text, /720-minute time budget of the farm/);
       assert.deepEqual(mutating(s.lab.audit()), []);
@@ -447,7 +525,9 @@ describe("AppVFarm through the real engine against the lab", function () {
     /** Open for 24 hours from now (host clock): the farm's 720 minutes fit with room for the lab's running clock. */
     async function openWindow(): Promise<void> {
       const now = s.lab.now().getTime();
-      await s.stack.stack.setConfig("maintenanceWindow", { value: JSON.stringify({ start: new Date(now - 3600_000).toISOString(), end: new Date(now + 24 * 3600_000).toISOString() }) });
+      await s.stack.stack.setConfig("maintenanceWindow", {
+        value: JSON.stringify({ start: new Date(now - 3600_000).toISOString(), end: new Date(now + 24 * 3600_000).toISOString() }),
+      });
     }
     after(async function () {
       await tearDown(s);
@@ -484,7 +564,10 @@ describe("AppVFarm through the real engine against the lab", function () {
         assert.equal(primaryStatus(s.lab, name), "Running", `${name} service`);
       }
       const text = visibleText(run);
-      assert.match(text, /\[farm1-appv2\] overrun: the maintenance window .* is closed at \S+ .*; going on because the schema of SQL1\/APPVIRT was upgraded by appv1/);
+      assert.match(
+        text,
+        /\[farm1-appv2\] overrun: the maintenance window .* is closed at \S+ .*; going on because the schema of SQL1\/APPVIRT was upgraded by appv1/,
+      );
       assert.match(text, /\[farm1-completion\] farm farm1 finished at \S+, after the maintenance window closed: the rollout overran it/);
     });
   });
@@ -509,7 +592,10 @@ describe("AppVFarm through the real engine against the lab", function () {
     it("are waited for: up stops the server only once they have ended", async function () {
       s.lab.host("appv1").state.clientSessions.open.splice(0);
       // Four hours of the lab's clock: the users log off while up waits.
-      s.lab.openClientSessions("appv1", [{ remoteAddress: "10.0.0.5", endsAfterSimSeconds: 4 * 3600 }, { remoteAddress: "10.0.0.6", endsAfterSimSeconds: 4 * 3600 }]);
+      s.lab.openClientSessions("appv1", [
+        { remoteAddress: "10.0.0.5", endsAfterSimSeconds: 4 * 3600 },
+        { remoteAddress: "10.0.0.6", endsAfterSimSeconds: 4 * 3600 },
+      ]);
       const { result } = await s.stack.up();
       assert.equal(result.summary.result, "succeeded");
       assert.equal(s.lab.host("appv1").state.clientSessions.dropped, 0, "a user lost a session");
@@ -529,7 +615,10 @@ describe("AppVFarm through the real engine against the lab", function () {
 
     it("make up refuse before any service stops", async function () {
       const { text } = await failure(s.stack.up());
-      assert.match(text, /\[farm1-preparation\] step 1\/\d+ drain-sessions on APPV2 failed: 1 client connection\(s\) still active on appv2 after 30 min \(10\.0\.0\.7\); no service was stopped/);
+      assert.match(
+        text,
+        /\[farm1-preparation\] step 1\/\d+ drain-sessions on APPV2 failed: 1 client connection\(s\) still active on appv2 after 30 min \(10\.0\.0\.7\); no service was stopped/,
+      );
       assert.deepEqual(mutating(s.lab.audit()), []);
       assert.equal(s.lab.host("appv2").state.clientSessions.dropped, 0);
     });
@@ -555,7 +644,10 @@ describe("AppVFarm through the real engine against the lab", function () {
 
     it("blocks the farm at preview and at up, naming the host, before any service stops", async function () {
       const { text } = await failure(s.stack.preview());
-      assert.match(text, /\[servers\] farm farm1: APPV9 \(Application Virtualization Management Server\) holds a session on SQL1\/APPVIRT but is not a server of this farm/);
+      assert.match(
+        text,
+        /\[servers\] farm farm1: APPV9 \(Application Virtualization Management Server\) holds a session on SQL1\/APPVIRT but is not a server of this farm/,
+      );
       const up = await failure(s.stack.up());
       assert.match(up.text, /\[servers\] farm farm1: APPV9/);
       assert.deepEqual(mutating(s.lab.audit()), []);
@@ -581,7 +673,10 @@ describe("AppVFarm through the real engine against the lab", function () {
 
     it("are refused at preview and at up, naming the property, before any service stops", async function () {
       const { text } = await failure(s.stack.preview());
-      assert.match(text, /\[database\.sqlPassword\] farm farm1: the database administrative credentials cannot log in to SQL1: .*Login failed for user .*; correct database\.sqlUser or database\.sqlPassword/);
+      assert.match(
+        text,
+        /\[database\.sqlPassword\] farm farm1: the database administrative credentials cannot log in to SQL1: .*Login failed for user .*; correct database\.sqlUser or database\.sqlPassword/,
+      );
       const up = await failure(s.stack.up());
       assert.match(up.text, /\[database\.sqlPassword\] farm farm1: the database administrative credentials cannot log in to SQL1/);
       assert.deepEqual(mutating(s.lab.audit()), []);
@@ -619,8 +714,14 @@ describe("AppVFarm through the real engine against the lab", function () {
         back,
         /1\) stop the App-V service on every management server connected to SQL1\/APPVIRT: appv1: Stop-Service -DisplayName 'Application Virtualization Management Server'; appv2: Stop-Service -DisplayName 'Application Virtualization Management Server'; 2\) restore the verified backup on SQL1: sqlcmd -S SQL1 -E -b -Q "RESTORE DATABASE \[APPVIRT\] FROM DISK = N'C:\\Backup\\APPVIRT-before-4\.5-SP2\.bak' WITH REPLACE"[^;]*; 3\) appv1 already runs the new version/,
       );
-      assert.match(back, /keep their service stopped: appv1: Get-Service -DisplayName 'Application Virtualization Management Server' \| Stop-Service -PassThru \| Set-Service -StartupType Disabled/);
-      assert.match(back, /only then start the servers still on the old version: appv2: Start-Service -DisplayName 'Application Virtualization Management Server'; appv3: Start-Service -DisplayName 'Application Virtualization Streaming Server'/);
+      assert.match(
+        back,
+        /keep their service stopped: appv1: Get-Service -DisplayName 'Application Virtualization Management Server' \| Stop-Service -PassThru \| Set-Service -StartupType Disabled/,
+      );
+      assert.match(
+        back,
+        /only then start the servers still on the old version: appv2: Start-Service -DisplayName 'Application Virtualization Management Server'; appv3: Start-Service -DisplayName 'Application Virtualization Streaming Server'/,
+      );
       assert.doesNotMatch(text, /WITH REPLACE\) and start them/, "never restore and start while a 4.5 server runs");
       assert.equal(primaryStatus(s.lab, "appv2"), "Stopped");
       assert.equal(primaryStatus(s.lab, "appv3"), "Stopped");
@@ -635,7 +736,10 @@ describe("AppVFarm through the real engine against the lab", function () {
         assert.equal(primaryStatus(s.lab, name), "Running", `${name} service`);
       }
       const resumed = s.lab.audit().slice(seen);
-      assert.deepEqual(resumed.filter((e) => e.operation === "Start-Installer").map((e) => e.host), ["appv2", "appv3"]);
+      assert.deepEqual(
+        resumed.filter((e) => e.operation === "Start-Installer").map((e) => e.host),
+        ["appv2", "appv3"],
+      );
       assert.equal(resumed.filter((e) => e.operation === "Invoke-SqlBackup").length, 0);
       assert.equal(stepOps(events, SERVER_TYPE)["farm1-appv1"], "same");
     });

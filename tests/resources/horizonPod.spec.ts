@@ -64,8 +64,17 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     it("previews each server's live version, target and ordered steps, and changes nothing on a host", () => {
       assert.deepEqual(Object.keys(plans).sort(), ["pod1-cs1", "pod1-cs2", "pod1-ss1", "pod1-ss2"]);
       const cs1 = plans["pod1-cs1"].map((l) => l.split(":")[0]);
-      assert.deepEqual(cs1, ["1. preflight on CS1", "2. backup-configuration on CS1", "3. install on CS1", "4. wait-service on CS1", "5. verify-version on CS1"]);
-      assert.match(plans["pod1-cs1"][1], /vdmexport to C:\\ProgramData\\vdi-upgrade\\pod1-cs1-before-7\.13\.2\.LDF, then verify the file exists and is not empty/);
+      assert.deepEqual(cs1, [
+        "1. preflight on CS1",
+        "2. backup-configuration on CS1",
+        "3. install on CS1",
+        "4. wait-service on CS1",
+        "5. verify-version on CS1",
+      ]);
+      assert.match(
+        plans["pod1-cs1"][1],
+        /vdmexport to C:\\ProgramData\\vdi-upgrade\\pod1-cs1-before-7\.13\.2\.LDF, then verify the file exists and is not empty/,
+      );
       assert.match(plans["pod1-cs1"][2], /7\.12\.0\.15770369 -> 7\.13\.2/);
       const ss2 = plans["pod1-ss2"].map((l) => /^\d+\. ([a-z-]+) on ([^:]+):/.exec(l)!.slice(1).join("@"));
       assert.deepEqual(ss2, [
@@ -89,26 +98,44 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       for (const h of POD) assert.equal(version(pod.lab, h), "7.13.2.21000000", `${h} was not upgraded`);
       const expected = ["pod1-cs1", "pod1-ss1", "pod1-cs2", "pod1-ss2"].flatMap((r) => changesOf(plans[r]));
       assert.deepEqual(changingAudit(pod.lab.audit()), expected);
-      const installs = pod.lab.audit().filter((e) => e.operation === "Start-Installer").map((e) => e.host);
+      const installs = pod.lab
+        .audit()
+        .filter((e) => e.operation === "Start-Installer")
+        .map((e) => e.host);
       assert.deepEqual(installs, ["cs1", "ss1", "cs2", "ss2"]);
       // The configuration backup, once for the pod, on the first Connection Server, before any installer.
       const exports = pod.lab.audit().filter((e) => e.operation === "Invoke-Vdmexport");
-      assert.deepEqual(exports.map((e) => e.host), ["cs1"]);
+      assert.deepEqual(
+        exports.map((e) => e.host),
+        ["cs1"],
+      );
       assert.ok(exports[0].seq < pod.lab.audit().find((e) => e.operation === "Start-Installer")!.seq);
       const file = pod.lab.host("cs1").state.files["c:\\programdata\\vdi-upgrade\\pod1-cs1-before-7.13.2.ldf"];
       assert.ok(file && file.sizeBytes > 0, "the backup file is not on CS1");
       const cs1 = up.events.find((e) => e.resOutputsEvent?.metadata.urn.endsWith("::pod1-cs1"))!.resOutputsEvent!.metadata;
-      assert.deepEqual(cs1.new?.outputs?.configurationBackupFile, { path: "C:\\ProgramData\\vdi-upgrade\\pod1-cs1-before-7.13.2.LDF", sizeBytes: file.sizeBytes, sha256: file.sha256 });
+      assert.deepEqual(cs1.new?.outputs?.configurationBackupFile, {
+        path: "C:\\ProgramData\\vdi-upgrade\\pod1-cs1-before-7.13.2.LDF",
+        sizeBytes: file.sizeBytes,
+        sha256: file.sha256,
+      });
       assert.equal(pod.lab.maxOutOfService(POD), 1, "two servers of the pod were out of service at once");
       assert.deepEqual(up.result.outputs.versions.value, {
-        pod1: { "pod1-cs1": "7.13.2.21000000", "pod1-cs2": "7.13.2.21000000", "pod1-ss1": "7.13.2.21000000", "pod1-ss2": "7.13.2.21000000" },
+        pod1: {
+          "pod1-cs1": "7.13.2.21000000",
+          "pod1-cs2": "7.13.2.21000000",
+          "pod1-ss1": "7.13.2.21000000",
+          "pod1-ss2": "7.13.2.21000000",
+        },
       });
     });
 
     it("removes the stale duplicate entry of the security server listed under an old name, never the live one", () => {
       const p = pod.lab.pod("pod1");
       assert.deepEqual(p.registry.map((e) => e.name).sort(), ["SS1", "SS2"]);
-      assert.deepEqual(p.removals.map((r) => [r.name, r.live]), [["DMZ-SS2", false]]);
+      assert.deepEqual(
+        p.removals.map((r) => [r.name, r.live]),
+        [["DMZ-SS2", false]],
+      );
     });
 
     it("prepares each security server's IPsec rules once, on both hosts of the pair, right before its own installer", () => {
@@ -175,7 +202,11 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     });
 
     it("shows a service stopped by hand on refresh, and the next up starts it", async () => {
-      const stop = await op(pod.lab, "cs2", "Set-ServiceState", { displayName: "VMware Horizon View Connection Server", state: "Stopped", timeoutSeconds: 60 });
+      const stop = await op(pod.lab, "cs2", "Set-ServiceState", {
+        displayName: "VMware Horizon View Connection Server",
+        state: "Stopped",
+        timeoutSeconds: 60,
+      });
       assert.equal(stop.exitCode, 0);
       try {
         const refresh = await pod.stack.refresh();
@@ -183,7 +214,10 @@ describe("HorizonPod through the real engine against a lab pod", function () {
         assert.equal(cs2.new?.outputs?.serviceStatus, "Stopped");
         assert.equal(cs2.old?.outputs?.serviceStatus, "Running");
         const preview = await pod.stack.preview();
-        assert.deepEqual(previewPlans(preview.events)["pod1-cs2"].map((l) => l.split(":")[0]), ["1. start-service on CS2"]);
+        assert.deepEqual(
+          previewPlans(preview.events)["pod1-cs2"].map((l) => l.split(":")[0]),
+          ["1. start-service on CS2"],
+        );
         const up = await pod.stack.up();
         assert.equal(stepOps(up.events, CS_TYPE)["pod1-cs2"], "update");
         assert.equal(pod.lab.host("cs2").state.services.find((s) => s.primary)?.status, "Running");
@@ -191,7 +225,11 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       } finally {
         // However this test ended, the pod is left upgraded and running, as before() made it.
         if (pod.lab.host("cs2").state.services.find((s) => s.primary)?.status !== "Running") {
-          await op(pod.lab, "cs2", "Set-ServiceState", { displayName: "VMware Horizon View Connection Server", state: "Running", timeoutSeconds: 60 });
+          await op(pod.lab, "cs2", "Set-ServiceState", {
+            displayName: "VMware Horizon View Connection Server",
+            state: "Running",
+            timeoutSeconds: 60,
+          });
           await pod.stack.refresh();
         }
       }
@@ -274,7 +312,10 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       for (const h of POD) assert.deepEqual(pod.lab.host(h).state.ipsecRules, [], `${h} still has IPsec rules`);
       const reads = pod.lab.audit().filter((e) => e.operation === "Get-IpsecRules" && e.host === "ss1");
       const prepared = pod.lab.audit().find((e) => e.operation === "Invoke-PrepareSecurityServer" && e.host === "cs1")!;
-      assert.ok(reads.some((e) => e.seq > prepared.seq), "the rules were not read again after their removal");
+      assert.ok(
+        reads.some((e) => e.seq > prepared.seq),
+        "the rules were not read again after their removal",
+      );
       assert.ok(pod.lab.maxOutOfService(POD) <= 1);
       const ss1 = up.events.find((e) => e.resOutputsEvent?.metadata.urn.endsWith("::pod1-ss1"))!.resOutputsEvent!.metadata;
       assert.deepEqual(ss1.new?.outputs?.pairingState, { ipsec: "none", ipsecRules: [], useIpsec: false, entries: ["SS1"] });
@@ -288,11 +329,17 @@ describe("HorizonPod through the real engine against a lab pod", function () {
       try {
         const preview = await pod.stack.preview();
         const ss2 = previewPlans(preview.events)["pod1-ss2"];
-        assert.match(ss2[ss2.length - 1], /remove-duplicates on CS2: after the upgrade, remove SS2 \(7\.12\.0\.15770369, OK\) if the re-paired entry/);
+        assert.match(
+          ss2[ss2.length - 1],
+          /remove-duplicates on CS2: after the upgrade, remove SS2 \(7\.12\.0\.15770369, OK\) if the re-paired entry/,
+        );
         const up = await pod.stack.up();
         assert.equal(up.result.summary.result, "succeeded");
         const p = pod.lab.pod("pod1");
-        assert.deepEqual(p.removals.map((r) => [r.name, r.live]), [["SS2", false]]);
+        assert.deepEqual(
+          p.removals.map((r) => [r.name, r.live]),
+          [["SS2", false]],
+        );
         assert.deepEqual(p.registry.map((e) => e.name).sort(), ["SS1", "SS2.corp.example"]);
         assert.ok(pod.lab.maxOutOfService(POD) <= 1);
         await pod.stack.up({ expectNoChanges: true });
@@ -310,7 +357,12 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     before(async () => {
       pod = await podUnderTest(engine);
       // CS2's installer is not the vendor's file; SS2's was never staged.
-      pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"], genuine: false });
+      pod.lab.addInstaller("cs2", {
+        path: CLI_INSTALLERS.horizon,
+        product: "horizon-connection-server",
+        version: HORIZON_VERSIONS["7.13.2"],
+        genuine: false,
+      });
       pod.lab.removeFile("ss2", CLI_INSTALLERS.horizon);
       previewError = await failure(pod.stack.preview(), "preview passed with a tampered installer on CS2 and none on SS2");
       await failure(pod.stack.up(), "up passed");
@@ -332,15 +384,28 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     });
 
     it("passes preview once fixed, with a stable code beside each blocked state", async () => {
-      pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"] });
-      pod.lab.addInstaller("ss2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"] });
+      pod.lab.addInstaller("cs2", {
+        path: CLI_INSTALLERS.horizon,
+        product: "horizon-connection-server",
+        version: HORIZON_VERSIONS["7.13.2"],
+      });
+      pod.lab.addInstaller("ss2", {
+        path: CLI_INSTALLERS.horizon,
+        product: "horizon-connection-server",
+        version: HORIZON_VERSIONS["7.13.2"],
+      });
       try {
         const preview = await pod.stack.preview();
         const ss1 = preview.events.find((e) => e.resourcePreEvent?.metadata.urn.endsWith("::pod1-ss1"))!.resourcePreEvent!.metadata;
         assert.equal(ss1.new?.inputs?.blockedCode, "waiting-for-connection-server");
       } finally {
         // Put the tampered and missing installers back: the other tests read the pod as before() left it.
-        pod.lab.addInstaller("cs2", { path: CLI_INSTALLERS.horizon, product: "horizon-connection-server", version: HORIZON_VERSIONS["7.13.2"], genuine: false });
+        pod.lab.addInstaller("cs2", {
+          path: CLI_INSTALLERS.horizon,
+          product: "horizon-connection-server",
+          version: HORIZON_VERSIONS["7.13.2"],
+          genuine: false,
+        });
         pod.lab.removeFile("ss2", CLI_INSTALLERS.horizon);
       }
     });
@@ -356,7 +421,10 @@ describe("HorizonPod through the real engine against a lab pod", function () {
           () => assert.fail("preview passed with the installer of 7.13.1 staged for 7.13.2"),
           (e: unknown) => e,
         );
-        assert.match(errorText(err), /\[pod1-cs2\] cannot upgrade CS2: \S+ on CS2 is the installer of 7\.13\.1\.20000000, not of the target 7\.13\.2.*\(installer-version-mismatch\)/);
+        assert.match(
+          errorText(err),
+          /\[pod1-cs2\] cannot upgrade CS2: \S+ on CS2 is the installer of 7\.13\.1\.20000000, not of the target 7\.13\.2.*\(installer-version-mismatch\)/,
+        );
         assert.deepEqual(changingAudit(pod.lab.audit()), []);
       } finally {
         await dispose(pod);
@@ -387,11 +455,19 @@ describe("HorizonPod through the real engine against a lab pod", function () {
           () => assert.fail("preview accepted a waiver without a reason"),
           (e: unknown) => e,
         );
-        assert.match(errorText(err), /\[configurationBackup\.waive\.reason\].*must say why going on without a configuration backup is acceptable/);
-        await pod.stack.stack.setConfig("configurationBackup", { value: JSON.stringify({ waive: { reason: "VM snapshots of CS1 and CS2 taken at 21:55" } }) });
+        assert.match(
+          errorText(err),
+          /\[configurationBackup\.waive\.reason\].*must say why going on without a configuration backup is acceptable/,
+        );
+        await pod.stack.stack.setConfig("configurationBackup", {
+          value: JSON.stringify({ waive: { reason: "VM snapshots of CS1 and CS2 taken at 21:55" } }),
+        });
         const preview = await pod.stack.preview();
         assert.ok(!previewPlans(preview.events)["pod1-cs1"].some((l) => l.includes("backup-configuration")));
-        assert.match(diagnostics(preview.events).join("\n"), /\[pod1-cs1\] .*note: the configuration backup before the pod's first Connection Server is waived: VM snapshots of CS1 and CS2 taken at 21:55/s);
+        assert.match(
+          diagnostics(preview.events).join("\n"),
+          /\[pod1-cs1\] .*note: the configuration backup before the pod's first Connection Server is waived: VM snapshots of CS1 and CS2 taken at 21:55/s,
+        );
       } finally {
         await dispose(pod);
       }
@@ -402,7 +478,10 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     it("fails preview for its security server with the vendor staff's workaround, and upgrades once it runs in UTC", async () => {
       const pod = await podUnderTest(engine, {}, "pod", (o) => ({
         ...o,
-        pods: (o.pods ?? []).map((p) => ({ ...p, connectionServers: p.connectionServers.map((c) => (c.name === "cs2" ? { ...c, utcOffsetMinutes: -300 } : c)) })),
+        pods: (o.pods ?? []).map((p) => ({
+          ...p,
+          connectionServers: p.connectionServers.map((c) => (c.name === "cs2" ? { ...c, utcOffsetMinutes: -300 } : c)),
+        })),
       }));
       try {
         const err = await pod.stack.preview().then(
@@ -410,7 +489,10 @@ describe("HorizonPod through the real engine against a lab pod", function () {
           (e: unknown) => e,
         );
         const text = errorText(err);
-        assert.match(text, /\[pod1-ss2\] cannot upgrade SS2: the paired Connection Server CS2 runs in time zone UTC-05:00 \(UTC-5 h\), not UTC: .*restart the "VMware Horizon View Connection Server" service.*\(connection-server-not-utc\)/);
+        assert.match(
+          text,
+          /\[pod1-ss2\] cannot upgrade SS2: the paired Connection Server CS2 runs in time zone UTC-05:00 \(UTC-5 h\), not UTC: .*restart the "VMware Horizon View Connection Server" service.*\(connection-server-not-utc\)/,
+        );
         pod.lab.setUtcOffset("cs2", 0);
         const up = await pod.stack.up();
         assert.equal(up.result.summary.result, "succeeded");
@@ -428,7 +510,11 @@ describe("HorizonPod through the real engine against a lab pod", function () {
         assert.equal((await pod.stack.up()).result.summary.result, "succeeded");
         // CS2 set back to 7.12.0 by hand; SS2's service stopped; SS1's IPsec rule removed on CS1 by hand.
         pod.lab.host("cs2").state.products[0] = { ...pod.lab.host("cs2").state.products[0], displayVersion: "7.12.0.15770369" };
-        const stop = await op(pod.lab, "ss2", "Set-ServiceState", { displayName: "VMware Horizon View Security Server", state: "Stopped", timeoutSeconds: 60 });
+        const stop = await op(pod.lab, "ss2", "Set-ServiceState", {
+          displayName: "VMware Horizon View Security Server",
+          state: "Stopped",
+          timeoutSeconds: 60,
+        });
         assert.equal(stop.exitCode, 0);
         pod.lab.host("cs1").state.ipsecRules = [];
         const refresh = await pod.stack.refresh();
@@ -436,14 +522,23 @@ describe("HorizonPod through the real engine against a lab pod", function () {
         const ops = { ...stepOps(refresh.events, CS_TYPE, "pre"), ...stepOps(refresh.events, SS_TYPE, "pre") };
         const changed = refresh.events
           .filter((e) => e.resourcePreEvent && [CS_TYPE, SS_TYPE].includes(e.resourcePreEvent.metadata.type))
-          .filter((e) => (e.resourcePreEvent!.metadata.diffs ?? []).length > 0 || e.resourcePreEvent!.metadata.op !== "refresh" || e.resourcePreEvent!.metadata.detailedDiff)
+          .filter(
+            (e) =>
+              (e.resourcePreEvent!.metadata.diffs ?? []).length > 0 ||
+              e.resourcePreEvent!.metadata.op !== "refresh" ||
+              e.resourcePreEvent!.metadata.detailedDiff,
+          )
           .map((e) => e.resourcePreEvent!.metadata.urn.split("::").pop());
         const text = diagnostics(refresh.events).join("\n");
         assert.match(text, /\[pod1-cs2\] drift on CS2: runs 7\.12\.0\.15770369, not the target 7\.13\.2/);
         assert.match(text, /\[pod1-ss2\] drift on SS2: its service is Stopped/);
         assert.match(text, /\[pod1-ss1\] drift on SS1: its pairing changed/);
         assert.doesNotMatch(text, /\[pod1-cs1\] drift/);
-        assert.equal(changes.update, 3, `refresh summary ${JSON.stringify(changes)}; ops ${JSON.stringify(ops)}; changed ${JSON.stringify(changed)}`);
+        assert.equal(
+          changes.update,
+          3,
+          `refresh summary ${JSON.stringify(changes)}; ops ${JSON.stringify(ops)}; changed ${JSON.stringify(changed)}`,
+        );
       } finally {
         await dispose(pod);
       }
@@ -454,14 +549,22 @@ describe("HorizonPod through the real engine against a lab pod", function () {
     it("fails preview naming the server and the tool before anything runs", async () => {
       const pod = await podUnderTest(engine, {}, "pod", (o) => ({
         ...o,
-        pods: (o.pods ?? []).map((p) => ({ ...p, connectionServers: p.connectionServers.map((c) => (c.name === "cs2" ? { ...c, absent: ["VMware.VimAutomation.HorizonView"] } : c)) })),
+        pods: (o.pods ?? []).map((p) => ({
+          ...p,
+          connectionServers: p.connectionServers.map((c) =>
+            c.name === "cs2" ? { ...c, absent: ["VMware.VimAutomation.HorizonView"] } : c,
+          ),
+        })),
       }));
       try {
         const err = await pod.stack.preview().then(
           () => assert.fail("preview passed with PowerCLI missing on CS2"),
           (e: unknown) => e,
         );
-        assert.match(errorText(err), /\[pod1-ss2\] cannot upgrade SS2: CS2 lacks VMware\.VimAutomation\.HorizonView, needed to pair and tidy this security server.*\(prerequisite-missing\)/);
+        assert.match(
+          errorText(err),
+          /\[pod1-ss2\] cannot upgrade SS2: CS2 lacks VMware\.VimAutomation\.HorizonView, needed to pair and tidy this security server.*\(prerequisite-missing\)/,
+        );
         assert.deepEqual(changingAudit(pod.lab.audit()), []);
       } finally {
         await dispose(pod);
@@ -504,7 +607,10 @@ describe("HorizonPod through the real engine against a lab pod", function () {
           () => assert.fail("preview succeeded with the window closed"),
           (e: unknown) => e,
         );
-        assert.match(errorText(err), /\[maintenanceWindow\] CS1: the maintenance window \(.*\) is closed at 2024-01-08T.*; it next opens at 2024-01-13T22:00:00\.000Z/);
+        assert.match(
+          errorText(err),
+          /\[maintenanceWindow\] CS1: the maintenance window \(.*\) is closed at 2024-01-08T.*; it next opens at 2024-01-13T22:00:00\.000Z/,
+        );
         assert.deepEqual(changingAudit(pod.lab.audit()), []);
       } finally {
         await dispose(pod);

@@ -46,7 +46,13 @@ function planted(kind: Kind): { inputs: Inputs; secretPaths: string[][] } {
       };
     case "appv-server":
       return {
-        inputs: { resourceName: "appv1", connection: connection("appv1.corp.example", s("appv")), role: "management", targetVersion: "4.5 SP2", installer },
+        inputs: {
+          resourceName: "appv1",
+          connection: connection("appv1.corp.example", s("appv")),
+          role: "management",
+          targetVersion: "4.5 SP2",
+          installer,
+        },
         secretPaths: [["connection", "password"]],
       };
     default: {
@@ -59,9 +65,17 @@ function planted(kind: Kind): { inputs: Inputs; secretPaths: string[][] } {
           { name: "APPV2", role: "streaming", targetVersion: "4.5 SP2", connection: connection("appv2.corp.example", s("server1")) },
         ],
       };
-      const secretPaths = [["servers", "0", "connection", "password"], ["servers", "1", "connection", "password"]];
+      const secretPaths = [
+        ["servers", "0", "connection", "password"],
+        ["servers", "1", "connection", "password"],
+      ];
       if (kind === "farm-preparation") {
-        inputs.database = { connection: connection("sql1.corp.example", s("sql-ssh")), sqlServer: "SQL1", sqlUser: s("sql-user"), sqlPassword: s("sql-password") };
+        inputs.database = {
+          connection: connection("sql1.corp.example", s("sql-ssh")),
+          sqlServer: "SQL1",
+          sqlUser: s("sql-user"),
+          sqlPassword: s("sql-password"),
+        };
         secretPaths.push(["database", "connection", "password"], ["database", "sqlUser"], ["database", "sqlPassword"]);
       }
       return { inputs, secretPaths };
@@ -84,7 +98,10 @@ const CONNECTION_FAULTS: [string, (c: Inputs) => void][] = [
   ["a negative dial timeout", (c) => (c.perDialTimeout = -1)],
   ["a pin with the insecure opt-in", (c) => (c.insecureSkipHostKeyCheck = true)],
   ["a jump host without a user", (c) => (c.proxy = { host: "bastion", user: "", password: `${MARK}jump`, hostKey: HOST_KEY })],
-  ["a private key that is not one, with its passphrase", (c) => ((c.privateKey = `${MARK}not-a-key`), (c.privateKeyPassword = `${MARK}passphrase`))],
+  [
+    "a private key that is not one, with its passphrase",
+    (c) => ((c.privateKey = `${MARK}not-a-key`), (c.privateKeyPassword = `${MARK}passphrase`)),
+  ],
   ["the password inside a list", (c) => (c.password = [c.password])],
   ["the password inside an object", (c) => (c.password = { value: c.password })],
   ["an unknown field holding a secret", (c) => (c.passwd = `${MARK}typo`)],
@@ -149,15 +166,20 @@ function engineText(resource: string, failures: readonly CheckFailure[], news: I
 
 /** A case: a resource kind, the connections to break and how, and the resource's own faults. */
 const caseOf = (kinds: readonly Kind[]) =>
-  fc.constantFrom(...kinds).chain((kind) => {
-    const { secretPaths } = planted(kind);
-    const connections = [...new Set(secretPaths.filter((p) => p.at(-1) === "password" && p.at(-2) === "connection").map((p) => p.slice(0, -1).join("/")))];
-    return fc.record({
-      kind: fc.constant(kind),
-      connectionFaults: fc.array(fc.tuple(fc.constantFrom(...connections), fc.nat(CONNECTION_FAULTS.length - 1)), { maxLength: 3 }),
-      resourceFaults: fc.subarray(RESOURCE_FAULTS[kind].map((_, n) => n)),
-    });
-  }).filter((c) => c.connectionFaults.length + c.resourceFaults.length > 0);
+  fc
+    .constantFrom(...kinds)
+    .chain((kind) => {
+      const { secretPaths } = planted(kind);
+      const connections = [
+        ...new Set(secretPaths.filter((p) => p.at(-1) === "password" && p.at(-2) === "connection").map((p) => p.slice(0, -1).join("/"))),
+      ];
+      return fc.record({
+        kind: fc.constant(kind),
+        connectionFaults: fc.array(fc.tuple(fc.constantFrom(...connections), fc.nat(CONNECTION_FAULTS.length - 1)), { maxLength: 3 }),
+        resourceFaults: fc.subarray(RESOURCE_FAULTS[kind].map((_, n) => n)),
+      });
+    })
+    .filter((c) => c.connectionFaults.length + c.resourceFaults.length > 0);
 
 type Case = { kind: Kind; connectionFaults: [string, number][]; resourceFaults: number[] };
 
@@ -169,7 +191,10 @@ function build(c: Case): Inputs {
 }
 
 const describeCase = (c: Case) =>
-  [...c.connectionFaults.map(([w, n]) => `${w}: ${CONNECTION_FAULTS[n][0]}`), ...c.resourceFaults.map((n) => RESOURCE_FAULTS[c.kind][n][0])].join("; ");
+  [
+    ...c.connectionFaults.map(([w, n]) => `${w}: ${CONNECTION_FAULTS[n][0]}`),
+    ...c.resourceFaults.map((n) => RESOURCE_FAULTS[c.kind][n][0]),
+  ].join("; ");
 
 describe("validationSecrets: no secret in any validation failure", function () {
   it("never attaches a failure to a property that is or holds a secret, and keeps the deepest path otherwise", () => {
@@ -209,7 +234,10 @@ describe("validationSecrets: no secret in any validation failure", function () {
     const { inputs } = planted("connection-server");
     inputs.connection.port = 70000;
     const result = validateHorizonInputs("connection-server", inputs);
-    assert.deepEqual(result.failures.map((f) => f.property), ["connection.port"]);
+    assert.deepEqual(
+      result.failures.map((f) => f.property),
+      ["connection.port"],
+    );
   });
 
   describe("through the real engine", function () {
@@ -227,7 +255,12 @@ describe("validationSecrets: no secret in any validation failure", function () {
     const programArgs = (news: Inputs, secret: boolean): Inputs => {
       const { resourceName: _name, ...args } = news;
       if (!secret) return args;
-      const wrap = (o: any): any => (Array.isArray(o) ? o.map(wrap) : o && typeof o === "object" ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, wrap(v)])) : asSecret(o));
+      const wrap = (o: any): any =>
+        Array.isArray(o)
+          ? o.map(wrap)
+          : o && typeof o === "object"
+            ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, wrap(v)]))
+            : asSecret(o);
       return wrap(args);
     };
 
@@ -235,13 +268,25 @@ describe("validationSecrets: no secret in any validation failure", function () {
     // sample, both Horizon resources and the App-V server, passwords given plain and as Pulumi secrets.
     const sample = fc.sample(caseOf(["connection-server", "security-server", "appv-server"]), { numRuns: 5, seed: 11 }) as Case[];
     const cases: [string, Case, boolean][] = [
-      ["a port out of range on a Connection Server", { kind: "connection-server", connectionFaults: [["connection", 0]], resourceFaults: [] }, false],
-      ["hostkey in the wrong case on a Connection Server (a Pulumi secret password)", { kind: "connection-server", connectionFaults: [["connection", 2]], resourceFaults: [] }, true],
+      [
+        "a port out of range on a Connection Server",
+        { kind: "connection-server", connectionFaults: [["connection", 0]], resourceFaults: [] },
+        false,
+      ],
+      [
+        "hostkey in the wrong case on a Connection Server (a Pulumi secret password)",
+        { kind: "connection-server", connectionFaults: [["connection", 2]], resourceFaults: [] },
+        true,
+      ],
       ["a pairing password with a double quote", { kind: "security-server", connectionFaults: [], resourceFaults: [0] }, false],
       ["a port out of range on an App-V server", { kind: "appv-server", connectionFaults: [["connection", 0]], resourceFaults: [] }, true],
       ...sample.map((c, n): [string, Case, boolean] => [`sampled: ${c.kind} with ${describeCase(c)}`, c, n % 2 === 0]),
     ];
-    const KIND_NAMES: Partial<Record<Kind, string>> = { "connection-server": "connection-server", "security-server": "security-server", "appv-server": "appv-server" };
+    const KIND_NAMES: Partial<Record<Kind, string>> = {
+      "connection-server": "connection-server",
+      "security-server": "security-server",
+      "appv-server": "appv-server",
+    };
     for (const [what, c, secret] of cases) {
       it(`prints no secret for ${what}`, async () => {
         const news = build(c);
@@ -259,7 +304,15 @@ describe("validationSecrets: no secret in any validation failure", function () {
           const printed = `${failed.message}\n${failed.output}\n${JSON.stringify(failed.events)}`;
           assert.match(printed, /has a problem: \[/, "the engine printed the validation failure");
           const hits = printed.split(MARK).length - 1;
-          assert.equal(hits, 0, `the engine printed a secret ${hits} time(s):\n${printed.split("\n").filter((l) => l.includes(MARK)).slice(0, 3).join("\n")}`);
+          assert.equal(
+            hits,
+            0,
+            `the engine printed a secret ${hits} time(s):\n${printed
+              .split("\n")
+              .filter((l) => l.includes(MARK))
+              .slice(0, 3)
+              .join("\n")}`,
+          );
         } finally {
           await stack.remove();
           fs.rmSync(dir, { recursive: true, force: true });

@@ -42,7 +42,11 @@ describe("connect", () => {
   it("retries a failing connect exactly dialErrorLimit times, waiting between attempts, then fails with connect-failed", async () => {
     const server = await slammingServer();
     try {
-      const c = resolveConnectionArgs({ host: "127.0.0.1", port: server.port, user: "u", password: "pw-secret", hostKey, dialErrorLimit: 3 }, "connection", {});
+      const c = resolveConnectionArgs(
+        { host: "127.0.0.1", port: server.port, user: "u", password: "pw-secret", hostKey, dialErrorLimit: 3 },
+        "connection",
+        {},
+      );
       const started = Date.now();
       await assert.rejects(dial(c, { retryDelayMs: 50 }), (e: unknown) => {
         assert.ok(isTransportError(e, "connect-failed"), String(e));
@@ -63,7 +67,10 @@ describe("connect", () => {
     const port = server.port;
     await server.close();
     const c = resolveConnectionArgs({ host: "127.0.0.1", port, user: "u", password: "p", hostKey, dialErrorLimit: 2 }, "connection", {});
-    await assert.rejects(dial(c, { retryDelayMs: 10 }), (e: unknown) => isTransportError(e, "connect-failed") && /ECONNREFUSED/.test(e.message));
+    await assert.rejects(
+      dial(c, { retryDelayMs: 10 }),
+      (e: unknown) => isTransportError(e, "connect-failed") && /ECONNREFUSED/.test(e.message),
+    );
   });
 
   it("bounds each attempt by perDialTimeout", async () => {
@@ -73,7 +80,11 @@ describe("connect", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
     try {
       const port = (server.address() as net.AddressInfo).port;
-      const c = resolveConnectionArgs({ host: "127.0.0.1", port, user: "u", password: "p", hostKey, dialErrorLimit: 1, perDialTimeout: 0.3 }, "connection", {});
+      const c = resolveConnectionArgs(
+        { host: "127.0.0.1", port, user: "u", password: "p", hostKey, dialErrorLimit: 1, perDialTimeout: 0.3 },
+        "connection",
+        {},
+      );
       const started = Date.now();
       await assert.rejects(dial(c), (e: unknown) => isTransportError(e, "connect-failed") && /Timed out/i.test(e.message));
       assert.ok(Date.now() - started < 3000);

@@ -33,7 +33,11 @@ describe("connectionArgs", () => {
   });
 
   it("names a jump host in the connection's description", () => {
-    const c = resolveConnectionArgs({ ...ok, proxy: { host: "bastion", port: 2222, user: "jump", password: "j", hostKey } }, "connection", noEnv);
+    const c = resolveConnectionArgs(
+      { ...ok, proxy: { host: "bastion", port: 2222, user: "jump", password: "j", hostKey } },
+      "connection",
+      noEnv,
+    );
     assert.equal(describeConnection(c), "CORP\\svc-upgrade@cs1.corp.local:22 via jump@bastion:2222");
   });
 
@@ -42,17 +46,42 @@ describe("connectionArgs", () => {
     ["a port out of range", { ...ok, port: 70000 }, [/\[connection\.port\] got 70000: use a whole number from 1 to 65535/], []],
     ["a missing user", { host: "h", password: "pw", hostKey }, [/\[connection\.user\] got nothing: give the Windows account/], []],
     ["an empty host", { ...ok, host: " " }, [/\[connection\.host\]/], []],
-    ["unlimited retries", { ...ok, dialErrorLimit: -1 }, [/\[connection\.dialErrorLimit\] got -1: .*unlimited retries are not supported/], []],
-    ["no session at all on the connection", { ...ok, maxSessions: 0 }, [/\[connection\.maxSessions\] got 0: use a whole number from 1 to 64 \(default 8\)/], []],
+    [
+      "unlimited retries",
+      { ...ok, dialErrorLimit: -1 },
+      [/\[connection\.dialErrorLimit\] got -1: .*unlimited retries are not supported/],
+      [],
+    ],
+    [
+      "no session at all on the connection",
+      { ...ok, maxSessions: 0 },
+      [/\[connection\.maxSessions\] got 0: use a whole number from 1 to 64 \(default 8\)/],
+      [],
+    ],
     ["half a session", { ...ok, maxSessions: 2.5 }, [/\[connection\.maxSessions\] got 2\.5/], []],
-    ["a session limit on the jump host, which carries one forwarded channel", { ...ok, proxy: { host: "b", user: "j", password: "x", hostKey, maxSessions: 3 } }, [/\[connection\.proxy\] unknown field\(s\) 'maxSessions'/], []],
+    [
+      "a session limit on the jump host, which carries one forwarded channel",
+      { ...ok, proxy: { host: "b", user: "j", password: "x", hostKey, maxSessions: 3 } },
+      [/\[connection\.proxy\] unknown field\(s\) 'maxSessions'/],
+      [],
+    ],
     ["a negative dial timeout", { ...ok, perDialTimeout: -5 }, [/\[connection\.perDialTimeout\] got -5/], []],
-    ["a password that is not a string, without showing it", { ...ok, password: 12345678 }, [/\[connection\.password\] got \(value hidden\)/], ["12345678"]],
+    [
+      "a password that is not a string, without showing it",
+      { ...ok, password: 12345678 },
+      [/\[connection\.password\] got \(value hidden\)/],
+      ["12345678"],
+    ],
     ["a damaged host key", { ...ok, hostKey: "ssh-ed25519 AAAA" }, [/\[connection\.hostKey\] got "ssh-ed25519 AAAA": /], []],
     ["an unknown field", { ...ok, hostkey: "x" }, [/\[connection\] unknown field\(s\) 'hostkey'/], []],
     ["no credentials at all", { host: "h", user: "u", hostKey }, [/\[connection\] has no credentials/], []],
     ["a pinned key together with the insecure opt-in", { ...ok, insecureSkipHostKeyCheck: true }, [/remove one of them/], []],
-    ["a private key that is not one, without showing it", { ...ok, privateKey: "/home/me/.ssh/id_ed25519" }, [/\[connection\.privateKey\] \(value hidden\) is not a private key/], ["/home/me/.ssh/id_ed25519"]],
+    [
+      "a private key that is not one, without showing it",
+      { ...ok, privateKey: "/home/me/.ssh/id_ed25519" },
+      [/\[connection\.privateKey\] \(value hidden\) is not a private key/],
+      ["/home/me/.ssh/id_ed25519"],
+    ],
     ["a bad jump host, with its path", { ...ok, proxy: { host: "b", user: "", password: "x" } }, [/\[connection\.proxy\.user\]/], []],
     ["something that is not an object", "cs1", [/\[connection\] got "cs1": give an object/], []],
   ];

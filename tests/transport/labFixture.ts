@@ -18,7 +18,11 @@ export function argsFor(ep: Endpoint, extra: Partial<ConnectionArgs> = {}): Conn
 }
 
 /** A fresh ed25519 key pair written by ssh-keygen (optionally with a passphrase). */
-export async function makeKeyPair(dir: string, name: string, passphrase = ""): Promise<{ file: string; privateKey: string; publicKey: string }> {
+export async function makeKeyPair(
+  dir: string,
+  name: string,
+  passphrase = "",
+): Promise<{ file: string; privateKey: string; publicKey: string }> {
   const file = path.join(dir, name);
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", name, "-f", file]);
   return { file, privateKey: fs.readFileSync(file, "utf8"), publicKey: fs.readFileSync(`${file}.pub`, "utf8").trim() };
@@ -31,7 +35,9 @@ export function tempDir(): { dir: string; remove: () => void } {
 }
 
 /** A real ssh-agent listening on a socket in `dir`, in the foreground (-D) so the test owns its process. */
-export async function startAgent(dir: string): Promise<{ socket: string; add: (keyFile: string, passphrase?: string) => Promise<void>; stop: () => void }> {
+export async function startAgent(
+  dir: string,
+): Promise<{ socket: string; add: (keyFile: string, passphrase?: string) => Promise<void>; stop: () => void }> {
   const socket = path.join(dir, "agent.sock");
   const child: ChildProcess = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
   for (let i = 0; i < 100 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 20));

@@ -21,7 +21,13 @@ describe("pool", function () {
 
   it("keys connections by host, port, user, jump host and credentials", () => {
     assert.equal(key({}), key({}));
-    for (const change of [{ host: "cs2" }, { port: 2222 }, { user: "v" }, { password: "b" }, { proxy: { host: "j", user: "u", password: "a", hostKey } }]) {
+    for (const change of [
+      { host: "cs2" },
+      { port: 2222 },
+      { user: "v" },
+      { password: "b" },
+      { proxy: { host: "j", user: "u", password: "a", hostKey } },
+    ]) {
       assert.notEqual(key(change), key({}), JSON.stringify(change));
     }
     assert.ok(!key({ password: "visible-secret" }).includes("visible-secret"));
@@ -93,7 +99,10 @@ describe("pool", function () {
       const auditBefore = l.host("h").audit.length;
       const results = await Promise.allSettled(Array.from({ length: n }, (_, i) => s.run(request("Get-HostFacts", { n: i }))));
       const failures = results.flatMap((r) => (r.status === "rejected" ? [String((r.reason as Error).message)] : []));
-      const order = l.host("h").audit.slice(auditBefore).map((a) => (a.params as { n: number }).n);
+      const order = l
+        .host("h")
+        .audit.slice(auditBefore)
+        .map((a) => (a.params as { n: number }).n);
       return { failures, order, connections: l.host("h").connections - before };
     }
 
@@ -102,7 +111,10 @@ describe("pool", function () {
         const l = await labWith(max);
         const r = await burst(l, 50);
         assert.deepEqual(r.failures, []);
-        assert.deepEqual(r.order, Array.from({ length: 50 }, (_, i) => i));
+        assert.deepEqual(
+          r.order,
+          Array.from({ length: 50 }, (_, i) => i),
+        );
         assert.equal(r.connections, 1);
       });
     }

@@ -37,7 +37,16 @@ describe("powershell", () => {
     assert.throws(() => buildCommandLine("x".repeat(MAX_COMMAND_LINE)), /cmd\.exe accepts 8191/);
   });
 
-  const hostile = ["C:\\Program Files (x86)\\a b", "it's \"quoted\"", "a;b|c&d", "$(Remove-Item C:\\)", "`backtick`", "line1\nline2\r\n", "Ünïcødé ✓ 日本語 🚀", ""];
+  const hostile = [
+    "C:\\Program Files (x86)\\a b",
+    'it\'s "quoted"',
+    "a;b|c&d",
+    "$(Remove-Item C:\\)",
+    "`backtick`",
+    "line1\nline2\r\n",
+    "Ünïcødé ✓ 日本語 🚀",
+    "",
+  ];
   it("encodes requests as base64 UTF-8 JSON that decodes to the same params, whatever characters they hold", () => {
     for (const value of hostile) {
       const request = { script: `${operationHeader("Get-FileHash")}\nparam($p)`, params: { path: value, list: [value] } };

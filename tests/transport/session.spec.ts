@@ -154,12 +154,15 @@ describe("session (over SSH, against the lab)", function () {
     it("refuses a wrong SHA256 pin, listing every fingerprint the host presented with its type", async () => {
       const ep = lab.endpoint("h1");
       const other = lab.endpoint("jump1");
-      await assert.rejects(session(argsFor(ep, { hostKey: other.hostKeys[2].fingerprint, dialErrorLimit: 5 })).run(request("Get-HostFacts")), (e: unknown) => {
-        assert.ok(isTransportError(e, "host-key-mismatch"), String(e));
-        for (const k of ep.hostKeys) assert.ok(e.message.includes(`${k.type} ${k.fingerprint}`), `${k.type} missing: ${e.message}`);
-        assert.ok(e.message.includes(other.hostKeys[2].fingerprint), e.message);
-        return true;
-      });
+      await assert.rejects(
+        session(argsFor(ep, { hostKey: other.hostKeys[2].fingerprint, dialErrorLimit: 5 })).run(request("Get-HostFacts")),
+        (e: unknown) => {
+          assert.ok(isTransportError(e, "host-key-mismatch"), String(e));
+          for (const k of ep.hostKeys) assert.ok(e.message.includes(`${k.type} ${k.fingerprint}`), `${k.type} missing: ${e.message}`);
+          assert.ok(e.message.includes(other.hostKeys[2].fingerprint), e.message);
+          return true;
+        },
+      );
     });
 
     it("accepts any key with the insecure opt-in, and warns on each connection", async () => {
@@ -177,7 +180,11 @@ describe("session (over SSH, against the lab)", function () {
       const s = session(argsFor(lab.endpoint("h1")));
       await s.run(request("Get-HostFacts"));
       await s.run(request("Get-FileHash", { path: "C:\\a.txt" }));
-      await Promise.all([s.run(request("Get-HostFacts")), s.run(request("Get-HostFacts")), session(argsFor(lab.endpoint("h1"))).run(request("Get-HostFacts"))]);
+      await Promise.all([
+        s.run(request("Get-HostFacts")),
+        s.run(request("Get-HostFacts")),
+        session(argsFor(lab.endpoint("h1"))).run(request("Get-HostFacts")),
+      ]);
       assert.equal(lab.host("h1").connections - before, 1);
     });
 
@@ -193,8 +200,8 @@ describe("session (over SSH, against the lab)", function () {
     });
 
     it("delivers quotes, spaces, ;, $(), backticks, newlines and Unicode in params intact", async () => {
-      const path = "C:\\Pro gram's \"x\";\\$(Remove-Item C:\\ -Recurse)`n `$env:X\r\n|&<>%PATH%^ Ünïcødé ✓ 日本語 🚀.exe";
-      const hook = "Write-Output \"$(whoami)\"; `r`n exit 3 # ' \" ; & | 🚀";
+      const path = 'C:\\Pro gram\'s "x";\\$(Remove-Item C:\\ -Recurse)`n `$env:X\r\n|&<>%PATH%^ Ünïcødé ✓ 日本語 🚀.exe';
+      const hook = 'Write-Output "$(whoami)"; `r`n exit 3 # \' " ; & | 🚀';
       const s = session(argsFor(lab.endpoint("h1")));
       await s.run(request("Get-FileHash", { path }));
       await s.run(request("Invoke-Hook", { hook, phase: "pre ;$()`" }));
@@ -204,13 +211,19 @@ describe("session (over SSH, against the lab)", function () {
 
     it("fails a non-zero exit with operation-failed naming host, operation, exit code and the host's message", async () => {
       const s = session(argsFor(lab.endpoint("h1")));
-      await assert.rejects(s.run(request("Set-ServiceState", { displayName: "No Such Service", state: "Running", timeoutSeconds: 5 })), (e: unknown) => {
-        assert.ok(isTransportError(e, "operation-failed"), String(e));
-        assert.equal(e.exitCode, 1);
-        assert.equal(e.operation, "Set-ServiceState");
-        assert.match(e.message, /Set-ServiceState failed on administrator@127\.0\.0\.1:\d+ with exit code 1: Cannot find any service with display name 'No Such Service'/);
-        return true;
-      });
+      await assert.rejects(
+        s.run(request("Set-ServiceState", { displayName: "No Such Service", state: "Running", timeoutSeconds: 5 })),
+        (e: unknown) => {
+          assert.ok(isTransportError(e, "operation-failed"), String(e));
+          assert.equal(e.exitCode, 1);
+          assert.equal(e.operation, "Set-ServiceState");
+          assert.match(
+            e.message,
+            /Set-ServiceState failed on administrator@127\.0\.0\.1:\d+ with exit code 1: Cannot find any service with display name 'No Such Service'/,
+          );
+          return true;
+        },
+      );
     });
 
     it("redacts params.secrets from progress lines, results and error messages", async () => {
@@ -257,7 +270,9 @@ describe("session (over SSH, against the lab)", function () {
     it("drops the connection from the pool at the deadline, so the next operation dials again", async () => {
       lab.inject("h1", { kind: "hang", operation: "Get-HostFacts", times: 1 });
       const s = session(argsFor(lab.endpoint("h1")));
-      await assert.rejects(s.run(request("Get-HostFacts"), { deadlineSeconds: 0.3 }), (e: unknown) => isTransportError(e, "deadline-exceeded"));
+      await assert.rejects(s.run(request("Get-HostFacts"), { deadlineSeconds: 0.3 }), (e: unknown) =>
+        isTransportError(e, "deadline-exceeded"),
+      );
       const before = lab.host("h1").connections;
       await s.run(request("Get-HostFacts"));
       assert.equal(lab.host("h1").connections - before, 1);
@@ -309,7 +324,10 @@ describe("session (over SSH, against the lab)", function () {
       const jump = lab.endpoint("jump1");
       const beforeTarget = lab.host("h1").connections;
       const beforeJump = lab.host("jump1").connections;
-      const s = session({ ...argsFor(target), proxy: { host: jump.host, port: jump.port, user: jump.user, password: jump.password, hostKey: jump.fingerprint } });
+      const s = session({
+        ...argsFor(target),
+        proxy: { host: jump.host, port: jump.port, user: jump.user, password: jump.password, hostKey: jump.fingerprint },
+      });
       assert.match(s.label, / via administrator@127\.0\.0\.1:\d+$/);
       await s.run(request("Get-HostFacts"));
       await s.run(request("Get-HostFacts"));
@@ -321,7 +339,10 @@ describe("session (over SSH, against the lab)", function () {
     it("refuses a jump host whose key is not the pinned one", async () => {
       const target = lab.endpoint("h1");
       const jump = lab.endpoint("jump1");
-      const s = session({ ...argsFor(target), proxy: { host: jump.host, port: jump.port, user: jump.user, password: jump.password, hostKey: target.fingerprint } });
+      const s = session({
+        ...argsFor(target),
+        proxy: { host: jump.host, port: jump.port, user: jump.user, password: jump.password, hostKey: target.fingerprint },
+      });
       await assert.rejects(s.run(request("Get-HostFacts")), (e: unknown) => {
         assert.ok(isTransportError(e, "host-key-mismatch"));
         assert.match(e.message, /jump host/);

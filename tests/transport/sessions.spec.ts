@@ -4,7 +4,8 @@ import type { Session } from "../../provider/transport/session";
 import { type SessionFactory, sessionFactory, sshSessions, useSessionFactory } from "../../provider/transport/sessions";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZha2VrZXlmb3J0ZXN0c29ubHkxMjM0NTY3ODkwYWJjZGVm";
-const connection = (extra: Partial<ConnectionArgs> = {}): ConnectionArgs => ({ host: "cs1.lab.local", user: "svc", password: "pw", hostKey: HOST_KEY, ...extra }) as ConnectionArgs;
+const connection = (extra: Partial<ConnectionArgs> = {}): ConnectionArgs =>
+  ({ host: "cs1.lab.local", user: "svc", password: "pw", hostKey: HOST_KEY, ...extra }) as ConnectionArgs;
 /** The resolved connection a session of the SSH transport dials with (no connection is opened before `run`). */
 const dialOf = (s: Session) => (s as unknown as { connection: { dialErrorLimit: number; perDialTimeout: number } }).connection;
 

@@ -15,7 +15,12 @@ import {
 
 const SHA = "a".repeat(64);
 const SETUP = "C:\\Installers\\AppV-4.5-SP2\\setup.exe";
-const intent = { targetVersion: "4.5 SP2", installerPath: SETUP, installerSha256: SHA, service: "Application Virtualization Management Server" };
+const intent = {
+  targetVersion: "4.5 SP2",
+  installerPath: SETUP,
+  installerSha256: SHA,
+  service: "Application Virtualization Management Server",
+};
 
 function host(over: Partial<AppVHostFacts> = {}): AppVHostFacts {
   return {
@@ -38,7 +43,12 @@ function member(name: string, over: Partial<AppVMemberFacts> = {}): AppVMemberFa
   return { ...host({ host: name.toUpperCase(), serviceDisplayName: service }), name, role, service, ...over };
 }
 
-const db = (over: Partial<AppVDatabaseFacts> = {}): AppVDatabaseFacts => ({ label: "SQL1/APPVIRT", reachable: true, schemaVersion: "4.1.1.1", ...over });
+const db = (over: Partial<AppVDatabaseFacts> = {}): AppVDatabaseFacts => ({
+  label: "SQL1/APPVIRT",
+  reachable: true,
+  schemaVersion: "4.1.1.1",
+  ...over,
+});
 const farmIntent = { targetVersion: "4.5 SP2", backupPath: "C:\\Backup\\APPVIRT.bak", sqlHost: "SQL1" };
 const names = (plan: { steps: { name: string; host: string }[] }) => plan.steps.map((s) => `${s.name}@${s.host}`);
 
@@ -55,7 +65,9 @@ describe("planAppVServer", () => {
   });
 
   it("only starts the service of a server at the target whose service is stopped", () => {
-    assert.deepEqual(names(planAppVServer(host({ liveVersion: "4.5.2.17140", serviceStatus: "Stopped" }), intent)), ["start-service@APPV1"]);
+    assert.deepEqual(names(planAppVServer(host({ liveVersion: "4.5.2.17140", serviceStatus: "Stopped" }), intent)), [
+      "start-service@APPV1",
+    ]);
   });
 
   const blocked: Array<[string, Partial<AppVHostFacts>, string]> = [
@@ -72,7 +84,12 @@ describe("planAppVServer", () => {
   for (const [what, facts, code] of blocked) {
     it(`blocks ${what} (${code})`, () => {
       // The planner refuses with the same rule rows (and codes) as check: provider/versions/rules.ts.
-      const target = code === "service-pack-downgrade" ? { ...intent, targetVersion: "4.5 SP1" } : code === "downgrade" ? { ...intent, targetVersion: "4.1 SP1" } : intent;
+      const target =
+        code === "service-pack-downgrade"
+          ? { ...intent, targetVersion: "4.5 SP1" }
+          : code === "downgrade"
+            ? { ...intent, targetVersion: "4.1 SP1" }
+            : intent;
       assert.equal(planAppVServer(host(facts), target).blocked?.code, code);
     });
   }
@@ -83,7 +100,13 @@ describe("planAppVFarm", () => {
 
   it("stops every server's service, then backs the database up and verifies it, before any server upgrades", () => {
     const plan = planAppVFarm(farm(), db(), farmIntent);
-    assert.deepEqual(names(plan), ["stop-services@APPV1", "stop-services@APPV2", "stop-services@APPV3", "backup-database@SQL1", "verify-backup@SQL1"]);
+    assert.deepEqual(names(plan), [
+      "stop-services@APPV1",
+      "stop-services@APPV2",
+      "stop-services@APPV3",
+      "backup-database@SQL1",
+      "verify-backup@SQL1",
+    ]);
     assert.equal(plan.blocked, undefined);
   });
 
@@ -93,8 +116,15 @@ describe("planAppVFarm", () => {
   });
 
   it("takes no backup when the operator waived it", () => {
-    const plan = planAppVFarm(farm(), db(), { ...farmIntent, backupPath: undefined, waivedReason: "tested restore from last night's backup" });
-    assert.deepEqual(plan.steps.map((s) => s.name), ["stop-services", "stop-services", "stop-services"]);
+    const plan = planAppVFarm(farm(), db(), {
+      ...farmIntent,
+      backupPath: undefined,
+      waivedReason: "tested restore from last night's backup",
+    });
+    assert.deepEqual(
+      plan.steps.map((s) => s.name),
+      ["stop-services", "stop-services", "stop-services"],
+    );
   });
 
   it("plans nothing once every server runs the target", () => {
@@ -103,7 +133,11 @@ describe("planAppVFarm", () => {
   });
 
   it("after the schema upgrade, stops only servers still below the target and takes no second backup", () => {
-    const members = [member("appv1", { liveVersion: "4.5.2.17140" }), member("appv2"), member("appv3", { role: "streaming", serviceStatus: "Stopped" })];
+    const members = [
+      member("appv1", { liveVersion: "4.5.2.17140" }),
+      member("appv2"),
+      member("appv3", { role: "streaming", serviceStatus: "Stopped" }),
+    ];
     const plan = planAppVFarm(members, db({ schemaVersion: "4.5.2.17140" }), farmIntent);
     assert.deepEqual(names(plan), ["stop-services@APPV2"]);
   });
@@ -121,7 +155,11 @@ describe("planAppVFarm", () => {
   });
 
   it("stops nothing when a server below the target could not run its setup", () => {
-    const members = [member("appv1"), member("appv2", { installer: { exists: true, sha256: "b".repeat(64) } }), member("appv3", { installer: { exists: false } })];
+    const members = [
+      member("appv1"),
+      member("appv2", { installer: { exists: true, sha256: "b".repeat(64) } }),
+      member("appv3", { installer: { exists: false } }),
+    ];
     const installers = Object.fromEntries(["appv1", "appv2", "appv3"].map((n) => [n, { path: SETUP, sha256: SHA }]));
     const plan = planAppVFarm(members, db(), { ...farmIntent, installers });
     assert.equal(plan.blocked?.code, "server-not-ready");
@@ -130,7 +168,10 @@ describe("planAppVFarm", () => {
 
   it("does not hold the farm for the setup of a server already at the target", () => {
     const members = [member("appv1"), member("appv2", { liveVersion: "4.5.2.17140", installer: undefined })];
-    const plan = planAppVFarm(members, db(), { ...farmIntent, installers: { appv1: { path: SETUP, sha256: SHA }, appv2: { path: SETUP, sha256: SHA } } });
+    const plan = planAppVFarm(members, db(), {
+      ...farmIntent,
+      installers: { appv1: { path: SETUP, sha256: SHA }, appv2: { path: SETUP, sha256: SHA } },
+    });
     assert.equal(plan.blocked, undefined);
   });
 
@@ -143,8 +184,18 @@ describe("schemaUpgraded", () => {
   const cases: Array<[string, AppVMemberFacts[], AppVDatabaseFacts, boolean]> = [
     ["the schema version read is the target", [member("a")], db({ schemaVersion: "4.5.2.17140" }), true],
     ["the schema version read is older", [member("a", { liveVersion: "4.5.2.17140" })], db(), false],
-    ["the schema is unreadable and a management server runs the target", [member("a", { liveVersion: "4.5.2.17140" })], db({ schemaVersion: undefined }), true],
-    ["the schema is unreadable and only a streaming server runs the target", [member("s", { role: "streaming", liveVersion: "4.5.2.17140" }), member("a")], db({ schemaVersion: undefined }), false],
+    [
+      "the schema is unreadable and a management server runs the target",
+      [member("a", { liveVersion: "4.5.2.17140" })],
+      db({ schemaVersion: undefined }),
+      true,
+    ],
+    [
+      "the schema is unreadable and only a streaming server runs the target",
+      [member("s", { role: "streaming", liveVersion: "4.5.2.17140" }), member("a")],
+      db({ schemaVersion: undefined }),
+      false,
+    ],
     ["the schema is unreadable and nobody runs the target", [member("a")], db({ schemaVersion: undefined }), false],
   ];
   for (const [what, members, database, expected] of cases) {
@@ -176,7 +227,10 @@ describe("planAppVFarmCompletion", () => {
   });
 
   it("starts any service still stopped once every server runs the target", () => {
-    const plan = planAppVFarmCompletion([member("appv1", { liveVersion: "4.5.2.17140" }), member("appv2", { liveVersion: "4.5.2.17140", serviceStatus: "Stopped" })], "4.5 SP2");
+    const plan = planAppVFarmCompletion(
+      [member("appv1", { liveVersion: "4.5.2.17140" }), member("appv2", { liveVersion: "4.5.2.17140", serviceStatus: "Stopped" })],
+      "4.5 SP2",
+    );
     assert.deepEqual(names(plan), ["start-service@APPV2"]);
     assert.equal(plan.blocked, undefined);
   });
@@ -211,7 +265,10 @@ describe("farmBudget and farmWindowVerdict", () => {
   }
 
   it("refuses a closed window and says nothing without a window", () => {
-    assert.match(farmWindowVerdict(window, "2024-01-08T13:00:00Z", { minutes: 30, basis: "x" }).refusal!, /is closed at 2024-01-08T13:00:00\.000Z/);
+    assert.match(
+      farmWindowVerdict(window, "2024-01-08T13:00:00Z", { minutes: 30, basis: "x" }).refusal!,
+      /is closed at 2024-01-08T13:00:00\.000Z/,
+    );
     assert.deepEqual(farmWindowVerdict(undefined, "2024-01-08T08:00:00Z", { minutes: 30, basis: "x" }), {});
   });
 
@@ -222,7 +279,12 @@ describe("farmBudget and farmWindowVerdict", () => {
 
 describe("planAppVFarm and the Management Web Service", () => {
   it("stops a Management Web Service through its IIS application pool, named as read", () => {
-    const web = member("web", { role: "management-service", service: "IIS application pool of the App-V Management Web Service", serviceDisplayName: "IIS application pool 'AppVirtManagementService'", appPool: "AppVirtManagementService" });
+    const web = member("web", {
+      role: "management-service",
+      service: "IIS application pool of the App-V Management Web Service",
+      serviceDisplayName: "IIS application pool 'AppVirtManagementService'",
+      appPool: "AppVirtManagementService",
+    });
     const plan = planAppVFarm([member("appv1"), web], db(), farmIntent);
     assert.match(plan.steps.find((s) => s.host === "WEB")!.detail, /stop "IIS application pool 'AppVirtManagementService'" on web/);
   });
@@ -237,33 +299,53 @@ describe("planAppVFarm and the Management Web Service", () => {
 
 describe("planAppVFarm and the servers on the database", () => {
   it("blocks the schema upgrade, naming the host, when an undeclared host holds a session on the database", () => {
-    const plan = planAppVFarm([member("appv1")], db(), { ...farmIntent, databaseClients: { undeclared: [{ hostName: "APPV9", programName: "x" }] } });
+    const plan = planAppVFarm([member("appv1")], db(), {
+      ...farmIntent,
+      databaseClients: { undeclared: [{ hostName: "APPV9", programName: "x" }] },
+    });
     assert.equal(plan.blocked?.code, "undeclared-server");
     assert.match(plan.blocked!.reason, /^\[servers\] APPV9 \(x\) holds a session on SQL1\/APPVIRT/);
   });
 
   it("blocks it when the sessions could not be read, and not once the schema is upgraded", () => {
-    assert.equal(planAppVFarm([member("appv1")], db(), { ...farmIntent, databaseClients: { error: "denied" } }).blocked?.code, "database-sessions-unreadable");
-    const after = planAppVFarm([member("appv1", { liveVersion: "4.5.2.17140" }), member("appv2")], db({ schemaVersion: "4.5.2.17140" }), { ...farmIntent, databaseClients: { undeclared: [{ hostName: "APPV9", programName: "x" }] } });
+    assert.equal(
+      planAppVFarm([member("appv1")], db(), { ...farmIntent, databaseClients: { error: "denied" } }).blocked?.code,
+      "database-sessions-unreadable",
+    );
+    const after = planAppVFarm([member("appv1", { liveVersion: "4.5.2.17140" }), member("appv2")], db({ schemaVersion: "4.5.2.17140" }), {
+      ...farmIntent,
+      databaseClients: { undeclared: [{ hostName: "APPV9", programName: "x" }] },
+    });
     assert.equal(after.blocked, undefined);
   });
 });
 
 describe("planAppVFarm and users still connected", () => {
   it("waits for each server's clients before any service stops", () => {
-    const plan = planAppVFarm([member("appv1", { clientSessions: { remotes: ["10.0.0.5"] } }), member("appv2", { clientSessions: { remotes: [] } })], db(), {
-      ...farmIntent,
-      userSessions: { drainMinutes: 20, proceed: false },
-    });
+    const plan = planAppVFarm(
+      [member("appv1", { clientSessions: { remotes: ["10.0.0.5"] } }), member("appv2", { clientSessions: { remotes: [] } })],
+      db(),
+      {
+        ...farmIntent,
+        userSessions: { drainMinutes: 20, proceed: false },
+      },
+    );
     assert.deepEqual(names(plan).slice(0, 3), ["drain-sessions@APPV1", "stop-services@APPV1", "stop-services@APPV2"]);
-    assert.match(plan.steps[0].detail, /wait up to 20 min for 1 client connection\(s\) on appv1 to end \(10\.0\.0\.5\); then refuse, stopping nothing/);
+    assert.match(
+      plan.steps[0].detail,
+      /wait up to 20 min for 1 client connection\(s\) on appv1 to end \(10\.0\.0\.5\); then refuse, stopping nothing/,
+    );
   });
 });
 
 describe("planAppVServer for a Management Console host", () => {
   const console_ = { ...intent, hasService: false };
   it("runs the setup and verifies the version, with no service to wait for", () => {
-    assert.deepEqual(names(planAppVServer(host({ serviceStatus: "missing" }), console_)), ["preflight@APPV1", "install@APPV1", "verify-version@APPV1"]);
+    assert.deepEqual(names(planAppVServer(host({ serviceStatus: "missing" }), console_)), [
+      "preflight@APPV1",
+      "install@APPV1",
+      "verify-version@APPV1",
+    ]);
   });
   it("has nothing to do at the target, though it has no service", () => {
     assert.deepEqual(planAppVServer(host({ liveVersion: "4.5.2.17140", serviceStatus: "missing" }), console_), { steps: [] });

@@ -7,7 +7,10 @@ describe("serviceOf and webPathOf", () => {
     assert.equal(serviceOf(undefined, undefined), "Application Virtualization Management Server");
     assert.equal(serviceOf("streaming", undefined), "Application Virtualization Streaming Server");
     assert.equal(serviceOf("streaming", { serviceDisplayName: "Custom" }), "Custom");
-    assert.equal(serviceOf("management-service", { serviceDisplayName: "Custom" }), "IIS application pool of the App-V Management Web Service");
+    assert.equal(
+      serviceOf("management-service", { serviceDisplayName: "Custom" }),
+      "IIS application pool of the App-V Management Web Service",
+    );
     assert.equal(webPathOf("management-service", undefined), "*\\App Virt Management Service*");
     assert.equal(webPathOf("management-service", { webApplicationPath: "D:\\web" }), "D:\\web");
     assert.equal(webPathOf("management", { webApplicationPath: "D:\\web" }), undefined);
@@ -21,7 +24,10 @@ describe("followsSchemaUpgrade", () => {
     assert.equal(followsSchemaUpgrade(server({ name: "farm1", database: "APPVIRT" })), false);
     assert.equal(followsSchemaUpgrade(server({ name: "farm1", database: "APPVIRT", schemaServer: "farm1-appv2" })), false);
     assert.equal(followsSchemaUpgrade(server({ name: "farm1", database: "APPVIRT", schemaServer: "farm1-appv1" })), true);
-    assert.equal(followsSchemaUpgrade(server({ name: "farm1", database: "APPVIRT", self: "farm1-appv1", schemaServer: "farm1-appv1" })), false);
+    assert.equal(
+      followsSchemaUpgrade(server({ name: "farm1", database: "APPVIRT", self: "farm1-appv1", schemaServer: "farm1-appv1" })),
+      false,
+    );
   });
 });
 

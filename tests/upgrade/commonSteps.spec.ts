@@ -22,16 +22,34 @@ describe("whileInstallerRuns", () => {
   const cases: { name: string; plan: StepName[]; facts: HostFacts; expect: StepName[] }[] = [
     {
       name: "skips what prepares an install and keeps what follows it",
-      plan: ["preflight", "hook-before", "set-pairing-password", "prepare-ipsec", "install", "wait-service", "verify-version", "remove-duplicates", "hook-after"],
+      plan: [
+        "preflight",
+        "hook-before",
+        "set-pairing-password",
+        "prepare-ipsec",
+        "install",
+        "wait-service",
+        "verify-version",
+        "remove-duplicates",
+        "hook-after",
+      ],
       facts: running,
       expect: ["preflight", "install", "wait-service", "verify-version", "remove-duplicates", "hook-after"],
     },
-    { name: "leaves a plan alone when no installer runs", plan: ["preflight", "hook-before", "install"], facts: { host: "CS1", reachable: true }, expect: ["preflight", "hook-before", "install"] },
+    {
+      name: "leaves a plan alone when no installer runs",
+      plan: ["preflight", "hook-before", "install"],
+      facts: { host: "CS1", reachable: true },
+      expect: ["preflight", "hook-before", "install"],
+    },
     { name: "leaves a plan without an install step alone", plan: ["start-service"], facts: running, expect: ["start-service"] },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      assert.deepEqual(whileInstallerRuns(steps(c.plan), c.facts).steps.map((s) => s.name), c.expect);
+      assert.deepEqual(
+        whileInstallerRuns(steps(c.plan), c.facts).steps.map((s) => s.name),
+        c.expect,
+      );
     });
   }
 
@@ -78,42 +96,73 @@ describe("runInstaller (against the lab)", function () {
   it("stops waiting when the time budget runs out, leaves the installer running, and names its PID, its log and what the next up does", async () => {
     lab.inject("cs1", { kind: "slow-installer", seconds: 4 * 3600, operation: "Start-Installer" });
     const lines: string[] = [];
-    await assert.rejects(runInstaller(cs1, "CS1", request(300), (l) => void lines.push(l)), (e: Error) => {
-      const [proc] = lab.host("cs1").state.installers;
-      assert.match(e.message, new RegExp(`time budget ran out while the installer was still running on CS1 \\(PID ${proc.pid}, started at \\S+ by the host's clock, log ${LOG.replace(/\\/g, "\\\\")}\\)`));
-      assert.match(e.message, /it was left running/);
-      assert.match(e.message, /The next `pulumi up` finds its run record and waits for it while it runs, never starting a second one/);
-      return true;
-    });
-    assert.deepEqual(lab.host("cs1").state.installers.map((p) => [p.detached, p.state]), [[true, "running"]]);
+    await assert.rejects(
+      runInstaller(cs1, "CS1", request(300), (l) => void lines.push(l)),
+      (e: Error) => {
+        const [proc] = lab.host("cs1").state.installers;
+        assert.match(
+          e.message,
+          new RegExp(
+            `time budget ran out while the installer was still running on CS1 \\(PID ${proc.pid}, started at \\S+ by the host's clock, log ${LOG.replace(/\\/g, "\\\\")}\\)`,
+          ),
+        );
+        assert.match(e.message, /it was left running/);
+        assert.match(e.message, /The next `pulumi up` finds its run record and waits for it while it runs, never starting a second one/);
+        return true;
+      },
+    );
+    assert.deepEqual(
+      lab.host("cs1").state.installers.map((p) => [p.detached, p.state]),
+      [[true, "running"]],
+    );
   });
 
   it("re-attaches to the installer a failed run left running instead of starting a second one, and judges its exit code", async () => {
     lab.inject("cs1", { kind: "slow-installer", seconds: 3600, operation: "Start-Installer", times: 1 });
-    await assert.rejects(runInstaller(cs1, "CS1", request(200), () => undefined), /time budget ran out/);
+    await assert.rejects(
+      runInstaller(cs1, "CS1", request(200), () => undefined),
+      /time budget ran out/,
+    );
     const lines: string[] = [];
     await runInstaller(cs1, "CS1", request(20_000), (l) => void lines.push(l));
     assert.equal(lab.host("cs1").state.installers.length, 1);
     assert.equal(lab.host("cs1").state.installers[0].state, "exited");
     assert.equal(lab.host("cs1").state.products[0].displayVersion, V7132);
-    assert.ok(lines.some((l) => /was still running: waiting for it instead of starting a second one/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /was still running: waiting for it instead of starting a second one/.test(l)),
+      lines.join("\n"),
+    );
   });
 
   it("throws with the exit code and the log's tail when the installer fails, and starts it again on the next run", async () => {
     lab.inject("cs1", { kind: "exit-code", exitCode: 1603, operation: "Start-Installer", times: 1 });
-    await assert.rejects(runInstaller(cs1, "CS1", request(20_000), () => undefined), /the installer exited with 1603; the log \S+ on CS1 ends: /);
+    await assert.rejects(
+      runInstaller(cs1, "CS1", request(20_000), () => undefined),
+      /the installer exited with 1603; the log \S+ on CS1 ends: /,
+    );
     const lines: string[] = [];
     await runInstaller(cs1, "CS1", request(20_000), (l) => void lines.push(l));
     assert.equal(lab.host("cs1").state.installers.length, 2);
-    assert.ok(lines.some((l) => /the previous run, started at \S+ \(PID \d+\), ended with exit code 1603; started the installer again/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /the previous run, started at \S+ \(PID \d+\), ended with exit code 1603; started the installer again/.test(l)),
+      lines.join("\n"),
+    );
   });
 
   it("reports 1618 as another installation in progress", async () => {
     // An in-session installer (not ours, no run record) holds the Windows Installer mutex.
     lab.inject("cs1", { kind: "slow-installer", seconds: 3600, operation: "Invoke-Installer" });
-    const held = runOnce(lab.endpoint("cs1"), "Invoke-Installer", { path: INSTALLER, argumentTemplate: `/s /v"/qn /l*v ""C:\\other.log"""`, logPath: "C:\\other.log", timeoutSeconds: 3600 });
+    const held = runOnce(lab.endpoint("cs1"), "Invoke-Installer", {
+      path: INSTALLER,
+      argumentTemplate: `/s /v"/qn /l*v ""C:\\other.log"""`,
+      logPath: "C:\\other.log",
+      timeoutSeconds: 3600,
+    });
     await new Promise((r) => setTimeout(r, 100));
-    await assert.rejects(runInstaller(cs1, "CS1", request(20_000), () => undefined), /exited with 1618 \(ERROR_INSTALL_ALREADY_RUNNING\): another installation is in progress on CS1/);
+    await assert.rejects(
+      runInstaller(cs1, "CS1", request(20_000), () => undefined),
+      /exited with 1618 \(ERROR_INSTALL_ALREADY_RUNNING\): another installation is in progress on CS1/,
+    );
     await held;
   });
 });

@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
 import type { OperationRequest, RunResult, Session } from "../../provider/transport/session";
-import {
-  FACTS_TTL_MS,
-  cachingSession,
-  factsCacheCounters,
-  resetFactsCache,
-  writingSession,
-} from "../../provider/upgrade/factsCache";
+import { FACTS_TTL_MS, cachingSession, factsCacheCounters, resetFactsCache, writingSession } from "../../provider/upgrade/factsCache";
 
 /** A host that counts what it is sent and answers after a tick. */
 function fakeHost(label = "administrator@cs1:22"): Session & { sent: string[] } {
@@ -22,7 +16,11 @@ function fakeHost(label = "administrator@cs1:22"): Session & { sent: string[] } 
   };
 }
 
-const read = (operation = "Get-HostFacts", params: Record<string, unknown> = {}): OperationRequest => ({ operation, script: `# ${operation}`, params });
+const read = (operation = "Get-HostFacts", params: Record<string, unknown> = {}): OperationRequest => ({
+  operation,
+  script: `# ${operation}`,
+  params,
+});
 
 describe("facts cache", () => {
   let clock = 0;
@@ -68,7 +66,11 @@ describe("facts cache", () => {
     await cachingSession(host).run(read());
     await cachingSession(other).run(read());
     assert.deepEqual(host.sent, ["Get-HostFacts", "Invoke-Installer", "Get-HostFacts"]);
-    assert.deepEqual(other.sent, ["Get-HostFacts", "Get-HostFacts"], "a change on one host (a pairing, a clock that moved on) can change what another reports");
+    assert.deepEqual(
+      other.sent,
+      ["Get-HostFacts", "Get-HostFacts"],
+      "a change on one host (a pairing, a clock that moved on) can change what another reports",
+    );
   });
 
   it("never answers an upgrading session from the cache: up re-reads before it acts", async () => {

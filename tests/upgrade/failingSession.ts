@@ -8,7 +8,9 @@ export function failingAfter(inner: Session, failures: Record<string, { ms: numb
     run(request, options) {
       const f = failures[request.operation];
       if (!f) return inner.run(request, options);
-      return new Promise((_, reject) => setTimeout(() => reject(f.error ?? new Error(`${request.operation} failed on ${inner.label}`)), f.ms));
+      return new Promise((_, reject) =>
+        setTimeout(() => reject(f.error ?? new Error(`${request.operation} failed on ${inner.label}`)), f.ms),
+      );
     },
   };
 }

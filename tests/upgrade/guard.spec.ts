@@ -14,22 +14,47 @@ const lease = (runId: string, since: string, extra: Partial<Lease> = {}): Lease 
 });
 const member = (status: string | null, l: Lease | null = null, utcNow = NOW): MemberReading => ({
   name: "cs2",
-  state: { computerName: "CS2", utcNow, service: status ? { displayName: "VMware Horizon View Connection Server", status } : null, lease: l },
+  state: {
+    computerName: "CS2",
+    utcNow,
+    service: status ? { displayName: "VMware Horizon View Connection Server", status } : null,
+    lease: l,
+  },
 });
 const OWN = { runId: "b-run", since: "2026-12-05T21:50:00.000Z" };
 
 describe("judgeGroup", () => {
   const cases: { title: string; reading: MemberReading; sameRun?: boolean; want: { go: boolean; backOff?: boolean; reason?: RegExp } }[] = [
     { title: "goes when the other member is in service and unleased", reading: member("Running"), want: { go: true } },
-    { title: "goes past another run's lease that is not marked out (it checks this one before going out)", reading: member("Running", lease("a-run", "2026-12-05T21:00:00.000Z")), want: { go: true } },
-    { title: "holds when the other member's service is stopped, whoever stopped it", reading: member("Stopped"), want: { go: false, backOff: false, reason: /CS2: "VMware Horizon View Connection Server" is Stopped/ } },
-    { title: "holds when the other member's service is starting", reading: member("StartPending"), want: { go: false, reason: /is StartPending/ } },
+    {
+      title: "goes past another run's lease that is not marked out (it checks this one before going out)",
+      reading: member("Running", lease("a-run", "2026-12-05T21:00:00.000Z")),
+      want: { go: true },
+    },
+    {
+      title: "holds when the other member's service is stopped, whoever stopped it",
+      reading: member("Stopped"),
+      want: { go: false, backOff: false, reason: /CS2: "VMware Horizon View Connection Server" is Stopped/ },
+    },
+    {
+      title: "holds when the other member's service is starting",
+      reading: member("StartPending"),
+      want: { go: false, reason: /is StartPending/ },
+    },
     { title: "holds when the other member has no product service", reading: member(null), want: { go: false, reason: /has no service/ } },
-    { title: "holds when the other member cannot be read", reading: { name: "cs2", error: "timed out" }, want: { go: false, reason: /cs2 could not be read \(timed out\)/ } },
+    {
+      title: "holds when the other member cannot be read",
+      reading: { name: "cs2", error: "timed out" },
+      want: { go: false, reason: /cs2 could not be read \(timed out\)/ },
+    },
     {
       title: "waits without backing off for a younger run marked out (the younger one backs off)",
       reading: member("Running", lease("a-run", "2026-12-05T21:55:00.000Z", { out: true })),
-      want: { go: false, backOff: false, reason: /about to go out of service: it is leased by run a-run \(stack stack-a-run, project pod\) since/ },
+      want: {
+        go: false,
+        backOff: false,
+        reason: /about to go out of service: it is leased by run a-run \(stack stack-a-run, project pod\) since/,
+      },
     },
     {
       title: "backs off for an older run marked out",
@@ -46,8 +71,17 @@ describe("judgeGroup", () => {
       reading: member("Running", lease("a-run", "2026-12-05T21:00:00.000Z", { out: true, expires: "2026-12-05T21:30:00.000Z" })),
       want: { go: true },
     },
-    { title: "counts this run's own member as out of service unless parallel", reading: member("Stopped", lease("b-run", NOW, { out: true })), want: { go: false } },
-    { title: "lets this run's own member be out in a parallel upgrade", reading: member("Stopped", lease("b-run", NOW, { out: true })), sameRun: true, want: { go: true } },
+    {
+      title: "counts this run's own member as out of service unless parallel",
+      reading: member("Stopped", lease("b-run", NOW, { out: true })),
+      want: { go: false },
+    },
+    {
+      title: "lets this run's own member be out in a parallel upgrade",
+      reading: member("Stopped", lease("b-run", NOW, { out: true })),
+      sameRun: true,
+      want: { go: true },
+    },
   ];
   for (const c of cases) {
     it(c.title, () => {
@@ -123,7 +157,12 @@ describe("guardGroup", () => {
         });
       const clock = { t: 0 };
       const run = async (k: "a" | "b", self: string, other: string) => {
-        await guardGroup(self, world.leases[self], ioFor(world, self, other, gateFor(k), clock), { waitMs: 5, pollMs: 1, log: () => {}, waitMinutesText: "5" });
+        await guardGroup(self, world.leases[self], ioFor(world, self, other, gateFor(k), clock), {
+          waitMs: 5,
+          pollMs: 1,
+          log: () => {},
+          waitMinutesText: "5",
+        });
         world.out.push(self);
         world.running[self] = false;
         // Out of service for a while, then back; the lease is released.
@@ -139,7 +178,10 @@ describe("guardGroup", () => {
       clearInterval(watch);
       maxOut = Math.max(maxOut, world.out.length);
       assert.ok(maxOut <= 1, `schedule ${schedule}: both went out`);
-      assert.ok(results.some((r) => r.status === "fulfilled"), `schedule ${schedule}: neither went (no progress)`);
+      assert.ok(
+        results.some((r) => r.status === "fulfilled"),
+        `schedule ${schedule}: neither went (no progress)`,
+      );
     }
   });
 
@@ -158,7 +200,10 @@ describe("guardGroup", () => {
       (e: Error & { code?: string; member?: string }) => {
         assert.equal(e.code, "availability-guard");
         assert.equal(e.member, "CS2");
-        assert.match(e.message, /CS1 was not taken out of service because CS2: "VMware Horizon View Connection Server" is Stopped; waited 15 minute\(s\)/);
+        assert.match(
+          e.message,
+          /CS1 was not taken out of service because CS2: "VMware Horizon View Connection Server" is Stopped; waited 15 minute\(s\)/,
+        );
         return true;
       },
     );

@@ -17,7 +17,13 @@ describe("horizonFacts: a pair's reads go at once and report as when read one af
   beforeEach(async () => {
     lab = await startLab({
       timeFactor: 120,
-      pods: [{ name: "pod1", connectionServers: [{ name: "cs1", version: V712 }], securityServers: [{ name: "ss1", version: V712, pairedWith: "cs1" }] }],
+      pods: [
+        {
+          name: "pod1",
+          connectionServers: [{ name: "cs1", version: V712 }],
+          securityServers: [{ name: "ss1", version: V712, pairedWith: "cs1" }],
+        },
+      ],
     });
     cs1 = openSession(argsFor(lab.endpoint("cs1")));
     ss1 = openSession(argsFor(lab.endpoint("ss1")));
@@ -27,7 +33,11 @@ describe("horizonFacts: a pair's reads go at once and report as when read one af
     await lab?.stop();
   });
 
-  const pairingOptions = { label: "CS1", productPatterns: ["*Horizon*Connection Server*"], servicePattern: "VMware Horizon*Connection Server" };
+  const pairingOptions = {
+    label: "CS1",
+    productPatterns: ["*Horizon*Connection Server*"],
+    servicePattern: "VMware Horizon*Connection Server",
+  };
 
   it("asks the Connection Server for its list and its pairing password's state in the same round trip as its own facts", async () => {
     const facts = await readPairingFacts(cs1, pairingOptions);
@@ -37,7 +47,10 @@ describe("horizonFacts: a pair's reads go at once and report as when read one af
     const started = (op: string) => Date.parse(ops.find((e) => e.operation === op)!.realTime);
     const ended = (op: string) => Date.parse(ops.find((e) => e.operation === op)!.realEndTime!);
     assert.ok(started("Get-SecurityServerList") < ended("Get-HostFacts"), "the list was asked for before the host's facts came back");
-    assert.ok(started("Get-PairingPasswordState") < ended("Get-HostFacts"), "the password's state was asked for before the host's facts came back");
+    assert.ok(
+      started("Get-PairingPasswordState") < ended("Get-HostFacts"),
+      "the password's state was asked for before the host's facts came back",
+    );
   });
 
   it("uses neither the list nor the pairing password's state of a Connection Server whose facts could not be read", async () => {
@@ -47,7 +60,11 @@ describe("horizonFacts: a pair's reads go at once and report as when read one af
   });
 
   it("names the security server's failed IPsec read when both fail, even if the Connection Server's failed first", async () => {
-    const ipsec = await readPairIpsec(failingAfter(ss1, { "Get-IpsecRules": { ms: 80 } }), failingAfter(cs1, { "Get-IpsecRules": { ms: 0 } }), { ss: "SS1", cs: "CS1" });
+    const ipsec = await readPairIpsec(
+      failingAfter(ss1, { "Get-IpsecRules": { ms: 80 } }),
+      failingAfter(cs1, { "Get-IpsecRules": { ms: 0 } }),
+      { ss: "SS1", cs: "CS1" },
+    );
     assert.match(ipsec.readError!, /^on SS1: Get-IpsecRules failed/);
     assert.equal(ipsec.connectionServer, undefined);
   });
@@ -60,6 +77,9 @@ describe("horizonFacts: a pair's reads go at once and report as when read one af
 
   it("throws the Connection Server's host-key refusal rather than reporting an unreadable pair", async () => {
     const refused = new TransportError("host-key-mismatch", "the host key of cs1 changed", { host: "cs1" });
-    await assert.rejects(readPairIpsec(ss1, failingAfter(cs1, { "Get-IpsecRules": { ms: 0, error: refused } }), { ss: "SS1", cs: "CS1" }), /host key of cs1 changed/);
+    await assert.rejects(
+      readPairIpsec(ss1, failingAfter(cs1, { "Get-IpsecRules": { ms: 0, error: refused } }), { ss: "SS1", cs: "CS1" }),
+      /host key of cs1 changed/,
+    );
   });
 });

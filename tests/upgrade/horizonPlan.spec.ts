@@ -125,7 +125,9 @@ describe("planConnectionServer", () => {
       hostFacts({ liveVersion: "7.13.2", serviceStatus: undefined, serviceDisplayName: undefined }),
       csIntent({ service: "VMware Horizon*Connection Server" }),
     );
-    assert.deepEqual(plan.steps, [{ name: "start-service", host: "CS1", detail: 'start "VMware Horizon*Connection Server" (it is not running)' }]);
+    assert.deepEqual(plan.steps, [
+      { name: "start-service", host: "CS1", detail: 'start "VMware Horizon*Connection Server" (it is not running)' },
+    ]);
   });
 
   const hookCases: Array<[string, ConnectionServerIntent["hooks"], StepName[]]> = [
@@ -144,7 +146,10 @@ describe("planConnectionServer", () => {
       const plan = planConnectionServer(hostFacts(), csIntent({ hooks }));
       assert.equal(plan.blocked, undefined);
       assert.deepEqual(names(plan), expected);
-      assert.ok(plan.steps.every((s) => s.host === "CS1"), "every Connection Server step runs on the Connection Server");
+      assert.ok(
+        plan.steps.every((s) => s.host === "CS1"),
+        "every Connection Server step runs on the Connection Server",
+      );
     });
   }
 
@@ -195,12 +200,32 @@ describe("planConnectionServer", () => {
   }
 
   const preflight: Array<[string, Partial<HostFacts>, string, string]> = [
-    ["the account is not an elevated administrator", { isAdmin: false }, "not-admin", "CORP\\svc-upgrade is not an elevated administrator on CS1"],
+    [
+      "the account is not an elevated administrator",
+      { isAdmin: false },
+      "not-admin",
+      "CORP\\svc-upgrade is not an elevated administrator on CS1",
+    ],
     ["the installer was not read", { installer: undefined }, "installer-missing", "is not on CS1"],
     ["the installer is not on the host", { installer: { exists: false, sha256: null } }, "installer-missing", "stage it there first"],
-    ["the installer's hash differs in one digit", { installer: { exists: true, sha256: SHA.slice(0, -1) + "0" } }, "installer-hash-mismatch", "correct installer.sha256"],
-    ["the installer's hash is another file's", { installer: { exists: true, sha256: "f".repeat(64) } }, "installer-hash-mismatch", "f".repeat(64)],
-    ["both the account and the installer are wrong", { isAdmin: false, installer: { exists: false, sha256: null } }, "not-admin", "local administrator rights"],
+    [
+      "the installer's hash differs in one digit",
+      { installer: { exists: true, sha256: SHA.slice(0, -1) + "0" } },
+      "installer-hash-mismatch",
+      "correct installer.sha256",
+    ],
+    [
+      "the installer's hash is another file's",
+      { installer: { exists: true, sha256: "f".repeat(64) } },
+      "installer-hash-mismatch",
+      "f".repeat(64),
+    ],
+    [
+      "both the account and the installer are wrong",
+      { isAdmin: false, installer: { exists: false, sha256: null } },
+      "not-admin",
+      "local administrator rights",
+    ],
   ];
   for (const [what, over, code, fragment] of preflight) {
     it(`keeps the steps but blocks with ${code} when ${what}`, () => {
@@ -218,7 +243,10 @@ describe("planConnectionServer", () => {
   ];
   for (const [what, onHost, declared] of hashCases) {
     it(`compares installer hashes without regard to case: ${what}`, () => {
-      const plan = planConnectionServer(hostFacts({ installer: { exists: true, sha256: onHost } }), csIntent({ installerSha256: declared }));
+      const plan = planConnectionServer(
+        hostFacts({ installer: { exists: true, sha256: onHost } }),
+        csIntent({ installerSha256: declared }),
+      );
       assert.equal(plan.blocked, undefined);
       assert.equal(plan.steps.length, 4);
     });
@@ -244,8 +272,21 @@ describe("planSecurityServer", () => {
   });
 
   it("puts the hooks around the procedure when both are declared", () => {
-    const plan = planSecurityServer(ssFacts(), pairing(), ssIntent({ hooks: { before: "Drain-LbMember ss2", after: "Enable-LbMember ss2" } }));
-    assert.deepEqual(names(plan), ["preflight", "hook-before", "set-pairing-password", "prepare-ipsec", "install", "wait-service", "verify-version", "hook-after"]);
+    const plan = planSecurityServer(
+      ssFacts(),
+      pairing(),
+      ssIntent({ hooks: { before: "Drain-LbMember ss2", after: "Enable-LbMember ss2" } }),
+    );
+    assert.deepEqual(names(plan), [
+      "preflight",
+      "hook-before",
+      "set-pairing-password",
+      "prepare-ipsec",
+      "install",
+      "wait-service",
+      "verify-version",
+      "hook-after",
+    ]);
   });
 
   it("plans nothing for a running security server at the target", () => {
@@ -255,19 +296,38 @@ describe("planSecurityServer", () => {
   it("plans only a start-service step for a security server at the target whose service is stopped", () => {
     const plan = planSecurityServer(ssFacts({ liveVersion: "7.13.2", serviceStatus: "Stopped" }), pairing(), ssIntent());
     assert.equal(plan.blocked, undefined);
-    assert.deepEqual(plan.steps.map((s) => [s.name, s.host]), [["start-service", "SS2"]]);
+    assert.deepEqual(
+      plan.steps.map((s) => [s.name, s.host]),
+      [["start-service", "SS2"]],
+    );
     assert.ok(plan.steps[0].detail.includes(SS_SERVICE), plan.steps[0].detail);
   });
 
   it("blocks a security server newer than its target as a downgrade, before asking its Connection Server", () => {
-    const plan = planSecurityServer(ssFacts({ liveVersion: "7.13.3" }), pairing({ connectionServer: hostFacts({ reachable: false }) }), ssIntent());
+    const plan = planSecurityServer(
+      ssFacts({ liveVersion: "7.13.3" }),
+      pairing({ connectionServer: hostFacts({ reachable: false }) }),
+      ssIntent(),
+    );
     assert.deepEqual(plan.steps, []);
     assert.equal(plan.blocked?.code, "downgrade");
   });
 
   const blocks: Array<[string, Partial<HostFacts>, Partial<PairingFacts>, string, string]> = [
-    ["an unreachable security server", { reachable: false, unreachableReason: "connection refused" }, {}, "host-unreachable", "SS2 could not be reached: connection refused"],
-    ["a security server without the product", { liveVersion: undefined }, {}, "not-installed", "Horizon Security Server is not installed on SS2"],
+    [
+      "an unreachable security server",
+      { reachable: false, unreachableReason: "connection refused" },
+      {},
+      "host-unreachable",
+      "SS2 could not be reached: connection refused",
+    ],
+    [
+      "a security server without the product",
+      { liveVersion: undefined },
+      {},
+      "not-installed",
+      "Horizon Security Server is not installed on SS2",
+    ],
     [
       "an unreachable Connection Server",
       {},
@@ -300,7 +360,10 @@ describe("planSecurityServer", () => {
   for (const [what, list, shown] of unregistered) {
     it(`keeps the steps but blocks with not-registered when the pod ${what}`, () => {
       const plan = planSecurityServer(ssFacts(), pairing({ securityServers: list }), ssIntent());
-      assert.ok(plan.steps.some((s) => s.name === "install"), "the steps are still shown");
+      assert.ok(
+        plan.steps.some((s) => s.name === "install"),
+        "the steps are still shown",
+      );
       assert.equal(plan.blocked?.code, "not-registered");
       assert.ok(plan.blocked.reason.includes(`SS2 is not in the Security Servers list of CS1 ${shown}`), plan.blocked.reason);
       assert.ok(plan.blocked.reason.includes("registeredName"), plan.blocked.reason);
@@ -329,13 +392,20 @@ describe("planSecurityServer", () => {
       assert.equal(plan.blocked?.code, "waiting-for-connection-server");
       assert.ok(plan.blocked.reason.includes("runs exactly 7.13.2"), plan.blocked.reason);
       assert.equal(plan.after, after);
-      assert.ok(plan.steps.some((s) => s.name === "install"), "the steps are still shown");
+      assert.ok(
+        plan.steps.some((s) => s.name === "install"),
+        "the steps are still shown",
+      );
     });
   }
 
   for (const csLive of ["7.13.2", "7.13.2.21000000"]) {
     it(`does not wait for a Connection Server that already runs ${csLive}`, () => {
-      const plan = planSecurityServer(ssFacts(), pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: csLive }) }), ssIntent());
+      const plan = planSecurityServer(
+        ssFacts(),
+        pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: csLive }) }),
+        ssIntent(),
+      );
       assert.equal(plan.blocked, undefined);
       assert.equal(plan.after, undefined);
     });
@@ -343,7 +413,11 @@ describe("planSecurityServer", () => {
 
   for (const csLive of ["7.13.3", "8.0.0"]) {
     it(`refuses, without waiting, a Connection Server that already runs ${csLive}, past the security server's target`, () => {
-      const plan = planSecurityServer(ssFacts(), pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: csLive }) }), ssIntent());
+      const plan = planSecurityServer(
+        ssFacts(),
+        pairing({ connectionServer: hostFacts({ host: "CS1", liveVersion: csLive }) }),
+        ssIntent(),
+      );
       assert.equal(plan.blocked?.code, "connection-server-version-differs");
       assert.match(plan.blocked!.reason, new RegExp(`set targetVersion to ${csLive.replaceAll(".", "\\.")}`));
       assert.equal(plan.after, undefined);
@@ -412,7 +486,10 @@ describe("planSecurityServer", () => {
         assert.equal(list[at - 1], "set-pairing-password", list.join(", "));
         assert.equal(list[at + 1], "install", list.join(", "));
         assert.equal(plan.steps[at].host, "SS2 and CS1");
-        assert.match(plan.steps[at].detail, new RegExp(`global IPsec setting: ${useIpsec === undefined ? "unknown" : useIpsec ? "on" : "off"}`));
+        assert.match(
+          plan.steps[at].detail,
+          new RegExp(`global IPsec setting: ${useIpsec === undefined ? "unknown" : useIpsec ? "on" : "off"}`),
+        );
       } else {
         assert.ok(!list.includes("prepare-ipsec"), list.join(", "));
         assert.deepEqual(list.slice(1, 3), ["set-pairing-password", "install"]);
@@ -429,8 +506,16 @@ describe("planSecurityServer", () => {
   });
 
   const ambiguous: Array<[string, PairIpsecFacts, RegExp]> = [
-    ["a rule to the partner under another (localised?) name", ipsecFacts([rule(CS_IP, "Règle d'appariement QM")], [rule(SS_IP)]), /SS2 has the connection security rule "Règle d'appariement QM" to 10\.0\.0\.11/],
-    ["a pairing rule from a Group Policy", ipsecFacts([rule(CS_IP)], [rule(SS_IP, undefined, "GroupPolicy")]), /CS1's rule .* GroupPolicy store/],
+    [
+      "a rule to the partner under another (localised?) name",
+      ipsecFacts([rule(CS_IP, "Règle d'appariement QM")], [rule(SS_IP)]),
+      /SS2 has the connection security rule "Règle d'appariement QM" to 10\.0\.0\.11/,
+    ],
+    [
+      "a pairing rule from a Group Policy",
+      ipsecFacts([rule(CS_IP)], [rule(SS_IP, undefined, "GroupPolicy")]),
+      /CS1's rule .* GroupPolicy store/,
+    ],
   ];
   for (const [what, ipsec, reason] of ambiguous) {
     it(`refuses rather than guesses when the read is ambiguous: ${what}`, () => {
@@ -442,7 +527,11 @@ describe("planSecurityServer", () => {
   }
 
   it("refuses when the rules could not be read, naming the host, and says how to proceed", () => {
-    const plan = planSecurityServer(ssFacts(), pairing({ ipsec: { readError: "on SS2: The term 'Get-NetIPsecRule' is not recognized" } }), ssIntent());
+    const plan = planSecurityServer(
+      ssFacts(),
+      pairing({ ipsec: { readError: "on SS2: The term 'Get-NetIPsecRule' is not recognized" } }),
+      ssIntent(),
+    );
     assert.equal(plan.blocked?.code, "ipsec-state-unknown");
     assert.match(plan.blocked!.reason, /on SS2: The term 'Get-NetIPsecRule'/);
     assert.match(plan.blocked!.reason, /set ipsec to "on" with overrides\.prepareSecurityServerScript/);
@@ -456,7 +545,15 @@ describe("planSecurityServer", () => {
   it("removes the entry the pod lists under the registered name after the upgrade re-pairs the server under its computer name", () => {
     const plan = planSecurityServer(ssFacts(), pairing({ securityServers: [entry("DMZ-SS2")] }), ssIntent({ registeredName: "DMZ-SS2" }));
     assert.equal(plan.blocked, undefined);
-    assert.deepEqual(names(plan), ["preflight", "set-pairing-password", "prepare-ipsec", "install", "wait-service", "verify-version", "remove-duplicates"]);
+    assert.deepEqual(names(plan), [
+      "preflight",
+      "set-pairing-password",
+      "prepare-ipsec",
+      "install",
+      "wait-service",
+      "verify-version",
+      "remove-duplicates",
+    ]);
     assert.ok(plan.steps[2].detail.includes("DMZ-SS2"), "the step names the registered entry that goes out of service");
     const last = plan.steps[plan.steps.length - 1];
     assert.equal(last.host, "CS1");
@@ -482,7 +579,12 @@ describe("planSecurityServer", () => {
   it("plans only the duplicate removal for a running server at the target listed under both names", () => {
     const plan = planSecurityServer(
       ssFacts({ liveVersion: "7.13.2" }),
-      pairing({ securityServers: [{ ...entry("SS2", "none"), version: "7.13.2", status: "OK" }, { ...entry("DMZ-SS2"), status: "NOT_RESPONDING" }] }),
+      pairing({
+        securityServers: [
+          { ...entry("SS2", "none"), version: "7.13.2", status: "OK" },
+          { ...entry("DMZ-SS2"), status: "NOT_RESPONDING" },
+        ],
+      }),
       ssIntent({ registeredName: "DMZ-SS2" }),
     );
     assert.equal(plan.blocked, undefined);
@@ -506,7 +608,13 @@ describe("planSecurityServer", () => {
     ipsec.securityServer!.fqdn = "SS2.corp.example";
     const plan = planSecurityServer(
       ssFacts({ liveVersion: "7.13.2" }),
-      pairing({ ipsec, securityServers: [{ ...entry("SS2"), status: "OK" }, { ...entry("SS2.corp.example"), status: "OK" }] }),
+      pairing({
+        ipsec,
+        securityServers: [
+          { ...entry("SS2"), status: "OK" },
+          { ...entry("SS2.corp.example"), status: "OK" },
+        ],
+      }),
       ssIntent(),
     );
     assert.deepEqual(plan.steps, []);
@@ -523,14 +631,21 @@ describe("planSecurityServer", () => {
   });
 
   it("leaves an entry under an unrelated name alone when no registeredName says it is this server", () => {
-    const plan = planSecurityServer(ssFacts({ liveVersion: "7.13.2" }), pairing({ securityServers: [entry("SS2", "none"), entry("DMZ-SS2")] }), ssIntent());
+    const plan = planSecurityServer(
+      ssFacts({ liveVersion: "7.13.2" }),
+      pairing({ securityServers: [entry("SS2", "none"), entry("DMZ-SS2")] }),
+      ssIntent(),
+    );
     assert.deepEqual(plan, { steps: [] });
   });
 });
 
 describe("planConnectionServer: the configuration backup of the pod's first Connection Server", () => {
   it("backs up with vdmexport after preflight and the before hook, before the installer", () => {
-    const plan = planConnectionServer(hostFacts(), csIntent({ hooks: { before: "x" }, configurationBackup: { path: "C:\\Backup\\pod1.LDF" } }));
+    const plan = planConnectionServer(
+      hostFacts(),
+      csIntent({ hooks: { before: "x" }, configurationBackup: { path: "C:\\Backup\\pod1.LDF" } }),
+    );
     assert.deepEqual(names(plan), ["preflight", "hook-before", "backup-configuration", "install", "wait-service", "verify-version"]);
     assert.match(plan.steps[2].detail, /vdmexport to C:\\Backup\\pod1\.LDF, then verify the file exists and is not empty/);
   });
@@ -538,26 +653,55 @@ describe("planConnectionServer: the configuration backup of the pod's first Conn
   it("takes no backup when waived, and says so with the reason", () => {
     const plan = planConnectionServer(hostFacts(), csIntent({ configurationBackup: { waived: "VM snapshots taken at 21:55" } }));
     assert.ok(!names(plan).includes("backup-configuration"));
-    assert.deepEqual(plan.notes, ["the configuration backup before the pod's first Connection Server is waived: VM snapshots taken at 21:55"]);
+    assert.deepEqual(plan.notes, [
+      "the configuration backup before the pod's first Connection Server is waived: VM snapshots taken at 21:55",
+    ]);
   });
 
   it("takes no backup on a server already at its target", () => {
-    const plan = planConnectionServer(hostFacts({ liveVersion: "7.13.2" }), csIntent({ configurationBackup: { path: "C:\\Backup\\pod1.LDF" } }));
+    const plan = planConnectionServer(
+      hostFacts({ liveVersion: "7.13.2" }),
+      csIntent({ configurationBackup: { path: "C:\\Backup\\pod1.LDF" } }),
+    );
     assert.deepEqual(plan.steps, []);
   });
 });
 
 describe("the pairing password read back", () => {
   const cases: Array<[string, PairingPasswordFacts, RegExp | undefined]> = [
-    ["valid for its timeout from a last change just now", { lastChangedTime: "20240108080000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:00:05Z" }, undefined],
-    ["one second before it expires", { lastChangedTime: "20240108080000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:29:59Z" }, undefined],
-    ["at the second it expires", { lastChangedTime: "20240108080000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:30:00Z" }, /treated as expired/],
+    [
+      "valid for its timeout from a last change just now",
+      { lastChangedTime: "20240108080000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:00:05Z" },
+      undefined,
+    ],
+    [
+      "one second before it expires",
+      { lastChangedTime: "20240108080000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:29:59Z" },
+      undefined,
+    ],
+    [
+      "at the second it expires",
+      { lastChangedTime: "20240108080000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:30:00Z" },
+      /treated as expired/,
+    ],
     // A Connection Server at UTC-5 writes 03:00 for 08:00 UTC: expired at once with a 30-minute timeout.
-    ["written in local time west of UTC", { lastChangedTime: "20240108030000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:00:05Z" }, /last changed at 2024-01-08T03:00:00\.000Z with a 1800-second timeout/],
+    [
+      "written in local time west of UTC",
+      { lastChangedTime: "20240108030000.0Z", timeoutSeconds: 1800, utcNow: "2024-01-08T08:00:05Z" },
+      /last changed at 2024-01-08T03:00:00\.000Z with a 1800-second timeout/,
+    ],
     ["in ISO form", { lastChangedTime: "2024-01-08T08:00:00Z", timeoutSeconds: 60, utcNow: "2024-01-08T08:00:30Z" }, undefined],
     ["without a last-changed time", { lastChangedTime: null, timeoutSeconds: 1800, utcNow: "2024-01-08T08:00:05Z" }, /could not be read/],
-    ["without a timeout", { lastChangedTime: "20240108080000.0Z", timeoutSeconds: null, utcNow: "2024-01-08T08:00:05Z" }, /could not be read/],
-    ["with a last-changed time that is not a time", { lastChangedTime: "yesterday", timeoutSeconds: 1800, utcNow: "2024-01-08T08:00:05Z" }, /could not be read/],
+    [
+      "without a timeout",
+      { lastChangedTime: "20240108080000.0Z", timeoutSeconds: null, utcNow: "2024-01-08T08:00:05Z" },
+      /could not be read/,
+    ],
+    [
+      "with a last-changed time that is not a time",
+      { lastChangedTime: "yesterday", timeoutSeconds: 1800, utcNow: "2024-01-08T08:00:05Z" },
+      /could not be read/,
+    ],
   ];
   for (const [what, state, problem] of cases) {
     it(`${problem ? "refuses" : "accepts"} a password ${what}`, () => {
@@ -568,21 +712,35 @@ describe("the pairing password read back", () => {
   }
 
   it("blocks a security server whose Connection Server is not in UTC, with the vendor staff's workaround", () => {
-    const plan = planSecurityServer(ssFacts(), pairing({ clock: { timeZoneId: "Eastern Standard Time", utcOffsetMinutes: -300 } }), ssIntent());
+    const plan = planSecurityServer(
+      ssFacts(),
+      pairing({ clock: { timeZoneId: "Eastern Standard Time", utcOffsetMinutes: -300 } }),
+      ssIntent(),
+    );
     assert.equal(plan.blocked?.code, "connection-server-not-utc");
     assert.match(plan.blocked!.reason, /CS1 runs in time zone Eastern Standard Time \(UTC-5 h\), not UTC/);
-    assert.match(plan.blocked!.reason, /set its time zone to UTC, restart the "VMware Horizon View Connection Server" service, then set the pairing password/);
+    assert.match(
+      plan.blocked!.reason,
+      /set its time zone to UTC, restart the "VMware Horizon View Connection Server" service, then set the pairing password/,
+    );
   });
 
   it("does not block a security server already at its target on the Connection Server's time zone", () => {
-    const plan = planSecurityServer(ssFacts({ liveVersion: "7.13.2" }), pairing({ clock: { timeZoneId: "Eastern Standard Time", utcOffsetMinutes: -300 } }), ssIntent());
+    const plan = planSecurityServer(
+      ssFacts({ liveVersion: "7.13.2" }),
+      pairing({ clock: { timeZoneId: "Eastern Standard Time", utcOffsetMinutes: -300 } }),
+      ssIntent(),
+    );
     assert.equal(plan.blocked, undefined);
   });
 });
 
 describe("prerequisites read in preview", () => {
   it("blocks a Connection Server that lacks vdmexport for its configuration backup", () => {
-    const plan = planConnectionServer(hostFacts({ missing: ["C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe"] }), csIntent({ configurationBackup: { path: "C:\\b.LDF" } }));
+    const plan = planConnectionServer(
+      hostFacts({ missing: ["C:\\Program Files\\VMware\\VMware View\\Server\\tools\\bin\\vdmexport.exe"] }),
+      csIntent({ configurationBackup: { path: "C:\\b.LDF" } }),
+    );
     assert.equal(plan.blocked?.code, "prerequisite-missing");
     assert.match(plan.blocked!.reason, /CS1 lacks C:\\Program Files\\.*vdmexport\.exe, needed for the configuration backup/);
   });
@@ -608,16 +766,25 @@ describe("installerVersionBlock", () => {
     ["the target in another form of text", { exists: true, sha256: SHA, productVersion: "7.13.2 build-21000000" }, undefined],
     ["no product version read (an older reader)", { exists: true, sha256: SHA }, undefined],
     ["the installer of another patch", { exists: true, sha256: SHA, productVersion: "7.13.1.20000000" }, "installer-version-mismatch"],
-    ["the installer of the version the host runs", { exists: true, sha256: SHA, productVersion: "7.12.0.15770369" }, "installer-version-mismatch"],
+    [
+      "the installer of the version the host runs",
+      { exists: true, sha256: SHA, productVersion: "7.12.0.15770369" },
+      "installer-version-mismatch",
+    ],
     ["a file with no product version", { exists: true, sha256: SHA, productVersion: null }, "installer-version-unreadable"],
-    ["a product version that is not a Horizon version", { exists: true, sha256: SHA, productVersion: "release" }, "installer-version-unreadable"],
+    [
+      "a product version that is not a Horizon version",
+      { exists: true, sha256: SHA, productVersion: "release" },
+      "installer-version-unreadable",
+    ],
     ["a failed read", { exists: true, sha256: SHA, productVersionError: "Access is denied" }, "installer-version-unreadable"],
   ];
   for (const [what, installer, code] of cases) {
     it(`${code ? `blocks with ${code}` : "passes"} for ${what}`, () => {
       const plan = planConnectionServer(hostFacts({ installer }), csIntent());
       assert.equal(plan.blocked?.code, code);
-      if (code === "installer-version-mismatch") assert.match(plan.blocked!.reason, /is the installer of 7\.1[23]\.[0-9.]+, not of the target 7\.13\.2/);
+      if (code === "installer-version-mismatch")
+        assert.match(plan.blocked!.reason, /is the installer of 7\.1[23]\.[0-9.]+, not of the target 7\.13\.2/);
     });
   }
 
@@ -635,7 +802,10 @@ describe("installerVersionBlock", () => {
 describe("pairRules", () => {
   it("keeps the documented rules to the partner on each host and nothing else", () => {
     const found = pairRules(ipsecFacts([rule(CS_IP), rule("10.1.1.1"), rule(CS_IP, "Domain isolation", "Local")], [rule(SS_IP)]), RULE);
-    assert.deepEqual(found.rules.map((r) => `${r.host}:${r.remoteAddress}`), [`SS2:${CS_IP}`, `CS1:${SS_IP}`]);
+    assert.deepEqual(
+      found.rules.map((r) => `${r.host}:${r.remoteAddress}`),
+      [`SS2:${CS_IP}`, `CS1:${SS_IP}`],
+    );
     assert.equal(found.ambiguous.length, 1);
   });
 });
@@ -643,26 +813,77 @@ describe("pairRules", () => {
 describe("staleEntries", () => {
   const V = "7.13.2.21000000";
   const OLD = "7.12.0.15770369";
-  const e = (name: string, version: string, status?: string): SecurityServerEntry => ({ name, version, connectionServer: "CS1", ipsec: "none", status });
+  const e = (name: string, version: string, status?: string): SecurityServerEntry => ({
+    name,
+    version,
+    connectionServer: "CS1",
+    ipsec: "none",
+    status,
+  });
   const cases: Array<[string, SecurityServerEntry[], string[], string[], string | undefined]> = [
     ["nothing from an empty list", [], ["SS2"], [], undefined],
     ["nothing when only one entry names the host", [e("SS2", OLD, "OK")], ["SS2", "SS2.corp.example"], [], undefined],
     // The issue's case: the pod registered SS2; the re-pairing registered the full system name, which is the live one.
-    ["the NetBIOS entry, never the live FQDN entry", [e("SS2", OLD, "NOT_RESPONDING"), e("SS2.corp.example", V, "OK")], ["SS2", "SS2.corp.example"], ["SS2"], undefined],
-    ["the FQDN entry when the NetBIOS one is live", [e("SS2.corp.example", OLD, "NOT_RESPONDING"), e("SS2", V, "OK")], ["SS2", "SS2.corp.example"], ["SS2.corp.example"], undefined],
+    [
+      "the NetBIOS entry, never the live FQDN entry",
+      [e("SS2", OLD, "NOT_RESPONDING"), e("SS2.corp.example", V, "OK")],
+      ["SS2", "SS2.corp.example"],
+      ["SS2"],
+      undefined,
+    ],
+    [
+      "the FQDN entry when the NetBIOS one is live",
+      [e("SS2.corp.example", OLD, "NOT_RESPONDING"), e("SS2", V, "OK")],
+      ["SS2", "SS2.corp.example"],
+      ["SS2.corp.example"],
+      undefined,
+    ],
     ["the registered name beside the live entry", [e("SS2", V, "OK"), e("DMZ-SS2", OLD, "OK")], ["SS2", "DMZ-SS2"], ["DMZ-SS2"], undefined],
     ["the registered name in another case", [e("ss2", V, "OK"), e("dmz-ss2", OLD, "UNKNOWN")], ["SS2", "DMZ-SS2"], ["dmz-ss2"], undefined],
-    ["an entry at the installed version whose health is not OK", [e("SS2", V, "NOT_RESPONDING"), e("SS2.corp.example", V, "OK")], ["SS2", "SS2.corp.example"], ["SS2"], undefined],
-    ["the installed version without its build", [e("SS2", "7.13.2", "OK"), e("DMZ-SS2", OLD, "OK")], ["SS2", "DMZ-SS2"], ["DMZ-SS2"], undefined],
-    ["nothing for other servers, prefixes and first labels included", [e("SS2", V, "OK"), e("SS20", OLD, "OK"), e("SS2.other.example", OLD, "OK"), e("CS1", V, "OK")], ["SS2", "SS2.corp.example"], [], undefined],
-    ["nothing when no entry is live (ambiguous)", [e("SS2", OLD, "OK"), e("SS2.corp.example", OLD, "OK")], ["SS2", "SS2.corp.example"], [], "none at"],
-    ["nothing when two entries look live (ambiguous)", [e("SS2", V, "OK"), e("SS2.corp.example", V, "OK")], ["SS2", "SS2.corp.example"], [], "2 at"],
+    [
+      "an entry at the installed version whose health is not OK",
+      [e("SS2", V, "NOT_RESPONDING"), e("SS2.corp.example", V, "OK")],
+      ["SS2", "SS2.corp.example"],
+      ["SS2"],
+      undefined,
+    ],
+    [
+      "the installed version without its build",
+      [e("SS2", "7.13.2", "OK"), e("DMZ-SS2", OLD, "OK")],
+      ["SS2", "DMZ-SS2"],
+      ["DMZ-SS2"],
+      undefined,
+    ],
+    [
+      "nothing for other servers, prefixes and first labels included",
+      [e("SS2", V, "OK"), e("SS20", OLD, "OK"), e("SS2.other.example", OLD, "OK"), e("CS1", V, "OK")],
+      ["SS2", "SS2.corp.example"],
+      [],
+      undefined,
+    ],
+    [
+      "nothing when no entry is live (ambiguous)",
+      [e("SS2", OLD, "OK"), e("SS2.corp.example", OLD, "OK")],
+      ["SS2", "SS2.corp.example"],
+      [],
+      "none at",
+    ],
+    [
+      "nothing when two entries look live (ambiguous)",
+      [e("SS2", V, "OK"), e("SS2.corp.example", V, "OK")],
+      ["SS2", "SS2.corp.example"],
+      [],
+      "2 at",
+    ],
     ["nothing when the health was not read (ambiguous)", [e("SS2", V), e("DMZ-SS2", OLD)], ["SS2", "DMZ-SS2"], [], "none at"],
   ];
   for (const [what, list, names, expected, ambiguous] of cases) {
     it(`returns ${what}`, () => {
       const verdict = staleEntries(list, { names, installedVersion: V });
-      assert.deepEqual(verdict.stale.map((x) => x.name), expected);
+      assert.deepEqual(
+        verdict.stale.map((x) => x.name),
+        expected,
+      );
       if (ambiguous) assert.ok(verdict.ambiguous?.includes(ambiguous), verdict.ambiguous);
       else assert.equal(verdict.ambiguous, undefined);
       if (verdict.live) assert.ok(!verdict.stale.includes(verdict.live), "the live entry is stale too");

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import type { AnyHorizonInputs } from "../../provider/products/horizonInputs";
 import { backupIntent, installerProductOf } from "../../provider/upgrade/horizonSteps";
 
-const server = (extra: Record<string, unknown> = {}) => ({ resourceName: "pod 1/cs1", targetVersion: "7.13.2", ...extra }) as unknown as AnyHorizonInputs;
+const server = (extra: Record<string, unknown> = {}) =>
+  ({ resourceName: "pod 1/cs1", targetVersion: "7.13.2", ...extra }) as unknown as AnyHorizonInputs;
 
 describe("backupIntent", () => {
   const cases: Array<[string, "connection-server" | "security-server", Record<string, unknown>, unknown]> = [
@@ -14,7 +15,12 @@ describe("backupIntent", () => {
       { path: "C:\\ProgramData\\vdi-upgrade\\pod_1_cs1-before-7.13.2.LDF" },
     ],
     ["the program's path", "connection-server", { configurationBackup: { path: "D:\\pod.LDF" } }, { path: "D:\\pod.LDF" }],
-    ["the waiver with its reason", "connection-server", { configurationBackup: { waive: { reason: "snapshots at 21:55" } } }, { waived: "snapshots at 21:55" }],
+    [
+      "the waiver with its reason",
+      "connection-server",
+      { configurationBackup: { waive: { reason: "snapshots at 21:55" } } },
+      { waived: "snapshots at 21:55" },
+    ],
     ["never on a security server", "security-server", { configurationBackup: {} }, undefined],
   ];
   for (const [what, kind, extra, expected] of cases) {

@@ -56,19 +56,43 @@ describe("readHost: the installer run record (against the lab)", function () {
       waitSeconds: 0,
     });
     const facts = await read();
-    assert.deepEqual(facts.installerRun, { pid: started.result.record!.pid, startedUtc: started.result.record!.startedUtc, logPath: LOG, target: V7132 });
+    assert.deepEqual(facts.installerRun, {
+      pid: started.result.record!.pid,
+      startedUtc: started.result.record!.startedUtc,
+      logPath: LOG,
+      target: V7132,
+    });
     const plan = whileInstallerRuns(
-      planConnectionServer(facts, { targetVersion: V7132, installerPath: INSTALLER, installerSha256: facts.installer!.sha256!, hooks: { before: "drain" }, service: "svc" }),
+      planConnectionServer(facts, {
+        targetVersion: V7132,
+        installerPath: INSTALLER,
+        installerSha256: facts.installer!.sha256!,
+        hooks: { before: "drain" },
+        service: "svc",
+      }),
       facts,
     );
-    assert.deepEqual(plan.steps.map((s) => s.name), ["preflight", "install", "wait-service", "verify-version"]);
-    assert.match(planLines(plan).join("\n"), /2\. install on CS1: an installer started at \S+ is still running on CS1 \(PID \d+, log .*\): wait for it; no second one is started/);
+    assert.deepEqual(
+      plan.steps.map((s) => s.name),
+      ["preflight", "install", "wait-service", "verify-version"],
+    );
+    assert.match(
+      planLines(plan).join("\n"),
+      /2\. install on CS1: an installer started at \S+ is still running on CS1 \(PID \d+, log .*\): wait for it; no second one is started/,
+    );
   });
 
   it("reports no running installer when the record's installer has ended, or when there is no record", async () => {
     assert.equal((await read()).installerRun, undefined);
     // Not silent: the installer refuses and ends, and the host stays behind its target, so the record is read again.
-    const ended = await startInstaller(cs1, { product: "horizon-connection-server", target: V7132, path: INSTALLER, argumentTemplate: "/s", logPath: LOG, waitSeconds: 3600 });
+    const ended = await startInstaller(cs1, {
+      product: "horizon-connection-server",
+      target: V7132,
+      path: INSTALLER,
+      argumentTemplate: "/s",
+      logPath: LOG,
+      waitSeconds: 3600,
+    });
     assert.equal(ended.result.running, false);
     assert.notEqual(ended.result.exitCode, 0);
     const facts = await read();
@@ -120,7 +144,11 @@ describe("readHost: reads that do not depend on each other go at once (against t
   });
 
   it("reports the first read that failed in the one-at-a-time order (account, product, service), even when a later one fails sooner", async () => {
-    const facts = await readHost(failingAfter(cs1, { "Get-HostFacts": { ms: 80 }, "Get-ServiceState": { ms: 0 } }), options, HORIZON_VERSIONS);
+    const facts = await readHost(
+      failingAfter(cs1, { "Get-HostFacts": { ms: 80 }, "Get-ServiceState": { ms: 0 } }),
+      options,
+      HORIZON_VERSIONS,
+    );
     assert.equal(facts.reachable, false);
     assert.match(facts.unreachableReason!, /Get-HostFacts failed/);
   });

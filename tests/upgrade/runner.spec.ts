@@ -73,7 +73,10 @@ describe("runPlan", () => {
     it(`stops at a failure of step ${failAt + 1} (${step.name}) and runs none of the later steps`, async () => {
       const cause = new Error("exit code 1603: Fatal error during installation");
       const { ran, log, error } = await run(STEPS, { stepMs: 2_000, fail: (_s, i) => (i === failAt ? cause : undefined) });
-      assert.deepEqual(ran, STEPS.slice(0, failAt + 1).map((s) => `${s.name}@${s.host}`));
+      assert.deepEqual(
+        ran,
+        STEPS.slice(0, failAt + 1).map((s) => `${s.name}@${s.host}`),
+      );
       assert.ok(error, "runPlan rejects");
       assert.equal(error.code, "step-failed");
       assert.equal(error.resource, "ss2");
@@ -260,9 +263,14 @@ describe("runPlan: the run lease, the availability guard and owed after-hooks", 
   });
 
   it("records a failed after-hook as owed, says so, and still releases the lease", async () => {
-    const { calls, error } = await coordinated(PLAN, (s) => (s.name === "hook-after" ? new Error("the after hook exited with 1") : undefined));
+    const { calls, error } = await coordinated(PLAN, (s) =>
+      s.name === "hook-after" ? new Error("the after hook exited with 1") : undefined,
+    );
     assert.deepEqual(calls.slice(-3), ["step hook-after", "owed recorded", "release"]);
-    assert.match(error!.message, /hook-after on CS2 failed: the after hook exited with 1\. Next: .* The hook is recorded as owed on CS2: the next `pulumi up` runs it again/);
+    assert.match(
+      error!.message,
+      /hook-after on CS2 failed: the after hook exited with 1\. Next: .* The hook is recorded as owed on CS2: the next `pulumi up` runs it again/,
+    );
   });
 
   it("refuses a step the lease or the guard refused without running it, naming it as not started", async () => {

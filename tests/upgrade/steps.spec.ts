@@ -35,10 +35,18 @@ describe("planLines", () => {
 describe("blockedText", () => {
   const cases: Array<[string, Plan, string | undefined]> = [
     ["nothing for a plan that can run", { steps: STEPS }, undefined],
-    ["the code and the reason of a block", { steps: [], blocked: { code: "host-unreachable", reason: "SS2 could not be reached" } }, "host-unreachable: SS2 could not be reached"],
+    [
+      "the code and the reason of a block",
+      { steps: [], blocked: { code: "host-unreachable", reason: "SS2 could not be reached" } },
+      "host-unreachable: SS2 could not be reached",
+    ],
     [
       "what the plan waits for instead of the code when it waits for another resource",
-      { steps: STEPS.slice(0, 1), blocked: { code: "waiting-for-connection-server", reason: "CS1 runs 7.12.0" }, after: "CS1 reaches 7.13.2" },
+      {
+        steps: STEPS.slice(0, 1),
+        blocked: { code: "waiting-for-connection-server", reason: "CS1 runs 7.12.0" },
+        after: "CS1 reaches 7.13.2",
+      },
       "after CS1 reaches 7.13.2: CS1 runs 7.12.0",
     ],
   ];

@@ -38,7 +38,21 @@ describe("parseAppVVersion", () => {
     it(`reads ${JSON.stringify(text)}`, () => assert.deepEqual(parseAppVVersion(text), expected));
   }
 
-  const rejected = ["", "4", "four", "4.5 SP", "4.5 SP0", "4.5 SP-1", "4.5 CU1", "4.5.2.17140.1", "v4.5", "4.5 SP2 extra", "4,5", "4.5.x", "99999999999.5"];
+  const rejected = [
+    "",
+    "4",
+    "four",
+    "4.5 SP",
+    "4.5 SP0",
+    "4.5 SP-1",
+    "4.5 CU1",
+    "4.5.2.17140.1",
+    "v4.5",
+    "4.5 SP2 extra",
+    "4,5",
+    "4.5.x",
+    "99999999999.5",
+  ];
   for (const text of rejected) {
     it(`rejects ${JSON.stringify(text)}`, () => assert.equal(parseAppVVersion(text), undefined));
   }
@@ -133,7 +147,10 @@ describe("evaluateAppVUpgradePath", () => {
   for (const [live, target, codes] of cases) {
     it(`${codes.length ? `refuses (${codes.join(", ")})` : "allows"} ${live} -> ${target}`, () => {
       const violations = evaluateAppVUpgradePath(v(live), v(target));
-      assert.deepEqual(violations.map((x) => x.code), codes);
+      assert.deepEqual(
+        violations.map((x) => x.code),
+        codes,
+      );
       for (const x of violations) assert.match(x.message, /^\[targetVersion\] .*; set targetVersion to|must first be upgraded/);
     });
   }
@@ -141,7 +158,14 @@ describe("evaluateAppVUpgradePath", () => {
 
 describe("evaluateFarmTargets", () => {
   it("accepts servers that leave the target to the farm or repeat it in another form", () => {
-    assert.deepEqual(evaluateFarmTargets("4.5 SP2", [{ name: "a" }, { name: "b", targetVersion: "4.5.2.17140" }, { name: "c", targetVersion: "4.5 sp 2" }]), []);
+    assert.deepEqual(
+      evaluateFarmTargets("4.5 SP2", [
+        { name: "a" },
+        { name: "b", targetVersion: "4.5.2.17140" },
+        { name: "c", targetVersion: "4.5 sp 2" },
+      ]),
+      [],
+    );
   });
 
   it("refuses a server whose target differs, naming its index and the fix", () => {
@@ -149,7 +173,10 @@ describe("evaluateFarmTargets", () => {
     assert.equal(violations.length, 1);
     assert.equal(violations[0].code, "farm-versions-differ");
     assert.equal(violations[0].property, "servers[1].targetVersion");
-    assert.match(violations[0].message, /^\[servers\[1\]\.targetVersion\] b targets 4\.5 SP1 but the farm targets 4\.5 SP2: .* set it to 4\.5 SP2\.$/);
+    assert.match(
+      violations[0].message,
+      /^\[servers\[1\]\.targetVersion\] b targets 4\.5 SP1 but the farm targets 4\.5 SP2: .* set it to 4\.5 SP2\.$/,
+    );
   });
 
   it("leaves unparseable targets to evaluateAppVTarget", () => {

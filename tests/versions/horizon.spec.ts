@@ -17,8 +17,24 @@ const v = (text: string): HorizonVersion => {
 
 // docs/sources.md#horizon-versions, written out again here so a wrong entry in the provider's table fails.
 const RELEASE_TABLE: Array<[string, number]> = [
-  ["2006", 0], ["2012", 1], ["2103", 2], ["2106", 3], ["2111", 4], ["2203", 5], ["2206", 6], ["2209", 7], ["2212", 8],
-  ["2303", 9], ["2306", 10], ["2309", 11], ["2312", 12], ["2406", 13], ["2412", 14], ["2503", 15], ["2506", 16], ["2512", 17],
+  ["2006", 0],
+  ["2012", 1],
+  ["2103", 2],
+  ["2106", 3],
+  ["2111", 4],
+  ["2203", 5],
+  ["2206", 6],
+  ["2209", 7],
+  ["2212", 8],
+  ["2303", 9],
+  ["2306", 10],
+  ["2309", 11],
+  ["2312", 12],
+  ["2406", 13],
+  ["2412", 14],
+  ["2503", 15],
+  ["2506", 16],
+  ["2512", 17],
 ];
 
 describe("parseHorizonVersion", () => {
@@ -171,8 +187,20 @@ describe("evaluateHorizonTarget", () => {
     ["accepts a Connection Server target of exactly 7.0", "connection-server", "7.0", undefined, []],
     ["accepts a security server target of 7.13.2 with no paired target", "security-server", "7.13.2", undefined, []],
     ["accepts a security server target equal to its Connection Server's", "security-server", "7.13.2", "7.13.2", []],
-    ["rejects a security server target older than its Connection Server's", "security-server", "7.12.0", "7.13.2", ["security-server-older-than-connection-server"]],
-    ["rejects a security server one patch behind its Connection Server's", "security-server", "7.13.1", "7.13.2", ["security-server-older-than-connection-server"]],
+    [
+      "rejects a security server target older than its Connection Server's",
+      "security-server",
+      "7.12.0",
+      "7.13.2",
+      ["security-server-older-than-connection-server"],
+    ],
+    [
+      "rejects a security server one patch behind its Connection Server's",
+      "security-server",
+      "7.13.1",
+      "7.13.2",
+      ["security-server-older-than-connection-server"],
+    ],
     ["compares a security server's build only when both targets have one", "security-server", "7.13.2.21000000", "7.13.2", []],
     ["ignores a paired target that does not parse", "security-server", "7.13.2", "latest", []],
     ["ignores the paired target for a Connection Server", "connection-server", "7.13.2", "7.12.0", []],
@@ -185,10 +213,34 @@ describe("evaluateHorizonTarget", () => {
     ["rejects a security server target given as a release name", "security-server", "2006", undefined, ["security-server-unsupported"]],
     ["rejects a security server target above Horizon 8", "security-server", "9.0.0", undefined, ["security-server-unsupported"]],
     ["accepts a Connection Server target of Horizon 8", "connection-server", "8.0.0", undefined, []],
-    ["rejects a security server target newer than its paired Connection Server's", "security-server", "7.13.2", "7.13.1", ["security-server-newer-than-connection-server"]],
-    ["rejects a security server build newer than its paired Connection Server's build", "security-server", "7.13.2.2", "7.13.2.1", ["security-server-newer-than-connection-server"]],
-    ["reports every rule a security server target breaks at once", "security-server", "2312", "7.13.2", ["security-server-unsupported", "security-server-newer-than-connection-server"]],
-    ["reports a pre-7 security server target newer than its Connection Server's", "security-server", "6.2.0", "6.1.0", ["version-unsupported", "security-server-newer-than-connection-server"]],
+    [
+      "rejects a security server target newer than its paired Connection Server's",
+      "security-server",
+      "7.13.2",
+      "7.13.1",
+      ["security-server-newer-than-connection-server"],
+    ],
+    [
+      "rejects a security server build newer than its paired Connection Server's build",
+      "security-server",
+      "7.13.2.2",
+      "7.13.2.1",
+      ["security-server-newer-than-connection-server"],
+    ],
+    [
+      "reports every rule a security server target breaks at once",
+      "security-server",
+      "2312",
+      "7.13.2",
+      ["security-server-unsupported", "security-server-newer-than-connection-server"],
+    ],
+    [
+      "reports a pre-7 security server target newer than its Connection Server's",
+      "security-server",
+      "6.2.0",
+      "6.1.0",
+      ["version-unsupported", "security-server-newer-than-connection-server"],
+    ],
   ];
   for (const [title, role, target, paired, codes] of cases) {
     it(title, () => {
@@ -201,7 +253,9 @@ describe("evaluateHorizonTarget", () => {
     });
   }
 
-  const messages: Array<[title: string, role: "connection-server" | "security-server", target: string, paired: string | undefined, expected: RegExp[]]> = [
+  const messages: Array<
+    [title: string, role: "connection-server" | "security-server", target: string, paired: string | undefined, expected: RegExp[]]
+  > = [
     [
       "names the malformed value received and the accepted forms",
       "connection-server",
@@ -215,21 +269,34 @@ describe("evaluateHorizonTarget", () => {
       "security-server",
       "2312",
       undefined,
-      [/^\[targetVersion\] 2312 \(8\.12\.0\) /, /Horizon 2006 \(8\.0\) and later have no Security Server role; /, /stay on 7\.x \(e\.g\. 7\.13\.2\)/, /Unified Access Gateway\.$/],
+      [
+        /^\[targetVersion\] 2312 \(8\.12\.0\) /,
+        /Horizon 2006 \(8\.0\) and later have no Security Server role; /,
+        /stay on 7\.x \(e\.g\. 7\.13\.2\)/,
+        /Unified Access Gateway\.$/,
+      ],
     ],
     [
       "tells a security server ahead of its Connection Server to raise that target or lower this one",
       "security-server",
       "7.13.2",
       "7.12.0",
-      [/^\[targetVersion\] 7\.13\.2 is newer than the 7\.12\.0 its paired Connection Server targets: /, /cannot be paired with an older Connection Server; /, /raise the Connection Server's targetVersion or lower this one/],
+      [
+        /^\[targetVersion\] 7\.13\.2 is newer than the 7\.12\.0 its paired Connection Server targets: /,
+        /cannot be paired with an older Connection Server; /,
+        /raise the Connection Server's targetVersion or lower this one/,
+      ],
     ],
     [
       "tells a security server behind its Connection Server to take that target",
       "security-server",
       "7.12.0",
       "7.13.2",
-      [/^\[targetVersion\] 7\.12\.0 is older than the 7\.13\.2 its paired Connection Server targets: /, /cannot be paired with a newer Connection Server; /, /set this targetVersion to 7\.13\.2/],
+      [
+        /^\[targetVersion\] 7\.12\.0 is older than the 7\.13\.2 its paired Connection Server targets: /,
+        /cannot be paired with a newer Connection Server; /,
+        /set this targetVersion to 7\.13\.2/,
+      ],
     ],
     [
       "says a pre-7 target is outside what this product upgrades to",
@@ -268,7 +335,10 @@ describe("evaluateUpgradePath", () => {
   for (const [title, live, target, codes] of cases) {
     it(title, () => {
       const violations = evaluateUpgradePath(v(live), v(target));
-      assert.deepEqual(violations.map((x) => x.code), codes);
+      assert.deepEqual(
+        violations.map((x) => x.code),
+        codes,
+      );
       for (const x of violations) {
         assert.equal(x.property, "targetVersion");
         assert.match(x.message, /^\[targetVersion\] [^:]+: .+; .+\.$/, x.message);

@@ -107,7 +107,11 @@ describe("UPGRADE_RULES", () => {
   it("has exactly one test row per rule, and no test row for a rule that does not exist", () => {
     const ruleIds = UPGRADE_RULES.map((r) => r.id);
     assert.equal(new Set(ruleIds).size, ruleIds.length, "rule ids are unique");
-    assert.deepEqual(RULE_TESTS.map((t) => t.id), ruleIds, "the test table lists the rule table's ids in its order");
+    assert.deepEqual(
+      RULE_TESTS.map((t) => t.id),
+      ruleIds,
+      "the test table lists the rule table's ids in its order",
+    );
   });
 
   for (const rule of UPGRADE_RULES) {
@@ -115,7 +119,10 @@ describe("UPGRADE_RULES", () => {
       assert.match(rule.code, /^[a-z0-9]+(-[a-z0-9]+)*$/);
       assert.ok(rule.source.title.length > 10, rule.source.title);
       const url = rule.source.url;
-      assert.ok(/^https:\/\/[^\s]+$/.test(url) || existsSync(join(__dirname, "..", "..", url)), `${url} is neither a URL nor a file of this repository`);
+      assert.ok(
+        /^https:\/\/[^\s]+$/.test(url) || existsSync(join(__dirname, "..", "..", url)),
+        `${url} is neither a URL nor a file of this repository`,
+      );
     });
   }
 
@@ -134,29 +141,53 @@ describe("UPGRADE_RULES", () => {
       );
       // The rule is judged only when its caller supplies the facts it needs.
       const others = (["target", "paired-target", "live", "paired-live"] as const).filter((n) => n !== needOf(rule.when));
-      assert.equal(evaluateUpgradeRules(t.breaks, others).some((v) => v.rule.id === t.id), false);
+      assert.equal(
+        evaluateUpgradeRules(t.breaks, others).some((v) => v.rule.id === t.id),
+        false,
+      );
     });
   }
 });
 
 describe("evaluateUpgradeRules", () => {
   it("judges nothing else of a target that does not parse", () => {
-    const out = evaluateUpgradeRules({ product: "horizon", role: SS, target: "soon", live: "9.0.0", paired: { target: "7.0.0", live: "9.0.0" } });
-    assert.deepEqual(out.map((v) => v.code), ["version-malformed"]);
+    const out = evaluateUpgradeRules({
+      product: "horizon",
+      role: SS,
+      target: "soon",
+      live: "9.0.0",
+      paired: { target: "7.0.0", live: "9.0.0" },
+    });
+    assert.deepEqual(
+      out.map((v) => v.code),
+      ["version-malformed"],
+    );
   });
 
   it("reports every rule the facts break at once, in table order", () => {
-    const out = evaluateUpgradeRules({ product: "horizon", role: SS, target: "2312", live: "8.13.0", paired: { target: "7.13.2", live: "8.13.0" } });
-    assert.deepEqual(out.map((v) => v.rule.id), [
-      "horizon-security-server-on-8",
-      "horizon-security-server-ahead-of-connection-server-target",
-      "horizon-downgrade",
-      "horizon-security-server-behind-connection-server-live",
-    ]);
+    const out = evaluateUpgradeRules({
+      product: "horizon",
+      role: SS,
+      target: "2312",
+      live: "8.13.0",
+      paired: { target: "7.13.2", live: "8.13.0" },
+    });
+    assert.deepEqual(
+      out.map((v) => v.rule.id),
+      [
+        "horizon-security-server-on-8",
+        "horizon-security-server-ahead-of-connection-server-target",
+        "horizon-downgrade",
+        "horizon-security-server-behind-connection-server-live",
+      ],
+    );
   });
 
   it("skips rows whose facts are missing or do not parse", () => {
-    assert.deepEqual(evaluateUpgradeRules({ product: "horizon", role: SS, target: "7.13.2", live: "banana", paired: { target: "latest" } }), []);
+    assert.deepEqual(
+      evaluateUpgradeRules({ product: "horizon", role: SS, target: "7.13.2", live: "banana", paired: { target: "latest" } }),
+      [],
+    );
   });
 });
 
@@ -166,13 +197,17 @@ describe("ruleFailure", () => {
     assert.deepEqual(ruleFailure(v, "host APPV1"), {
       property: "targetVersion",
       code: "upgrade-path-unsupported",
-      reason: "[targetVersion] 4.5 cannot be reached from 4.0: App-V 4.0 must first be upgraded to 4.1 or 4.1 SP1. (host APPV1) [upgrade-path-unsupported]",
+      reason:
+        "[targetVersion] 4.5 cannot be reached from 4.0: App-V 4.0 must first be upgraded to 4.1 or 4.1 SP1. (host APPV1) [upgrade-path-unsupported]",
     });
   });
 
   it("ends a reason without context with the code too", () => {
     const [v] = evaluateUpgradeRules({ product: "appv", target: "4.6" });
-    assert.match(ruleFailure(v).reason, /upgrades to: set targetVersion to one of 4\.1, 4\.1 SP1, 4\.5, 4\.5 SP1, 4\.5 SP2\. \[version-unsupported\]$/);
+    assert.match(
+      ruleFailure(v).reason,
+      /upgrades to: set targetVersion to one of 4\.1, 4\.1 SP1, 4\.5, 4\.5 SP1, 4\.5 SP2\. \[version-unsupported\]$/,
+    );
   });
 });
 
@@ -181,7 +216,8 @@ describe("ruleBlock", () => {
     const [v] = evaluateUpgradeRules({ product: "horizon", target: "7.12.0", live: "7.13.2" });
     assert.deepEqual(ruleBlock(v, "CS1"), {
       code: "downgrade",
-      reason: "[targetVersion] 7.12.0 is older than the 7.13.2 the host runs: Horizon servers cannot be downgraded in place; set targetVersion to 7.13.2 or later (host CS1)",
+      reason:
+        "[targetVersion] 7.12.0 is older than the 7.13.2 the host runs: Horizon servers cannot be downgraded in place; set targetVersion to 7.13.2 or later (host CS1)",
     });
   });
 });

@@ -35,7 +35,13 @@ const inventory = JSON.parse(fs.readFileSync(config.require("inventory"), "utf8"
 };
 const hosts = Object.entries(inventory.hosts).sort(([a], [b]) => a.localeCompare(b));
 const timeScale = inventory.timeFactor;
-const connection = (h: InventoryHost) => ({ host: h.host, port: h.port, user: h.user, password: pulumi.secret(h.password ?? ""), hostKey: h.hostKey });
+const connection = (h: InventoryHost) => ({
+  host: h.host,
+  port: h.port,
+  user: h.user,
+  password: pulumi.secret(h.password ?? ""),
+  hostKey: h.hostKey,
+});
 const installer = (h: InventoryHost) => ({ path: h.installers[0].path, sha256: h.installers[0].sha256 });
 
 /** What the next pod or farm waits for: the previous one's last server (or the farm's completion). */
@@ -53,13 +59,23 @@ for (const podName of [...new Set(hosts.filter(([, h]) => h.role === "connection
       timeScale,
       securityServers: hosts
         .filter(([, s]) => s.role === "security-server" && s.pairedWith === name)
-        .map(([ssName, s]) => ({ name: ssName, connection: connection(s), installer: installer(s), pairingPassword: pulumi.secret(inventory.pairingPassword ?? ""), timeScale })),
+        .map(([ssName, s]) => ({
+          name: ssName,
+          connection: connection(s),
+          installer: installer(s),
+          pairingPassword: pulumi.secret(inventory.pairingPassword ?? ""),
+          timeScale,
+        })),
     }));
   const pod = new HorizonPod(podName, { targetVersion: after("7.13.2"), connectionServers });
   previous = pulumi.all([...pod.connectionServers, ...pod.securityServers].map((s) => s.installedVersion));
 }
 
-const ROLES: Record<string, AppVFarmServer["role"]> = { "appv-management": "management", "appv-streaming": "streaming", "appv-management-service": "management-service" };
+const ROLES: Record<string, AppVFarmServer["role"]> = {
+  "appv-management": "management",
+  "appv-streaming": "streaming",
+  "appv-management-service": "management-service",
+};
 const appvHosts = hosts.filter(([, h]) => h.role in ROLES);
 for (const farmName of [...new Set(appvHosts.map(([, h]) => h.farm ?? "farm1"))]) {
   const members = appvHosts.filter(([, h]) => (h.farm ?? "farm1") === farmName);
