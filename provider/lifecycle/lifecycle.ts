@@ -231,7 +231,9 @@ export async function converge(spec: AnyKindSpec, news: Props, olds?: Props): Pr
     throw spec.failure ? await spec.failure(run, e, state) : e;
   }
   const { id, outs } = await spec.outputs(run, state, news, olds);
-  return { id, outs: clean(outs) };
+  // Write-only inputs (a pairing password, the guard's group connections) are never stored as outputs.
+  const stored = Object.fromEntries(Object.entries(outs).filter(([k]) => !spec.descriptor.writeOnlyInputs.includes(k)));
+  return { id, outs: clean(stored) };
 }
 
 /** Runs one step of the plan: the spec's step action. */

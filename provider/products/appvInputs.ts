@@ -193,6 +193,7 @@ export const APPV_SERVER: ResourceDescriptor = {
   outputs: ["liveVersion", "installedVersion", "plan", "steps", "status", "blockedReason", "blockedCode", "serviceStatus"],
   runOutputs: ["installedVersion", "serviceStatus"],
   secretInputs: ["connection", "databaseAdmin", "guard"],
+  writeOnlyInputs: ["guard"],
 };
 
 /** `AppVFarmPreparation`: the servers' connections and the database's credentials are secret. */

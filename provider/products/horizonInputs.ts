@@ -147,6 +147,8 @@ export const CONNECTION_SERVER: ResourceDescriptor = {
   outputs: [...SERVER_OUTPUTS, "configurationBackupFile"],
   internalOutputs: ["plannedAt", "readAt"],
   secretInputs: ["connection", "guard"],
+  // The guard's group connections are only needed by a run: not stored twice (docs/concurrent-runs.md).
+  writeOnlyInputs: ["guard"],
 };
 
 /** `SecurityServer`: the pairing password is a secret and write-only (never in outputs, not needed to read). */
@@ -157,7 +159,7 @@ export const SECURITY_SERVER: ResourceDescriptor = {
   outputs: [...SERVER_OUTPUTS, "pairingState"],
   internalOutputs: ["pairingStateVerified", "plannedAt", "readAt"],
   secretInputs: ["connection", "connectionServer", "pairingPassword", "guard"],
-  writeOnlyInputs: ["pairingPassword"],
+  writeOnlyInputs: ["pairingPassword", "guard"],
 };
 
 /** A pod's readiness gate: its servers' inputs (connections) are secret. */

@@ -43,6 +43,8 @@ export const GOLDEN_RUNS: readonly GoldenRun[] = [
       targetVersion: "7.13.2",
       installer: { path: d.hosts.cs1.installers[0].path, sha256: d.hosts.cs1.installers[0].sha256 },
       configurationBackup: {},
+      // The run lease names this stack and project (the resource class fills them in from the program).
+      guard: { stack: "golden", project: "vdi-upgrade" },
       // A budget long enough that the installer's wait is the fixed cap, not what is left of the budget: the recorded
       // params then do not depend on how long the run took.
       timeBudgetMinutes: 1440,

@@ -178,6 +178,11 @@ describe("runs recorded from the lab, replayed over fake sessions", function () 
       ["1. preflight on CS1", "2. backup-configuration on CS1", "3. install on CS1", "4. wait-service on CS1", "5. verify-version on CS1"],
     );
     assert.ok(sent.indexOf("Invoke-Vdmexport") < sent.indexOf("Start-Installer"));
+    // The run lease is taken before the first change and released at the end; the guard input is never stored.
+    assert.ok(
+      sent.indexOf("New-RunLease") < sent.indexOf("Invoke-Vdmexport") && sent.lastIndexOf("Set-RunLease") > sent.indexOf("Start-Installer"),
+    );
+    assert.equal(created!.outs.guard, undefined, "the guard's group connections were stored as an output");
     assert.equal(created!.id, "horizon-cs:cs1");
     assert.equal(created!.outs.installedVersion, "7.13.2.21000000");
     assert.equal(created!.outs.serviceStatus, "Running");
