@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { type Lease, getMemberState, getRunLease } from "../operations/leaseOperations";
+import { isHostKeyError } from "../transport/errors";
 import type { Session } from "../transport/session";
 import { guardGroup, type MemberReading } from "./guard";
 import { RUN_ID, defaultLeaseMinutes, describeLease, isExpired, markOut, releaseLease, runIdentity, takeLease } from "./lease";
@@ -127,7 +128,8 @@ export { RUN_ID };
 /**
  * The plan with what the host records about other runs and owed hooks (`Get-RunLease`): an owed after-hook becomes the
  * step `hook-after` (owedHooks.ts), and a live lease of another run becomes a note, so preview shows both. A host whose
- * records cannot be read keeps the plan as it is (the lease step at `up` reads them again).
+ * records cannot be read keeps the plan, with a note saying so (the lease step at `up` reads them again); a refused
+ * host key is the program's to fix and is thrown, as every other read does.
  */
 export async function withHostRecords(
   session: Session,
@@ -137,8 +139,13 @@ export async function withHostRecords(
   let records;
   try {
     records = (await getRunLease(session, { deadlineSeconds: o.deadlineSeconds })).result;
-  } catch {
-    return plan;
+  } catch (e) {
+    if (isHostKeyError(e)) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    return {
+      ...plan,
+      notes: [...(plan.notes ?? []), `${o.host}: the run lease and owed hooks could not be read (${why}); up reads them again`],
+    };
   }
   let next = withOwedHook(plan, o.host, owedAfterHook(records.owedHooks, o.resource), o.afterHookDeclared);
   const l = records.lease;
